@@ -1,0 +1,170 @@
+"""Forms for programs, memberships and thanks, with messages a person understands."""
+
+import zoneinfo
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.text import slugify
+
+from .models import MAX_TERM_MONTHS, TERM_LENGTH_PRESETS, Membership, Program, RoleDescription
+
+User = get_user_model()
+
+CUSTOM = "custom"
+TERM_CHOICES = [(str(m), f"{label} ({m} month{'s' if m > 1 else ''})") for m, label in TERM_LENGTH_PRESETS] + [
+    (CUSTOM, "Custom number of months")
+]
+TIME_ZONE_CHOICES = [
+    (tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"
+]
+
+NO_SUCH_USER = "No one with that username or email has an account. An administrator can create it first."
+CUSTOM_MONTHS_REQUIRED = "Enter the number of months for a custom term length."
+SLUG_TAKEN = "That web address is already used by another program; choose another."
+
+
+class ProgramForm(forms.ModelForm):
+    """Create or edit a program; the term length is a preset or a custom number of months."""
+
+    term_length = forms.ChoiceField(label="Term length", choices=TERM_CHOICES, initial="3")
+    custom_months = forms.IntegerField(
+        label="Months per term",
+        required=False,
+        min_value=1,
+        max_value=MAX_TERM_MONTHS,
+        help_text=f"Only for a custom term length: 1 to {MAX_TERM_MONTHS} months.",
+    )
+    time_zone = forms.ChoiceField(
+        choices=TIME_ZONE_CHOICES, initial="UTC", help_text="Term boundaries and handoffs follow this zone."
+    )
+    slug = forms.SlugField(
+        label="Web address",
+        required=False,
+        max_length=60,
+        help_text="Letters, numbers and hyphens. Leave empty to make one from the name.",
+    )
+    role_description = forms.ModelChoiceField(
+        queryset=RoleDescription.objects.filter(is_default=False),
+        required=False,
+        empty_label="The default advocate role",
+        label="Role description",
+    )
+
+    class Meta:
+        model = Program
+        fields = ["name", "slug", "description", "time_zone", "handoff_time", "role_description"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "handoff_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+        help_texts = {"description": "What this team does and who its customers are."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            months = self.instance.term_months
+            presets = {str(m) for m, _ in TERM_LENGTH_PRESETS}
+            self.initial["term_length"] = str(months) if str(months) in presets else CUSTOM
+            if str(months) not in presets:
+                self.initial["custom_months"] = months
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "name",
+            "slug",
+            "description",
+            Row(Column("term_length", css_class="col-md-6"), Column("custom_months", css_class="col-md-6")),
+            Row(Column("time_zone", css_class="col-md-8"), Column("handoff_time", css_class="col-md-4")),
+            "role_description",
+            Submit("save", "Save program"),
+        )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the program a name.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        term_length = cleaned.get("term_length")
+        if term_length == CUSTOM:
+            if not cleaned.get("custom_months"):
+                self.add_error("custom_months", CUSTOM_MONTHS_REQUIRED)
+            else:
+                self.instance.term_months = cleaned["custom_months"]
+        elif term_length:
+            self.instance.term_months = int(term_length)
+        if not cleaned.get("slug") and cleaned.get("name"):
+            cleaned["slug"] = slugify(cleaned["name"])[:60] or "program"
+            self.instance.slug = cleaned["slug"]
+        slug = cleaned.get("slug")
+        if slug and Program.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            self.add_error("slug" if self.data.get("slug") else "name", SLUG_TAKEN)
+        return cleaned
+
+
+class AddMemberForm(forms.Form):
+    identifier = forms.CharField(label="Username or email", max_length=254)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+    is_eligible = forms.BooleanField(label="Eligible to serve as advocate", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(
+                Column("identifier", css_class="col-md-5"),
+                Column("role", css_class="col-md-3"),
+                Column("is_eligible", css_class="col-md-4 pt-md-4"),
+            ),
+            Submit("add", "Add member"),
+        )
+
+    def clean_identifier(self):
+        value = self.cleaned_data["identifier"].strip()
+        user = (
+            User.objects.filter(Q(username__iexact=value) | Q(email__iexact=value), is_active=True)
+            .order_by("pk")
+            .first()
+        )
+        if user is None:
+            raise forms.ValidationError(NO_SUCH_USER)
+        self.cleaned_data["user"] = user
+        return value
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role", "is_eligible"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save"))
+
+
+class ThanksForm(forms.Form):
+    recipient = forms.ModelChoiceField(queryset=User.objects.none(), label="Thank", empty_label="Choose a colleague")
+    message = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What did they do for a customer?"}),
+        error_messages={"required": "Write a few words of thanks."},
+    )
+
+    def __init__(self, *args, program: Program, sender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = (
+            User.objects.filter(memberships__program=program, is_active=True)
+            .exclude(pk=sender.pk)
+            .order_by("first_name", "last_name", "username")
+        )
+        self.fields["recipient"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["recipient"].error_messages["invalid_choice"] = (
+            "Choose a colleague who is a member of this program."
+        )
+        self.helper = FormHelper()
+        self.helper.layout = Layout("recipient", "message", Submit("thank", "Say thanks"))

@@ -1,0 +1,202 @@
+"""Programs, memberships, the versioned advocate role description and thanks notes."""
+
+import zoneinfo
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+TERM_LENGTH_PRESETS = [(1, "Monthly"), (3, "Quarterly"), (6, "Every six months")]
+MAX_TERM_MONTHS = 24
+
+
+def validate_time_zone(value: str) -> None:
+    """Reject names that are not IANA time zones (e.g. "Europe/Berlin")."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not a known time zone. Use a name such as Europe/Berlin or America/New_York.",
+            params={"value": value},
+            code="invalid_time_zone",
+        )
+
+
+class RoleDescription(models.Model):
+    """An advocate role description; its content lives in immutable versions.
+
+    Editing never overwrites: each change adds a `RoleDescriptionVersion`, and
+    the newest version is the one in force. Exactly one description is the
+    default, used by programs that have none of their own.
+    """
+
+    name = models.CharField(max_length=120, unique=True, help_text="Internal name, e.g. “Default advocate role”.")
+    is_default = models.BooleanField(
+        default=False, help_text="Used by every program that has no description of its own."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_role_description"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def current_version(self) -> "RoleDescriptionVersion | None":
+        return self.versions.order_by("-number").first()
+
+
+class RoleDescriptionVersion(models.Model):
+    """One saved state of a role description. Rows are never edited after creation."""
+
+    role = models.ForeignKey(RoleDescription, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, help_text="A sentence or two on what the role is for.")
+    mandate = models.TextField(help_text="One point per line: what the advocate is empowered and expected to do.")
+    responsibilities = models.TextField(help_text="One responsibility per line.")
+    qualities = models.JSONField(default=list, help_text="The qualities of a strong advocate, one string each.")
+    change_note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "number"], name="unique_role_version_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role.name} v{self.number}"
+
+    @property
+    def mandate_points(self) -> list[str]:
+        return _lines(self.mandate)
+
+    @property
+    def responsibility_points(self) -> list[str]:
+        return _lines(self.responsibilities)
+
+    @property
+    def quality_items(self) -> list[dict[str, str]]:
+        """Split each quality into a short name and its explanation ("Name — why")."""
+        items = []
+        for quality in self.qualities:
+            name, sep, detail = quality.partition(" — ")
+            items.append({"name": name.strip(), "detail": detail.strip() if sep else ""})
+        return items
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip().lstrip("-•* ").strip() for line in text.splitlines() if line.strip()]
+
+
+class Program(models.Model):
+    """One team's rotating customer-advocate program."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True, help_text="Used in the program's web address.")
+    description = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    term_months = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TERM_MONTHS)],
+        help_text="Length of one advocate's term in months.",
+    )
+    handoff_time = models.TimeField(default=time(9, 0), help_text="Local time at which the baton passes.")
+    role_description = models.ForeignKey(
+        RoleDescription,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="programs",
+        help_text="Leave empty to use the default description.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="programs")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_months__gte=1) & Q(term_months__lte=MAX_TERM_MONTHS), name="program_term_months_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("advocacy:program_detail", kwargs={"slug": self.slug})
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def term_length_label(self) -> str:
+        presets = dict(TERM_LENGTH_PRESETS)
+        if self.term_months in presets:
+            return presets[self.term_months]
+        return f"Every {self.term_months} months"
+
+
+class Membership(models.Model):
+    """A user's place in a program: manager or member, and whether they can serve."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Manager"
+        MEMBER = "member", "Member"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    is_eligible = models.BooleanField(
+        "eligible to serve", default=True, help_text="Can be planned as the program's advocate."
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program", "user__first_name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="unique_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.program} ({self.get_role_display()})"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+
+class ThanksNote(models.Model):
+    """A short public thank-you from one member of a program to another."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="thanks_notes")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thanks_sent")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thanks_received")
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(sender=models.F("recipient")), name="thanks_not_to_self"),
+        ]
+        indexes = [models.Index(fields=["program", "-created_at"]), models.Index(fields=["recipient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient}: {self.message[:40]}"

@@ -1,0 +1,87 @@
+"""Reads for programs, memberships, role descriptions and thanks notes."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from .models import Membership, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
+
+
+def programs_for_user(*, user: AbstractBaseUser) -> QuerySet[Program]:
+    """Return the programs `user` belongs to (every program for superusers), with member counts."""
+    qs = Program.objects.all() if user.is_superuser else Program.objects.filter(memberships__user=user)
+    return qs.annotate(member_count=Count("memberships", distinct=True)).order_by("-is_active", "name")
+
+
+def membership_of(*, user: AbstractBaseUser, program: Program) -> Membership | None:
+    """Return `user`'s membership of `program`, or None."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(program=program, user=user).first()
+
+
+def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False) -> tuple[Program, Membership | None]:
+    """Return the program and the user's membership, enforcing object-level access.
+
+    Someone outside the program gets a 404 (the program's existence is not
+    revealed); a member asking to manage gets a 403. Superusers may do anything.
+    """
+    program = Program.objects.select_related("role_description").filter(slug=slug).first()
+    if program is None:
+        raise Http404("No such program.")
+    membership = membership_of(user=user, program=program)
+    if membership is None and not user.is_superuser:
+        raise Http404("No such program.")
+    if manage and not user.is_superuser and not (membership and membership.is_manager):
+        raise PermissionDenied("Only the program's managers can do that.")
+    return program, membership
+
+
+def members_of(*, program: Program) -> QuerySet[Membership]:
+    """Return the program's memberships with their users, managers first."""
+    return (
+        Membership.objects.filter(program=program)
+        .select_related("user")
+        .order_by("role", "user__first_name", "user__last_name", "user__username")
+    )
+
+
+def default_role_description() -> RoleDescription | None:
+    return RoleDescription.objects.filter(is_default=True).first()
+
+
+def role_version_for_program(*, program: Program) -> RoleDescriptionVersion | None:
+    """Return the role description version in force for a program now.
+
+    A program's own description wins; otherwise the default applies.
+    """
+    role_id = program.role_description_id
+    if role_id is None:
+        default = default_role_description()
+        role_id = default.pk if default else None
+    if role_id is None:
+        return None
+    return RoleDescriptionVersion.objects.select_related("role").filter(role_id=role_id).order_by("-number").first()
+
+
+def thanks_for_program(*, program: Program) -> QuerySet[ThanksNote]:
+    return ThanksNote.objects.filter(program=program).select_related("sender", "recipient")
+
+
+def thanks_received(*, user: AbstractBaseUser) -> QuerySet[ThanksNote]:
+    return ThanksNote.objects.filter(recipient=user).select_related("sender", "program")
+
+
+def thanks_counts(*, program: Program) -> dict[int, int]:
+    """Return how many thanks each member of the program has received."""
+    rows = ThanksNote.objects.filter(program=program).values("recipient_id").annotate(n=Count("id")).order_by()
+    return {row["recipient_id"]: row["n"] for row in rows}
+
+
+def eligible_members(*, program: Program) -> QuerySet[Membership]:
+    return members_of(program=program).filter(is_eligible=True, user__is_active=True)
+
+
+def manager_count(*, program: Program) -> int:
+    return Membership.objects.filter(Q(program=program) & Q(role=Membership.Role.MANAGER)).count()

@@ -1,0 +1,217 @@
+"""Program, membership, role and thanks pages. Views parse, check access, call a service."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import AddMemberForm, MembershipForm, ProgramForm, ThanksForm
+from .models import Membership
+from .panels import program_panels
+
+THANKS_PER_PAGE = 20
+PROGRAMS_PER_PAGE = 24
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Show a service's validation error on the form (per field where it names one)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def program_list(request: HttpRequest) -> HttpResponse:
+    programs = Paginator(selectors.programs_for_user(user=request.user), PROGRAMS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "advocacy/program_list.html", {"page": programs})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_create(request: HttpRequest) -> HttpResponse:
+    form = ProgramForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            program = services.create_program(
+                creator=request.user,
+                name=data["name"],
+                slug=data["slug"],
+                description=data["description"],
+                time_zone=data["time_zone"],
+                term_months=form.instance.term_months,
+                handoff_time=data["handoff_time"],
+                role_description=data["role_description"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"“{program.name}” is ready. Add the people who take part next.")
+            return redirect("advocacy:member_list", slug=program.slug)
+    return render(request, "advocacy/program_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    program, membership = selectors.program_for_user(user=request.user, slug=slug)
+    thanks_form = ThanksForm(program=program, sender=request.user) if membership else None
+    context = {
+        "program": program,
+        "membership": membership,
+        "can_manage": services.is_manager(program=program, user=request.user),
+        "members": selectors.members_of(program=program),
+        "role_version": selectors.role_version_for_program(program=program),
+        "thanks": selectors.thanks_for_program(program=program)[:6],
+        "thanks_form": thanks_form,
+        "panels": program_panels(request, program, membership),
+    }
+    return render(request, "advocacy/program_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = selectors.program_for_user(user=request.user, slug=slug, manage=True)
+    form = ProgramForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            program = services.update_program(
+                program=program,
+                actor=request.user,
+                name=data["name"],
+                slug=data["slug"],
+                description=data["description"],
+                time_zone=data["time_zone"],
+                term_months=form.instance.term_months,
+                handoff_time=data["handoff_time"],
+                role_description=data["role_description"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Program settings saved.")
+            return redirect(program)
+    return render(request, "advocacy/program_form.html", {"form": form, "program": program})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = selectors.program_for_user(user=request.user, slug=slug, manage=True)
+    form = AddMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.add_member(
+                program=program,
+                actor=request.user,
+                user=form.cleaned_data["user"],
+                role=form.cleaned_data["role"],
+                is_eligible=form.cleaned_data["is_eligible"],
+            )
+        except ValidationError as error:
+            form.add_error("identifier", error)
+        else:
+            messages.success(request, f"{services.display_name(membership.user)} joined {program.name}.")
+            return redirect("advocacy:member_list", slug=program.slug)
+    context = {"program": program, "form": form, "members": selectors.members_of(program=program)}
+    return render(request, "advocacy/member_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = selectors.program_for_user(user=request.user, slug=slug, manage=True)
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, program=program)
+    form = MembershipForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_membership(
+                membership=membership,
+                actor=request.user,
+                role=form.cleaned_data["role"],
+                is_eligible=form.cleaned_data["is_eligible"],
+            )
+        except ValidationError as error:
+            membership.refresh_from_db()
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Saved {services.display_name(membership.user)}'s membership.")
+            return redirect("advocacy:member_list", slug=program.slug)
+    return render(request, "advocacy/member_form.html", {"program": program, "membership": membership, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = selectors.program_for_user(user=request.user, slug=slug, manage=True)
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, program=program)
+    error = None
+    if request.method == "POST":
+        try:
+            services.remove_member(membership=membership, actor=request.user)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, f"{services.display_name(membership.user)} left {program.name}.")
+            if membership.user_id == request.user.pk and not request.user.is_superuser:
+                return redirect("advocacy:program_list")
+            return redirect("advocacy:member_list", slug=program.slug)
+    return render(
+        request, "advocacy/member_confirm_remove.html", {"program": program, "membership": membership, "error": error}
+    )
+
+
+@login_required
+def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    program, membership = selectors.program_for_user(user=request.user, slug=slug)
+    context = {
+        "program": program,
+        "membership": membership,
+        "role_version": selectors.role_version_for_program(program=program),
+    }
+    return render(request, "advocacy/role_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thanks_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, membership = selectors.program_for_user(user=request.user, slug=slug)
+    form = ThanksForm(request.POST or None, program=program, sender=request.user) if membership else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, "Only members of the program can send thanks.")
+            return redirect("advocacy:thanks_list", slug=program.slug)
+        if form.is_valid():
+            try:
+                note = services.send_thanks(
+                    program=program,
+                    sender=request.user,
+                    recipient=form.cleaned_data["recipient"],
+                    message=form.cleaned_data["message"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Thanks sent to {services.display_name(note.recipient)}.")
+                next_url = request.POST.get("next", "")
+                if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                    return redirect(next_url)
+                return redirect("advocacy:thanks_list", slug=program.slug)
+    page = Paginator(selectors.thanks_for_program(program=program), THANKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "advocacy/thanks_list.html", {"program": program, "form": form, "page": page})
+
+
+@login_required
+def my_thanks(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.thanks_received(user=request.user), THANKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "advocacy/my_thanks.html", {"page": page})

@@ -1,0 +1,11 @@
+"""The Celery app; tasks live in each app's tasks.py and are discovered."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("baton")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,18 @@
+"""Top-level URLs: each app mounts its own urls.py under a namespace."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="advocacy:program_list", permanent=False), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("advocacy.urls")),
+]
+
+admin.site.site_header = "Baton administration"
+admin.site.site_title = "Baton admin"
+admin.site.index_title = "Programs, people and the advocate role"

@@ -1,0 +1,3 @@
+"""Test data factories, one module per app; import them from here."""
+
+from .advocacy import *  # noqa: F403
