@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import services
-from .models import Membership, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
+from .models import Membership, Notification, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
 
 CONTENT_FIELDS = ("title", "summary", "mandate", "responsibilities", "qualities")
 
@@ -209,3 +209,11 @@ class ThanksNoteAdmin(admin.ModelAdmin):
     search_fields = ("message", "sender__username", "recipient__username")
     autocomplete_fields = ("sender", "recipient", "program")
     date_hierarchy = "created_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "title", "program", "created_at", "emailed_at", "read_at")
+    list_filter = ("kind", "program")
+    search_fields = ("title", "user__username", "dedupe_key")
+    readonly_fields = ("created_at", "emailed_at")

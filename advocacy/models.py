@@ -200,3 +200,29 @@ class ThanksNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} → {self.recipient}: {self.message[:40]}"
+
+
+class Notification(models.Model):
+    """Something a person should know, shown in their in-app list and e-mailed once.
+
+    `dedupe_key` makes each notice idempotent: notifying twice with the same
+    key (a reminder re-run, a task delivered twice) records and sends it once.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=50, help_text="A short code, e.g. term_starting or issue_overdue.")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True, help_text="Where to act on it, a path inside Baton.")
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.title}"

@@ -15,4 +15,5 @@ urlpatterns = [
     path("programs/<slug:slug>/role/", views.role_detail, name="role_detail"),
     path("programs/<slug:slug>/thanks/", views.thanks_list, name="thanks_list"),
     path("me/thanks/", views.my_thanks, name="my_thanks"),
+    path("me/notifications/", views.my_notifications, name="my_notifications"),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from . import selectors, services
 from .forms import AddMemberForm, MembershipForm, ProgramForm, ThanksForm
 from .models import Membership
+from .notifications import mark_read
 from .panels import program_panels
 
 THANKS_PER_PAGE = 20
@@ -215,3 +216,19 @@ def thanks_list(request: HttpRequest, slug: str) -> HttpResponse:
 def my_thanks(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.thanks_received(user=request.user), THANKS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "advocacy/my_thanks.html", {"page": page})
+
+
+NOTIFICATIONS_PER_PAGE = 25
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_notifications(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        count = mark_read(user=request.user)
+        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+        return redirect("advocacy:my_notifications")
+    page = Paginator(request.user.notifications.select_related("program"), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "advocacy/my_notifications.html", {"page": page})

@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "advocacy.context_processors.unread_notifications",
             ],
         },
     },
@@ -150,3 +151,6 @@ LOGGING = {
 
 # The demo command runs these in order; each receives and extends a shared context.
 DEMO_BUILDERS = ["advocacy.demo.build"]
+
+# Absolute address of the site, for links in e-mails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
