@@ -10,6 +10,9 @@ app = Celery("baton")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Structured task logs (signal handlers), in the worker as in the web process.
+import config.observability  # noqa: E402, F401
+
 
 @app.task(name="baton.ping")
 def ping() -> str:
