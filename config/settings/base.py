@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "health_check",
     "advocacy",
     "rotations",
     "issues",
@@ -172,6 +173,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         # Our request log replaces runserver's and django.request's per-request lines.
         "django.server": {"level": "WARNING"},
     },
