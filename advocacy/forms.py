@@ -6,6 +6,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -168,3 +170,22 @@ class ThanksForm(forms.Form):
         )
         self.helper = FormHelper()
         self.helper.layout = Layout("recipient", "message", Submit("thank", "Say thanks"))
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with the username length actually enforced.
+
+    AuthenticationForm only sets the widget's maxlength, so an over-long
+    username reached the login-throttling table (255 characters) and failed
+    there; now it is refused as a normal invalid sign-in.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length or 150))
+        self.fields["password"].validators.append(MaxLengthValidator(4096))
+
+    def clean(self):
+        if self.errors:
+            raise self.get_invalid_login_error()
+        return super().clean()

@@ -111,3 +111,11 @@ def test_each_request_is_logged_with_its_route_not_its_path(client_for, member, 
     assert record.route == "programs/<slug:slug>/"
     assert record.status == 200 and record.user_id == member.pk
     assert "jo@example.com" not in json.dumps(record.__dict__, default=str)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["x" * 300, "a\x00b", "🙂" * 200])
+def test_absurd_usernames_are_an_ordinary_failed_sign_in(client, username):
+    response = client.post(reverse("login"), {"username": username, "password": "y" * 5000})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
