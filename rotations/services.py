@@ -166,7 +166,7 @@ def create_term(
 def assign_term(*, term: Term, advocate: AbstractBaseUser | None, actor: AbstractBaseUser | None) -> Term:
     """Give a future term to `advocate` (or leave it open), by hand; tell both people."""
     _require_manager(term.program, actor)
-    term = Term.objects.select_for_update().select_related("program", "advocate").get(pk=term.pk)
+    term = Term.objects.select_for_update(of=("self",)).select_related("program", "advocate").get(pk=term.pk)
     if term.status != Term.Status.PLANNED:
         raise ValidationError(NOT_PLANNED, code="not_planned")
     if advocate is not None:
@@ -470,7 +470,7 @@ def handoffs_for_program(*, program_id: int, now: datetime | None = None) -> int
 
 def _perform_due(*, program: Program, now: datetime) -> int:
     terms = list(
-        Term.objects.select_for_update()
+        Term.objects.select_for_update(of=("self",))
         .filter(program=program)
         .filter(Q(status=Term.Status.ACTIVE) | Q(status=Term.Status.PLANNED, starts_at__lte=now))
         .select_related("advocate")
@@ -565,7 +565,7 @@ def hand_over_now(
     _require_manager(term.program, actor)
     now = now or timezone.now()
     program = Program.objects.select_for_update().get(pk=term.program_id)
-    term = Term.objects.select_for_update().select_related("advocate").get(pk=term.pk)
+    term = Term.objects.select_for_update(of=("self",)).select_related("advocate").get(pk=term.pk)
     if not (term.status == Term.Status.ACTIVE and term.starts_at <= now < term.ends_at):
         raise ValidationError(NOT_CURRENT, code="not_current")
     if to.pk == term.advocate_id:
@@ -619,7 +619,7 @@ def write_handoff_note(*, term: Term, author: AbstractBaseUser, note: str) -> Te
 @transaction.atomic
 def acknowledge_handoff(*, handoff: Handoff, user: AbstractBaseUser, declaration: str = "") -> Handoff:
     """The incoming advocate confirms they read the note, optionally declaring their stand."""
-    handoff = Handoff.objects.select_for_update().select_related("incoming_term").get(pk=handoff.pk)
+    handoff = Handoff.objects.select_for_update(of=("self",)).select_related("incoming_term").get(pk=handoff.pk)
     if handoff.incoming_advocate_id != user.pk:
         raise PermissionDenied(NOT_INCOMING)
     if handoff.acknowledged_at:
@@ -738,7 +738,7 @@ def add_cover(
     reason: str = "",
 ) -> Cover:
     """Let `person` be the advocate from `first_day` to `last_day` inside `term`; tell both."""
-    term = Term.objects.select_for_update().select_related("program", "advocate").get(pk=term.pk)
+    term = Term.objects.select_for_update(of=("self",)).select_related("program", "advocate").get(pk=term.pk)
     program = term.program
     if actor is not None and actor.pk != term.advocate_id:
         _require_manager(program, actor)
@@ -815,7 +815,7 @@ def request_swap(
     message: str = "",
 ) -> SwapRequest:
     """Offer one's own future term: to one person, to trade for their term, or to anyone eligible."""
-    term = Term.objects.select_for_update().select_related("program").get(pk=term.pk)
+    term = Term.objects.select_for_update(of=("self",)).select_related("program").get(pk=term.pk)
     if term.advocate_id != requester.pk or term.status != Term.Status.PLANNED:
         raise ValidationError(SWAP_OWN_TERM, code="own_term")
     if SwapRequest.objects.filter(
@@ -868,7 +868,11 @@ def request_swap(
 @transaction.atomic
 def accept_swap(*, swap: SwapRequest, user: AbstractBaseUser) -> SwapRequest:
     """Accept a swap; it takes effect now if the program auto-approves, else a manager decides."""
-    swap = SwapRequest.objects.select_for_update().select_related("term__program", "target_term").get(pk=swap.pk)
+    swap = (
+        SwapRequest.objects.select_for_update(of=("self",))
+        .select_related("term__program", "target_term")
+        .get(pk=swap.pk)
+    )
     program = swap.term.program
     if swap.status != SwapRequest.Status.OPEN:
         raise ValidationError(SWAP_NOT_OPEN, code="not_open")
@@ -902,7 +906,11 @@ def accept_swap(*, swap: SwapRequest, user: AbstractBaseUser) -> SwapRequest:
 
 @transaction.atomic
 def approve_swap(*, swap: SwapRequest, actor: AbstractBaseUser) -> SwapRequest:
-    swap = SwapRequest.objects.select_for_update().select_related("term__program", "target_term").get(pk=swap.pk)
+    swap = (
+        SwapRequest.objects.select_for_update(of=("self",))
+        .select_related("term__program", "target_term")
+        .get(pk=swap.pk)
+    )
     _require_manager(swap.term.program, actor)
     if swap.status != SwapRequest.Status.ACCEPTED:
         raise ValidationError(SWAP_NOT_ACCEPTED, code="not_accepted")
@@ -911,7 +919,7 @@ def approve_swap(*, swap: SwapRequest, actor: AbstractBaseUser) -> SwapRequest:
 
 def _apply_swap(*, swap: SwapRequest, decider: AbstractBaseUser | None) -> SwapRequest:
     ids = [swap.term_id] + ([swap.target_term_id] if swap.target_term_id else [])
-    terms = {t.pk: t for t in Term.objects.select_for_update().select_related("program").filter(pk__in=ids)}
+    terms = {t.pk: t for t in Term.objects.select_for_update(of=("self",)).select_related("program").filter(pk__in=ids)}
     term = terms[swap.term_id]
     other = terms.get(swap.target_term_id) if swap.target_term_id else None
     if term.status != Term.Status.PLANNED or term.advocate_id != swap.requested_by_id:
@@ -954,7 +962,7 @@ def _apply_swap(*, swap: SwapRequest, decider: AbstractBaseUser | None) -> SwapR
 @transaction.atomic
 def decline_swap(*, swap: SwapRequest, actor: AbstractBaseUser) -> SwapRequest:
     """A manager (or the addressee of an open request) turns a swap down."""
-    swap = SwapRequest.objects.select_for_update().select_related("term__program").get(pk=swap.pk)
+    swap = SwapRequest.objects.select_for_update(of=("self",)).select_related("term__program").get(pk=swap.pk)
     if not swap.is_pending:
         raise ValidationError(SWAP_NOT_OPEN, code="not_open")
     addressee = swap.status == SwapRequest.Status.OPEN and swap.target_id == actor.pk
