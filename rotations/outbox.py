@@ -15,8 +15,8 @@ from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-# How long a publish may try before the job is left for the next flush.
-PUBLISH_RETRY_POLICY = {"max_retries": 0}
+# How long a publish may try (seconds) before the job is left for the next flush.
+CONNECT_TIMEOUT = 2
 
 
 def enqueue(task_name: str, *, args: list | None = None, kwargs: dict | None = None) -> OutboxMessage:
@@ -39,13 +39,10 @@ def dispatch(*, message_id: int) -> bool:
         if message is None:
             return False
         try:
-            app.send_task(
-                message.task_name,
-                args=message.args,
-                kwargs=message.kwargs,
-                retry=False,
-                retry_policy=PUBLISH_RETRY_POLICY,
-            )
+            with app.connection_for_write() as conn:
+                # Fail fast when the broker is down instead of retrying inside a web request.
+                conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=CONNECT_TIMEOUT)
+                app.send_task(message.task_name, args=message.args, kwargs=message.kwargs, connection=conn, retry=False)
         except Exception as error:  # broker down, connection refused, DNS…: keep it for later
             message.attempts += 1
             message.last_error = f"{type(error).__name__}: {error}"[:500]
