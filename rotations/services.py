@@ -66,7 +66,7 @@ SWAP_STALE = "The terms changed since the swap was requested; it can no longer b
 SWAP_PENDING = "There is already an open swap request for this term."
 SWAP_SELF = "You cannot swap with yourself."
 REVIEW_DONE = "This roster change was already dealt with."
-MAX_PLAN = 60
+MAX_PLAN = 120
 
 
 def _url(name: str, **kwargs) -> str:
@@ -407,9 +407,21 @@ def save_plan(
         entry = moved.setdefault(user.pk, (user, [], []))
         entry[1 if gained else 2].append(f"{_fmt(row.start_date)} to {_fmt(row.last_day)}")
 
+    new_terms = []
     for row in preview.rows:
         if row.term is None:
-            create_term(program=program, start_date=row.start_date, end_date=row.end_date, advocate=row.new)
+            # New terms chain after the last saved one (computed under the program lock),
+            # so they cannot overlap; the exclusion constraint still guards the database.
+            new_terms.append(
+                Term(
+                    program=program,
+                    advocate=row.new,
+                    start_date=row.start_date,
+                    end_date=row.end_date,
+                    starts_at=boundaries.boundary(program=program, day=row.start_date),
+                    ends_at=boundaries.boundary(program=program, day=row.end_date),
+                )
+            )
             if row.new:
                 mark(row.new, True, row)
         elif row.changed:
@@ -420,6 +432,9 @@ def save_plan(
                 mark(row.new, True, row)
             if row.old:
                 mark(row.old, False, row)
+    if new_terms:
+        check_no_overlap(program=program, starts_at=new_terms[0].starts_at, ends_at=new_terms[-1].ends_at)
+        Term.objects.bulk_create(new_terms)
     url = _url("schedule", slug=program.slug)
     for user, gained, lost in moved.values():
         lines = [f"You now serve {g}." for g in gained] + [f"You no longer serve {x}." for x in lost]
