@@ -228,6 +228,49 @@ def save_rotation_settings(
     return found
 
 
+@transaction.atomic
+def reschedule_program_terms(*, program: Program, now: datetime | None = None) -> int:
+    """Recompute the UTC instants of terms and covers still ahead after a program's zone or handoff time changed.
+
+    Local dates stay as they are (saved terms are never reshuffled); only
+    boundaries that have not passed yet move. Returns how many terms moved.
+    """
+    now = now or timezone.now()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS term_no_overlap DEFERRED")
+    moved = 0
+    for term in Term.objects.select_for_update().filter(program=program, ends_at__gt=now):
+        starts_at = boundaries.boundary(program=program, day=term.start_date)
+        ends_at = boundaries.boundary(program=program, day=term.end_date)
+        changed = []
+        if term.status == Term.Status.PLANNED and starts_at != term.starts_at:
+            term.starts_at = starts_at
+            changed.append("starts_at")
+        if ends_at != term.ends_at and ends_at > now:
+            term.ends_at = ends_at
+            changed.append("ends_at")
+        if changed:
+            term.save(update_fields=[*changed, "updated_at"])
+            moved += 1
+    for cover in (
+        Cover.objects.select_for_update(of=("self",))
+        .select_related("term")
+        .filter(term__program=program, ends_at__gt=now)
+    ):
+        cover.starts_at = max(boundaries.boundary(program=program, day=cover.first_day), cover.term.starts_at)
+        cover.ends_at = min(
+            boundaries.boundary(program=program, day=cover.last_day + timedelta(days=1)), cover.term.ends_at
+        )
+        cover.save(update_fields=["starts_at", "ends_at", "updated_at"])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS term_no_overlap IMMEDIATE")
+    return moved
+
+
 # ---------------------------------------------------------------- planning
 
 

@@ -1,5 +1,8 @@
 """Terms of one program never overlap: a PostgreSQL exclusion constraint.
 
+It is checked at once, except inside a transaction that defers it to move
+every term at the same time (a program's time zone or handoff time changed).
+
 btree_gist lets the GiST index compare `program_id` with `=` next to the
 range's `&&`. On other databases (SQLite for local runs) the service check in
 rotations.services is the only guard, so both operations are PostgreSQL-only.
@@ -11,6 +14,7 @@ from django.db import migrations
 ADD = """
 ALTER TABLE rotations_term ADD CONSTRAINT term_no_overlap
 EXCLUDE USING gist (program_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&)
+DEFERRABLE INITIALLY IMMEDIATE
 """
 DROP = "ALTER TABLE rotations_term DROP CONSTRAINT IF EXISTS term_no_overlap"
 

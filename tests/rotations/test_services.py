@@ -366,3 +366,25 @@ def test_cover_ends_when_the_term_is_handed_over_early(make_term, people, boss, 
     services.add_cover(term=term, person=cat, first_day=date(2026, 6, 1), last_day=date(2026, 6, 5), actor=boss)
     services.hand_over_now(term=term, to=ben, actor=boss, now=now)
     assert not Cover.objects.exists()
+
+
+def test_changing_the_program_zone_moves_future_boundaries_not_past_ones(make_term, people, boss, desk):
+    from django.utils import timezone
+
+    today = boundaries.local_date(program=desk, at=timezone.now())
+    this_quarter = boundaries.add_months(today.replace(day=1), -((today.month - 1) % 3))
+    past = make_term(boundaries.add_months(this_quarter, -3), people[0])
+    current = make_term(this_quarter, people[1])
+    future = make_term(current.end_date, people[2])
+    services.run_due_handoffs()
+    past_ends = Term.objects.get(pk=past.pk).ends_at
+    advocacy_services.update_program(program=desk, actor=boss, time_zone="America/New_York")
+    future.refresh_from_db()
+    current.refresh_from_db()
+    local = future.starts_at.astimezone(future.program.zone)
+    assert (local.date(), local.hour) == (future.start_date, 9)
+    assert future.starts_at == boundaries.local_instant(
+        day=future.start_date, at=desk.handoff_time, zone=__import__("zoneinfo").ZoneInfo("America/New_York")
+    )
+    assert current.ends_at == future.starts_at
+    assert Term.objects.get(pk=past.pk).ends_at == past_ends
