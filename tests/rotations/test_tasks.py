@@ -306,3 +306,35 @@ def test_tasks_are_registered_with_the_app():
         assert f"rotations.tasks.{name}" in app.tasks
     assert tasks.send_program_reminders.run(program_id=-1) == 0
     assert Program.objects.count() >= 0
+
+
+@pytest.mark.django_db
+def test_open_swaps_get_follow_ups_once_per_round(desk, people, boss):
+    today = boundaries.local_date(program=desk, at=timezone.now())
+    term = services.create_term(program=desk, start_date=today + timedelta(days=100), advocate=people[0])
+    swap = services.request_swap(term=term, requester=people[0], target=people[1])
+    later = swap.created_at + timedelta(days=3, hours=1)
+    reminders.send_due_reminders(now=later)
+    reminders.send_due_reminders(now=later)
+    assert Notification.objects.filter(user=people[1], kind="swap_follow_up").count() == 1
+    reminders.send_due_reminders(now=later + timedelta(days=3))
+    assert Notification.objects.filter(user=people[1], kind="swap_follow_up").count() == 2
+    services.accept_swap(swap=swap, user=people[1])
+    reminders.send_due_reminders(now=later + timedelta(days=3))
+    assert Notification.objects.filter(user=boss, kind="swap_follow_up").count() == 1
+
+
+@pytest.mark.django_db
+def test_flush_outbox_stops_at_the_first_broker_failure_and_keeps_order(monkeypatch):
+    calls = []
+
+    class DeadBroker:
+        def connection_for_write(self):
+            raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr("config.celery.app", DeadBroker())
+    for i in range(3):
+        OutboxMessage.objects.create(task_name="rotations.tasks.flush_outbox", args=[i])
+    assert outbox.flush_outbox() == 0
+    assert list(OutboxMessage.objects.order_by("pk").values_list("attempts", flat=True)) == [1, 0, 0]
+    assert not calls

@@ -233,3 +233,22 @@ def test_term_pages_render(client_for, desk, boss, people, live):
         == 200
     )
     assert client.get(reverse("rotations:my_rotation")).status_code == 200
+
+
+def test_manager_saves_planning_rules(client_for, desk, boss):
+    response = client_for(boss).post(
+        reverse("rotations:settings", kwargs={"slug": "desk"}),
+        {"allow_back_to_back": "on", "max_terms_per_year": 2, "auto_approve_swaps": ""},
+    )
+    assert response.status_code == 302
+    rules = desk.rotation_settings
+    assert rules.allow_back_to_back and rules.max_terms_per_year == 2 and not rules.auto_approve_swaps
+
+
+def test_advocate_writes_the_handoff_note_and_others_cannot(client_for, desk, people, live):
+    current, _ = live
+    url = reverse("rotations:term_detail", kwargs={"slug": "desk", "pk": current.pk})
+    assert client_for(people[1]).post(url, {"handoff_note": "x"}).status_code == 403
+    client_for(people[0]).post(url, {"handoff_note": "Mrs. Albers waits for a call."})
+    current.refresh_from_db()
+    assert current.handoff_note == "Mrs. Albers waits for a call."
