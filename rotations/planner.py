@@ -6,7 +6,9 @@ the result. The same input always gives the same plan.
 
 For each slot in order it picks, among eligible people not on leave during
 the slot, the one with the fewest terms in the ledger; ties go to whoever
-served longest ago (never served first), then to roster order. Someone
+served longest ago (never served first), then to roster order; a saved
+advocate keeps the slot whenever they are among the fewest, so replanning
+moves as few people as fairness allows. Someone
 skipped for leave keeps their low count and so their place in line. It avoids
 the previous term's advocate (unless back-to-back terms are allowed) and
 people at the per-12-months limit, and breaks those two rules only when
@@ -23,6 +25,7 @@ class Slot:
     start_date: date
     end_date: date  # exclusive
     fixed_advocate: int | None = None  # kept as it is (a pinned term); still counts in the ledger
+    current: int | None = None  # the saved advocate, kept when the choice is otherwise a tie
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,20 @@ def plan(data: PlanInput) -> list[Pick]:
     for person, start in data.history:
         starts.setdefault(person, []).append(start)
     previous = data.previous_advocate
+    # Saved advocates of the slots still ahead: a replacement is sought among people
+    # not holding one of them first, so one change does not ripple through the plan.
+    ahead: dict[int, int] = {}
+    for slot in data.slots:
+        if slot.current is not None:
+            ahead[slot.current] = ahead.get(slot.current, 0) + 1
     picks: list[Pick] = []
     for slot in data.slots:
+        if slot.current is not None:
+            ahead[slot.current] -= 1
         if slot.fixed_advocate is not None:
             chosen, reason = slot.fixed_advocate, "kept (assigned by hand)"
         else:
-            chosen, reason = _choose(data, slot, ledger, last, order, starts, previous)
+            chosen, reason = _choose(data, slot, ledger, last, order, starts, previous, ahead)
         if chosen is not None:
             ledger[chosen] = ledger.get(chosen, 0) + 1
             last[chosen] = slot.start_date
@@ -81,7 +92,7 @@ def plan(data: PlanInput) -> list[Pick]:
     return picks
 
 
-def _choose(data, slot, ledger, last, order, starts, previous) -> tuple[int | None, str]:
+def _choose(data, slot, ledger, last, order, starts, previous, ahead) -> tuple[int | None, str]:
     available = [p for p in data.people if not on_leave(data.leave.get(p, ()), slot.start_date, slot.end_date)]
     if not available:
         return None, "nobody eligible is available"
@@ -100,8 +111,12 @@ def _choose(data, slot, ledger, last, order, starts, previous) -> tuple[int | No
         else:
             reason = "over the yearly limit: nobody else is available"
 
+    lowest = min(ledger.get(p, 0) for p in available)
+    if slot.current in available and ledger.get(slot.current, 0) == lowest:
+        return slot.current, "kept: still fair"
+
     def key(p: int):
         served = last.get(p)
-        return (ledger.get(p, 0), served is not None, served or date.min, order[p])
+        return (ledger.get(p, 0), ahead.get(p, 0), served is not None, served or date.min, order[p])
 
     return min(available, key=key), reason

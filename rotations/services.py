@@ -345,7 +345,9 @@ def preview_plan(
         count = len(planned)
     window_terms = planned[:count]
     slots: list[planner.Slot] = [
-        planner.Slot(t.start_date, t.end_date, t.advocate_id if (t.pinned and t.advocate_id) else None)
+        planner.Slot(
+            t.start_date, t.end_date, t.advocate_id if (t.pinned and t.advocate_id) else None, current=t.advocate_id
+        )
         for t in window_terms
     ]
     if only_terms is None:

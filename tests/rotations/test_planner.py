@@ -22,6 +22,8 @@ def month_slots(n: int) -> list[planner.Slot]:
 def plan_inputs(draw, with_leave=True, with_limit=False):
     people = list(range(1, draw(st.integers(1, 7)) + 1))
     slots = month_slots(draw(st.integers(1, 30)))
+    # Some slots already have a saved advocate (a replan); it must not bend the rules.
+    slots = [planner.Slot(s.start_date, s.end_date, current=draw(st.sampled_from([None, *people]))) for s in slots]
     leave = {}
     if with_leave:
         for person in draw(st.lists(st.sampled_from(people), max_size=len(people), unique=True)):
@@ -88,6 +90,34 @@ def test_no_back_to_back_terms_when_avoidable(data):
 @settings(max_examples=100, deadline=None)
 def test_the_same_input_gives_the_same_plan(data):
     assert planner.plan(data) == planner.plan(data)
+
+
+@given(plan_inputs(with_limit=True))
+@settings(max_examples=150, deadline=None)
+def test_replanning_a_saved_plan_with_nothing_changed_moves_nobody(data):
+    first = planner.plan(data)
+    saved = [planner.Slot(p.slot.start_date, p.slot.end_date, current=p.advocate) for p in first]
+    again = planner.plan(
+        planner.PlanInput(
+            slots=saved,
+            people=data.people,
+            leave=data.leave,
+            previous_advocate=data.previous_advocate,
+            max_per_year=data.max_per_year,
+        )
+    )
+    assert [p.advocate for p in again] == [p.advocate for p in first]
+
+
+def test_one_person_going_on_leave_changes_only_their_own_slot_when_others_are_free():
+    people = list(range(1, 13))
+    first = planner.plan(planner.PlanInput(slots=month_slots(6), people=people))
+    away = first[2].advocate
+    saved = [planner.Slot(p.slot.start_date, p.slot.end_date, current=p.advocate) for p in first]
+    leave = {away: [(saved[2].start_date, saved[2].end_date)]}
+    again = planner.plan(planner.PlanInput(slots=saved, people=people, leave=leave))
+    changed = [i for i, (a, b) in enumerate(zip(first, again, strict=True)) if a.advocate != b.advocate]
+    assert changed == [2] and again[2].advocate not in {p.advocate for p in first}
 
 
 def test_someone_skipped_for_leave_keeps_their_place_in_line():
