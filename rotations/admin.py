@@ -35,6 +35,9 @@ class TermAdmin(admin.ModelAdmin):
     readonly_fields = ("start_date", "end_date", "starts_at", "ends_at", "status", "role_version")
     inlines = [CoverInline]
 
+    def has_add_permission(self, request):
+        return False  # terms are created by the planner on the schedule page
+
 
 @admin.register(Handoff)
 class HandoffAdmin(admin.ModelAdmin):

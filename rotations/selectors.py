@@ -74,6 +74,7 @@ class ScheduleRow:
     is_current: bool = False
     leave_conflicts: list | None = None
     pending_swaps: list | None = None
+    proposals: list | None = None
 
     @property
     def last_day(self) -> date:

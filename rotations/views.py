@@ -46,11 +46,30 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     program, membership = program_for_user(user=request.user, slug=slug)
     can_manage = is_manager(program=program, user=request.user)
     show_all = request.GET.get("past") == "all"
+    sched = selectors.schedule_for(program=program, past_limit=10_000 if show_all else 6)
+    if can_manage:
+        # For each leave conflict, the person the planner would propose, to cover or take over.
+        for row in [sched.current, *sched.upcoming]:
+            if row is None or not row.leave_conflicts:
+                continue
+            replacement = services.propose_replacement(term=row.term, away=row.term.advocate)
+            row.proposals = []
+            for leave in row.leave_conflicts:
+                first, last = max(leave.first_day, row.term.start_date), min(leave.last_day, row.term.last_day)
+                row.proposals.append(
+                    {
+                        "leave": leave,
+                        "person": replacement,
+                        "first_day": first,
+                        "last_day": last,
+                        "take_over": (last - first).days * 2 >= (row.term.end_date - row.term.start_date).days,
+                    }
+                )
     context = {
         "program": program,
         "membership": membership,
         "can_manage": can_manage,
-        "schedule": selectors.schedule_for(program=program, past_limit=10_000 if show_all else 6),
+        "schedule": sched,
         "reviews": selectors.open_roster_reviews(program=program) if can_manage else [],
         "settings": selectors.rotation_settings(program=program),
         "calendar_token": selectors.live_calendar_token(user=request.user, program=program),
@@ -158,7 +177,9 @@ def term_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if term.status != Term.Status.PLANNED:
         messages.warning(request, services.NOT_PLANNED)
         return redirect("rotations:schedule", slug=slug)
-    form = AssignTermForm(request.POST or None, program=program, initial={"advocate": term.advocate})
+    form = AssignTermForm(
+        request.POST or None, program=program, initial={"advocate": request.GET.get("advocate") or term.advocate}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.assign_term(term=term, advocate=form.cleaned_data["advocate"], actor=request.user)
@@ -208,7 +229,8 @@ def cover_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     term = _term(program, pk)
     if term.advocate_id != request.user.pk and not is_manager(program=program, user=request.user):
         raise PermissionDenied(services.NOT_MANAGER)
-    form = CoverForm(request.POST or None, program=program, term=term)
+    initial = {key: request.GET[key] for key in ("person", "first_day", "last_day", "reason") if key in request.GET}
+    form = CoverForm(request.POST or None, program=program, term=term, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_cover(term=term, actor=request.user, **form.cleaned_data)

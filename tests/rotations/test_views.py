@@ -252,3 +252,17 @@ def test_advocate_writes_the_handoff_note_and_others_cannot(client_for, desk, pe
     client_for(people[0]).post(url, {"handoff_note": "Mrs. Albers waits for a call."})
     current.refresh_from_db()
     assert current.handoff_note == "Mrs. Albers waits for a call."
+
+
+def test_schedule_proposes_a_cover_for_a_leave_conflict_and_the_form_is_prefilled(client_for, desk, people, boss, live):
+    _, nxt = live
+    services.record_leave(
+        user=nxt.advocate, first_day=nxt.start_date + timedelta(days=5), last_day=nxt.start_date + timedelta(days=9)
+    )
+    client = client_for(boss)
+    body = client.get(reverse("rotations:schedule", kwargs={"slug": "desk"})).content.decode()
+    assert "Proposed:" in body and "covers</a>" in body
+    cover_url = reverse("rotations:cover_add", kwargs={"slug": "desk", "pk": nxt.pk})
+    first = nxt.start_date + timedelta(days=5)
+    form = client.get(cover_url, {"first_day": first.isoformat()}).context["form"]
+    assert form.initial["first_day"] == first.isoformat()
