@@ -110,7 +110,16 @@ def build(ctx: dict) -> None:
         services.create_term(program=shop, start_date=boundaries.add_months(month, -back), advocate=users[name])
     services.run_due_handoffs(now=now)
     Handoff.objects.filter(program=shop).update(performed_at=F("boundary_at"))
-    for handoff in Handoff.objects.filter(program=shop, boundary_at__lt=now - timedelta(days=20)):
+    # The current month's handoff waits for Aisha's acknowledgement (she sees the note first thing).
+    current_shop = Term.objects.get(program=shop, status=Term.Status.ACTIVE)
+    Term.objects.filter(program=shop, status=Term.Status.COMPLETED).order_by("-starts_at").filter(
+        ends_at=current_shop.starts_at
+    ).update(
+        handoff_note="Two parcels for Mr. Ortiz are still with the carrier; I promised him an update by Friday.\n"
+        "The checkout bug on saved cards is fixed, but three customers were double-charged: refunds are pending.",
+        handoff_note_updated_at=current_shop.starts_at,
+    )
+    for handoff in Handoff.objects.filter(program=shop, boundary_at__lt=current_shop.starts_at):
         Handoff.objects.filter(pk=handoff.pk).update(
             acknowledged_at=handoff.boundary_at + timedelta(hours=2), acknowledged_by_id=handoff.incoming_advocate_id
         )

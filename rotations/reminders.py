@@ -136,6 +136,7 @@ def _managers(now, scope) -> int:
                         dedupe_key=f"term:{term.pk}:unassigned:{manager.pk}",
                     )
                 )
+    sent += _coverage_gaps(now, scope)
     advocates = {t.advocate_id for t in terms if t.advocate_id}
     if advocates and terms:
         first = min(t.start_date for t in terms)
@@ -143,6 +144,43 @@ def _managers(now, scope) -> int:
         for leave in leaves_overlapping(user_ids=advocates, first=first, last=last).select_related("user"):
             sent += warn_leave_conflicts(leave=leave, within=[t.pk for t in terms])
     return sent
+
+
+def _coverage_gaps(now, scope) -> int:
+    """Tell managers once when a program's last saved term ends within the horizon with nothing after it."""
+    sent = 0
+    horizon = now + timedelta(days=MANAGER_HORIZON_DAYS)
+    latest = (
+        Term.objects.filter(scope, program__is_active=True)
+        .order_by("program_id", "-ends_at")
+        .distinct("program_id")
+        .select_related("program")
+        if _distinct_on()
+        else []
+    )
+    for term in latest:
+        if not (now < term.ends_at <= horizon):
+            continue
+        for manager in managers_of(term.program):
+            sent += bool(
+                notify(
+                    user=manager,
+                    program=term.program,
+                    kind="coverage_gap",
+                    title=f"Nothing is planned in {term.program.name} after {_fmt(term.last_day)}",
+                    body="After this term there is no advocate. Plan the next terms so no customer is left "
+                    "without one.",
+                    url=_schedule_url(term),
+                    dedupe_key=f"gap:{term.pk}:{manager.pk}",
+                )
+            )
+    return sent
+
+
+def _distinct_on() -> bool:
+    from django.db import connection
+
+    return connection.features.can_distinct_on_fields
 
 
 def _escalations(now, scope) -> int:

@@ -338,3 +338,16 @@ def test_flush_outbox_stops_at_the_first_broker_failure_and_keeps_order(monkeypa
     assert outbox.flush_outbox() == 0
     assert list(OutboxMessage.objects.order_by("pk").values_list("attempts", flat=True)) == [1, 0, 0]
     assert not calls
+
+
+@pytest.mark.django_db
+def test_managers_hear_once_when_nothing_is_planned_after_a_term(desk, people, boss):
+    now = timezone.now()
+    today = boundaries.local_date(program=desk, at=now)
+    last = services.create_term(
+        program=desk, start_date=today - timedelta(days=30), end_date=today + timedelta(days=30), advocate=people[0]
+    )
+    reminders.send_due_reminders(now=now)
+    reminders.send_due_reminders(now=now + timedelta(days=1))
+    notes = Notification.objects.filter(user=boss, kind="coverage_gap")
+    assert notes.count() == 1 and notes.get().dedupe_key == f"gap:{last.pk}:{boss.pk}"
