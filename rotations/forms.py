@@ -40,7 +40,7 @@ class AssignTermForm(forms.Form):
 
 
 class HandOverForm(forms.Form):
-    to = PersonChoiceField(queryset=User.objects.none(), label="Hand the baton to")
+    to = PersonChoiceField(queryset=User.objects.none(), label="Hand the baton to", empty_label="Choose a person")
 
     def __init__(self, *args, program: Program, term: Term, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,7 +88,7 @@ class LeaveForm(forms.Form):
 
 
 class CoverForm(forms.Form):
-    person = PersonChoiceField(queryset=User.objects.none(), label="Who covers")
+    person = PersonChoiceField(queryset=User.objects.none(), label="Who covers", empty_label="Choose a person")
     first_day = forms.DateField(widget=DATE, label="First day")
     last_day = forms.DateField(widget=DATE, label="Last day")
     reason = forms.CharField(max_length=200, required=False, help_text="E.g. “Dana's holiday”.")

@@ -206,7 +206,10 @@ def term_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def term_handover(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug, manage=True)
     term = _term(program, pk)
-    form = HandOverForm(request.POST or None, program=program, term=term)
+    following = Term.objects.filter(program=program, starts_at__gte=term.ends_at).order_by("starts_at").first()
+    form = HandOverForm(
+        request.POST or None, program=program, term=term, initial={"to": following.advocate_id if following else None}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             handoff = services.hand_over_now(term=term, to=form.cleaned_data["to"], actor=request.user)
