@@ -162,6 +162,11 @@ def schedule_for(*, program: Program, at: datetime | None = None, past_limit: in
         else:
             upcoming.append(r)
         previous_end = term.end_date
+    if current is None and upcoming and upcoming[0].kind == "term":
+        today = at.astimezone(program.zone).date()
+        if today < upcoming[0].start_date:
+            # Nobody serves right now: show that as the current coverage gap.
+            current = ScheduleRow(kind="gap", start_date=today, end_date=upcoming[0].start_date, is_current=True)
     return Schedule(past=[row(t) for t in past_terms], current=current, upcoming=upcoming, more_past=more_past)
 
 
