@@ -126,3 +126,5 @@ def build(ctx: dict) -> None:
     preview = services.preview_plan(program=shop, count=8, now=now)
     services.save_plan(program=shop, actor=None, count=8, fingerprint=preview.fingerprint, now=now)
     ctx.setdefault("terms", {})["support-desk-current"] = current
+    # The demo's notifications are for reading in the app; do not e-mail them all at commit.
+    Notification.objects.filter(program__in=demo_programs, emailed_at__isnull=True).update(emailed_at=now)
