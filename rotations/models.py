@@ -40,6 +40,10 @@ class Term(models.Model):
         related_name="terms",
         help_text="The role description in force when the term became active.",
     )
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="The program's zone the boundaries were computed in."
+    )
+    handoff_time = models.TimeField(null=True, blank=True, help_text="The program's local handoff time.")
     pinned = models.BooleanField(
         default=False, help_text="Assigned by hand: the planner keeps this advocate when it replans."
     )
@@ -67,6 +71,14 @@ class Term(models.Model):
     def __str__(self) -> str:
         who = self.advocate.get_username() if self.advocate_id else "unassigned"
         return f"{self.program} {self.start_date:%Y-%m-%d}–{self.end_date:%Y-%m-%d} ({who})"
+
+    def save(self, *args, **kwargs):
+        # Record the zone and handoff time the boundaries follow (the program's, unless set).
+        if not self.time_zone:
+            self.time_zone = self.program.time_zone
+        if self.handoff_time is None:
+            self.handoff_time = self.program.handoff_time
+        super().save(*args, **kwargs)
 
     @property
     def last_day(self) -> date:

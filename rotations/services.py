@@ -253,7 +253,8 @@ def reschedule_program_terms(*, program: Program, now: datetime | None = None) -
             term.ends_at = ends_at
             changed.append("ends_at")
         if changed:
-            term.save(update_fields=[*changed, "updated_at"])
+            term.time_zone, term.handoff_time = program.time_zone, program.handoff_time
+            term.save(update_fields=[*changed, "time_zone", "handoff_time", "updated_at"])
             moved += 1
     for cover in (
         Cover.objects.select_for_update(of=("self",))
@@ -465,6 +466,8 @@ def save_plan(
                     end_date=row.end_date,
                     starts_at=boundaries.boundary(program=program, day=row.start_date),
                     ends_at=boundaries.boundary(program=program, day=row.end_date),
+                    time_zone=program.time_zone,
+                    handoff_time=program.handoff_time,
                 )
             )
             if row.new:

@@ -388,3 +388,8 @@ def test_changing_the_program_zone_moves_future_boundaries_not_past_ones(make_te
     )
     assert current.ends_at == future.starts_at
     assert Term.objects.get(pk=past.pk).ends_at == past_ends
+
+
+def test_terms_record_the_zone_and_handoff_time_their_boundaries_follow(make_term, desk):
+    term = make_term(date(2026, 7, 1))
+    assert (term.time_zone, term.handoff_time) == ("Europe/Berlin", desk.handoff_time)
