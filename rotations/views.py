@@ -293,6 +293,15 @@ def handoff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def swap_request(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
     term = _term(program, pk)
+    if term.advocate_id != request.user.pk or term.status != Term.Status.PLANNED:
+        # Only the advocate of a future term can offer it; others see why, not a form.
+        if request.method == "POST":
+            raise PermissionDenied(services.SWAP_OWN_TERM)
+        return render(
+            request,
+            "rotations/swap_form.html",
+            {"program": program, "term": term, "form": None, "heading": "Ask for a swap"},
+        )
     form = SwapRequestForm(request.POST or None, program=program, term=term)
     if request.method == "POST" and form.is_valid():
         try:

@@ -210,7 +210,9 @@ def private_broker(monkeypatch):
     monkeypatch.setattr("config.celery.app", private)
     yield private, redis
     redis.stop()
+    # A worker started for `private` made it the current and default app; give those back.
     app.set_current()
+    app.set_default()
 
 
 def test_jobs_queued_while_the_broker_is_down_are_kept_and_sent_when_it_is_back(
