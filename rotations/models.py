@@ -265,6 +265,7 @@ class RosterReview(models.Model):
         REMOVED = "removed", "left the program"
         INELIGIBLE = "ineligible", "no longer serves as advocate"
         INACTIVE = "inactive", "account deactivated"
+        JOINED = "joined", "can serve as advocate now"
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="roster_reviews")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -1073,23 +1073,34 @@ def on_membership_changed(
     holding future terms gets a roster review the managers resolve.
     """
     program = membership.program
+    open_reviews = RosterReview.objects.filter(program=program, user=membership.user, resolved_at__isnull=True)
     if change == "added":
         people = [p for p in _eligible_ids(program) if p != membership.user_id]
         counts = _ledger_counts(program, people, set())
         LedgerEntry.objects.get_or_create(
             program=program, user=membership.user, defaults={"baseline": min(counts.values(), default=0)}
         )
-        return None
-    if change == "removed":
+    if change in ("added", "changed") and membership.is_eligible:
+        # Someone (again) able to serve: an earlier review about them is moot; offer to replan
+        # the planned terms to include them, without changing anything yet.
+        open_reviews.exclude(change=RosterReview.Change.JOINED).update(resolved_at=timezone.now(), resolution="moot")
+        kind = RosterReview.Change.JOINED
+        affected = list(Term.objects.filter(program=program, status=Term.Status.PLANNED, pinned=False))
+        if change == "changed" and membership.user_id in set(
+            Term.objects.filter(program=program, status=Term.Status.PLANNED).values_list("advocate_id", flat=True)
+        ):
+            return None  # already serving in the plan: nothing to propose
+    elif change == "removed":
         kind = RosterReview.Change.REMOVED
+        affected = list(Term.objects.filter(program=program, advocate=membership.user, status=Term.Status.PLANNED))
     elif change == "changed" and not membership.is_eligible:
         kind = RosterReview.Change.INELIGIBLE
+        affected = list(Term.objects.filter(program=program, advocate=membership.user, status=Term.Status.PLANNED))
     else:
         return None
-    affected = list(Term.objects.filter(program=program, advocate=membership.user, status=Term.Status.PLANNED))
     if not affected:
         return None
-    if RosterReview.objects.filter(program=program, user=membership.user, resolved_at__isnull=True).exists():
+    if open_reviews.exists():
         return None
     review = RosterReview.objects.create(program=program, user=membership.user, change=kind)
     review.terms.set(affected)
@@ -1100,9 +1111,13 @@ def on_membership_changed(
             user=manager,
             program=program,
             kind="roster_review",
-            title=f"{display_name(membership.user)} {review.get_change_display()}: {len(affected)} future "
+            title=f"{display_name(membership.user)} {review.get_change_display()}: {len(affected)} planned "
             f"term{'s' if len(affected) != 1 else ''} to review",
-            body="Their terms are unchanged until you decide: keep them, or open them for replanning.",
+            body=(
+                "The planned terms are unchanged; you can replan them to include them."
+                if kind == RosterReview.Change.JOINED
+                else "Their terms are unchanged until you decide: keep them, or open them for replanning."
+            ),
             url=_url("schedule", slug=program.slug),
             dedupe_key=f"roster:{review.pk}:{manager.pk}",
         )
@@ -1117,6 +1132,8 @@ def resolve_roster_review(*, review: RosterReview, actor: AbstractBaseUser | Non
     if review.resolved_at:
         raise ValidationError(REVIEW_DONE, code="done")
     unassigned: list[int] = []
+    if action == "unassign" and review.change == RosterReview.Change.JOINED:
+        raise ValueError("a newcomer's review is kept or replanned, never unassigned")
     if action == "unassign":
         for term in review.terms.select_for_update().filter(status=Term.Status.PLANNED, advocate=review.user):
             term.advocate = None

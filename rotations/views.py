@@ -372,13 +372,19 @@ def roster_review_resolve(request: HttpRequest, slug: str, pk: int) -> HttpRespo
     action = request.POST.get("action", "")
     if action not in ("keep", "unassign", "replan"):
         raise Http404("No such action.")
+    joined = review.change == RosterReview.Change.JOINED
+    if joined and action == "unassign":
+        raise Http404("No such action.")
     try:
         ids = services.resolve_roster_review(
-            review=review, actor=request.user, action="keep" if action == "keep" else "unassign"
+            review=review, actor=request.user, action="keep" if action == "keep" or joined else "unassign"
         )
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("rotations:schedule", slug=slug)
+    if action == "replan" and joined:
+        count = review.terms.count()
+        return redirect(f"{reverse('rotations:plan', kwargs={'slug': slug})}?count={count}")
     if action == "replan" and ids:
         query = "&".join(f"only={i}" for i in ids)
         return redirect(f"{reverse('rotations:plan', kwargs={'slug': slug})}?count={len(ids)}&{query}")

@@ -393,3 +393,29 @@ def test_changing_the_program_zone_moves_future_boundaries_not_past_ones(make_te
 def test_terms_record_the_zone_and_handoff_time_their_boundaries_follow(make_term, desk):
     term = make_term(date(2026, 7, 1))
     assert (term.time_zone, term.handoff_time) == ("Europe/Berlin", desk.handoff_time)
+
+
+def test_a_newcomer_is_offered_for_a_replan_but_nothing_moves(
+    make_term, people, boss, desk, django_capture_on_commit_callbacks
+):
+    planned = make_term(date(2026, 7, 1), people[0])
+    newcomer = MembershipFactory.build(program=desk).user
+    newcomer.save()
+    advocacy_services.add_member(program=desk, actor=boss, user=newcomer)
+    review = RosterReview.objects.get(change=RosterReview.Change.JOINED)
+    assert list(review.terms.all()) == [planned]
+    planned.refresh_from_db()
+    assert planned.advocate == people[0]
+    with pytest.raises(ValueError):
+        services.resolve_roster_review(review=review, actor=boss, action="unassign")
+
+
+def test_becoming_eligible_again_makes_the_earlier_review_moot(make_term, people, boss, desk):
+    term = make_term(date(2026, 7, 1), people[0])
+    membership = people[0].memberships.get(program=desk)
+    advocacy_services.update_membership(membership=membership, actor=boss, role="member", is_eligible=False)
+    advocacy_services.update_membership(membership=membership, actor=boss, role="member", is_eligible=True)
+    review = RosterReview.objects.get(change=RosterReview.Change.INELIGIBLE)
+    assert review.resolution == "moot"
+    term.refresh_from_db()
+    assert term.advocate == people[0]

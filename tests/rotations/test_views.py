@@ -266,3 +266,22 @@ def test_schedule_proposes_a_cover_for_a_leave_conflict_and_the_form_is_prefille
     first = nxt.start_date + timedelta(days=5)
     form = client.get(cover_url, {"first_day": first.isoformat()}).context["form"]
     assert form.initial["first_day"] == first.isoformat()
+
+
+def test_a_newcomer_review_offers_a_replan_preview(client_for, desk, people, boss, live):
+    from rotations.models import RosterReview
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(username="newbie")
+    client = client_for(boss)
+    client.post(
+        reverse("advocacy:member_list", kwargs={"slug": "desk"}),
+        {"identifier": "newbie", "role": "member", "is_eligible": "on"},
+    )
+    review = RosterReview.objects.get(user=newcomer)
+    body = client.get(reverse("rotations:schedule", kwargs={"slug": "desk"})).content.decode()
+    assert "Preview a replan" in body and "Leave those terms open" not in body
+    response = client.post(
+        reverse("rotations:roster_review", kwargs={"slug": "desk", "pk": review.pk}), {"action": "replan"}
+    )
+    assert response.status_code == 302 and response.url.endswith("/schedule/plan/?count=1")
