@@ -7,6 +7,7 @@ Tasks are idempotent, so a job sent twice after a crash does no harm.
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -55,8 +56,15 @@ def dispatch(*, message_id: int) -> bool:
         return True
 
 
+KEEP_SENT_DAYS = 7
+
+
 def flush_outbox(*, limit: int = 500) -> int:
-    """Send pending jobs oldest first; stop at the first broker failure. Return how many were sent."""
+    """Send pending jobs oldest first; stop at the first broker failure. Return how many were sent.
+
+    Rows sent more than a week ago are deleted on the way.
+    """
+    OutboxMessage.objects.filter(sent_at__lt=timezone.now() - timedelta(days=KEEP_SENT_DAYS)).delete()
     sent = 0
     for message_id in OutboxMessage.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)[:limit]:
         if dispatch(message_id=message_id):

@@ -103,3 +103,11 @@ def test_managers_hear_once_when_nothing_is_planned_after_a_term(desk, people, b
     reminders.send_due_reminders(now=now + timedelta(days=1))
     notes = Notification.objects.filter(user=boss, kind="coverage_gap")
     assert notes.count() == 1 and notes.get().dedupe_key == f"gap:{last.pk}:{boss.pk}"
+
+
+def test_flush_outbox_forgets_jobs_sent_long_ago():
+    old = OutboxMessage.objects.create(task_name="x", sent_at=timezone.now() - timedelta(days=8))
+    recent = OutboxMessage.objects.create(task_name="x", sent_at=timezone.now() - timedelta(days=1))
+    outbox.flush_outbox()
+    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert old.pk != recent.pk

@@ -419,3 +419,20 @@ def test_becoming_eligible_again_makes_the_earlier_review_moot(make_term, people
     assert review.resolution == "moot"
     term.refresh_from_db()
     assert term.advocate == people[0]
+
+
+@pytest.mark.parametrize("history", [1, 12])
+def test_a_handoff_takes_the_same_queries_whatever_the_history(make_term, people, desk, history):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = date(2020, 1, 1)
+    for i in range(history):
+        make_term(boundaries.add_months(start, 3 * i), people[i % 4])
+    services.run_due_handoffs(now=at(2026, 1, 1))
+    make_term(date(2026, 4, 1), people[0])
+    make_term(date(2026, 7, 1), people[1])
+    services.run_due_handoffs(now=at(2026, 4, 2))
+    with CaptureQueriesContext(connection) as queries:
+        assert services.handoffs_for_program(program_id=desk.pk, now=at(2026, 7, 2)) == 1
+    assert len(queries) <= 16, [q["sql"][:80] for q in queries]
