@@ -97,6 +97,10 @@ def _choose(data, slot, ledger, last, order, starts, previous, ahead) -> tuple[i
     if not available:
         return None, "nobody eligible is available"
     reason = "next in line"
+    if slot.current is not None and slot.current not in available:
+        reason = "next in line; the saved advocate " + (
+            "is on leave" if slot.current in data.people else "can no longer serve"
+        )
     if not data.allow_back_to_back and previous in available:
         others = [p for p in available if p != previous]
         if others:
