@@ -68,6 +68,8 @@ def run() -> None:
                         starts_at=boundaries.boundary(program=program, day=start),
                         ends_at=boundaries.boundary(program=program, day=end),
                         status=Term.Status.ACTIVE if j == 0 else Term.Status.PLANNED,
+                        time_zone=program.time_zone,
+                        handoff_time=program.handoff_time,
                     )
                 )
         Term.objects.bulk_create(terms)
