@@ -21,6 +21,7 @@ urlpatterns = [
     path("health/", BatonHealthView.as_view(), name="health"),
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("", include("advocacy.urls")),
+    path("", include("rotations.urls")),
 ]
 
 admin.site.site_header = "Baton administration"

@@ -60,6 +60,75 @@ ACCESS: dict[str, Access] = {
 }
 
 
+def rotations_world(w) -> dict:
+    """Terms, a handoff, a cover, a swap, a roster review, leave and a feed in `w.program`, made once."""
+    if not hasattr(w, "_rotations"):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from rotations import boundaries, services
+        from rotations.models import Handoff, Leave, RosterReview
+
+        advocate, member = w.users["advocate"], w.users["member"]
+        today = boundaries.local_date(program=w.program, at=timezone.now())
+        current = services.create_term(
+            program=w.program,
+            start_date=today - timedelta(days=10),
+            end_date=today + timedelta(days=80),
+            advocate=advocate,
+        )
+        services.run_due_handoffs()
+        future = services.create_term(program=w.program, start_date=current.end_date, advocate=advocate)
+        w._rotations = {
+            "term": current,
+            "future": future,
+            "handoff": Handoff.objects.get(incoming_term=current),
+            "cover": services.add_cover(
+                term=current, person=member, first_day=current.last_day, last_day=current.last_day, actor=None
+            ),
+            "swap": services.request_swap(term=future, requester=advocate),
+            "review": RosterReview.objects.create(program=w.program, user=member, change="ineligible"),
+            "leave": Leave.objects.create(user=member, first_day=today, last_day=today),
+            "token": services.calendar_token(user=member, program=w.program),
+        }
+    return w._rotations
+
+
+def _rot(key, name="pk"):
+    return lambda w: {"slug": w.program.slug, name: rotations_world(w)[key].pk}
+
+
+# Only the term's advocate (or a manager) arranges a cover.
+ADVOCATE_OR_MANAGER = {**PROGRAM_MANAGER, "advocate": 200}
+POST_ONLY = {**dict.fromkeys(ROLES, 405), "anonymous": "login"}
+
+ACCESS |= {
+    "rotations:schedule": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "rotations:swap_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "rotations:plan": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "rotations:settings": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "rotations:term_detail": Access(PROGRAM_MEMBER, _rot("term")),
+    "rotations:term_edit": Access(PROGRAM_MANAGER, _rot("future")),
+    "rotations:term_handover": Access(PROGRAM_MANAGER, _rot("term")),
+    "rotations:cover_add": Access(ADVOCATE_OR_MANAGER, _rot("term")),
+    "rotations:swap_request": Access(PROGRAM_MEMBER, _rot("future")),
+    "rotations:handoff_detail": Access(PROGRAM_MEMBER, _rot("handoff")),
+    "rotations:cover_remove": Access(POST_ONLY, _rot("cover")),
+    "rotations:roster_review": Access(POST_ONLY, _rot("review")),
+    "rotations:swap_action": Access(
+        POST_ONLY, lambda w: {"slug": w.program.slug, "pk": rotations_world(w)["swap"].pk, "action": "accept"}
+    ),
+    "rotations:my_rotation": Access(SIGNED_IN),
+    "rotations:leave_delete": Access(POST_ONLY, lambda w: {"pk": rotations_world(w)["leave"].pk}),
+    "rotations:calendar_reset": Access(POST_ONLY),
+    # A calendar feed, not a page: the secret token is the key, for calendar apps without a session.
+    "rotations:calendar_feed": Access(
+        dict.fromkeys(ROLES, 200), lambda w: {"token": rotations_world(w)["token"].token}, method="head"
+    ),
+}
+
+
 def named_urls(patterns=None, namespace=""):
     """Yield the full name of every named URL pattern outside the admin."""
     for entry in patterns if patterns is not None else get_resolver().url_patterns:

@@ -50,6 +50,15 @@ FUZZ = {
     "advocacy:member_edit": "manager",
     "advocacy:member_remove": "manager",
     "advocacy:thanks_list": "member",
+    "rotations:plan": "manager",
+    "rotations:settings": "manager",
+    "rotations:term_detail": "advocate",
+    "rotations:term_edit": "manager",
+    "rotations:term_handover": "manager",
+    "rotations:cover_add": "manager",
+    "rotations:swap_request": "advocate",
+    "rotations:handoff_detail": "advocate",
+    "rotations:my_rotation": "member",
 }
 # Pages whose forms post to another URL that is fuzzed itself.
 POSTS_ELSEWHERE = {"advocacy:program_detail": "advocacy:thanks_list"}

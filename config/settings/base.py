@@ -151,7 +151,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs; each app adds its entries in its own module and the beat
 # scheduler copies them into django-celery-beat's tables, where admins edit them.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "rotations-run-handoffs": {"task": "rotations.tasks.run_handoffs", "schedule": 60.0},
+    "rotations-send-reminders": {"task": "rotations.tasks.send_reminders", "schedule": 15 * 60.0},
+    "rotations-flush-outbox": {"task": "rotations.tasks.flush_outbox", "schedule": 60.0},
+}
 
 # Logs: one line per request and per task, as JSON in production
 # (LOG_FORMAT=json). Contact details are scrubbed from every record.
@@ -210,7 +214,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # The demo command runs these in order; each receives and extends a shared context.
-DEMO_BUILDERS = ["advocacy.demo.build"]
+DEMO_BUILDERS = ["advocacy.demo.build", "rotations.demo.build"]
 
 # Absolute address of the site, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -1,0 +1,71 @@
+"""iCalendar feeds (RFC 5545) of terms and covers, with stable UIDs so calendar apps update in place."""
+
+from datetime import UTC
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from advocacy.services import display_name
+
+from .models import CalendarToken
+from .selectors import feed_terms
+
+UID_DOMAIN = "baton"
+
+
+def term_uid(term_id: int) -> str:
+    return f"term-{term_id}@{UID_DOMAIN}"
+
+
+def cover_uid(cover_id: int) -> str:
+    return f"cover-{cover_id}@{UID_DOMAIN}"
+
+
+def _sequence(updated_at) -> int:
+    # Grows whenever the row changes, so clients take the newer version.
+    return int(updated_at.timestamp()) - 1_700_000_000 if updated_at else 0
+
+
+def render_feed(*, token: CalendarToken) -> bytes:
+    """Return the feed as bytes: every saved term and cover, with no horizon limit."""
+    terms, covers = feed_terms(token=token)
+    cal = Calendar()
+    cal.add("prodid", "-//Baton//Customer advocate rotations//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    name = token.program.name if token.program_id else f"{display_name(token.user)}'s advocate terms"
+    cal.add("x-wr-calname", f"Baton: {name}")
+    stamp = timezone.now().astimezone(UTC)
+    site = settings.SITE_URL.rstrip("/")
+    for term in terms:
+        who = display_name(term.advocate) if term.advocate else "Nobody assigned"
+        event = Event()
+        event.add("uid", term_uid(term.pk))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", term.starts_at.astimezone(UTC))
+        event.add("dtend", term.ends_at.astimezone(UTC))
+        event.add("summary", f"{term.program.name} advocate: {who}")
+        event.add(
+            "description",
+            f"{who} is {term.program.name}'s customer advocate from {term.start_date:%-d %B %Y} "
+            f"until {term.last_day:%-d %B %Y} ({term.get_status_display().lower()}).",
+        )
+        event.add("url", site + reverse("rotations:term_detail", kwargs={"slug": term.program.slug, "pk": term.pk}))
+        event.add("sequence", _sequence(term.updated_at))
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    for cover in covers:
+        event = Event()
+        event.add("uid", cover_uid(cover.pk))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", cover.starts_at.astimezone(UTC))
+        event.add("dtend", cover.ends_at.astimezone(UTC))
+        event.add("summary", f"{cover.term.program.name} cover: {display_name(cover.person)}")
+        standin = display_name(cover.term.advocate) if cover.term.advocate else "the advocate"
+        event.add("description", f"{display_name(cover.person)} covers for {standin}. {cover.reason}".strip())
+        event.add("sequence", _sequence(cover.updated_at))
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical()

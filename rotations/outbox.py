@@ -1,0 +1,74 @@
+"""An outbox for Celery jobs: a job is a database row first, and goes to the broker after commit.
+
+If the broker is down when a job is queued, the row stays pending and the web
+request still succeeds; `flush_outbox` (run by beat every minute and whenever
+a worker starts) sends whatever is still pending once the broker is back.
+Tasks are idempotent, so a job sent twice after a crash does no harm.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# How long a publish may try (seconds) before the job is left for the next flush.
+CONNECT_TIMEOUT = 2
+
+
+def enqueue(task_name: str, *, args: list | None = None, kwargs: dict | None = None) -> OutboxMessage:
+    """Record a job and send it to the broker once the surrounding transaction commits."""
+    message = OutboxMessage.objects.create(task_name=task_name, args=list(args or []), kwargs=dict(kwargs or {}))
+    transaction.on_commit(lambda: dispatch(message_id=message.pk))
+    return message
+
+
+def dispatch(*, message_id: int) -> bool:
+    """Publish one pending job; return whether the broker took it. Never raises for a broker failure."""
+    from config.celery import app
+
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, sent_at__isnull=True)
+            .first()
+        )
+        if message is None:
+            return False
+        try:
+            with app.connection_for_write() as conn:
+                # Fail fast when the broker is down instead of retrying inside a web request.
+                conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=CONNECT_TIMEOUT)
+                app.send_task(message.task_name, args=message.args, kwargs=message.kwargs, connection=conn, retry=False)
+        except Exception as error:  # broker down, connection refused, DNS…: keep it for later
+            message.attempts += 1
+            message.last_error = f"{type(error).__name__}: {error}"[:500]
+            message.save(update_fields=["attempts", "last_error"])
+            log.warning("Broker unavailable, job %s kept in the outbox: %s", message, error)
+            return False
+        message.attempts += 1
+        message.sent_at = timezone.now()
+        message.save(update_fields=["attempts", "sent_at"])
+        return True
+
+
+KEEP_SENT_DAYS = 7
+
+
+def flush_outbox(*, limit: int = 500) -> int:
+    """Send pending jobs oldest first; stop at the first broker failure. Return how many were sent.
+
+    Rows sent more than a week ago are deleted on the way.
+    """
+    OutboxMessage.objects.filter(sent_at__lt=timezone.now() - timedelta(days=KEEP_SENT_DAYS)).delete()
+    sent = 0
+    for message_id in OutboxMessage.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)[:limit]:
+        if dispatch(message_id=message_id):
+            sent += 1
+        elif OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).exists():
+            break
+    return sent

@@ -1,0 +1,454 @@
+"""Schedule, planning, terms, handoffs, leave, covers, swaps and calendar feeds.
+
+Views parse the request, check access at the top with program_for_user, call
+a service or selector and render; services hold every rule.
+"""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from advocacy.selectors import program_for_user
+from advocacy.services import display_name, is_manager
+
+from . import feeds, selectors, services
+from .forms import (
+    AssignTermForm,
+    CoverForm,
+    DeclarationForm,
+    HandOverForm,
+    LeaveForm,
+    NoteForm,
+    PlanForm,
+    RotationSettingsForm,
+    SwapRequestForm,
+)
+from .models import CalendarToken, Cover, Handoff, Leave, RosterReview, RotationSettings, SwapRequest, Term
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _term(program, pk) -> Term:
+    return get_object_or_404(Term.objects.select_related("advocate", "program", "role_version"), pk=pk, program=program)
+
+
+@login_required
+def schedule(request: HttpRequest, slug: str) -> HttpResponse:
+    program, membership = program_for_user(user=request.user, slug=slug)
+    can_manage = is_manager(program=program, user=request.user)
+    show_all = request.GET.get("past") == "all"
+    sched = selectors.schedule_for(program=program, past_limit=10_000 if show_all else 6)
+    if can_manage:
+        # For each leave conflict, the person the planner would propose, to cover or take over.
+        for row in [sched.current, *sched.upcoming]:
+            if row is None or not row.leave_conflicts:
+                continue
+            replacement = services.propose_replacement(term=row.term, away=row.term.advocate)
+            row.proposals = []
+            for leave in row.leave_conflicts:
+                first, last = max(leave.first_day, row.term.start_date), min(leave.last_day, row.term.last_day)
+                row.proposals.append(
+                    {
+                        "leave": leave,
+                        "person": replacement,
+                        "first_day": first,
+                        "last_day": last,
+                        "take_over": (last - first).days * 2 >= (row.term.end_date - row.term.start_date).days,
+                    }
+                )
+    context = {
+        "program": program,
+        "membership": membership,
+        "can_manage": can_manage,
+        "schedule": sched,
+        "reviews": selectors.open_roster_reviews(program=program) if can_manage else [],
+        "settings": selectors.rotation_settings(program=program),
+        "calendar_token": selectors.live_calendar_token(user=request.user, program=program),
+    }
+    return render(request, "rotations/schedule.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan(request: HttpRequest, slug: str) -> HttpResponse:
+    """Plan the next N terms: the form, then a preview of every change, then save."""
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    data = request.POST if request.method == "POST" else (request.GET if "count" in request.GET else None)
+    form = PlanForm(data)
+    only = [int(x) for x in (request.POST.getlist("only") or request.GET.getlist("only")) if x.isdigit()] or None
+    preview = None
+    if data is not None and form.is_valid():
+        count, start = form.cleaned_data["count"], form.cleaned_data["start_date"]
+        if request.method == "POST":
+            try:
+                services.save_plan(
+                    program=program,
+                    actor=request.user,
+                    count=count,
+                    start_date=start,
+                    fingerprint=request.POST.get("fingerprint", ""),
+                    only_terms=only,
+                )
+            except ValidationError as error:
+                messages.warning(request, _error_text(error))
+            else:
+                messages.success(request, "Plan saved. Everyone whose terms moved has been told.")
+                return redirect("rotations:schedule", slug=program.slug)
+        try:
+            preview = services.preview_plan(program=program, count=count, start_date=start, only_terms=only)
+        except ValidationError as error:
+            form.add_error("count", error)
+    return render(request, "rotations/plan.html", {"program": program, "form": form, "preview": preview, "only": only})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rotation_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    instance = RotationSettings.objects.filter(program=program).first() or RotationSettings(program=program)
+    form = RotationSettingsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        services.save_rotation_settings(program=program, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Planning rules saved. They apply the next time you plan.")
+        return redirect("rotations:schedule", slug=program.slug)
+    return render(request, "rotations/settings.html", {"program": program, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, membership = program_for_user(user=request.user, slug=slug)
+    term = _term(program, pk)
+    is_advocate = term.advocate_id == request.user.pk
+    note_form = NoteForm(initial={"handoff_note": term.handoff_note})
+    declaration_form = DeclarationForm(initial={"declaration": term.declaration})
+    if request.method == "POST":
+        if not is_advocate:
+            raise PermissionDenied(services.NOT_THE_ADVOCATE)
+        if "handoff_note" in request.POST:
+            note_form = NoteForm(request.POST)
+            if note_form.is_valid():
+                try:
+                    services.write_handoff_note(
+                        term=term, author=request.user, note=note_form.cleaned_data["handoff_note"]
+                    )
+                except ValidationError as error:
+                    messages.error(request, _error_text(error))
+                else:
+                    messages.success(request, "Handoff note saved. The next advocate will read it first.")
+                    return redirect("rotations:term_detail", slug=slug, pk=pk)
+        else:
+            declaration_form = DeclarationForm(request.POST)
+            if declaration_form.is_valid():
+                services.save_declaration(
+                    term=term, author=request.user, declaration=declaration_form.cleaned_data["declaration"]
+                )
+                messages.success(request, "Declaration saved; it shows on the program page.")
+                return redirect("rotations:term_detail", slug=slug, pk=pk)
+    context = {
+        "program": program,
+        "term": term,
+        "is_advocate": is_advocate,
+        "can_manage": is_manager(program=program, user=request.user),
+        "covers": term.covers.select_related("person"),
+        "incoming_handoff": Handoff.objects.filter(incoming_term=term).select_related("outgoing_term").first(),
+        "outgoing_handoff": Handoff.objects.filter(outgoing_term=term).first(),
+        "note_form": note_form,
+        "declaration_form": declaration_form,
+        "swaps": term.swap_requests.select_related("target", "accepted_by", "target_term")[:5],
+    }
+    return render(request, "rotations/term_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    term = _term(program, pk)
+    if term.status != Term.Status.PLANNED:
+        messages.warning(request, services.NOT_PLANNED)
+        return redirect("rotations:schedule", slug=slug)
+    form = AssignTermForm(
+        request.POST or None, program=program, initial={"advocate": request.GET.get("advocate") or term.advocate}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_term(term=term, advocate=form.cleaned_data["advocate"], actor=request.user)
+        except ValidationError as error:
+            form.add_error("advocate", error)
+        else:
+            who = form.cleaned_data["advocate"]
+            messages.success(
+                request,
+                f"{display_name(who)} now has the term from {term.start_date:%-d %B %Y}."
+                if who
+                else "The term is open now.",
+            )
+            return redirect("rotations:schedule", slug=slug)
+    return render(
+        request,
+        "rotations/term_edit.html",
+        {"program": program, "term": term, "form": form, "heading": "Assign the advocate"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term_handover(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    term = _term(program, pk)
+    following = Term.objects.filter(program=program, starts_at__gte=term.ends_at).order_by("starts_at").first()
+    form = HandOverForm(
+        request.POST or None, program=program, term=term, initial={"to": following.advocate_id if following else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            handoff = services.hand_over_now(term=term, to=form.cleaned_data["to"], actor=request.user)
+        except ValidationError as error:
+            form.add_error("to", error)
+        else:
+            messages.success(request, f"{display_name(handoff.incoming_advocate)} has the baton now.")
+            return redirect("rotations:schedule", slug=slug)
+    return render(
+        request,
+        "rotations/term_handover.html",
+        {"program": program, "term": term, "form": form, "heading": "Hand over now"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cover_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    term = _term(program, pk)
+    if term.advocate_id != request.user.pk and not is_manager(program=program, user=request.user):
+        raise PermissionDenied(services.NOT_MANAGER)
+    initial = {key: request.GET[key] for key in ("person", "first_day", "last_day", "reason") if key in request.GET}
+    form = CoverForm(request.POST or None, program=program, term=term, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_cover(term=term, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{display_name(form.cleaned_data['person'])} covers those days.")
+            return redirect("rotations:schedule", slug=slug)
+    return render(
+        request, "rotations/cover_form.html", {"program": program, "term": term, "form": form, "heading": "Add a cover"}
+    )
+
+
+@login_required
+@require_POST
+def cover_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    cover = get_object_or_404(Cover.objects.select_related("term__program"), pk=pk, term__program=program)
+    services.remove_cover(cover=cover, actor=request.user)
+    messages.success(request, "Cover removed.")
+    return redirect("rotations:schedule", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handoff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    handoff = get_object_or_404(
+        Handoff.objects.select_related("outgoing_term", "incoming_term", "outgoing_advocate", "incoming_advocate"),
+        pk=pk,
+        program=program,
+    )
+    is_incoming = handoff.incoming_advocate_id == request.user.pk
+    form = DeclarationForm(request.POST or None, initial={"declaration": handoff.incoming_term.declaration})
+    if request.method == "POST":
+        if not is_incoming:
+            raise PermissionDenied(services.NOT_INCOMING)
+        if form.is_valid():
+            try:
+                services.acknowledge_handoff(
+                    handoff=handoff, user=request.user, declaration=form.cleaned_data["declaration"]
+                )
+            except ValidationError as error:
+                messages.warning(request, _error_text(error))
+            else:
+                messages.success(request, "Handoff acknowledged. Welcome to your term.")
+                return redirect(program)
+    return render(
+        request,
+        "rotations/handoff_detail.html",
+        {"program": program, "handoff": handoff, "is_incoming": is_incoming, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def swap_request(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    term = _term(program, pk)
+    if term.advocate_id != request.user.pk or term.status != Term.Status.PLANNED:
+        # Only the advocate of a future term can offer it; others see why, not a form.
+        if request.method == "POST":
+            raise PermissionDenied(services.SWAP_OWN_TERM)
+        return render(
+            request,
+            "rotations/swap_form.html",
+            {"program": program, "term": term, "form": None, "heading": "Ask for a swap"},
+        )
+    form = SwapRequestForm(request.POST or None, program=program, term=term)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_swap(term=term, requester=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Swap request sent.")
+            return redirect("rotations:swap_list", slug=slug)
+    return render(
+        request,
+        "rotations/swap_form.html",
+        {"program": program, "term": term, "form": form, "heading": "Ask for a swap"},
+    )
+
+
+@login_required
+def swap_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, membership = program_for_user(user=request.user, slug=slug)
+    swaps = selectors.swaps_for_program(program=program)
+    return render(
+        request,
+        "rotations/swap_list.html",
+        {
+            "program": program,
+            "membership": membership,
+            "can_manage": is_manager(program=program, user=request.user),
+            "pending": [s for s in swaps if s.is_pending],
+            "closed": [s for s in swaps if not s.is_pending][:20],
+        },
+    )
+
+
+SWAP_ACTIONS = {
+    "accept": (services.accept_swap, "user", "Accepted."),
+    "approve": (services.approve_swap, "actor", "Swap approved and applied; everyone involved has been told."),
+    "decline": (services.decline_swap, "actor", "Swap declined."),
+    "cancel": (services.cancel_swap, "actor", "Swap request withdrawn."),
+}
+
+
+@login_required
+@require_POST
+def swap_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    swap = get_object_or_404(SwapRequest, pk=pk, term__program=program)
+    if action not in SWAP_ACTIONS:
+        raise Http404("No such action.")
+    func, arg, done = SWAP_ACTIONS[action]
+    try:
+        swap = func(swap=swap, **{arg: request.user})
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        if action == "accept" and swap.status == SwapRequest.Status.ACCEPTED:
+            done = "Accepted. A manager approves the swap next."
+        elif action == "accept":
+            done = "Accepted; the swap is done."
+        messages.success(request, done)
+    return redirect("rotations:swap_list", slug=slug)
+
+
+@login_required
+@require_POST
+def roster_review_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    review = get_object_or_404(RosterReview, pk=pk, program=program)
+    action = request.POST.get("action", "")
+    if action not in ("keep", "unassign", "replan"):
+        raise Http404("No such action.")
+    joined = review.change == RosterReview.Change.JOINED
+    if joined and action == "unassign":
+        raise Http404("No such action.")
+    try:
+        ids = services.resolve_roster_review(
+            review=review, actor=request.user, action="keep" if action == "keep" or joined else "unassign"
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("rotations:schedule", slug=slug)
+    if action == "replan" and joined:
+        count = review.terms.count()
+        return redirect(f"{reverse('rotations:plan', kwargs={'slug': slug})}?count={count}")
+    if action == "replan" and ids:
+        query = "&".join(f"only={i}" for i in ids)
+        return redirect(f"{reverse('rotations:plan', kwargs={'slug': slug})}?count={len(ids)}&{query}")
+    messages.success(request, "Kept the terms as they are." if action == "keep" else "Those terms are open now.")
+    return redirect("rotations:schedule", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_rotation(request: HttpRequest) -> HttpResponse:
+    """My terms, covers, leave, handoffs to acknowledge, swaps I could take, and my calendar feed."""
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.record_leave(user=request.user, **form.cleaned_data)
+        messages.success(request, "Leave recorded. If it touches one of your terms, your managers have been told.")
+        return redirect("rotations:my_rotation")
+    context = {
+        "form": form,
+        "terms": selectors.terms_for_user(user=request.user),
+        "covers": selectors.covers_for_user(user=request.user),
+        "leaves": Leave.objects.filter(user=request.user, last_day__gte=date.today()),
+        "handoffs": selectors.pending_handoffs_for(user=request.user),
+        "swaps": selectors.swaps_open_to(user=request.user),
+        "calendar_token": selectors.live_calendar_token(user=request.user, program=None),
+        "now": timezone.now(),
+    }
+    return render(request, "rotations/my_rotation.html", context)
+
+
+@login_required
+@require_POST
+def leave_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    leave = get_object_or_404(Leave, pk=pk, user=request.user)
+    services.delete_leave(leave=leave, user=request.user)
+    messages.success(request, "Leave removed.")
+    return redirect("rotations:my_rotation")
+
+
+@login_required
+@require_POST
+def calendar_reset(request: HttpRequest) -> HttpResponse:
+    """Create the feed address, or revoke the old one and make a new one."""
+    slug = request.POST.get("program", "")
+    program = program_for_user(user=request.user, slug=slug)[0] if slug else None
+    if request.POST.get("reset"):
+        services.reset_calendar_token(user=request.user, program=program)
+        messages.success(request, "New calendar address made; the old one no longer works.")
+    else:
+        services.calendar_token(user=request.user, program=program)
+    if program:
+        return redirect("rotations:schedule", slug=program.slug)
+    return redirect("rotations:my_rotation")
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """Serve an iCalendar feed to calendar apps; the secret token is the only key."""
+    found = CalendarToken.objects.select_related("user", "program").filter(token=token, revoked_at__isnull=True).first()
+    if found is None or not found.user.is_active:
+        raise Http404("No such calendar.")
+    if found.program_id and not (
+        found.user.is_superuser or found.user.memberships.filter(program_id=found.program_id).exists()
+    ):
+        raise Http404("No such calendar.")
+    body = feeds.render_feed(token=found)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="baton.ics"'
+    return response

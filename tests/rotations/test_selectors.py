@@ -1,0 +1,33 @@
+"""Selectors: who is the advocate now, and the schedule's coverage gaps."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from rotations import services
+from rotations.selectors import current_advocate, schedule_for, upcoming_terms
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_term_yet_shows_a_current_gap_until_the_first_term(desk, people):
+    services.create_term(program=desk, start_date=date(2026, 7, 1), advocate=people[0])
+    sched = schedule_for(program=desk, at=datetime(2026, 5, 15, tzinfo=UTC))
+    assert sched.current.kind == "gap" and sched.current.start_date == date(2026, 5, 15)
+    assert sched.current.end_date == date(2026, 7, 1)
+
+
+def test_current_advocate_is_none_between_terms_and_the_next_is_upcoming(desk, people):
+    services.create_term(program=desk, start_date=date(2026, 1, 1), advocate=people[0])
+    nxt = services.create_term(program=desk, start_date=date(2026, 7, 1), advocate=people[1])
+    at = datetime(2026, 5, 15, tzinfo=UTC)
+    assert current_advocate(program=desk, at=at) is None
+    assert list(upcoming_terms(program=desk, at=at)) == [nxt]
+    assert current_advocate(program=desk, at=datetime(2026, 7, 1, 7, 0, tzinfo=UTC)) == people[1]
+    assert current_advocate(program=desk, at=datetime(2026, 7, 1, 6, 59, tzinfo=UTC)) is None
+
+
+def test_current_advocate_queries_are_constant(desk, people, django_assert_num_queries):
+    services.create_term(program=desk, start_date=date(2026, 4, 1), advocate=people[0])
+    with django_assert_num_queries(2):
+        current_advocate(program=desk, at=datetime(2026, 5, 15, tzinfo=UTC))

@@ -1,0 +1,253 @@
+"""The handoff through a real Celery worker on Redis: once, all or nothing, and through a dead broker."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from advocacy.models import Notification, Program
+from config.celery import app
+from rotations import boundaries, outbox, services, tasks
+from rotations.models import Handoff, OutboxMessage, Term
+from rotations.signals import handoff_performed
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(check, timeout=20.0, every=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(every)
+    return False
+
+
+@pytest.fixture
+def due(desk, people):
+    """Two terms whose boundaries have passed: the first handoff and the one into ben's term."""
+    today = boundaries.local_date(program=desk, at=timezone.now())
+    start = boundaries.add_months(today.replace(day=1), -3)
+    first = services.create_term(program=desk, start_date=start, advocate=people[0])
+    second = services.create_term(program=desk, start_date=first.end_date, advocate=people[1])
+    return first, second
+
+
+@pytest.fixture
+def queue():
+    """A private queue per test, so no other test's leftover message or consumer gets in the way.
+
+    start_worker(queues=...) narrows the shared app's queue selection; undo that afterwards.
+    """
+    yield f"rot-test-{uuid.uuid4().hex[:8]}"
+    app.amqp.queues._consume_from = None
+
+
+def test_the_periodic_handoff_delivered_twice_to_concurrent_workers_hands_off_once(due, queue):
+    first, second = due
+    with start_worker(
+        app, pool="threads", concurrency=4, perform_ping_check=False, queues=[queue], shutdown_timeout=10
+    ):
+        results = [app.send_task("rotations.tasks.run_handoffs", queue=queue) for _ in range(4)]
+        performed = [r.get(timeout=30) for r in results]
+    assert sum(performed) == 2  # the two due handoffs, each exactly once
+    assert Handoff.objects.count() == 2
+    assert Handoff.objects.filter(incoming_term=second, outgoing_term=first).count() == 1
+    assert Notification.objects.filter(kind="handoff_incoming").count() == 2
+    assert list(Term.objects.order_by("starts_at").values_list("status", flat=True)) == ["completed", "active"]
+
+
+def test_a_second_runner_skips_a_program_another_runner_holds(due):
+    """SKIP LOCKED: while one runner is inside a program's handoff, another finds nothing to do."""
+    inside, release = threading.Event(), threading.Event()
+    counts = {}
+
+    def slow(**kwargs):
+        inside.set()
+        release.wait(10)
+
+    handoff_performed.connect(slow, weak=False, dispatch_uid="slow")
+
+    def runner(name):
+        try:
+            counts[name] = services.run_due_handoffs()
+        finally:
+            connection.close()
+
+    try:
+        a = threading.Thread(target=runner, args=("a",))
+        a.start()
+        assert inside.wait(10)
+        handoff_performed.disconnect(dispatch_uid="slow")
+        b = threading.Thread(target=runner, args=("b",))
+        b.start()
+        b.join(10)
+        release.set()
+        a.join(10)
+    finally:
+        handoff_performed.disconnect(dispatch_uid="slow")
+        release.set()
+    assert counts == {"a": 2, "b": 0}
+    assert Handoff.objects.count() == 2
+
+
+def test_a_worker_killed_in_the_middle_leaves_nothing_half_done(due, queue, tmp_path, desk):
+    first, second = due
+    marker = tmp_path / "inside"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "TEST_DATABASE_URL": _url_for_test_db(),
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("slow_worker.py")), str(marker), queue],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        app.send_task("rotations.tasks.run_handoffs", queue=queue)
+        assert wait_for(marker.exists, timeout=60), "the worker never reached the handoff"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    desk.refresh_from_db()
+    assert (first.status, second.status) == (Term.Status.PLANNED, Term.Status.PLANNED)
+    assert not Handoff.objects.exists() and desk.description != "half-done handoff"
+    # The next run does the whole handoff, once.
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10):
+        assert app.send_task("rotations.tasks.run_handoffs", queue=queue).get(timeout=30) == 2
+    assert Handoff.objects.count() == 2
+
+
+def _url_for_test_db() -> str:
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+
+
+# ------------------------------------------------------------------ the outbox
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateRedis:
+    """A throwaway redis-server on its own port, which the test may stop and start."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        assert wait_for(self._answers, timeout=10), "private redis did not start"
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@pytest.fixture
+def private_broker(monkeypatch):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    redis = PrivateRedis()
+    redis.start()
+    private = Celery("baton-outbox-test", set_as_current=False)
+    private.config_from_object("django.conf:settings", namespace="CELERY")
+    private.conf.broker_url = f"redis://127.0.0.1:{redis.port}/0"
+    private.conf.result_backend = f"redis://127.0.0.1:{redis.port}/1"
+    private.conf.broker_connection_retry_on_startup = True
+    monkeypatch.setattr("config.celery.app", private)
+    yield private, redis
+    redis.stop()
+    # A worker started for `private` made it the current and default app; give those back.
+    app.set_current()
+    app.set_default()
+
+
+def test_jobs_queued_while_the_broker_is_down_are_kept_and_sent_when_it_is_back(
+    private_broker, client, desk, people, boss
+):
+    private, redis = private_broker
+    today = boundaries.local_date(program=desk, at=timezone.now())
+    term = services.create_term(
+        program=desk, start_date=today + timedelta(days=10), end_date=today + timedelta(days=40)
+    )
+    redis.stop()
+
+    client.force_login(boss)
+    started = time.monotonic()
+    response = client.post(
+        reverse("rotations:term_edit", kwargs={"slug": desk.slug, "pk": term.pk}), {"advocate": people[2].pk}
+    )
+    assert response.status_code == 302, "the web request must succeed with the broker down"
+    assert time.monotonic() - started < 10
+    pending = OutboxMessage.objects.get(sent_at__isnull=True)
+    assert pending.task_name == "rotations.tasks.send_program_reminders" and pending.attempts == 1
+    assert pending.last_error
+    assert not Notification.objects.filter(kind="term_starting").exists()
+
+    redis.start()
+    with start_worker(private, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        assert outbox.flush_outbox() in (0, 1)  # the worker may already have flushed on start
+        assert wait_for(lambda: Notification.objects.filter(user=people[2], kind="term_starting").exists(), 30)
+    pending.refresh_from_db()
+    assert pending.sent_at is not None
+    assert Notification.objects.filter(kind="term_starting").count() == 1
+
+
+def test_tasks_are_registered_with_the_app():
+    for name in ("run_handoffs", "handoff_program", "send_reminders", "send_program_reminders", "flush_outbox"):
+        assert f"rotations.tasks.{name}" in app.tasks
+    assert tasks.send_program_reminders.run(program_id=-1) == 0
+    assert Program.objects.count() >= 0

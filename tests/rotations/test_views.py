@@ -1,0 +1,287 @@
+"""Pages through the test client: access checks, the schedule, planning, handoffs, swaps, leave and feeds."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from advocacy.models import Membership
+from rotations import boundaries, services
+from rotations.feeds import cover_uid, term_uid
+from rotations.models import CalendarToken, Handoff, Leave, SwapRequest, Term
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def today(desk):
+    return boundaries.local_date(program=desk, at=timezone.now())
+
+
+@pytest.fixture
+def live(desk, people, today):
+    """A current term for ann (started this month) and one planned term for ben after it."""
+    first = today.replace(day=1)
+    current = services.create_term(program=desk, start_date=first, advocate=people[0])
+    services.run_due_handoffs()
+    nxt = services.create_term(program=desk, start_date=current.end_date, advocate=people[1])
+    return current, nxt
+
+
+def test_outsiders_get_404_and_members_403_on_manager_pages(client_for, desk, people, outsider, live):
+    current, nxt = live
+    urls = [
+        reverse("rotations:schedule", kwargs={"slug": "desk"}),
+        reverse("rotations:plan", kwargs={"slug": "desk"}),
+        reverse("rotations:term_edit", kwargs={"slug": "desk", "pk": nxt.pk}),
+    ]
+    client = client_for(outsider)
+    assert [client.get(u).status_code for u in urls] == [404, 404, 404]
+    client = client_for(people[2])
+    assert [client.get(u).status_code for u in urls] == [200, 403, 403]
+
+
+def test_program_page_answers_who_the_advocate_is_until_when(client_for, desk, people, live):
+    current, nxt = live
+    page = client_for(people[3]).get(reverse("advocacy:program_detail", kwargs={"slug": "desk"})).content.decode()
+    assert "Who is our customers' advocate?" in page
+    assert f'{current.advocate.get_full_name()}<span class="until">, until {current.last_day:%-d %B}' in page
+    assert nxt.advocate.get_full_name() in page
+
+
+def test_schedule_shows_current_next_and_manager_actions(client_for, desk, people, boss, live):
+    current, nxt = live
+    response = client_for(boss).get(reverse("rotations:schedule", kwargs={"slug": "desk"}))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Hand over now" in body and reverse("rotations:term_edit", kwargs={"slug": "desk", "pk": nxt.pk}) in body
+
+
+def test_schedule_page_queries_stay_flat(client_for, desk, people, boss, live, django_assert_max_num_queries):
+    for i in range(1, 13):
+        services.create_term(
+            program=desk, start_date=boundaries.add_months(live[1].start_date, 3 * i), advocate=people[i % 4]
+        )
+    client = client_for(boss)
+    with django_assert_max_num_queries(20):
+        client.get(reverse("rotations:schedule", kwargs={"slug": "desk"}))
+
+
+def test_manager_previews_then_saves_a_plan(client_for, desk, people, boss, live):
+    client = client_for(boss)
+    url = reverse("rotations:plan", kwargs={"slug": "desk"})
+    response = client.get(url, {"count": 4})
+    preview = response.context["preview"]
+    assert Term.objects.count() == 2 and len(preview.rows) == 4
+    response = client.post(url, {"count": 4, "fingerprint": preview.fingerprint})
+    assert response.status_code == 302
+    assert Term.objects.filter(status=Term.Status.PLANNED).count() == 4
+
+
+def test_a_stale_plan_is_shown_again_not_saved(client_for, desk, people, boss, live):
+    response = client_for(boss).post(
+        reverse("rotations:plan", kwargs={"slug": "desk"}), {"count": 3, "fingerprint": "x"}
+    )
+    assert response.status_code == 200 and response.context["preview"] is not None
+    assert Term.objects.count() == 2
+
+
+def test_manager_assigns_a_future_term(client_for, desk, people, boss, live):
+    _, nxt = live
+    url = reverse("rotations:term_edit", kwargs={"slug": "desk", "pk": nxt.pk})
+    response = client_for(boss).post(url, {"advocate": people[2].pk})
+    assert response.status_code == 302
+    nxt.refresh_from_db()
+    assert nxt.advocate == people[2] and nxt.pinned
+
+
+def test_current_term_cannot_be_edited_only_handed_over(client_for, desk, people, boss, live):
+    current, _ = live
+    client = client_for(boss)
+    assert client.get(reverse("rotations:term_edit", kwargs={"slug": "desk", "pk": current.pk})).status_code == 302
+    response = client.post(
+        reverse("rotations:term_handover", kwargs={"slug": "desk", "pk": current.pk}), {"to": people[2].pk}
+    )
+    assert response.status_code == 302
+    assert Handoff.objects.filter(incoming_advocate=people[2], early=True).exists()
+
+
+def test_incoming_advocate_acknowledges_and_declares(client_for, desk, people, boss, live):
+    current, _ = live
+    services.write_handoff_note(term=current, author=people[0], note="Call Mrs. Albers.")
+    handoff = services.hand_over_now(term=current, to=people[2], actor=boss)
+    url = reverse("rotations:handoff_detail", kwargs={"slug": "desk", "pk": handoff.pk})
+    assert client_for(people[1]).post(url, {"declaration": "x"}).status_code == 403
+    client = client_for(people[2])
+    assert "Call Mrs. Albers." in client.get(url).content.decode()
+    client.post(url, {"declaration": "A named person for every customer."})
+    handoff.refresh_from_db()
+    assert handoff.acknowledged_by == people[2]
+    page = client.get(reverse("advocacy:program_detail", kwargs={"slug": "desk"})).content.decode()
+    assert "A named person for every customer." in page
+
+
+def test_swap_request_accept_and_approve_through_pages(client_for, desk, people, boss, live):
+    _, nxt = live
+    ben, cat = people[1], people[2]
+    client_for(ben).post(reverse("rotations:swap_request", kwargs={"slug": "desk", "pk": nxt.pk}), {"target": cat.pk})
+    swap = SwapRequest.objects.get()
+    client_for(cat).post(reverse("rotations:swap_action", kwargs={"slug": "desk", "pk": swap.pk, "action": "accept"}))
+    client_for(boss).post(reverse("rotations:swap_action", kwargs={"slug": "desk", "pk": swap.pk, "action": "approve"}))
+    nxt.refresh_from_db()
+    assert nxt.advocate == cat
+
+
+def test_member_records_leave_and_managers_hear_of_the_conflict(client_for, desk, people, boss, live):
+    _, nxt = live
+    client_for(people[1]).post(
+        reverse("rotations:my_rotation"),
+        {"first_day": nxt.start_date + timedelta(days=3), "last_day": nxt.start_date + timedelta(days=9)},
+    )
+    assert Leave.objects.filter(user=people[1]).exists()
+    assert boss.notifications.filter(kind="leave_conflict").exists()
+
+
+def test_roster_review_from_the_schedule(client_for, desk, people, boss, live):
+    _, nxt = live
+    membership = Membership.objects.get(program=desk, user=people[1])
+    client = client_for(boss)
+    client.post(reverse("advocacy:member_edit", kwargs={"slug": "desk", "pk": membership.pk}), {"role": "member"})
+    assert (
+        "no longer serves as advocate"
+        in client.get(reverse("rotations:schedule", kwargs={"slug": "desk"})).content.decode()
+    )
+    review = nxt.__class__.objects.get(pk=nxt.pk)  # unchanged so far
+    assert review.advocate == people[1]
+    from rotations.models import RosterReview
+
+    rr = RosterReview.objects.get()
+    response = client.post(
+        reverse("rotations:roster_review", kwargs={"slug": "desk", "pk": rr.pk}), {"action": "replan"}
+    )
+    assert response.status_code == 302 and f"only={nxt.pk}" in response.url
+    nxt.refresh_from_db()
+    assert nxt.advocate is None
+
+
+def test_calendar_feeds_are_valid_stable_and_revocable(client, client_for, desk, people, boss, live):
+    current, nxt = live
+    services.add_cover(
+        term=current,
+        person=people[3],
+        first_day=current.last_day - timedelta(days=2),
+        last_day=current.last_day,
+        actor=boss,
+    )
+    user_client = client_for(people[0])
+    user_client.post(reverse("rotations:calendar_reset"), {"program": "desk"})
+    token = CalendarToken.objects.get(user=people[0], program=desk)
+    url = reverse("rotations:calendar_feed", kwargs={"token": token.token})
+    client.logout()
+    first = client.get(url)
+    assert first.status_code == 200 and first["Content-Type"].startswith("text/calendar")
+    cal = Calendar.from_ical(first.content)
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    assert set(events) == {term_uid(current.pk), term_uid(nxt.pk), cover_uid(current.covers.get().pk)}
+    assert events[term_uid(nxt.pk)].decoded("dtstart") == nxt.starts_at
+    for event in events.values():
+        assert {"DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "UID"} <= set(event.keys())
+    assert cal["VERSION"] == "2.0" and "PRODID" in cal
+    again = Calendar.from_ical(client.get(url).content)
+    assert {str(e["uid"]) for e in again.walk("VEVENT")} == set(events)
+
+    client_for(people[0]).post(reverse("rotations:calendar_reset"), {"program": "desk", "reset": "1"})
+    client.logout()
+    assert client.get(url).status_code == 404
+    fresh = CalendarToken.objects.get(user=people[0], program=desk, revoked_at__isnull=True)
+    assert client.get(reverse("rotations:calendar_feed", kwargs={"token": fresh.token})).status_code == 200
+
+
+def test_personal_feed_lists_only_my_terms_and_covers(client, desk, people, live, other_program):
+    current, nxt = live
+    MembershipFactory(program=other_program, user=people[1])
+    theirs = services.create_term(program=other_program, start_date=date(2030, 1, 1), advocate=people[1])
+    token = services.calendar_token(user=people[1])
+    cal = Calendar.from_ical(client.get(reverse("rotations:calendar_feed", kwargs={"token": token.token})).content)
+    assert {str(e["uid"]) for e in cal.walk("VEVENT")} == {term_uid(nxt.pk), term_uid(theirs.pk)}
+
+
+def test_program_feed_stops_when_the_member_leaves(client, desk, people, boss, live):
+    token = services.calendar_token(user=people[3], program=desk)
+    Membership.objects.filter(program=desk, user=people[3]).delete()
+    assert client.get(reverse("rotations:calendar_feed", kwargs={"token": token.token})).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["schedule", "plan", "settings", "swap_list"],
+)
+def test_manager_pages_render(client_for, desk, boss, people, live, name):
+    assert client_for(boss).get(reverse(f"rotations:{name}", kwargs={"slug": "desk"})).status_code == 200
+
+
+def test_term_pages_render(client_for, desk, boss, people, live):
+    current, nxt = live
+    client = client_for(people[0])
+    for name in ("term_detail", "cover_add"):
+        assert client.get(reverse(f"rotations:{name}", kwargs={"slug": "desk", "pk": current.pk})).status_code == 200
+    assert (
+        client_for(people[1]).get(reverse("rotations:swap_request", kwargs={"slug": "desk", "pk": nxt.pk})).status_code
+        == 200
+    )
+    assert client.get(reverse("rotations:my_rotation")).status_code == 200
+
+
+def test_manager_saves_planning_rules(client_for, desk, boss):
+    response = client_for(boss).post(
+        reverse("rotations:settings", kwargs={"slug": "desk"}),
+        {"allow_back_to_back": "on", "max_terms_per_year": 2, "auto_approve_swaps": ""},
+    )
+    assert response.status_code == 302
+    rules = desk.rotation_settings
+    assert rules.allow_back_to_back and rules.max_terms_per_year == 2 and not rules.auto_approve_swaps
+
+
+def test_advocate_writes_the_handoff_note_and_others_cannot(client_for, desk, people, live):
+    current, _ = live
+    url = reverse("rotations:term_detail", kwargs={"slug": "desk", "pk": current.pk})
+    assert client_for(people[1]).post(url, {"handoff_note": "x"}).status_code == 403
+    client_for(people[0]).post(url, {"handoff_note": "Mrs. Albers waits for a call."})
+    current.refresh_from_db()
+    assert current.handoff_note == "Mrs. Albers waits for a call."
+
+
+def test_schedule_proposes_a_cover_for_a_leave_conflict_and_the_form_is_prefilled(client_for, desk, people, boss, live):
+    _, nxt = live
+    services.record_leave(
+        user=nxt.advocate, first_day=nxt.start_date + timedelta(days=5), last_day=nxt.start_date + timedelta(days=9)
+    )
+    client = client_for(boss)
+    body = client.get(reverse("rotations:schedule", kwargs={"slug": "desk"})).content.decode()
+    assert "Proposed:" in body and "covers</a>" in body
+    cover_url = reverse("rotations:cover_add", kwargs={"slug": "desk", "pk": nxt.pk})
+    first = nxt.start_date + timedelta(days=5)
+    form = client.get(cover_url, {"first_day": first.isoformat()}).context["form"]
+    assert form.initial["first_day"] == first.isoformat()
+
+
+def test_a_newcomer_review_offers_a_replan_preview(client_for, desk, people, boss, live):
+    from rotations.models import RosterReview
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(username="newbie")
+    client = client_for(boss)
+    client.post(
+        reverse("advocacy:member_list", kwargs={"slug": "desk"}),
+        {"identifier": "newbie", "role": "member", "is_eligible": "on"},
+    )
+    review = RosterReview.objects.get(user=newcomer)
+    body = client.get(reverse("rotations:schedule", kwargs={"slug": "desk"})).content.decode()
+    assert "Preview a replan" in body and "Leave those terms open" not in body
+    response = client.post(
+        reverse("rotations:roster_review", kwargs={"slug": "desk", "pk": review.pk}), {"action": "replan"}
+    )
+    assert response.status_code == 302 and response.url.endswith("/schedule/plan/?count=1")
