@@ -19,4 +19,8 @@ def program_saved(sender, instance, created, **kwargs) -> None:
 
 
 def program_loaded(sender, instance, **kwargs) -> None:
-    instance._rotations_boundary_key = (instance.time_zone, instance.handoff_time)
+    # Read the loaded values directly: a query with .only() defers these fields,
+    # and touching a deferred field here would load the row again, recursively.
+    values = instance.__dict__
+    if "time_zone" in values and "handoff_time" in values:
+        instance._rotations_boundary_key = (values["time_zone"], values["handoff_time"])

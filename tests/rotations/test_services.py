@@ -436,3 +436,13 @@ def test_a_handoff_takes_the_same_queries_whatever_the_history(make_term, people
     with CaptureQueriesContext(connection) as queries:
         assert services.handoffs_for_program(program_id=desk.pk, now=at(2026, 7, 2)) == 1
     assert len(queries) <= 16, [q["sql"][:80] for q in queries]
+
+
+def test_loading_a_program_with_deferred_fields_does_not_recurse(db):
+    from advocacy.models import Program
+    from tests.factories import ProgramFactory
+
+    ProgramFactory(slug="deferred")
+    program = Program.objects.only("pk", "name").get(slug="deferred")
+    assert program.name
+    assert program.time_zone == "Europe/Berlin"  # loads the deferred field once, without recursion
