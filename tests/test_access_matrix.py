@@ -45,6 +45,8 @@ ACCESS: dict[str, Access] = {
     "home": Access(REDIRECT_HOME),
     "login": Access({**dict.fromkeys(ROLES, 302), "anonymous": 200}),
     "logout": Access({**dict.fromkeys(ROLES, 405)}),
+    "password_change": Access(SIGNED_IN),
+    "password_change_done": Access(SIGNED_IN),
     "health": Access({**dict.fromkeys(ROLES, (200, 500))}),
     "advocacy:program_list": Access(SIGNED_IN),
     "advocacy:program_create": Access(SIGNED_IN),

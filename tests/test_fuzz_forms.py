@@ -44,6 +44,7 @@ HOSTILE = st.one_of(
 # url name -> who submits it
 FUZZ = {
     "login": "anonymous",
+    "password_change": "member",
     "advocacy:program_create": "member",
     "advocacy:program_settings": "manager",
     "advocacy:member_list": "manager",

@@ -119,3 +119,16 @@ def test_absurd_usernames_are_an_ordinary_failed_sign_in(client, username):
     response = client.post(reverse("login"), {"username": username, "password": "y" * 5000})
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_password_change_applies_the_password_validators(client_for, member, password):
+    client = client_for(member)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": password, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert response.status_code == 200
+    assert "This password is too common." in response.content.decode()
+    member.refresh_from_db()
+    assert member.check_password(password)
