@@ -217,12 +217,20 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True, help_text="Where to act on it, a path inside Baton.")
     dedupe_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    wants_email = models.BooleanField(default=True, help_text="Also sent by e-mail (once).")
     emailed_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(wants_email=True, emailed_at__isnull=True),
+                name="notification_unsent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.title}"

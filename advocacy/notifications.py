@@ -1,4 +1,13 @@
-"""Tell a person something: an in-app notification plus one e-mail, exactly once."""
+"""Tell a person something: an in-app notification plus one e-mail, exactly once.
+
+The notification row is the durable record. Its e-mail is handed to a Celery
+worker after commit; if the broker is down, or the mail server fails, the row
+simply stays unsent and the periodic sweep (`send_pending_emails`) delivers it
+later. A web request never waits for, or fails because of, e-mail.
+"""
+
+import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -7,6 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Notification, Program
+
+log = logging.getLogger(__name__)
+
+# Unsent e-mails older than this are not sent any more: the in-app notice remains.
+EMAIL_GIVE_UP_AFTER = timedelta(days=3)
 
 
 def notify(
@@ -20,7 +34,7 @@ def notify(
     program: Program | None = None,
     email: bool = True,
 ) -> Notification | None:
-    """Record a notification and e-mail it after commit; return None if already sent.
+    """Record a notification and queue its e-mail after commit; return None if already recorded.
 
     The dedupe key is unique, so concurrent or repeated calls for the same
     event create one row and send one e-mail.
@@ -28,25 +42,62 @@ def notify(
     try:
         with transaction.atomic():
             note = Notification.objects.create(
-                user=user, program=program, kind=kind, title=title[:200], body=body, url=url, dedupe_key=dedupe_key
+                user=user,
+                program=program,
+                kind=kind,
+                title=title[:200],
+                body=body,
+                url=url,
+                dedupe_key=dedupe_key[:200],
+                wants_email=email and bool(getattr(user, "email", "")),
             )
     except IntegrityError:
         return None
-    if email and getattr(user, "email", ""):
-        transaction.on_commit(lambda: _email(note.pk))
+    if note.wants_email:
+        transaction.on_commit(lambda: _queue_email(note.pk))
     return note
 
 
-def _email(notification_id: int) -> None:
-    """Send a notification's e-mail once; a second call finds it already sent."""
+def _queue_email(notification_id: int) -> None:
+    from .tasks import send_notification_email
+
+    try:
+        send_notification_email.apply_async(args=[notification_id], retry=False)
+    except Exception as error:  # broker down: the periodic sweep sends it later
+        log.warning("E-mail of notification %s left for the sweep: %s", notification_id, type(error).__name__)
+
+
+def deliver_email(*, notification_id: int) -> bool:
+    """Send one notification's e-mail unless it was sent already; return whether it was sent now."""
     with transaction.atomic():
-        note = Notification.objects.select_for_update().select_related("user").filter(pk=notification_id).first()
-        if note is None or note.emailed_at is not None:
-            return
+        note = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("user")
+            .filter(pk=notification_id, wants_email=True, emailed_at__isnull=True)
+            .first()
+        )
+        if note is None:
+            return False
         link = f"\n\n{settings.SITE_URL.rstrip('/')}{note.url}" if note.url else ""
         send_mail(note.title, f"{note.body}{link}", None, [note.user.email])
         note.emailed_at = timezone.now()
         note.save(update_fields=["emailed_at"])
+        return True
+
+
+def send_pending_emails(*, now=None) -> int:
+    """Send every recent notification e-mail that is still unsent; return how many went out."""
+    now = now or timezone.now()
+    pending = Notification.objects.filter(
+        wants_email=True, emailed_at__isnull=True, created_at__gte=now - EMAIL_GIVE_UP_AFTER
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(pending[:500]):
+        try:
+            sent += deliver_email(notification_id=pk)
+        except Exception as error:  # one bad address or a mail-server hiccup must not stop the rest
+            log.warning("E-mail of notification %s failed: %s", pk, type(error).__name__)
+    return sent
 
 
 def mark_read(*, user: AbstractBaseUser, notification_ids: list[int] | None = None) -> int:

@@ -149,9 +149,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Periodic jobs; each app adds its entries in its own module and the beat
-# scheduler copies them into django-celery-beat's tables, where admins edit them.
+# Fail fast when the broker is down; work queued from web requests is kept in
+# the database (notifications, the outbox) and sent by the periodic jobs.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Periodic jobs: beat copies them into django-celery-beat's tables, where admins edit them.
 CELERY_BEAT_SCHEDULE: dict = {
+    "advocacy-send-pending-emails": {"task": "advocacy.tasks.send_pending_notification_emails", "schedule": 60.0},
     "rotations-run-handoffs": {"task": "rotations.tasks.run_handoffs", "schedule": 60.0},
     "rotations-send-reminders": {"task": "rotations.tasks.send_reminders", "schedule": 15 * 60.0},
     "rotations-flush-outbox": {"task": "rotations.tasks.flush_outbox", "schedule": 60.0},

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from advocacy import services as advocacy_services
 from advocacy.models import Notification, RoleDescriptionVersion
+from advocacy.notifications import send_pending_emails
 from rotations import boundaries, services
 from rotations.models import Cover, Handoff, LedgerEntry, RosterReview, SwapRequest, Term
 from rotations.selectors import current_advocate, current_term, schedule_for
@@ -67,6 +68,7 @@ def test_assign_term_pins_the_advocate_and_tells_both_people(
     assert term.advocate == ben and term.pinned
     assert Notification.objects.filter(user=ben, kind="term_assigned").exists()
     assert Notification.objects.filter(user=ann, kind="term_unassigned").exists()
+    send_pending_emails()
     assert {m.to[0] for m in mail.outbox} >= {"ann@example.com", "ben@example.com"}
 
 
