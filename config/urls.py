@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("advocacy.urls")),
+    path("", include("issues.urls")),
 ]
 
 admin.site.site_header = "Baton administration"

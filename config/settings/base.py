@@ -139,6 +139,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs; each app adds its entries in its own module and the beat
 # scheduler copies them into django-celery-beat's tables, where admins edit them.
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "issues-notify-overdue": {"task": "issues.tasks.notify_overdue_issues", "schedule": 300.0},
+        "issues-poll-mention-feeds": {"task": "issues.tasks.poll_mention_feeds", "schedule": 900.0},
+        "issues-daily-digest": {"task": "issues.tasks.send_daily_digests", "schedule": 3600.0},
+    }
+)
 
 LOGGING = {
     "version": 1,
@@ -151,6 +158,7 @@ LOGGING = {
 
 # The demo command runs these in order; each receives and extends a shared context.
 DEMO_BUILDERS = ["advocacy.demo.build"]
+DEMO_BUILDERS.append("issues.demo.build")
 
 # Absolute address of the site, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

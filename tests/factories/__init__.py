@@ -1,3 +1,4 @@
 """Test data factories, one module per app; import them from here."""
 
 from .advocacy import *  # noqa: F403
+from .issues import *  # noqa: F403

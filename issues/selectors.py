@@ -1,0 +1,119 @@
+"""Reads for hot issues: the log in priority order, counts, the timeline, panels.
+
+Every function does its joins once, so a page costs the same number of
+queries at 100 issues and at 1,000,000.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from advocacy.models import Program
+
+from .models import OPEN_Q, HotIssue, IssueEvent, Mention, MentionFeed
+
+PRIORITY_ORDER = ("-overdue", "-runaround", "-level", "-public", "created_at", "id")
+
+
+def program_ids_for(*, user: AbstractBaseUser) -> list[int]:
+    """Return the ids of the programs whose issues `user` may see."""
+    if not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return list(Program.objects.values_list("pk", flat=True))
+    return list(Program.objects.filter(memberships__user=user).values_list("pk", flat=True))
+
+
+def overdue_q(now: datetime) -> Q:
+    return OPEN_Q & Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)
+
+
+def with_priority(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> QuerySet[HotIssue]:
+    """Annotate `overdue` and order by the log's priority: overdue, runaround, level, public, oldest."""
+    now = now or timezone.now()
+    return qs.annotate(
+        overdue=Case(When(overdue_q(now), then=Value(True)), default=Value(False), output_field=BooleanField())
+    ).order_by(*PRIORITY_ORDER)
+
+
+def log_rows(qs: QuerySet[HotIssue]) -> QuerySet[HotIssue]:
+    """Fetch what a log row shows, in one query."""
+    return qs.select_related("program", "customer", "owner", "department").defer("search_vector", "words", "resolution")
+
+
+def search(qs: QuerySet[HotIssue], text: str) -> QuerySet[HotIssue]:
+    """Full-text search over title, the customer's words and the customer (LIKE on SQLite)."""
+    text = (text or "").strip()
+    if not text:
+        return qs
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
+            text, search_type="websearch", config="simple"
+        )
+        return qs.filter(search_vector=query)
+    q = Q()
+    for word in text.split():
+        q &= (
+            Q(title__icontains=word)
+            | Q(words__icontains=word)
+            | Q(customer__name__icontains=word)
+            | Q(customer__company__icontains=word)
+            | Q(customer__email__icontains=word)
+        )
+    return qs.filter(q)
+
+
+def level_counts(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> dict[int, dict[str, int]]:
+    """Return {level: {"n": count, "overdue": count}} for a filtered log in one GROUP BY query."""
+    now = now or timezone.now()
+    rows = qs.order_by().values_list("level").annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+    counts = {level: {"n": 0, "overdue": 0} for level in range(5, 0, -1)}
+    for level, n, overdue in rows:
+        counts[level] = {"n": n, "overdue": overdue}
+    return counts
+
+
+def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
+    """Return an issue the user may see (404 otherwise), with what its page shows."""
+    issue = (
+        HotIssue.objects.select_related("program", "customer", "owner", "department", "created_by", "resolved_by")
+        .defer("search_vector")
+        .filter(pk=pk)
+        .first()
+    )
+    if issue is None or issue.program_id not in program_ids_for(user=user):
+        raise Http404("No such issue.")
+    return issue
+
+
+def timeline(*, issue: HotIssue) -> QuerySet[IssueEvent]:
+    return IssueEvent.objects.filter(issue=issue).select_related("actor").order_by("at", "id")
+
+
+def program_issue_summary(*, program: Program, now: datetime | None = None) -> dict:
+    """Return open counts per level, overdue and runaround counts for a program, in one query."""
+    now = now or timezone.now()
+    agg = {f"level_{n}": Count("id", filter=Q(level=n)) for n in range(1, 6)}
+    row = HotIssue.objects.filter(OPEN_Q, program=program).aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)),
+        runaround=Count("id", filter=Q(runaround=True)),
+        **agg,
+    )
+    row["levels"] = [(n, row[f"level_{n}"]) for n in range(5, 0, -1)]
+    return row
+
+
+def mentions_to_triage(*, program: Program) -> QuerySet[Mention]:
+    return Mention.objects.filter(program=program, state=Mention.State.NEW).select_related("feed")
+
+
+def feeds_of(*, program: Program) -> QuerySet[MentionFeed]:
+    return MentionFeed.objects.filter(program=program).annotate(
+        new_mentions=Count("mentions", filter=Q(mentions__state=Mention.State.NEW))
+    )

@@ -1,0 +1,519 @@
+"""The hot-issue log, the issue page, intake pages, feeds and imports.
+
+Views parse the request, check access at the top, call a service or selector
+and render. htmx requests get partials (the log's results, one row).
+"""
+
+import csv
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from advocacy.models import Program
+from advocacy.selectors import program_for_user
+from advocacy.services import display_name, is_manager
+
+from . import selectors, services
+from .filters import HotIssueFilter
+from .forms import (
+    FeedForm,
+    ImportForm,
+    IssueForm,
+    OutreachForm,
+    PromoteForm,
+    PublicIssueForm,
+    ReassignForm,
+    ReopenForm,
+    ResolveForm,
+    SatisfactionForm,
+    StatusForm,
+    TransferForm,
+)
+from .importing import export_rows
+from .models import HotIssue, ImportJob, Level, Mention, MentionFeed
+
+User = get_user_model()
+PER_PAGE = 25
+EXPORT_LIMIT = 50_000
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _my_programs(user):
+    qs = Program.objects.all() if user.is_superuser else Program.objects.filter(memberships__user=user)
+    return qs.order_by("name")
+
+
+def _filtered(request: HttpRequest, *, data=None):
+    """Return (filterset, programs) for the log, limited to the user's programs."""
+    programs = list(_my_programs(request.user).only("pk", "name", "slug"))
+    ids = [p.pk for p in programs]
+    people = [
+        (u.pk, display_name(u))
+        for u in User.objects.filter(memberships__program_id__in=ids)
+        .distinct()
+        .only("pk", "first_name", "last_name", "username")
+        .order_by("first_name", "username")
+    ]
+    base = HotIssue.objects.filter(program_id__in=ids)
+    filterset = HotIssueFilter(
+        request.GET if data is None else data,
+        queryset=base,
+        programs=Program.objects.filter(pk__in=ids).order_by("name"),
+        people=people,
+        user=request.user,
+    )
+    return filterset, programs
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count, so it does not run another COUNT(*)."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
+
+
+@login_required
+def issue_log(request: HttpRequest) -> HttpResponse:
+    filterset, programs = _filtered(request)
+    form = filterset.form
+    if not form.is_valid():
+        # Bad filter values: show the form's errors over an unfiltered open log.
+        filterset, programs = _filtered(request, data={})
+    now = timezone.now()
+    qs = filterset.qs
+    # Counts per level ignore the level filter, so each chip says what it would show.
+    no_level = request.GET.copy()
+    no_level.pop("level", None)
+    counts = selectors.level_counts(_filtered_qs(request, no_level, programs), now=now)
+    chosen = {int(v) for v in filterset.form.cleaned_data.get("level") or []} if form.is_valid() else set()
+    total = sum(c["n"] for level, c in counts.items() if not chosen or level in chosen)
+    overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)
+    paginator = _CountedPaginator(selectors.log_rows(selectors.with_priority(qs, now=now)), PER_PAGE, total)
+    page = paginator.get_page(request.GET.get("page"))
+    for issue in page.object_list:
+        issue.late_by = (now - issue.first_outreach_due_at) if issue.overdue else None
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "filter": filterset,
+        "form": form,
+        "page": page,
+        "counts": counts,
+        "chosen_levels": chosen,
+        "total": total,
+        "overdue_total": overdue_total,
+        "level_labels": dict(Level.choices),
+        "programs": programs,
+        "query": params.urlencode(),
+        "now": now,
+        "single_program": programs[0] if len(programs) == 1 else None,
+    }
+    template = "issues/_log_results.html" if request.htmx and not request.htmx.boosted else "issues/log.html"
+    return render(request, template, context)
+
+
+def _filtered_qs(request, data, programs):
+    filterset = HotIssueFilter(
+        data,
+        queryset=HotIssue.objects.filter(program_id__in=[p.pk for p in programs]),
+        programs=Program.objects.filter(pk__in=[p.pk for p in programs]),
+        people=[],
+        user=request.user,
+    )
+    # Owner choices are not needed to count; accept any owner id the main filter accepted.
+    filterset.filters["owner"].extra["choices"] = [("me", "Me")] + [
+        (v, v) for v in [data.get("owner")] if v and v != "me"
+    ]
+    return filterset.qs if filterset.is_valid() else filterset.queryset
+
+
+@login_required
+def issue_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Download the filtered log as CSV, in the log's order."""
+    filterset, _ = _filtered(request)
+    qs = selectors.with_priority(filterset.qs if filterset.is_valid() else filterset.queryset)
+    qs = qs.select_related("program", "customer", "owner", "department").defer("search_vector")[:EXPORT_LIMIT]
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in export_rows(qs.iterator())), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="hot-issues-{timezone.now():%Y-%m-%d}.csv"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_create(request: HttpRequest) -> HttpResponse:
+    programs = _my_programs(request.user)
+    slug = request.POST.get("program") or request.GET.get("program")
+    program = programs.filter(slug=slug).first() if slug else None
+    if program is None and programs.count() == 1:
+        program = programs.first()
+    form = IssueForm(request.POST or None, programs=programs, program=program)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            issue = services.create_issue(
+                program=data["program"],
+                actor=request.user,
+                title=data["title"],
+                words=data["words"],
+                level=data["level"],
+                public=data["public"],
+                source=data["source"],
+                source_url=data["source_url"],
+                department=data["department"],
+                owner=data["owner"],
+                customer_name=data["customer_name"],
+                customer_email=data["customer_email"],
+                customer_phone=data["customer_phone"],
+                customer_company=data["customer_company"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Logged “{issue.title}”. {display_name(issue.owner)} owns it.")
+            return redirect(issue)
+    owner = services.default_owner(program=program) if program else None
+    return render(request, "issues/issue_form.html", {"form": form, "program": program, "default_owner": owner})
+
+
+def _detail_context(request, issue, **forms):
+    program = issue.program
+    context = {
+        "issue": issue,
+        "program": program,
+        "events": selectors.timeline(issue=issue),
+        "outreach_form": OutreachForm(),
+        "transfer_form": TransferForm(program=program),
+        "reassign_form": ReassignForm(program=program),
+        "resolve_form": ResolveForm(),
+        "reopen_form": ReopenForm(),
+        "status_form": StatusForm(),
+        "late_by": issue.overdue_by(),
+        "open_form": None,
+    }
+    context.update(forms)
+    return context
+
+
+@login_required
+def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = selectors.issue_for_user(user=request.user, pk=pk)
+    return render(request, "issues/issue_detail.html", _detail_context(request, issue))
+
+
+def _row_response(request, issue, *, outreach_form=None, error: str = "") -> HttpResponse:
+    issue = selectors.with_priority(selectors.log_rows(HotIssue.objects.filter(pk=issue.pk))).get()
+    now = timezone.now()
+    issue.late_by = (now - issue.first_outreach_due_at) if issue.overdue else None
+    return render(request, "issues/_log_row.html", {"issue": issue, "outreach_form": outreach_form, "row_error": error})
+
+
+# Each action: (form class, service call, success message, form name in the detail context)
+def _action(request: HttpRequest, pk: int, form_class, run, success: str, form_name: str, *, row_form=False):
+    issue = selectors.issue_for_user(user=request.user, pk=pk)
+    kwargs = {"program": issue.program} if form_class in (TransferForm, ReassignForm) else {}
+    form = form_class(request.POST, **kwargs)
+    if form.is_valid():
+        try:
+            run(issue, form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            if request.htmx:
+                return _row_response(request, issue)
+            messages.success(request, success)
+            return redirect(issue)
+    if request.htmx and row_form:
+        return _row_response(
+            request,
+            issue,
+            outreach_form=form if form_class is OutreachForm else None,
+            error=" ".join(e for errs in form.errors.values() for e in errs),
+        )
+    issue = selectors.issue_for_user(user=request.user, pk=pk)
+    context = _detail_context(request, issue, **{form_name: form, "open_form": form_name})
+    return render(request, "issues/issue_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def issue_outreach(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(issue, data):
+        services.log_outreach(
+            issue=issue,
+            actor=request.user,
+            channel=data["channel"],
+            outcome=data["outcome"],
+            note=data["note"],
+            next_attempt_due_at=data["next_attempt_due_at"],
+        )
+
+    return _action(request, pk, OutreachForm, run, "Outreach logged.", "outreach_form", row_form=True)
+
+
+@login_required
+def issue_outreach_quick(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = selectors.issue_for_user(user=request.user, pk=pk)
+    initial = {"next_attempt_due_at": (timezone.localtime() + timedelta(days=1)).replace(second=0, microsecond=0)}
+    return _row_response(request, issue, outreach_form=OutreachForm(initial=initial))
+
+
+@login_required
+@require_POST
+def issue_status(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(issue, data):
+        services.change_status(issue=issue, actor=request.user, status=data["status"], note=data["note"])
+
+    return _action(request, pk, StatusForm, run, "Status changed.", "status_form", row_form=True)
+
+
+@login_required
+@require_POST
+def issue_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(issue, data):
+        services.transfer_issue(
+            issue=issue,
+            actor=request.user,
+            reason=data["reason"],
+            to_department=data["to_department"],
+            to_owner=data["to_owner"],
+        )
+
+    return _action(request, pk, TransferForm, run, "Issue transferred.", "transfer_form")
+
+
+@login_required
+@require_POST
+def issue_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(issue, data):
+        services.reassign(issue=issue, actor=request.user, owner=data["owner"], note=data["note"])
+
+    return _action(request, pk, ReassignForm, run, "New owner set.", "reassign_form")
+
+
+@login_required
+@require_POST
+def issue_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(issue, data):
+        services.resolve(
+            issue=issue, actor=request.user, resolution=data["resolution"], satisfaction=data["satisfaction"]
+        )
+
+    return _action(
+        request, pk, ResolveForm, run, "Resolved. The customer is asked how satisfied they are.", "resolve_form"
+    )
+
+
+@login_required
+@require_POST
+def issue_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(issue, data):
+        services.reopen(issue=issue, actor=request.user, reason=data["reason"])
+
+    return _action(request, pk, ReopenForm, run, "Reopened; it is back in the log.", "reopen_form")
+
+
+# ---------------------------------------------------------------- customers, no login
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def public_form(request: HttpRequest, slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=slug, is_active=True)
+    form = PublicIssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["website"]:
+            # A bot filled the hidden field: pretend all went well, store nothing.
+            return render(request, "issues/public_thanks.html", {"program": program, "issue": None})
+        try:
+            issue = services.submit_public_form(
+                program=program,
+                address=_client_address(request),
+                what_happened=data["what_happened"],
+                level=data["level"],
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return render(request, "issues/public_thanks.html", {"program": program, "issue": issue}, status=201)
+    status = 400 if form.errors else 200
+    if form.errors and services.RATE_LIMITED in form.non_field_errors():
+        status = 429
+    return render(request, "issues/public_form.html", {"program": program, "form": form}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest, token: str) -> HttpResponse:
+    issue = (
+        HotIssue.objects.select_related("program", "owner")
+        .only(
+            "title",
+            "status",
+            "created_at",
+            "last_contact_at",
+            "resolved_at",
+            "satisfaction",
+            "tracking_token",
+            "program__name",
+            "program__slug",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+        )
+        .filter(tracking_token=token)
+        .first()
+    )
+    if issue is None or len(token) < 20:
+        raise Http404("No such issue.")
+    form = SatisfactionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_satisfaction(issue=issue, score=form.cleaned_data["satisfaction"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("issues:track", token=token)
+    advocate = issue.owner.first_name or display_name(issue.owner)
+    context = {"issue": issue, "form": form, "advocate": advocate}
+    return render(request, "issues/track.html", context, status=400 if form.errors else 200)
+
+
+# ---------------------------------------------------------------- web mentions
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feed_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    can_manage = is_manager(program=program, user=request.user)
+    form = FeedForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Only the program's managers can add feeds.")
+        if form.is_valid():
+            feed = form.save(commit=False)
+            feed.program = program
+            feed.save()
+            messages.success(request, f"Added “{feed.name}”. It is polled every 15 minutes.")
+            return redirect("issues:feed_list", slug=program.slug)
+    context = {"program": program, "feeds": selectors.feeds_of(program=program), "form": form, "can_manage": can_manage}
+    return render(request, "issues/feed_list.html", context)
+
+
+@login_required
+@require_POST
+def feed_poll(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    from .feeds import poll_feed
+
+    program, _ = program_for_user(user=request.user, slug=slug)
+    feed = get_object_or_404(MentionFeed, pk=pk, program=program)
+    result = poll_feed(feed=feed)
+    if result.error:
+        messages.error(request, f"“{feed.name}”: {result.error}")
+    else:
+        messages.success(request, f"“{feed.name}”: {result.new} new mention{'s' if result.new != 1 else ''}.")
+    return redirect("issues:feed_list", slug=program.slug)
+
+
+@login_required
+def mention_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    page = Paginator(selectors.mentions_to_triage(program=program), 30).get_page(request.GET.get("page"))
+    return render(request, "issues/mention_list.html", {"program": program, "page": page, "form": PromoteForm()})
+
+
+@login_required
+@require_POST
+def mention_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    mention = get_object_or_404(Mention, pk=pk, program=program)
+    try:
+        if request.POST.get("action") == "dismiss":
+            services.dismiss_mention(mention=mention, actor=request.user)
+            text = "Dismissed."
+        else:
+            form = PromoteForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Choose how upset the customer is.")
+            issue = services.promote_mention(
+                mention=mention,
+                actor=request.user,
+                level=form.cleaned_data["level"],
+                public=form.cleaned_data["public"],
+            )
+            text = f"Now a hot issue, owned by {display_name(issue.owner)}."
+    except ValidationError as error:
+        text = " ".join(error.messages)
+    if request.htmx:
+        return render(request, "issues/_mention_done.html", {"text": text, "mention": mention})
+    messages.info(request, text)
+    return redirect("issues:mention_list", slug=program.slug)
+
+
+# ---------------------------------------------------------------- imports
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        name, content = form.cleaned_data["file"]
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                program=program, kind=form.cleaned_data["kind"], filename=name, content=content, created_by=request.user
+            )
+            from .tasks import run_import
+
+            transaction.on_commit(lambda: run_import.delay(job.pk))
+        return redirect("issues:import_detail", pk=job.pk)
+    jobs = ImportJob.objects.filter(program=program).defer("content")[:10]
+    return render(request, "issues/import_form.html", {"program": program, "form": form, "jobs": jobs})
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.select_related("program").defer("content"), pk=pk)
+    if job.program_id not in selectors.program_ids_for(user=request.user):
+        raise Http404("No such import.")
+    template = "issues/_import_progress.html" if request.htmx else "issues/import_detail.html"
+    return render(request, template, {"job": job, "program": job.program})
