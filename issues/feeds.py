@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 USER_AGENT = "Baton mention poller (+https://example.invalid/baton)"
 MAX_BYTES = 5 * 1024 * 1024
 REDIRECT_HOSTS = ("google.", "www.google.")
+# feedparser flags these but parses the feed correctly.
+BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 @dataclass
@@ -89,8 +91,9 @@ def poll_feed(*, feed: MentionFeed, timeout: float | None = None) -> PollResult:
             if len(body) > MAX_BYTES:
                 raise ValueError("The feed is larger than 5 MB.")
             parsed = feedparser.parse(body)
-            if parsed.bozo and not parsed.entries:
-                raise ValueError(f"The feed is not valid RSS or Atom ({parsed.get('bozo_exception')}).")
+            problem = parsed.get("bozo_exception")
+            if parsed.bozo and not isinstance(problem, BENIGN):
+                raise ValueError(f"The feed is not valid RSS or Atom ({problem}).")
             if not parsed.get("version") and not parsed.entries:
                 raise ValueError("The address did not return an RSS or Atom feed.")
             entries = parsed.entries

@@ -42,7 +42,7 @@ class IssueForm(forms.Form):
     level = forms.TypedChoiceField(label="How upset are they?", choices=LEVEL_CHOICES, coerce=int, initial=3)
     public = forms.BooleanField(label="Public — on social media or a review site", required=False)
     source = forms.ChoiceField(choices=STAFF_SOURCES, initial=Source.STAFF)
-    source_url = forms.URLField(label="Source link", required=False, max_length=1000)
+    source_url = forms.URLField(label="Source link", required=False, max_length=1000, assume_scheme="https")
     customer_name = forms.CharField(label="Name", max_length=200, required=False)
     customer_email = forms.EmailField(label="E-mail", required=False)
     customer_phone = forms.CharField(label="Phone", max_length=50, required=False)
@@ -156,6 +156,13 @@ class SatisfactionForm(forms.Form):
 
 
 class FeedForm(forms.ModelForm):
+    url = forms.URLField(
+        label="Feed address (RSS or Atom)",
+        max_length=1000,
+        assume_scheme="https",
+        help_text="For Google Alerts, choose “Deliver to: RSS feed” and paste the feed's address.",
+    )
+
     class Meta:
         model = MentionFeed
         fields = ["name", "url", "is_active"]

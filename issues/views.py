@@ -94,9 +94,13 @@ class _CountedPaginator(Paginator):
 def issue_log(request: HttpRequest) -> HttpResponse:
     filterset, programs = _filtered(request)
     form = filterset.form
+    bad_filters = None
     if not form.is_valid():
-        # Bad filter values: show the form's errors over an unfiltered open log.
+        # Bad filter values: say so, and show the unfiltered open log.
+        bad_filters = form.errors
         filterset, programs = _filtered(request, data={})
+        form = filterset.form
+        form.is_valid()
     now = timezone.now()
     qs = filterset.qs
     # Counts per level ignore the level filter, so each chip says what it would show.
@@ -115,6 +119,7 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "form": form,
+        "bad_filters": bad_filters,
         "page": page,
         "counts": counts,
         "chosen_levels": chosen,
@@ -252,6 +257,8 @@ def _action(request: HttpRequest, pk: int, form_class, run, success: str, form_n
                 return _row_response(request, issue)
             messages.success(request, success)
             return redirect(issue)
+    for message in form.non_field_errors():
+        messages.error(request, message)
     if request.htmx and row_form:
         return _row_response(
             request,
