@@ -24,7 +24,7 @@ class HotIssueFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", empty_label=None)
     level = django_filters.MultipleChoiceFilter(
-        choices=Level.choices, label="Dissatisfaction", widget=forms.CheckboxSelectMultiple
+        choices=Level.choices, label="Dissatisfaction", widget=forms.CheckboxSelectMultiple, distinct=False
     )
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
     owner = django_filters.ChoiceFilter(label="Owner", method="filter_owner", empty_label="Anyone")
@@ -60,6 +60,21 @@ class HotIssueFilter(django_filters.FilterSet):
             elif isinstance(widget, forms.TextInput | forms.DateInput):
                 widget.attrs.setdefault("class", "form-control")
         return form
+
+    def split_qs(self):
+        """Return (queryset filtered by everything but level, the same with the level filter).
+
+        The log counts issues per level over the first, so each level chip says
+        what choosing it would show, and lists the second.
+        """
+        if not self.is_valid():
+            return self.queryset.none(), self.queryset.none()
+        data = self.form.cleaned_data
+        qs = self.queryset
+        for name, value in data.items():
+            if name != "level":
+                qs = self.filters[name].filter(qs, value)
+        return qs, self.filters["level"].filter(qs, data.get("level"))
 
     def filter_q(self, queryset, name, value):
         return search(queryset, value)

@@ -24,7 +24,7 @@ from advocacy.selectors import program_for_user
 from advocacy.services import display_name, is_manager
 
 from . import selectors, services
-from .filters import HotIssueFilter
+from .filters import STATUS_CHOICES, HotIssueFilter
 from .forms import (
     FeedForm,
     ImportForm,
@@ -40,7 +40,7 @@ from .forms import (
     TransferForm,
 )
 from .importing import export_rows
-from .models import HotIssue, ImportJob, Level, Mention, MentionFeed
+from .models import Department, HotIssue, ImportJob, Level, Mention, MentionFeed, Source
 
 User = get_user_model()
 PER_PAGE = 25
@@ -61,7 +61,7 @@ def _my_programs(user):
 
 
 def _filtered(request: HttpRequest, *, data=None):
-    """Return (filterset, programs) for the log, limited to the user's programs."""
+    """Return (filterset, programs, departments) for the log, limited to the user's programs."""
     programs = list(_my_programs(request.user).only("pk", "name", "slug"))
     ids = [p.pk for p in programs]
     people = [
@@ -71,15 +71,14 @@ def _filtered(request: HttpRequest, *, data=None):
         .only("pk", "first_name", "last_name", "username")
         .order_by("first_name", "username")
     ]
-    base = HotIssue.objects.filter(program_id__in=ids)
     filterset = HotIssueFilter(
         request.GET if data is None else data,
-        queryset=base,
+        queryset=HotIssue.objects.filter(program_id__in=ids),
         programs=Program.objects.filter(pk__in=ids).order_by("name"),
         people=people,
         user=request.user,
     )
-    return filterset, programs
+    return filterset, programs, people
 
 
 class _CountedPaginator(Paginator):
@@ -92,33 +91,36 @@ class _CountedPaginator(Paginator):
 
 @login_required
 def issue_log(request: HttpRequest) -> HttpResponse:
-    filterset, programs = _filtered(request)
-    form = filterset.form
+    filterset, programs, people = _filtered(request)
     bad_filters = None
-    if not form.is_valid():
+    if not filterset.is_valid():
         # Bad filter values: say so, and show the unfiltered open log.
-        bad_filters = form.errors
-        filterset, programs = _filtered(request, data={})
-        form = filterset.form
-        form.is_valid()
+        bad_filters = filterset.form.errors
+        filterset, programs, people = _filtered(request, data={})
+        filterset.is_valid()
     now = timezone.now()
-    qs = filterset.qs
+    data = filterset.form.cleaned_data
     # Counts per level ignore the level filter, so each chip says what it would show.
-    no_level = request.GET.copy()
-    no_level.pop("level", None)
-    counts = selectors.level_counts(_filtered_qs(request, no_level, programs), now=now)
-    chosen = {int(v) for v in filterset.form.cleaned_data.get("level") or []} if form.is_valid() else set()
+    all_levels_qs, qs = filterset.split_qs()
+    counts = selectors.level_counts(all_levels_qs, now=now)
+    chosen = {int(v) for v in data.get("level") or []}
     total = sum(c["n"] for level, c in counts.items() if not chosen or level in chosen)
     overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)
-    paginator = _CountedPaginator(selectors.log_rows(selectors.with_priority(qs, now=now)), PER_PAGE, total)
+    paginator = _CountedPaginator(selectors.LogPage(qs, now=now), PER_PAGE, total)
     page = paginator.get_page(request.GET.get("page"))
     for issue in page.object_list:
         issue.late_by = (now - issue.first_outreach_due_at) if issue.overdue else None
     params = request.GET.copy()
     params.pop("page", None)
+    departments = (
+        list(Department.objects.filter(program_id__in=[p.pk for p in programs]).values_list("pk", "name"))
+        if not request.htmx
+        else []
+    )
     context = {
         "filter": filterset,
-        "form": form,
+        "f": data,
+        "raw": request.GET if bad_filters is None else {},
         "bad_filters": bad_filters,
         "page": page,
         "counts": counts,
@@ -127,6 +129,10 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "overdue_total": overdue_total,
         "level_labels": dict(Level.choices),
         "programs": programs,
+        "people": people,
+        "departments": departments,
+        "status_choices": STATUS_CHOICES,
+        "source_choices": Source.choices,
         "query": params.urlencode(),
         "now": now,
         "single_program": programs[0] if len(programs) == 1 else None,
@@ -135,26 +141,11 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _filtered_qs(request, data, programs):
-    filterset = HotIssueFilter(
-        data,
-        queryset=HotIssue.objects.filter(program_id__in=[p.pk for p in programs]),
-        programs=Program.objects.filter(pk__in=[p.pk for p in programs]),
-        people=[],
-        user=request.user,
-    )
-    # Owner choices are not needed to count; accept any owner id the main filter accepted.
-    filterset.filters["owner"].extra["choices"] = [("me", "Me")] + [
-        (v, v) for v in [data.get("owner")] if v and v != "me"
-    ]
-    return filterset.qs if filterset.is_valid() else filterset.queryset
-
-
 @login_required
 def issue_export(request: HttpRequest) -> StreamingHttpResponse:
     """Download the filtered log as CSV, in the log's order."""
-    filterset, _ = _filtered(request)
-    qs = selectors.with_priority(filterset.qs if filterset.is_valid() else filterset.queryset)
+    filterset, _, _ = _filtered(request)
+    qs = selectors.with_priority(filterset.split_qs()[1])
     qs = qs.select_related("program", "customer", "owner", "department").defer("search_vector")[:EXPORT_LIMIT]
 
     class Echo:

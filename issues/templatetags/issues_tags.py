@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -20,6 +21,17 @@ def late(delta: timedelta | None) -> str:
         return f"{hours} h"
     days, rest = divmod(hours, 24)
     return f"{days} d {rest} h" if rest and days < 7 else f"{days} d"
+
+
+@register.filter
+def ago(moment) -> str:
+    """Say when, briefly: “5 min ago”, “3 h ago”, “4 d ago”, or “in 2 h” for the future."""
+    if moment is None:
+        return ""
+    delta = timezone.now() - moment
+    future = delta.total_seconds() < 0
+    text = late(-delta if future else delta)
+    return f"in {text}" if future else f"{text} ago"
 
 
 @register.filter
