@@ -9,6 +9,7 @@ urlpatterns = [
     path("issues/export.csv", views.issue_export, name="export"),
     path("issues/new/", views.issue_create, name="create"),
     path("issues/<int:pk>/", views.issue_detail, name="detail"),
+    path("issues/<int:pk>/form/<slug:name>/", views.issue_action_form, name="action_form"),
     path("issues/<int:pk>/outreach/", views.issue_outreach, name="outreach"),
     path("issues/<int:pk>/outreach/quick/", views.issue_outreach_quick, name="outreach_quick"),
     path("issues/<int:pk>/status/", views.issue_status, name="status"),

@@ -14,8 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -41,6 +43,7 @@ from .forms import (
 )
 from .importing import export_rows
 from .models import Department, HotIssue, ImportJob, Level, Mention, MentionFeed, Source
+from .rows import render_row
 
 User = get_user_model()
 PER_PAGE = 25
@@ -108,8 +111,12 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)
     paginator = _CountedPaginator(selectors.LogPage(qs, now=now), PER_PAGE, total)
     page = paginator.get_page(request.GET.get("page"))
+    csrf_input = _csrf_input(request)
+    single = len(programs) == 1
+    rows = []
     for issue in page.object_list:
         issue.late_by = (now - issue.first_outreach_due_at) if issue.overdue else None
+        rows.append(render_row(issue, now=now, csrf_input=csrf_input, single_program=single))
     params = request.GET.copy()
     params.pop("page", None)
     departments = (
@@ -123,6 +130,7 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "raw": request.GET if bad_filters is None else {},
         "bad_filters": bad_filters,
         "page": page,
+        "rows": rows,
         "counts": counts,
         "chosen_levels": chosen,
         "total": total,
@@ -199,23 +207,50 @@ def issue_create(request: HttpRequest) -> HttpResponse:
     return render(request, "issues/issue_form.html", {"form": form, "program": program, "default_owner": owner})
 
 
+ACTION_FORMS = {
+    # name: (form class, button, needs the program)
+    "outreach": (OutreachForm, "Save outreach", False),
+    "resolve": (ResolveForm, "Resolve", False),
+    "transfer": (TransferForm, "Transfer", True),
+    "reassign": (ReassignForm, "Reassign", True),
+    "status": (StatusForm, "Change status", False),
+    "reopen": (ReopenForm, "Reopen", False),
+}
+
+
+def _blank_form(name: str, issue: HotIssue):
+    form_class, _, needs_program = ACTION_FORMS[name]
+    return form_class(program=issue.program) if needs_program else form_class()
+
+
 def _detail_context(request, issue, **forms):
-    program = issue.program
+    # Only the open section's form is rendered with the page; the others load
+    # when their section opens (see issue_action_form).
+    open_form = forms.pop("open_form", None) or (
+        f"{request.GET.get('open')}_form" if request.GET.get("open") in ACTION_FORMS else None
+    )
+    if open_form is None:
+        open_form = "outreach_form" if issue.is_open else "reopen_form"
+    name = open_form.removesuffix("_form")
     context = {
         "issue": issue,
-        "program": program,
+        "program": issue.program,
         "events": selectors.timeline(issue=issue),
-        "outreach_form": OutreachForm(),
-        "transfer_form": TransferForm(program=program),
-        "reassign_form": ReassignForm(program=program),
-        "resolve_form": ResolveForm(),
-        "reopen_form": ReopenForm(),
-        "status_form": StatusForm(),
         "late_by": issue.overdue_by(),
-        "open_form": None,
+        "open_form": open_form,
     }
-    context.update(forms)
+    context[open_form] = forms.get(open_form) or _blank_form(name, issue)
     return context
+
+
+@login_required
+def issue_action_form(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Return one of the issue page's forms, loaded when its section opens."""
+    if name not in ACTION_FORMS:
+        raise Http404("No such form.")
+    issue = selectors.issue_for_user(user=request.user, pk=pk)
+    context = {"issue": issue, "id": name, "form": _blank_form(name, issue), "button": ACTION_FORMS[name][1]}
+    return render(request, "issues/_action_form.html", context)
 
 
 @login_required
@@ -224,11 +259,24 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "issues/issue_detail.html", _detail_context(request, issue))
 
 
+def _csrf_input(request: HttpRequest) -> str:
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+
+
 def _row_response(request, issue, *, outreach_form=None, error: str = "") -> HttpResponse:
-    issue = selectors.with_priority(selectors.log_rows(HotIssue.objects.filter(pk=issue.pk))).get()
+    issue = selectors.LogPage(HotIssue.objects.filter(pk=issue.pk))[0:1][0]
     now = timezone.now()
     issue.late_by = (now - issue.first_outreach_due_at) if issue.overdue else None
-    return render(request, "issues/_log_row.html", {"issue": issue, "outreach_form": outreach_form, "row_error": error})
+    html = render_row(
+        issue,
+        now=now,
+        csrf_input=_csrf_input(request),
+        single_program=len(selectors.program_ids_for(user=request.user)) == 1,
+        quick_form=outreach_form,
+        error=error,
+        request=request,
+    )
+    return HttpResponse(html)
 
 
 # Each action: (form class, service call, success message, form name in the detail context)
