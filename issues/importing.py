@@ -106,7 +106,7 @@ def run_import_job(*, job_id: int) -> ImportJob:
             errors.append({"row": number, "message": "; ".join(problems)})
         cleaned.append(clean)
         if len(cleaned) % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=len(cleaned) // 2)
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=len(cleaned))
     if errors:
         return _finish(job, ImportJob.State.FAILED, errors=errors, processed=len(rows))
     threshold = issue_settings(program=program).import_threshold

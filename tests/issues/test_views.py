@@ -333,3 +333,31 @@ def test_department_of_another_program_is_refused(client_for, member, program, o
         {"program": program.slug, "title": "x", "level": "3", "source": "staff", "department": foreign.pk},
     )
     assert response.status_code == 200 and not HotIssue.objects.exists()
+
+
+def test_issue_page_loads_other_forms_on_demand(client_for, member, make_issue, outsider, client):
+    issue = make_issue()
+    page = client_for(member).get(issue.get_absolute_url()).content.decode()
+    assert 'id="outreach"' in page and 'id="transfer"' not in page and "form/transfer/" in page
+    form = client_for(member).get(reverse("issues:action_form", args=[issue.pk, "transfer"])).content.decode()
+    assert 'id="transfer"' in form and 'name="reason"' in form
+    assert client_for(member).get(reverse("issues:action_form", args=[issue.pk, "nonsense"])).status_code == 404
+    assert (
+        client_for(member).get(issue.get_absolute_url() + "?open=resolve").content.decode().count('id="resolve"') == 1
+    )
+    client.force_login(outsider)
+    assert client.get(reverse("issues:action_form", args=[issue.pk, "transfer"])).status_code == 404
+
+
+def test_admin_pages_load(client, superuser, make_issue, program):
+    issue = make_issue()
+    client.force_login(superuser)
+    for url in [
+        "/admin/issues/hotissue/",
+        f"/admin/issues/hotissue/{issue.pk}/change/",
+        f"/admin/issues/hotissue/{issue.pk}/history/",
+        "/admin/issues/issuesettings/add/",
+        "/admin/issues/mentionfeed/",
+        "/admin/issues/importjob/",
+    ]:
+        assert client.get(url).status_code == 200, url
