@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from advocacy.models import Program
 from advocacy.services import display_name
 
-from .models import Department, ImportJob, Level, MentionFeed, Outreach, Source, Status
+from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, Source, Status
 
 User = get_user_model()
 
@@ -193,3 +193,30 @@ class ImportForm(forms.Form):
             except UnicodeDecodeError:
                 continue
         raise forms.ValidationError("The file is not a text CSV file.")
+
+
+class IssueSettingsForm(forms.ModelForm):
+    class Meta:
+        model = IssueSettings
+        fields = [
+            "target_hours_5",
+            "target_hours_4",
+            "target_hours_3",
+            "target_hours_2",
+            "target_hours_1",
+            "runaround_transfers",
+            "import_threshold",
+        ]
+        labels = {
+            "target_hours_5": "5 — Leaving or going public",
+            "target_hours_4": "4 — Hostile",
+            "target_hours_3": "3 — Angry",
+            "target_hours_2": "2 — Frustrated",
+            "target_hours_1": "1 — Disappointed",
+            "runaround_transfers": "Runaround after this many transfers",
+            "import_threshold": "Imported rows scoring below this become hot issues",
+        }
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(label="New department", max_length=120)

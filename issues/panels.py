@@ -13,6 +13,7 @@ def issues_panel(request, program, membership):
     term = current_term(program=program)
     context = {
         "program": program,
+        "can_manage": request.user.is_superuser or bool(membership and membership.is_manager),
         "summary": program_issue_summary(program=program),
         "term_satisfaction": satisfaction_for_term(term=term) if term else None,
     }

@@ -183,3 +183,53 @@ def satisfaction_for_period(*, program: Program, start: datetime, end: datetime)
 def satisfaction_for_term(*, term) -> dict:
     """Return the satisfaction answers counted for one advocate's term."""
     return satisfaction_for_period(program=term.program, start=term.starts_at, end=term.ends_at)
+
+
+HISTORY_HIDDEN = {"search_vector", "overdue_notified_at"}
+
+
+def change_history(*, issue: HotIssue) -> list[dict]:
+    """Return every saved change of the issue, newest first, as readable field changes.
+
+    Reads all history rows in one query and diffs neighbours in memory; owner
+    and department ids are turned into names with one query each.
+    """
+    from django.contrib.auth import get_user_model
+
+    from advocacy.services import display_name
+
+    from .models import Department
+
+    records = list(issue.history.select_related("history_user").order_by("history_date", "history_id"))
+    user_ids, dept_ids = set(), set()
+    for r in records:
+        user_ids.update(filter(None, [r.owner_id, r.resolved_by_id]))
+        if r.department_id:
+            dept_ids.add(r.department_id)
+    users = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    depts = dict(Department.objects.filter(pk__in=dept_ids).values_list("pk", "name"))
+    names = {"owner": users, "resolved_by": users, "department": depts}
+    out = []
+    for older, newer in zip([None, *records], records, strict=False):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older, excluded_fields=HISTORY_HIDDEN | {"tracking_token"})
+            for change in delta.changes:
+                field = HotIssue._meta.get_field(change.field)
+                lookup = names.get(change.field)
+                old, new = change.old, change.new
+                if lookup is not None:
+                    old, new = lookup.get(old, old), lookup.get(new, new)
+                elif getattr(field, "choices", None):
+                    choices = dict(field.flatchoices)
+                    old, new = choices.get(old, old), choices.get(new, new)
+                changes.append({"field": field.verbose_name, "old": old, "new": new})
+        out.append(
+            {
+                "at": newer.history_date,
+                "who": display_name(newer.history_user) if newer.history_user else "",
+                "reason": newer.history_change_reason or ("Created" if newer.history_type == "+" else "Changed"),
+                "changes": changes,
+            }
+        )
+    return out[::-1]

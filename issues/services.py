@@ -62,6 +62,8 @@ CONTACT_REQUIRED = "Tell us how to reach you: an e-mail address or a phone numbe
 PUBLIC_WORDS_REQUIRED = "Tell us what happened, in your own words."
 RATE_LIMITED = "We received several messages from your connection just now. Please wait a few minutes and try again."
 MENTION_DECIDED = "This mention was already handled."
+DEPARTMENT_EXISTS = "%(name)s already exists in this program."
+NOT_MANAGER = "Only the program's managers can change this."
 
 # Which statuses change_status() may move to, from each status.
 ALLOWED = {
@@ -603,3 +605,40 @@ def dismiss_mention(*, mention: Mention, actor: AbstractBaseUser) -> Mention:
     mention.decided_by = actor
     mention.save(update_fields=["state", "decided_by"])
     return mention
+
+
+# ---------------------------------------------------------------- settings
+
+
+def _require_manager(program: Program, actor: AbstractBaseUser) -> None:
+    from advocacy.services import is_manager
+
+    if not is_manager(program=program, user=actor):
+        raise PermissionDenied(NOT_MANAGER)
+
+
+@transaction.atomic
+def save_issue_settings(*, program: Program, actor: AbstractBaseUser, **values) -> IssueSettings:
+    """Change a program's response targets, runaround threshold or import threshold.
+
+    Open issues keep the first-outreach due time they were given when logged.
+    """
+    _require_manager(program, actor)
+    settings_row, _ = IssueSettings.objects.select_for_update().get_or_create(program=program)
+    for key, value in values.items():
+        setattr(settings_row, key, value)
+    settings_row.full_clean()
+    settings_row.save()
+    return settings_row
+
+
+@transaction.atomic
+def add_department(*, program: Program, actor: AbstractBaseUser, name: str) -> Department:
+    _require_manager(program, actor)
+    name = (name or "").strip()
+    if Department.objects.filter(program=program, name__iexact=name).exists():
+        raise ValidationError({"name": ValidationError(DEPARTMENT_EXISTS, params={"name": name})})
+    department = Department(program=program, name=name)
+    department.full_clean()
+    department.save()
+    return department

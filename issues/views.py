@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,9 +29,11 @@ from advocacy.services import display_name, is_manager
 from . import selectors, services
 from .filters import STATUS_CHOICES, HotIssueFilter
 from .forms import (
+    DepartmentForm,
     FeedForm,
     ImportForm,
     IssueForm,
+    IssueSettingsForm,
     OutreachForm,
     PromoteForm,
     PublicIssueForm,
@@ -251,6 +254,13 @@ def issue_action_form(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     issue = selectors.issue_for_user(user=request.user, pk=pk)
     context = {"issue": issue, "id": name, "form": _blank_form(name, issue), "button": ACTION_FORMS[name][1]}
     return render(request, "issues/_action_form.html", context)
+
+
+@login_required
+def issue_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return the issue's field-by-field change history (loaded when asked for)."""
+    issue = selectors.issue_for_user(user=request.user, pk=pk)
+    return render(request, "issues/_history.html", {"history": selectors.change_history(issue=issue)})
 
 
 @login_required
@@ -532,6 +542,43 @@ def mention_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return render(request, "issues/_mention_done.html", {"text": text, "mention": mention})
     messages.info(request, text)
     return redirect("issues:mention_list", slug=program.slug)
+
+
+# ---------------------------------------------------------------- settings
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    current = services.issue_settings(program=program)
+    is_department = request.method == "POST" and "name" in request.POST
+    form = IssueSettingsForm(request.POST if request.method == "POST" and not is_department else None, instance=current)
+    department_form = DepartmentForm(request.POST if is_department else None)
+    if request.method == "POST":
+        chosen = department_form if is_department else form
+        if chosen.is_valid():
+            try:
+                if is_department:
+                    services.add_department(program=program, actor=request.user, name=chosen.cleaned_data["name"])
+                    messages.success(request, f"Added the department “{chosen.cleaned_data['name']}”.")
+                else:
+                    values = {k: v for k, v in form.cleaned_data.items()}
+                    services.save_issue_settings(program=program, actor=request.user, **values)
+                    messages.success(request, "Saved. New issues get the new targets.")
+            except ValidationError as error:
+                _apply_errors(chosen, error)
+            else:
+                return redirect("issues:settings", slug=program.slug)
+    context = {
+        "program": program,
+        "form": form,
+        "department_form": department_form,
+        "departments": Department.objects.filter(program=program).annotate(open_issues=Count("issues")),
+    }
+    return render(
+        request, "issues/settings.html", context, status=400 if (form.errors or department_form.errors) else 200
+    )
 
 
 # ---------------------------------------------------------------- imports

@@ -361,3 +361,37 @@ def test_admin_pages_load(client, superuser, make_issue, program):
         "/admin/issues/importjob/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_manager_sets_targets_and_departments(client_for, manager, member, program, make_issue):
+    url = reverse("issues:settings", args=[program.slug])
+    assert client_for(member).get(url).status_code == 403
+    client = client_for(manager)
+    data = {f"target_hours_{n}": str(h) for n, h in {5: 1, 4: 2, 3: 3, 2: 4, 1: 5}.items()}
+    bad = {**data, "runaround_transfers": "0", "import_threshold": "3"}
+    assert client.post(url, bad).status_code == 400
+    assert client.post(url, {**data, "runaround_transfers": "2", "import_threshold": "3"}).status_code == 302
+    program.refresh_from_db()
+    issue = make_issue(level=5)
+    assert issue.first_outreach_due_at - issue.created_at == timedelta(hours=1)
+    assert client.post(url, {"name": "Billing"}).status_code == 302
+    response = client.post(url, {"name": "billing"})
+    assert response.status_code == 400 and "already exists" in response.content.decode()
+
+
+def test_change_history_lists_field_changes_in_constant_queries(client_for, member, manager, make_issue, departments):
+    issue = make_issue(department=departments[0])
+    services.transfer_issue(issue=issue, actor=manager, to_department=departments[1], reason="x", to_owner=member)
+    services.change_status(issue=issue, actor=member, status=Status.IN_PROGRESS)
+    client = client_for(member)
+    url = reverse("issues:history", args=[issue.pk])
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(url).content.decode()
+    assert "Billing</span> → Shipping" in body
+    assert 'Status: <span class="text-body-secondary">New</span> → In progress' in body
+    few = len(ctx.captured_queries)
+    for _ in range(5):
+        services.log_outreach(issue=issue, actor=member, channel="phone", outcome="no_answer")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    assert len(ctx.captured_queries) == few
