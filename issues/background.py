@@ -61,11 +61,16 @@ def notify_overdue(*, now=None) -> int:
     return sent
 
 
+DIGEST_HOUR = 8  # local time of each program; the hourly task sends once the day has begun there
+
+
 def send_digests(*, now=None) -> int:
     """Send each active program's current advocate one digest a day of the open issues."""
     now = now or timezone.now()
     sent = 0
     for program in Program.objects.filter(is_active=True):
+        if timezone.localtime(now, program.zone).hour < DIGEST_HOUR:
+            continue
         summary = program_issue_summary(program=program, now=now)
         if not summary["open"]:
             continue

@@ -208,7 +208,7 @@ class IssueSettingsForm(forms.ModelForm):
             "import_threshold",
         ]
         labels = {
-            "target_hours_5": "5 — Leaving or going public",
+            "target_hours_5": "5 — Leaving / public",
             "target_hours_4": "4 — Hostile",
             "target_hours_3": "3 — Angry",
             "target_hours_2": "2 — Frustrated",

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -148,8 +149,10 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "now": now,
         "single_program": programs[0] if len(programs) == 1 else None,
     }
-    template = "issues/_log_results.html" if request.htmx and not request.htmx.boosted else "issues/log.html"
-    return render(request, template, context)
+    partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+    response = render(request, "issues/_log_results.html" if partial else "issues/log.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

@@ -172,11 +172,15 @@ def test_outreach_before_the_task_means_no_notice(make_issue, manager):
     assert background.notify_overdue() == 0
 
 
-def test_daily_digest_goes_to_the_current_advocate_once_a_day(make_issue, term, advocate):
+def test_daily_digest_goes_to_the_current_advocate_once_a_day(make_issue, term, advocate, program):
     make_issue(level=5)
     make_issue(level=2)
-    assert background.send_digests() == 1
-    assert background.send_digests() == 0
+    local = timezone.localtime(timezone.now(), program.zone)
+    early = local.replace(hour=6, minute=0)
+    morning = local.replace(hour=9, minute=0)
+    assert background.send_digests(now=early) == 0
+    assert background.send_digests(now=morning) == 1
+    assert background.send_digests(now=morning + timedelta(hours=5)) == 0
     note = Notification.objects.get(kind="issue_digest")
     assert note.user == advocate and "2 open hot issues" in note.title
 

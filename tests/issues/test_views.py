@@ -53,6 +53,9 @@ def test_filters_and_search_and_htmx_partial(client_for, member, make_issue, dep
     assert [i.title for i in response.context["page"].object_list] == ["Shipping delay"]
     assert "<html" not in response.content.decode()
     assert 'hx-swap-oob="true"' in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+    restored = client.get(LOG, {"q": "parcel"}, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restored.content.decode()
     response = client.get(LOG, {"public": "yes", "level": ["3", "4"]})
     assert [i.title for i in response.context["page"].object_list] == ["Billing mess"]
     response = client.get(LOG, {"level": "9", "status": "bogus"})
