@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .models import Department, HotIssue, IssueEvent, Mention, MentionFeed, Outreach
+from .models import Department, HotIssue, IssueEvent, Mention, MentionFeed, Transfer
 from .services import create_issue, log_outreach, resolve, transfer_issue
 
 DEPARTMENTS = {
@@ -170,7 +170,13 @@ def build(ctx: dict) -> None:
             departments[(slug, name)], _ = Department.objects.get_or_create(program=programs[slug], name=name)
 
     now = timezone.now()
-    owners = {"support-desk": users["dana"], "web-shop": users["nina"]}
+    # The current advocate owns the log when the rotations demo has made one; else Dana and Nina.
+    from rotations.selectors import current_advocate
+
+    owners = {
+        slug: current_advocate(program=programs[slug]) or users[name]
+        for slug, name in (("support-desk", "dana"), ("web-shop", "nina"))
+    }
     made = {}
     for slug, title, words, level, public, source, (name, email, phone, company), hours in ISSUES:
         issue = create_issue(
@@ -261,9 +267,18 @@ def build(ctx: dict) -> None:
             log_outreach(issue=issue, actor=issue.owner, channel="email", outcome="resolved", at=ago(10))
         resolve(issue=issue, actor=issue.owner, resolution=text, satisfaction=score)
 
-    # A few timeline events back-dated to look like a real week.
+    # Back-date the transfers and resolutions so the timelines read like a real week.
     IssueEvent.objects.filter(issue__program__in=programs.values(), kind="resolved").update(at=ago(4))
-    Outreach.objects.filter(issue__program__in=programs.values()).count()
+    for issue in (runaround, made["Invoice shows wrong company name"]):
+        stamps = iter([ago(50), ago(34), ago(20), ago(8)])
+        for transfer, event in zip(
+            Transfer.objects.filter(issue=issue).order_by("at", "id"),
+            IssueEvent.objects.filter(issue=issue, kind="transfer").order_by("at", "id"),
+            strict=False,
+        ):
+            when = next(stamps)
+            Transfer.objects.filter(pk=transfer.pk).update(at=when)
+            IssueEvent.objects.filter(pk=event.pk).update(at=when)
 
     feed = MentionFeed.objects.create(
         program=programs["support-desk"],

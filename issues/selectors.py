@@ -188,6 +188,17 @@ def satisfaction_for_term(*, term) -> dict:
 HISTORY_HIDDEN = {"search_vector", "overdue_notified_at"}
 
 
+def _shown(value) -> str:
+    """Write a history value the way a person reads it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%d %b %Y %H:%M}"
+    return str(value)
+
+
 def change_history(*, issue: HotIssue) -> list[dict]:
     """Return every saved change of the issue, newest first, as readable field changes.
 
@@ -223,7 +234,7 @@ def change_history(*, issue: HotIssue) -> list[dict]:
                 elif getattr(field, "choices", None):
                     choices = dict(field.flatchoices)
                     old, new = choices.get(old, old), choices.get(new, new)
-                changes.append({"field": field.verbose_name, "old": old, "new": new})
+                changes.append({"field": field.verbose_name, "old": _shown(old), "new": _shown(new)})
         out.append(
             {
                 "at": newer.history_date,
