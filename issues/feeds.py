@@ -44,13 +44,15 @@ class PollResult:
 
 
 def real_link(link: str) -> str:
-    """Unwrap a Google redirect (…/url?…&url=REAL&…) to the real target."""
-    parsed = urlparse(link or "")
+    """Unwrap a Google redirect (…/url?…&url=REAL&…) to the real target; keep only http(s) links."""
+    link = (link or "").strip()
+    parsed = urlparse(link)
     if parsed.netloc.startswith(REDIRECT_HOSTS) or parsed.path == "/url":
         target = parse_qs(parsed.query).get("url") or parse_qs(parsed.query).get("q")
         if target and target[0].startswith(("http://", "https://")):
             return target[0]
-    return link or ""
+    # A feed is outside data: never keep javascript:, data: or other schemes as a link.
+    return link if urlparse(link).scheme in ("http", "https") else ""
 
 
 def clean_text(text: str) -> str:

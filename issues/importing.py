@@ -71,6 +71,9 @@ def check_row(row: dict, *, program_tz) -> tuple[dict, list[str]]:
             validate_email(row["email"])
         except ValidationError:
             problems.append(BAD_EMAIL)
+    for column, limit in (("name", 200), ("company", 200), ("phone", 50), ("location", 100)):
+        if len(row.get(column, "")) > limit:
+            problems.append(f"{column} is longer than {limit} characters")
     if row.get("level"):
         try:
             clean["level"] = int(row["level"])

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Value
 from django.utils import timezone
@@ -578,14 +579,22 @@ def promote_mention(
     mention = Mention.objects.select_for_update().get(pk=mention.pk)
     if mention.state != Mention.State.NEW:
         raise ValidationError(MENTION_DECIDED, code="decided")
+    link, words = mention.link, mention.snippet
+    try:
+        URLValidator(schemes=["http", "https"])(link)
+        if len(link) > HotIssue._meta.get_field("source_url").max_length:
+            raise ValidationError("too long")
+    except ValidationError:
+        # Keep an odd or very long link in the words rather than lose it.
+        link, words = "", f"{words}\n\n{mention.link}".strip()
     issue = create_issue(
         program=mention.program,
         actor=actor,
         title=(title or mention.title)[:200],
-        words=mention.snippet,
+        words=words,
         level=level,
         source=Source.WEB_MENTION,
-        source_url=mention.link,
+        source_url=link,
         public=public,
     )
     mention.state = Mention.State.PROMOTED

@@ -194,3 +194,16 @@ def test_satisfaction_question_is_emailed_on_resolve(
         services.resolve(issue=issue, actor=manager, resolution="Refunded")
     assert len(mail.outbox) == 1
     assert issue.get_tracking_url() in mail.outbox[0].body and mail.outbox[0].to == ["ana@example.com"]
+
+
+def test_feed_links_other_than_http_are_dropped():
+    assert feeds.real_link("javascript:alert(1)") == ""
+    assert feeds.real_link("https://www.google.com/url?url=javascript:alert(1)").startswith("https://www.google.com/")
+
+
+def test_promoting_a_mention_with_an_odd_link_keeps_it_in_the_words(member, manager, program):
+    feed = MentionFeedFactory(program=program)
+    long_link = "https://x.example/" + "a" * 1200
+    mention = Mention.objects.create(feed=feed, program=program, entry_id="1", title="Long", link=long_link)
+    issue = services.promote_mention(mention=mention, actor=member, level=2)
+    assert issue.source_url == "" and long_link in issue.words
