@@ -188,14 +188,14 @@ def satisfaction_for_term(*, term) -> dict:
 HISTORY_HIDDEN = {"search_vector", "overdue_notified_at"}
 
 
-def _shown(value) -> str:
+def _shown(value, zone=None) -> str:
     """Write a history value the way a person reads it."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        return f"{timezone.localtime(value):%d %b %Y %H:%M}"
+        return f"{timezone.localtime(value, zone):%d %b %Y %H:%M}"
     return str(value)
 
 
@@ -234,7 +234,8 @@ def change_history(*, issue: HotIssue) -> list[dict]:
                 elif getattr(field, "choices", None):
                     choices = dict(field.flatchoices)
                     old, new = choices.get(old, old), choices.get(new, new)
-                changes.append({"field": field.verbose_name, "old": _shown(old), "new": _shown(new)})
+                zone = issue.program.zone
+                changes.append({"field": field.verbose_name, "old": _shown(old, zone), "new": _shown(new, zone)})
         out.append(
             {
                 "at": newer.history_date,

@@ -263,7 +263,8 @@ def issue_action_form(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 def issue_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Return the issue's field-by-field change history (loaded when asked for)."""
     issue = selectors.issue_for_user(user=request.user, pk=pk)
-    return render(request, "issues/_history.html", {"history": selectors.change_history(issue=issue)})
+    context = {"history": selectors.change_history(issue=issue), "zone": issue.program.time_zone}
+    return render(request, "issues/_history.html", context)
 
 
 @login_required
