@@ -398,3 +398,35 @@ def test_change_history_lists_field_changes_in_constant_queries(client_for, memb
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     assert len(ctx.captured_queries) == few
+
+
+def test_feed_form_bad_input_and_permissions(client_for, manager, member, program):
+    from issues.models import MentionFeed
+
+    url = reverse("issues:feed_list", args=[program.slug])
+    assert client_for(member).post(url, {"name": "x", "url": "https://x.example/feed"}).status_code == 403
+    response = client_for(manager).post(url, {"name": "", "url": "javascript:alert(1)"})
+    assert response.status_code == 200 and "Enter a valid URL" in response.content.decode()
+    assert not MentionFeed.objects.exists()
+    assert (
+        client_for(manager)
+        .post(url, {"name": "Alerts", "url": "https://x.example/feed", "is_active": "on"})
+        .status_code
+        == 302
+    )
+
+
+def test_mention_decide_with_bad_level_says_so(client_for, member, program):
+    from issues.models import Mention
+    from tests.factories import MentionFeedFactory
+
+    feed = MentionFeedFactory(program=program)
+    mention = Mention.objects.create(feed=feed, program=program, entry_id="1", title="x")
+    response = client_for(member).post(
+        reverse("issues:mention_decide", args=[program.slug, mention.pk]),
+        {"action": "promote", "level": "99"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Choose how upset" in response.content.decode()
+    mention.refresh_from_db()
+    assert mention.state == "new"
