@@ -196,7 +196,7 @@ def main() -> None:
             f"""INSERT INTO issues_hotissue ({cols}, search_vector)
             SELECT {", ".join("s." + c for c in issue_cols)},
                    setweight(to_tsvector('english', s.title), 'A')
-                   || setweight(to_tsvector('simple', coalesce(c.name, '') || ' ' || coalesce(c.email, '')), 'A')
+                   || setweight(to_tsvector('english', coalesce(c.name, '') || ' ' || coalesce(c.email, '')), 'A')
                    || setweight(to_tsvector('english', s.words), 'B')
             FROM bench_issue_stage s LEFT JOIN issues_customer c ON c.id = s.customer_id"""
         )

@@ -101,10 +101,9 @@ def search(qs: QuerySet[HotIssue], text: str) -> QuerySet[HotIssue]:
     if not text:
         return qs
     if connection.vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
-            text, search_type="websearch", config="simple"
-        )
-        return qs.filter(search_vector=query)
+        # One configuration for the whole document (names stem harmlessly), so
+        # one tsquery serves title, words and customer alike.
+        return qs.filter(search_vector=SearchQuery(text, search_type="websearch", config="english"))
     q = Q()
     for word in text.split():
         q &= (

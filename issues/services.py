@@ -157,7 +157,7 @@ def _index_for_search(issue: HotIssue) -> None:
     who = " ".join(filter(None, [customer.name, customer.company, customer.email])) if customer else ""
     HotIssue.objects.filter(pk=issue.pk).update(
         search_vector=SearchVector(Value(issue.title), weight="A", config="english")
-        + SearchVector(Value(who), weight="A", config="simple")
+        + SearchVector(Value(who), weight="A", config="english")
         + SearchVector(Value(issue.words), weight="B", config="english")
     )
 
