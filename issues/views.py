@@ -68,7 +68,7 @@ def _my_programs(user):
 
 
 def _filtered(request: HttpRequest, *, data=None):
-    """Return (filterset, programs, departments) for the log, limited to the user's programs."""
+    """Return (filterset, programs, people) for the log, limited to the user's programs."""
     programs = list(_my_programs(request.user).only("pk", "name", "slug"))
     ids = [p.pk for p in programs]
     people = [
@@ -123,10 +123,11 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         rows.append(render_row(issue, now=now, csrf_input=csrf_input, single_program=single))
     params = request.GET.copy()
     params.pop("page", None)
+    partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
     departments = (
-        list(Department.objects.filter(program_id__in=[p.pk for p in programs]).values_list("pk", "name"))
-        if not request.htmx
-        else []
+        []
+        if partial
+        else list(Department.objects.filter(program_id__in=[p.pk for p in programs]).values_list("pk", "name"))
     )
     context = {
         "filter": filterset,
@@ -149,7 +150,6 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "now": now,
         "single_program": programs[0] if len(programs) == 1 else None,
     }
-    partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
     response = render(request, "issues/_log_results.html" if partial else "issues/log.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -310,8 +310,6 @@ def _action(request: HttpRequest, pk: int, form_class, run, success: str, form_n
                 return _row_response(request, issue)
             messages.success(request, success)
             return redirect(issue)
-    for message in form.non_field_errors():
-        messages.error(request, message)
     if request.htmx and row_form:
         return _row_response(
             request,
@@ -319,6 +317,8 @@ def _action(request: HttpRequest, pk: int, form_class, run, success: str, form_n
             outreach_form=form if form_class is OutreachForm else None,
             error=" ".join(e for errs in form.errors.values() for e in errs),
         )
+    for message in form.non_field_errors():
+        messages.error(request, message)  # e.g. "This issue is closed", shown above the page
     issue = selectors.issue_for_user(user=request.user, pk=pk)
     context = _detail_context(request, issue, **{form_name: form, "open_form": form_name})
     return render(request, "issues/issue_detail.html", context, status=400)
