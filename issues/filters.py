@@ -46,7 +46,9 @@ class HotIssueFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.user = user
         self.filters["program"].queryset = programs if programs is not None else Program.objects.none()
-        self.filters["department"].queryset = Department.objects.filter(program__in=programs or []).order_by("name")
+        self.filters["department"].queryset = Department.objects.filter(
+            program__in=programs if programs is not None else []
+        ).order_by("name")
         owners = [("me", "Me")] + [(str(pk), name) for pk, name in (people or [])]
         self.filters["owner"].extra["choices"] = owners
 

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from advocacy.models import Program
 
-from .models import OPEN_Q, HotIssue, IssueEvent, Mention, MentionFeed
+from .models import OPEN_Q, OPEN_STATUSES, HotIssue, IssueEvent, Mention, MentionFeed
+
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
 
 LOG_ROW_FIELDS = (
     "id",
@@ -91,8 +93,15 @@ class LogPage:
         ids = list(ordered.values_list("id", flat=True)[window])
         if not ids:
             return []
-        rows = log_rows(with_priority(HotIssue.objects.filter(pk__in=ids), now=self.now)).in_bulk(ids)
-        return [rows[pk] for pk in ids if pk in rows]
+        rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
+        page = [rows[pk] for pk in ids if pk in rows]
+        for issue in page:  # the same test as overdue_q, on the fetched row
+            issue.overdue = (
+                issue.status in OPEN_VALUES
+                and issue.first_outreach_at is None
+                and issue.first_outreach_due_at < self.now
+            )
+        return page
 
 
 def search(qs: QuerySet[HotIssue], text: str) -> QuerySet[HotIssue]:
