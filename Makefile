@@ -1,6 +1,8 @@
 # Baton: `make run` sets everything up and runs the app with demo data;
 # `make test` sets everything up and runs the whole test suite.
-.PHONY: run test setup lint format bench clean
+SHELL := /bin/bash
+
+.PHONY: run test setup lint format bench-load clean
 
 run:
 	@bash bin/run
@@ -16,6 +18,11 @@ lint:
 
 format:
 	@.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+bench-load: setup
+	@bash bin/services
+	@.venv/bin/pip install --quiet -r bench/requirements.txt 2> >(grep -v "is ignored" >&2)
+	@.venv/bin/python bench/load.py
 
 clean:
 	rm -rf .venv node_modules var

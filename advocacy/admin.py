@@ -20,16 +20,23 @@ CONTENT_FIELDS = ("title", "summary", "mandate", "responsibilities", "qualities"
 
 
 class RoleDescriptionAdminForm(forms.ModelForm):
-    title = forms.CharField(max_length=200)
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    mandate = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), help_text="One point per line.")
-    responsibilities = forms.CharField(widget=forms.Textarea(attrs={"rows": 7}), help_text="One per line.")
+    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "vTextField"}))
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}), required=False)
+    mandate = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5, "class": "vLargeTextField"}), help_text="One point per line."
+    )
+    responsibilities = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}), help_text="One per line."
+    )
     qualities = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 10}),
+        widget=forms.Textarea(attrs={"rows": 12, "class": "vLargeTextField"}),
         help_text="The qualities of a strong advocate, one per line, as “Name — explanation”.",
     )
     change_note = forms.CharField(
-        max_length=255, required=False, help_text="Optional: what changed and why, shown in the version history."
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        help_text="Optional: what changed and why, shown in the version history.",
     )
 
     class Meta:

@@ -43,3 +43,23 @@ DEFAULT_QUALITIES = [
     "Paces themself — treats the term as a marathon, not a sprint.",
     "Engaged — present, curious and involved every day of the term.",
 ]
+
+
+def ensure_default_role(role_model, version_model) -> None:
+    """Create the default role description (version 1) unless a default exists.
+
+    Takes the model classes so the data migration can pass its historical models.
+    """
+    if role_model.objects.filter(is_default=True).exists():
+        return
+    role = role_model.objects.create(name=DEFAULT_ROLE_NAME, is_default=True)
+    version_model.objects.create(
+        role=role,
+        number=1,
+        title=DEFAULT_TITLE,
+        summary=DEFAULT_SUMMARY,
+        mandate=DEFAULT_MANDATE,
+        responsibilities=DEFAULT_RESPONSIBILITIES,
+        qualities=DEFAULT_QUALITIES,
+        change_note="Initial version",
+    )

@@ -1,5 +1,7 @@
 """Program, membership, role and thanks pages. Views parse, check access, call a service."""
 
+from copy import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -82,7 +84,8 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
     program, _ = selectors.program_for_user(user=request.user, slug=slug, manage=True)
-    form = ProgramForm(request.POST or None, instance=program)
+    # The form validates a copy, so a refused edit never changes the page's own links.
+    form = ProgramForm(request.POST or None, instance=copy(program))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -9,3 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("baton")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Structured task logs (signal handlers), in the worker as in the web process.
+import config.observability  # noqa: E402, F401
+
+
+@app.task(name="baton.ping")
+def ping() -> str:
+    """Answer "pong": proves a worker is consuming from the configured broker."""
+    return "pong"

@@ -51,3 +51,25 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser journeys last.
+
+    Playwright's sync API keeps an event loop running in the main thread for
+    the whole browser session; Django's async views (e.g. the health check)
+    cannot be called through the test client while it runs.
+    """
+    items.sort(key=lambda item: "tests/e2e/" in str(item.path))
+
+
+@pytest.fixture(autouse=True)
+def _seeded_data(request):
+    """Restore what data migrations seed after a transactional test flushed it."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from advocacy.defaults import ensure_default_role
+        from advocacy.models import RoleDescription, RoleDescriptionVersion
+
+        request.getfixturevalue("transactional_db")
+        ensure_default_role(RoleDescription, RoleDescriptionVersion)

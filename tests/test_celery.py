@@ -1,16 +1,72 @@
-"""The Celery app is wired to the real Redis broker and a worker answers."""
+"""Celery is wired in both modes: Redis (tests, production) and the embedded broker (make run)."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
 
+ROOT = Path(__file__).resolve().parent.parent
+CELERY = str(Path(sys.executable).with_name("celery"))
+
 
 @pytest.mark.worker
-def test_a_real_worker_on_redis_answers_a_ping():
-    import celery.contrib.testing.tasks  # noqa: F401  registers celery.ping
-
+def test_a_real_worker_on_redis_runs_a_task():
     assert app.conf.broker_url.startswith("redis://")
-    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
-        result = app.control.ping(timeout=2.0)
-    assert result, "no worker answered"
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        assert app.send_task("baton.ping").get(timeout=10) == "pong"
+
+
+@pytest.mark.worker
+def test_worker_and_beat_run_on_the_embedded_broker_with_no_services(tmp_path):
+    """What `make run` starts: SQLite, the filesystem broker, a worker and beat."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("CELERY", "DATABASE_URL"))},
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CELERY_FILESYSTEM_BROKER_DIR": str(tmp_path / "broker"),
+        "CELERY_RESULT_BACKEND": f"file://{tmp_path / 'results'}",
+    }
+    (tmp_path / "results").mkdir()
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    worker = subprocess.Popen(
+        [CELERY, "-A", "config", "worker", "--pool=solo", "--without-gossip", "--without-mingle", "-l", "INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    beat_log = tmp_path / "beat.log"
+    beat = subprocess.Popen(
+        [CELERY, "-A", "config", "beat", "-l", "INFO", "-s", str(tmp_path / "beat-schedule"), "-f", str(beat_log)],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        answer = subprocess.run(
+            [sys.executable, "-c", "from config.celery import app; print(app.send_task('baton.ping').get(timeout=60))"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert answer.stdout.strip() == "pong", answer.stderr
+        deadline = time.monotonic() + 30
+        while "beat: Starting" not in (beat_log.read_text() if beat_log.exists() else ""):
+            assert beat.poll() is None, "beat exited"
+            assert time.monotonic() < deadline, "beat did not start"
+            time.sleep(0.5)
+        time.sleep(2)
+        assert beat.poll() is None, "beat stopped after starting"
+        assert app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+    finally:
+        for process in (worker, beat):
+            process.terminate()
+            process.wait(timeout=20)

@@ -1,0 +1,95 @@
+"""Every page of the access matrix in real Chromium: axe-core, keyboard focus, phone width.
+
+axe-core comes from npm (node_modules) and is evaluated in the page through
+the DevTools protocol, which the page's CSP does not govern.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from tests.test_access_matrix import ACCESS, World
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 375, "height": 800}
+# Who looks at each page: the most privileged person of the program who gets a 200.
+VIEWERS = ("manager", "member", "superuser", "anonymous")
+SKIP = {"logout", "health", "home"}
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def pages(world) -> list[tuple[str, str, str]]:
+    """Return (url name, url, username or '') for every page someone can open."""
+    found = []
+    for name, access in sorted(ACCESS.items()):
+        if name in SKIP or access.method != "get":
+            continue
+        role = next(r for r in VIEWERS if access.expect.get(r) == 200)
+        user = world.users[role]
+        found.append((name, reverse(name, kwargs=access.kwargs(world)), user.username if user else ""))
+    return found
+
+
+def open_as(browser, live_server, username, password, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    if username:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state("networkidle")
+    return context, page
+
+
+def test_every_page_has_no_serious_accessibility_violations(browser, live_server, password):
+    world = World()
+    axe = AXE.read_text()
+    problems = []
+    for username in {u for _, _, u in pages(world)}:
+        context, page = open_as(browser, live_server, username, password, {"width": 1280, "height": 900})
+        for name, url, who in pages(world):
+            if who != username:
+                continue
+            page.goto(live_server.url + url)
+            page.evaluate(axe)
+            result = page.evaluate("async () => (await axe.run(document)).violations")
+            for v in result:
+                if v["impact"] in ("serious", "critical"):
+                    problems.append(f"{name}: {v['id']} ({v['impact']}) {v['help']} — {v['nodes'][0]['target']}")
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_fits_a_phone_and_shows_keyboard_focus(browser, live_server, password):
+    world = World()
+    problems = []
+    for username in {u for _, _, u in pages(world)}:
+        context, page = open_as(browser, live_server, username, password, PHONE)
+        for name, url, who in pages(world):
+            if who != username:
+                continue
+            page.goto(live_server.url + url)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                problems.append(f"{name}: {width}px wide at a 375px viewport")
+            seen = set()
+            for _ in range(12):
+                page.keyboard.press("Tab")
+                focus = page.evaluate(
+                    """() => { const el = document.activeElement; if (!el || el === document.body) return null;
+                    const s = getComputedStyle(el);
+                    return {tag: el.tagName, text: (el.innerText || el.name || el.id || '').slice(0, 30),
+                            visible: s.outlineStyle !== 'none' || s.boxShadow !== 'none'}; }"""
+                )
+                if focus is None:
+                    continue
+                seen.add(focus["tag"])
+                if not focus["visible"]:
+                    problems.append(f"{name}: no visible focus on {focus['tag']} {focus['text']!r}")
+            if not seen:
+                problems.append(f"{name}: nothing takes keyboard focus")
+        context.close()
+    assert not problems, "\n".join(sorted(set(problems)))

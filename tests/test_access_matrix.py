@@ -1,0 +1,147 @@
+"""Every URL × every kind of person, generated from the URLconf.
+
+Each named URL must declare who may see it (ACCESS below); a URL added
+without a declaration fails `test_every_url_declares_its_access`. For each
+URL and person the test asserts the status code and that nothing of another
+program leaks into the page.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from advocacy.models import Membership
+from tests.factories import MembershipFactory, ProgramFactory, ThanksNoteFactory, UserFactory
+
+ROLES = ["anonymous", "other", "member", "advocate", "manager", "staff", "superuser"]
+SECRET = "Zanzibar Secret Team"  # the other program's name; must never show to our program's people
+
+# Status codes by kind of page. "login" means a redirect to the sign-in page.
+PUBLIC = dict.fromkeys(ROLES, 200)
+SIGNED_IN = {**dict.fromkeys(ROLES, 200), "anonymous": "login"}
+PROGRAM_MEMBER = {
+    "anonymous": "login",
+    "other": 404,
+    "member": 200,
+    "advocate": 200,
+    "manager": 200,
+    "staff": 404,
+    "superuser": 200,
+}
+PROGRAM_MANAGER = {**PROGRAM_MEMBER, "member": 403, "advocate": 403}
+REDIRECT_HOME = {**dict.fromkeys(ROLES, 302)}
+
+
+@dataclass
+class Access:
+    expect: dict
+    kwargs: callable = field(default=lambda w: {})
+    method: str = "get"
+
+
+ACCESS: dict[str, Access] = {
+    "home": Access(REDIRECT_HOME),
+    "login": Access({**dict.fromkeys(ROLES, 302), "anonymous": 200}),
+    "logout": Access({**dict.fromkeys(ROLES, 405)}),
+    "health": Access({**dict.fromkeys(ROLES, (200, 500))}),
+    "advocacy:program_list": Access(SIGNED_IN),
+    "advocacy:program_create": Access(SIGNED_IN),
+    "advocacy:my_thanks": Access(SIGNED_IN),
+    "advocacy:my_notifications": Access(SIGNED_IN),
+    "advocacy:program_detail": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "advocacy:role_detail": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "advocacy:thanks_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "advocacy:program_settings": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "advocacy:member_list": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "advocacy:member_edit": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug, "pk": w.membership.pk}),
+    "advocacy:member_remove": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug, "pk": w.membership.pk}),
+}
+
+
+def named_urls(patterns=None, namespace=""):
+    """Yield the full name of every named URL pattern outside the admin."""
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            ns = entry.namespace or ""
+            yield from named_urls(entry.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+class World:
+    """One program with a person of each kind, and another program with its own people."""
+
+    def __init__(self):
+        self.program = ProgramFactory(name="Support Desk", slug="support-desk")
+        self.other_program = ProgramFactory(name=SECRET, slug="zanzibar")
+        member = MembershipFactory(program=self.program, user__username="member")
+        self.membership = member
+        advocate = MembershipFactory(program=self.program, user__username="advocate")
+        manager = MembershipFactory(program=self.program, role=Membership.Role.MANAGER, user__username="manager")
+        other = MembershipFactory(program=self.other_program, role=Membership.Role.MANAGER, user__username="other")
+        MembershipFactory(program=self.other_program, user__username="othermember")
+        ThanksNoteFactory(
+            program=self.other_program,
+            sender=other.user,
+            recipient=self.other_program.memberships.exclude(user=other.user).first().user,
+            message=f"{SECRET} private thanks",
+        )
+        self.users = {
+            "anonymous": None,
+            "other": other.user,
+            "member": member.user,
+            "advocate": advocate.user,
+            "manager": manager.user,
+            "staff": UserFactory(username="staff", is_staff=True),
+            "superuser": UserFactory(username="superuser", is_staff=True, is_superuser=True),
+        }
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def test_every_url_declares_its_access():
+    missing = sorted(set(named_urls()) - set(ACCESS))
+    assert not missing, f"Declare the expected access for these URLs in ACCESS: {missing}"
+    stale = sorted(set(ACCESS) - set(named_urls()))
+    assert not stale, f"ACCESS names URLs that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_access_matrix(name, world, client):
+    access = ACCESS[name]
+    url = reverse(name, kwargs=access.kwargs(world))
+    for role in ROLES:
+        client.logout()
+        if world.users[role] is not None:
+            client.force_login(world.users[role])
+        response = getattr(client, access.method)(url)
+        expected = access.expect[role]
+        if expected == "login":
+            assert response.status_code == 302 and response.url.startswith(reverse("login")), (role, url)
+        elif isinstance(expected, tuple):
+            assert response.status_code in expected, (role, url, response.status_code)
+        else:
+            assert response.status_code == expected, (role, url, response.status_code)
+        if role not in ("other", "superuser") and response.status_code == 200:
+            assert SECRET not in response.content.decode(), (role, url)
+
+
+@pytest.mark.parametrize("model", [m._meta.label_lower for m in admin.site._registry])
+def test_admin_pages_are_for_staff_only(model, world, client):
+    app_label, model_name = model.split(".")
+    url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    for role, expected in [("anonymous", 302), ("manager", 302), ("staff", 403), ("superuser", 200)]:
+        client.logout()
+        if world.users[role] is not None:
+            client.force_login(world.users[role])
+        response = client.get(url)
+        assert response.status_code == expected, (role, url)
+        if expected == 302:
+            assert reverse("admin:login") in response.url

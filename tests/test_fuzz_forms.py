@@ -1,0 +1,116 @@
+"""Hostile input on every form: never a 500, and a refused form saves nothing.
+
+Forms are found, not listed: every page in the access matrix that renders a
+form for some person must appear in FUZZ, or `test_every_form_is_fuzzed` fails.
+"""
+
+import pytest
+from django import forms as django_forms
+from django.apps import apps
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.test_access_matrix import ACCESS, World
+
+HOSTILE = st.one_of(
+    st.text(max_size=50),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=300),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "abc\x00def",
+            "x" * 100_000,
+            "<script>alert(1)</script>",
+            '"><img src=x onerror=alert(1)>',
+            "'; DROP TABLE advocacy_program; --",
+            "-1",
+            "0",
+            "99999999999999999999999",
+            "1e309",
+            "NaN",
+            "2026-02-30",
+            "25:61",
+            "../../etc/passwd",
+            "\u202e\u0000\ufeff",
+            "🙂" * 500,
+        ]
+    ),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+)
+
+# url name -> who submits it
+FUZZ = {
+    "login": "anonymous",
+    "advocacy:program_create": "member",
+    "advocacy:program_settings": "manager",
+    "advocacy:member_list": "manager",
+    "advocacy:member_edit": "manager",
+    "advocacy:member_remove": "manager",
+    "advocacy:thanks_list": "member",
+}
+# Pages whose forms post to another URL that is fuzzed itself.
+POSTS_ELSEWHERE = {"advocacy:program_detail": "advocacy:thanks_list"}
+FUZZ_SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        m._meta.label: m._default_manager.count()
+        for m in apps.get_models()
+        if m._meta.app_label in ("advocacy", "rotations", "issues", "auth")
+    }
+
+
+def forms_in(response) -> list[django_forms.BaseForm]:
+    found = []
+    for context in response.context or []:
+        for value in context.flatten().values():
+            if isinstance(value, django_forms.BaseForm) and value not in found:
+                found.append(value)
+    return found
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def test_every_form_is_fuzzed(world, client):
+    unfuzzed = []
+    for name, access in ACCESS.items():
+        if access.method != "get":
+            continue
+        for role in ("anonymous", "member", "manager"):
+            client.logout()
+            if world.users[role]:
+                client.force_login(world.users[role])
+            response = client.get(reverse(name, kwargs=access.kwargs(world)))
+            if response.status_code == 200 and forms_in(response) and name not in FUZZ | POSTS_ELSEWHERE:
+                unfuzzed.append(name)
+    assert not unfuzzed, f"Add these form pages to FUZZ: {sorted(set(unfuzzed))}"
+
+
+@pytest.mark.parametrize("name", sorted(FUZZ))
+def test_hostile_input_never_breaks_a_form(name, world, client):
+    role = FUZZ[name]
+    url = reverse(name, kwargs=ACCESS[name].kwargs(world))
+    if world.users[role]:
+        client.force_login(world.users[role])
+    fields = sorted({f for form in forms_in(client.get(url)) for f in form.fields} | {"next"})
+
+    @FUZZ_SETTINGS
+    @given(st.fixed_dictionaries({f: st.one_of(st.none(), HOSTILE) for f in fields}))
+    def submit(values):
+        data = {k: v for k, v in values.items() if v is not None}
+        before = row_counts()
+        response = client.post(url, data)
+        assert response.status_code < 500, (data, response.status_code)
+        if response.status_code != 302:
+            assert row_counts() == before, data
+
+    submit()

@@ -1,0 +1,113 @@
+"""Production settings, security headers, login throttling, health and logs."""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from config.observability import RedactContactDetails, redact
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_check_deploy_with_production_settings_reports_nothing():
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 30 + "a-long-random-production-secret-key-value",
+        "ALLOWED_HOSTS": "baton.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", ALLOWED_HOSTS="baton.example.com")
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy_and_safe_headers(client):
+    response = client.get(reverse("login"))
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_login_is_throttled_after_five_failures_even_with_the_right_password(client, member, password):
+    url = reverse("login")
+    for _ in range(4):
+        response = client.post(url, {"username": "member", "password": "wrong"})
+        assert response.status_code == 200
+    assert client.post(url, {"username": "member", "password": "wrong"}).status_code == 429
+    response = client.post(url, {"username": "member", "password": password})
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_successful_login_resets_the_failure_count(client, member, password):
+    url = reverse("login")
+    for _ in range(4):
+        client.post(url, {"username": "member", "password": "wrong"})
+    assert client.post(url, {"username": "member", "password": password}).status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(4):
+        client.post(url, {"username": "member", "password": "wrong"})
+    assert client.post(url, {"username": "member", "password": password}).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_health_reports_database_broker_and_worker(client):
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    response = client.get(reverse("health"), {"format": "json"})
+    assert response.status_code == 500  # no worker yet
+    body = response.json()
+    assert any("Database" in k and v == "OK" for k, v in body.items())
+    assert any("Redis" in k and v == "OK" for k, v in body.items())
+    assert any("Ping" in k and "unavailable" in v for k, v in body.items())
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        response = client.get(reverse("health"), {"format": "json"})
+    assert response.status_code == 200, response.content
+    assert set(response.json().values()) == {"OK"}
+
+
+def test_contact_details_are_scrubbed_from_log_records():
+    assert redact("mail dana.w+x@example.co.uk or call +49 (30) 1234-5678") == "mail [email] or call [phone]"
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "customer %s wrote", ("jo@example.com",), None)
+    RedactContactDetails().filter(record)
+    assert record.getMessage() == "customer [email] wrote"
+
+
+@pytest.mark.django_db
+def test_each_request_is_logged_with_its_route_not_its_path(client_for, member, caplog, program):
+    client = client_for(member)
+    with caplog.at_level(logging.INFO, logger="baton.request"):
+        client.get(reverse("advocacy:program_detail", args=[program.slug]), {"q": "jo@example.com"})
+    (record,) = [r for r in caplog.records if r.name == "baton.request"]
+    assert record.route == "programs/<slug:slug>/"
+    assert record.status == 200 and record.user_id == member.pk
+    assert "jo@example.com" not in json.dumps(record.__dict__, default=str)
