@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -178,8 +179,9 @@ def issue_export(request: HttpRequest) -> StreamingHttpResponse:
 @require_http_methods(["GET", "POST"])
 def issue_create(request: HttpRequest) -> HttpResponse:
     programs = _my_programs(request.user)
-    slug = request.POST.get("program") or request.GET.get("program")
-    program = programs.filter(slug=slug).first() if slug else None
+    slug = request.POST.get("program") or request.GET.get("program") or ""
+    # Look up only what could be a slug: a NUL byte would reach PostgreSQL and fail there.
+    program = programs.filter(slug=slug).first() if slug_re.fullmatch(slug) else None
     if program is None and programs.count() == 1:
         program = programs.first()
     form = IssueForm(request.POST or None, programs=programs, program=program)
