@@ -72,13 +72,16 @@ POSTS_ELSEWHERE = {
     "issues:outreach_quick": "issues:outreach",
     "issues:mention_list": "issues:mention_decide",
 }
+
+
 # POST-only URLs: the page that renders their form, to learn its fields from.
+def action_form_page(action: str, issue: str = "issue"):
+    return lambda w: reverse("issues:action_form", args=[getattr(w, issue).pk, action])
+
+
 FORM_PAGES = {
-    **{
-        f"issues:{action}": (lambda action: lambda w: reverse("issues:action_form", args=[w.issue.pk, action]))(action)
-        for action in ("outreach", "status", "transfer", "reassign", "resolve")
-    },
-    "issues:reopen": lambda w: reverse("issues:action_form", args=[w.resolved_issue.pk, "reopen"]),
+    **{f"issues:{a}": action_form_page(a) for a in ("outreach", "status", "transfer", "reassign", "resolve")},
+    "issues:reopen": action_form_page("reopen", "resolved_issue"),
     "issues:mention_decide": lambda w: reverse("issues:mention_list", args=[w.program.slug]),
 }
 # URLs fuzzed with other objects than the access matrix's: the satisfaction
