@@ -126,7 +126,7 @@ def render_row(
     return format_html(
         '<li class="issue-row level-{level}{overdue}" id="issue-{pk}">'
         '<span class="level-badge" title="Dissatisfaction {level}: {label}">{level}</span>'
-        '<div class="flex-grow-1" style="min-width:0">'
+        '<div class="flex-grow-1 min-w-0">'
         '<div class="d-flex flex-wrap align-items-center gap-2 mb-1">'
         '<a class="title" href="{u}">{title}</a><span class="flags">{flags}</span></div>'
         '<div class="meta">{meta}</div>{extra}</div>{actions}</li>',
