@@ -5,6 +5,7 @@ and render. htmx requests get partials (the log's results, one row).
 """
 
 import csv
+import re
 from datetime import timedelta
 
 from django.contrib import messages
@@ -52,6 +53,7 @@ from .rows import render_row
 
 User = get_user_model()
 PER_PAGE = 25
+TRACKING_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 EXPORT_LIMIT = 50_000
 
 
@@ -444,6 +446,10 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest, token: str) -> HttpResponse:
+    # Only a well-formed token is looked up: a short guess, or a NUL byte (which
+    # PostgreSQL refuses with an error), is simply not found.
+    if not TRACKING_TOKEN_RE.fullmatch(token):
+        raise Http404("No such issue.")
     issue = (
         HotIssue.objects.select_related("program", "owner")
         .only(
@@ -463,7 +469,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
         .filter(tracking_token=token)
         .first()
     )
-    if issue is None or len(token) < 20:
+    if issue is None:
         raise Http404("No such issue.")
     form = SatisfactionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
