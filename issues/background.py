@@ -1,5 +1,7 @@
 """What the periodic and on-commit tasks do: overdue notices, digests, the satisfaction question."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -8,7 +10,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from advocacy.notifications import notify
 
-from .models import HotIssue, IssueEvent, Status
+from .models import HotIssue, ImportJob, IssueEvent, Status
 from .selectors import overdue_q, program_issue_summary
 from .services import default_owner
 
@@ -98,22 +100,62 @@ def send_digests(*, now=None) -> int:
     return sent
 
 
-def ask_satisfaction(*, issue_id: int) -> bool:
-    """E-mail the customer the close-the-loop question with their tracking link."""
-    issue = HotIssue.objects.select_related("customer", "program").filter(pk=issue_id).first()
-    if issue is None or issue.status != Status.RESOLVED or issue.satisfaction is not None:
-        return False
-    if not (issue.customer and issue.customer.email):
-        return False
-    link = f"{settings.SITE_URL.rstrip('/')}{issue.get_tracking_url()}"
-    send_mail(
-        f"{issue.program.name}: how satisfied are you now?",
-        (
-            f"Hello{' ' + issue.customer.name if issue.customer.name else ''},\n\n"
-            f"We have resolved the problem you told us about: “{issue.title}”.\n"
-            f"One question: how satisfied are you now, from 1 to 5? Answer here:\n{link}\n"
-        ),
-        None,
-        [issue.customer.email],
-    )
+def ask_satisfaction(*, issue_id: int, now=None) -> bool:
+    """E-mail the customer the close-the-loop question with their tracking link, once.
+
+    The issue row is locked and stamped in the same transaction as the e-mail
+    is sent, so a task delivered twice (or also picked up by the sweep) asks once,
+    and a failed send leaves the question for the next sweep.
+    """
+    with transaction.atomic():
+        issue = (
+            HotIssue.objects.select_for_update(of=("self",))
+            .select_related("customer", "program")
+            .filter(pk=issue_id)
+            .first()
+        )
+        if issue is None or issue.status != Status.RESOLVED or issue.satisfaction is not None:
+            return False
+        if issue.satisfaction_asked_at is not None or not (issue.customer and issue.customer.email):
+            return False
+        link = f"{settings.SITE_URL.rstrip('/')}{issue.get_tracking_url()}"
+        send_mail(
+            f"{issue.program.name}: how satisfied are you now?",
+            (
+                f"Hello{' ' + issue.customer.name if issue.customer.name else ''},\n\n"
+                f"We have resolved the problem you told us about: “{issue.title}”.\n"
+                f"One question: how satisfied are you now, from 1 to 5? Answer here:\n{link}\n"
+            ),
+            None,
+            [issue.customer.email],
+        )
+        HotIssue.objects.filter(pk=issue.pk).update(satisfaction_asked_at=now or timezone.now())
     return True
+
+
+# Work queued from a request gets this long to arrive before the sweep sends it again.
+SWEEP_GRACE = timedelta(minutes=2)
+# The sweep does not reach further back than this.
+SWEEP_HORIZON = timedelta(days=14)
+
+
+def resend_pending_work(*, now=None) -> dict[str, int]:
+    """Do the work a broker outage kept from the queue: unasked satisfaction questions, pending imports."""
+    from .queueing import send
+    from .tasks import run_import
+
+    now = now or timezone.now()
+    unasked = HotIssue.objects.filter(
+        status=Status.RESOLVED,
+        satisfaction__isnull=True,
+        satisfaction_asked_at__isnull=True,
+        customer__email__gt="",
+        resolved_at__lt=now - SWEEP_GRACE,
+        resolved_at__gte=now - SWEEP_HORIZON,
+    ).values_list("pk", flat=True)
+    asked = sum(ask_satisfaction(issue_id=pk, now=now) for pk in list(unasked[:500]))
+    pending = ImportJob.objects.filter(
+        state=ImportJob.State.PENDING, created_at__lt=now - SWEEP_GRACE, created_at__gte=now - SWEEP_HORIZON
+    ).values_list("pk", flat=True)
+    resent = sum(send(run_import, pk) for pk in pending)
+    return {"asked": asked, "imports": resent}

@@ -118,6 +118,11 @@ def run_import_job(*, job_id: int) -> ImportJob:
     created = 0
     try:
         with transaction.atomic():
+            # Delivered twice (a re-send after a broker outage, say): the second run waits
+            # for the first's lock here, then finds the job done and creates nothing.
+            state = ImportJob.objects.select_for_update().values_list("state", flat=True).get(pk=job.pk)
+            if state == ImportJob.State.DONE:
+                return ImportJob.objects.get(pk=job.pk)
             for clean in cleaned:
                 if clean["score"] >= threshold:
                     continue
@@ -136,9 +141,9 @@ def run_import_job(*, job_id: int) -> ImportJob:
                     created_at=clean["date"],
                 )
                 created += 1
+            return _finish(job, ImportJob.State.DONE, created=created, processed=len(rows))
     except ValidationError as error:
         return _finish(job, ImportJob.State.FAILED, errors=[{"row": 0, "message": m} for m in error.messages])
-    return _finish(job, ImportJob.State.DONE, created=created, processed=len(rows))
 
 
 def _finish(job: ImportJob, state: str, *, errors=None, created: int = 0, processed: int = 0) -> ImportJob:

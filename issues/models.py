@@ -158,6 +158,8 @@ class HotIssue(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     satisfaction_at = models.DateTimeField(null=True, blank=True)
+    # When the customer was e-mailed the satisfaction question; empty while it is still to send.
+    satisfaction_asked_at = models.DateTimeField(null=True, blank=True)
     transfer_count = models.PositiveSmallIntegerField(default=0)
     runaround = models.BooleanField(default=False)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)

@@ -433,10 +433,11 @@ def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisf
     _save(issue, actor, "Resolved")
     _event(issue, IssueEvent.Kind.RESOLVED, actor, f"Resolved by {display_name(actor)}", resolution, at=now)
     if issue.customer_id and issue.customer.email and issue.satisfaction is None:
+        from .queueing import send_on_commit
         from .tasks import ask_satisfaction
 
-        issue_id = issue.pk
-        transaction.on_commit(lambda: ask_satisfaction.delay(issue_id))
+        # If the broker is down, the periodic sweep asks instead (satisfaction_asked_at stays empty).
+        send_on_commit(ask_satisfaction, issue.pk)
     return issue
 
 
@@ -455,6 +456,7 @@ def reopen(*, issue: HotIssue, actor: AbstractBaseUser, reason: str) -> HotIssue
     issue.resolved_by = None
     issue.satisfaction = None
     issue.satisfaction_at = None
+    issue.satisfaction_asked_at = None
     _save(issue, actor, "Reopened")
     _event(issue, IssueEvent.Kind.REOPENED, actor, f"Reopened by {display_name(actor)}", reason)
     return issue

@@ -37,3 +37,9 @@ def run_import(job_id: int) -> str:
     from .importing import run_import_job
 
     return run_import_job(job_id=job_id).state
+
+
+@shared_task
+def resend_pending_work() -> dict:
+    """Ask the satisfaction questions and re-send the imports a broker outage kept from the queue."""
+    return background.resend_pending_work()

@@ -607,9 +607,11 @@ def import_start(request: HttpRequest, slug: str) -> HttpResponse:
             job = ImportJob.objects.create(
                 program=program, kind=form.cleaned_data["kind"], filename=name, content=content, created_by=request.user
             )
+            from .queueing import send_on_commit
             from .tasks import run_import
 
-            transaction.on_commit(lambda: run_import.delay(job.pk))
+            # If the broker is down, the job waits (pending) and the periodic sweep re-sends it.
+            send_on_commit(run_import, job.pk)
         return redirect("issues:import_detail", pk=job.pk)
     jobs = ImportJob.objects.filter(program=program).defer("content")[:10]
     return render(request, "issues/import_form.html", {"program": program, "form": form, "jobs": jobs})

@@ -157,6 +157,7 @@ CELERY_BEAT_SCHEDULE.update(
         "issues-notify-overdue": {"task": "issues.tasks.notify_overdue_issues", "schedule": 300.0},
         "issues-poll-mention-feeds": {"task": "issues.tasks.poll_mention_feeds", "schedule": 900.0},
         "issues-daily-digest": {"task": "issues.tasks.send_daily_digests", "schedule": 3600.0},
+        "issues-resend-pending-work": {"task": "issues.tasks.resend_pending_work", "schedule": 300.0},
     }
 )
 

@@ -207,3 +207,57 @@ def test_promoting_a_mention_with_an_odd_link_keeps_it_in_the_words(member, mana
     mention = Mention.objects.create(feed=feed, program=program, entry_id="1", title="Long", link=long_link)
     issue = services.promote_mention(mention=mention, actor=member, level=2)
     assert issue.source_url == "" and long_link in issue.words
+
+
+def test_satisfaction_question_is_asked_once_however_often_it_is_delivered(make_issue, manager):
+    issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
+    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    assert tasks.ask_satisfaction(issue.pk) is True
+    assert tasks.ask_satisfaction(issue.pk) is False
+    later = timezone.now() + background.SWEEP_GRACE * 2
+    assert background.resend_pending_work(now=later) == {"asked": 0, "imports": 0}
+    assert len(mail.outbox) == 1
+    # Reopened and resolved again: a new question.
+    services.reopen(issue=issue, actor=manager, reason="It broke again")
+    services.resolve(issue=issue, actor=manager, resolution="Replaced")
+    assert tasks.ask_satisfaction(issue.pk) is True and len(mail.outbox) == 2
+
+
+def test_a_broker_outage_loses_no_satisfaction_question(
+    make_issue, manager, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    monkeypatch.setattr(tasks.ask_satisfaction, "delay", broker_down)
+    issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    assert "left for the periodic sweep" in caplog.text and not mail.outbox
+    # Within the grace period the sweep leaves it (the queued task may still arrive) …
+    assert background.resend_pending_work()["asked"] == 0
+    # … after it, the sweep asks.
+    later = timezone.now() + background.SWEEP_GRACE * 2
+    assert background.resend_pending_work(now=later) == {"asked": 1, "imports": 0}
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@example.com"]
+    assert background.resend_pending_work(now=later)["asked"] == 0
+
+
+def test_the_sweep_resends_pending_imports_and_a_double_delivery_imports_once(manager, program, monkeypatch):
+    from issues.importing import run_import_job
+    from issues.models import HotIssue, ImportJob
+
+    sent = []
+    monkeypatch.setattr(tasks.run_import, "delay", lambda pk: sent.append(pk))
+    job = ImportJob.objects.create(
+        program=program, kind=ImportJob.Kind.SURVEY, content="score,comment\n1,Awful\n5,Fine\n", created_by=manager
+    )
+    assert background.resend_pending_work()["imports"] == 0  # still within the grace period
+    assert background.resend_pending_work(now=timezone.now() + background.SWEEP_GRACE * 2)["imports"] == 1
+    assert sent == [job.pk]
+    assert run_import_job(job_id=job.pk).state == ImportJob.State.DONE
+    assert run_import_job(job_id=job.pk).created_issues == 1
+    assert HotIssue.objects.filter(program=program).count() == 1
+    assert background.resend_pending_work(now=timezone.now() + background.SWEEP_GRACE * 2)["imports"] == 0
