@@ -29,6 +29,14 @@ SKIP = {
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# Pages that look different in another state, checked as well: a resolved issue
+# (reopen form, resolution) and its tracking page (the satisfaction question).
+OTHER_STATES = {
+    "issues:detail": [lambda w: {"pk": w.resolved_issue.pk}],
+    "issues:track": [lambda w: {"token": w.resolved_issue.tracking_token}],
+}
+
+
 def pages(world) -> list[tuple[str, str, str]]:
     """Return (url name, url, username or '') for every page someone can open."""
     found = []
@@ -37,7 +45,8 @@ def pages(world) -> list[tuple[str, str, str]]:
             continue
         role = next(r for r in VIEWERS if access.expect.get(r) == 200)
         user = world.users[role]
-        found.append((name, reverse(name, kwargs=access.kwargs(world)), user.username if user else ""))
+        for kwargs in [access.kwargs, *OTHER_STATES.get(name, [])]:
+            found.append((name, reverse(name, kwargs=kwargs(world)), user.username if user else ""))
     return found
 
 

@@ -77,30 +77,38 @@ def test_customer_supplied_issue_text_never_runs_as_script(browser, live_server,
     program = ProgramFactory(name="Support Desk", slug="support-desk")
     manager = MembershipFactory(program=program, role=Membership.Role.MANAGER, user__username="manager").user
     everything = "\n".join(PAYLOADS)
+    # As few issues (pages to visit) as the 200-character title allows, every payload in every field.
+    chunks: list[list[str]] = [[]]
+    for payload in PAYLOADS:
+        if len(" ".join([*chunks[-1], payload])) > 200:
+            chunks.append([])
+        chunks[-1].append(payload)
     issues = []
-    for i, payload in enumerate(PAYLOADS):
+    for i, chunk in enumerate(chunks):
         issue = issue_services.create_issue(
             program=program,
             actor=manager,
-            title=payload,
-            words=f"{payload}\n{everything}",
-            level=i % 5 + 1,
+            title=" ".join(chunk),
+            words=everything,
+            level=2 if i % 2 else 5,
             public=bool(i % 2),
-            customer_name=payload,
-            customer_company=payload,
-            customer_phone=payload[:50],
+            customer_name=" ".join(chunk),
+            customer_company=" ".join(chunk),
+            customer_phone=chunk[0][:50],
         )
-        issue_services.log_outreach(
-            issue=issue,
-            actor=manager,
-            channel=Outreach.Channel.PHONE,
-            outcome=Outreach.Outcome.LEFT_MESSAGE,
-            note=payload,
-            next_attempt_due_at=timezone.now() + timedelta(days=1),
-        )
-        if i % 3 == 0:
-            issue_services.resolve(issue=issue, actor=manager, resolution=f"{payload}\n{everything}")
+        for payload in chunk:
+            issue_services.log_outreach(
+                issue=issue,
+                actor=manager,
+                channel=Outreach.Channel.PHONE,
+                outcome=Outreach.Outcome.LEFT_MESSAGE,
+                note=payload,
+                next_attempt_due_at=timezone.now() + timedelta(days=1),
+            )
+        if i % 2 == 0:
+            issue_services.resolve(issue=issue, actor=manager, resolution=everything)
         issues.append(issue)
+    assert len(chunks) < len(PAYLOADS) and sum(map(len, chunks)) == len(PAYLOADS)
     feed = MentionFeedFactory(program=program, name=PAYLOADS[0], last_error=everything)
     for i, payload in enumerate(PAYLOADS):
         Mention.objects.create(
