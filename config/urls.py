@@ -24,6 +24,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("", include("advocacy.urls")),
     path("", include("rotations.urls")),
+    path("", include("issues.urls")),
 ]
 
 admin.site.site_header = "Baton administration"

@@ -13,7 +13,9 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from advocacy.models import Membership
-from tests.factories import MembershipFactory, ProgramFactory, ThanksNoteFactory, UserFactory
+from issues import services as issue_services
+from issues.models import ImportJob, Mention
+from tests.factories import MembershipFactory, MentionFeedFactory, ProgramFactory, ThanksNoteFactory, UserFactory
 
 ROLES = ["anonymous", "other", "member", "advocate", "manager", "staff", "superuser"]
 SECRET = "Zanzibar Secret Team"  # the other program's name; must never show to our program's people
@@ -32,6 +34,11 @@ PROGRAM_MEMBER = {
 }
 PROGRAM_MANAGER = {**PROGRAM_MEMBER, "member": 403, "advocate": 403}
 REDIRECT_HOME = {**dict.fromkeys(ROLES, 302)}
+
+
+def program_post(status: int) -> dict:
+    """A POST-only program page: outsiders and staff get 404, the program's people `status`."""
+    return {**PROGRAM_MEMBER, **{r: status for r in ("member", "advocate", "manager", "superuser")}}
 
 
 @dataclass
@@ -59,6 +66,33 @@ ACCESS: dict[str, Access] = {
     "advocacy:member_list": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
     "advocacy:member_edit": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug, "pk": w.membership.pk}),
     "advocacy:member_remove": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug, "pk": w.membership.pk}),
+    # Hot issues. The log, export and new-issue form show only the person's own programs.
+    "issues:log": Access(SIGNED_IN),
+    "issues:export": Access(SIGNED_IN),
+    "issues:create": Access(SIGNED_IN),
+    "issues:detail": Access(PROGRAM_MEMBER, lambda w: {"pk": w.issue.pk}),
+    "issues:history": Access(PROGRAM_MEMBER, lambda w: {"pk": w.issue.pk}),
+    "issues:action_form": Access(PROGRAM_MEMBER, lambda w: {"pk": w.issue.pk, "name": "transfer"}),
+    "issues:outreach_quick": Access(PROGRAM_MEMBER, lambda w: {"pk": w.issue.pk}),
+    # The issue's actions are POST-only; an empty POST is refused (400) and changes nothing.
+    "issues:outreach": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    "issues:status": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    "issues:transfer": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    "issues:reassign": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    "issues:resolve": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    "issues:reopen": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    "issues:settings": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "issues:import_start": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "issues:import_detail": Access(PROGRAM_MEMBER, lambda w: {"pk": w.import_job.pk}),
+    "issues:feed_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    # Polling a feed (at a closed port here) reports the result on the feed page.
+    "issues:feed_poll": Access(program_post(302), lambda w: {"slug": w.program.slug, "pk": w.feed.pk}, "post"),
+    "issues:mention_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    # An empty decision (no level) is refused with a message and changes nothing.
+    "issues:mention_decide": Access(program_post(302), lambda w: {"slug": w.program.slug, "pk": w.mention.pk}, "post"),
+    # Customers, no login: the program's public form and the issue's unguessable tracking link.
+    "issues:public_form": Access(PUBLIC, lambda w: {"slug": w.program.slug}),
+    "issues:track": Access(PUBLIC, lambda w: {"token": w.issue.tracking_token}),
 }
 
 
@@ -161,6 +195,7 @@ class World:
             recipient=self.other_program.memberships.exclude(user=other.user).first().user,
             message=f"{SECRET} private thanks",
         )
+        self._build_issues(manager.user, other.user)
         self.users = {
             "anonymous": None,
             "other": other.user,
@@ -170,6 +205,45 @@ class World:
             "staff": UserFactory(username="staff", is_staff=True),
             "superuser": UserFactory(username="superuser", is_staff=True, is_superuser=True),
         }
+
+    def _build_issues(self, manager, other):
+        """An issue with a customer, a feed with a mention and an import, in each program."""
+        self.issue = issue_services.create_issue(
+            program=self.program,
+            actor=manager,
+            title="Invoice charged twice",
+            words="You charged me twice and nobody answers the phone.",
+            level=4,
+            customer_name="Jo Customer",
+            customer_email="jo@example.com",
+            customer_company="Jo's Bakery",
+        )
+        self.resolved_issue = issue_services.create_issue(
+            program=self.program, actor=manager, title="Parcel lost", words="Where is my parcel?", level=2
+        )
+        issue_services.resolve(issue=self.resolved_issue, actor=manager, resolution="Sent a new parcel.")
+        self.feed = MentionFeedFactory(program=self.program, name="Alerts", url="http://127.0.0.1:1/feed.xml")
+        self.mention = Mention.objects.create(
+            feed=self.feed,
+            program=self.program,
+            entry_id="tag:alerts,1",
+            title="Baton support never calls back",
+            link="https://example.com/review",
+            snippet="Waited a week for a call.",
+        )
+        self.import_job = ImportJob.objects.create(
+            program=self.program,
+            kind=ImportJob.Kind.SURVEY,
+            filename="survey.csv",
+            content="name,score\n",
+            created_by=manager,
+        )
+        # The other program's counterparts, which must never show to our program's people.
+        issue_services.create_issue(
+            program=self.other_program, actor=other, title=f"{SECRET} issue", words=SECRET, level=5
+        )
+        other_feed = MentionFeedFactory(program=self.other_program, name=f"{SECRET} feed")
+        Mention.objects.create(feed=other_feed, program=self.other_program, entry_id="x", title=f"{SECRET} mention")
 
 
 @pytest.fixture
@@ -201,7 +275,8 @@ def test_access_matrix(name, world, client):
         else:
             assert response.status_code == expected, (role, url, response.status_code)
         if role not in ("other", "superuser") and response.status_code == 200:
-            assert SECRET not in response.content.decode(), (role, url)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert SECRET not in body.decode(), (role, url)
 
 
 @pytest.mark.parametrize("model", [m._meta.label_lower for m in admin.site._registry])

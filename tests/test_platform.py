@@ -65,6 +65,14 @@ def test_login_is_throttled_after_five_failures_even_with_the_right_password(cli
 
 
 @pytest.mark.django_db
+def test_an_over_long_username_is_a_form_error_not_a_500(client):
+    """Found by the form fuzzer: axes could not store a failure for a 500-character username."""
+    response = client.post(reverse("login"), {"username": "🙂" * 500, "password": "x"})
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_successful_login_resets_the_failure_count(client, member, password):
     url = reverse("login")
     for _ in range(4):

@@ -15,9 +15,26 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 PHONE = {"width": 375, "height": 800}
 # Who looks at each page: the most privileged person of the program who gets a 200.
 VIEWERS = ("manager", "member", "superuser", "anonymous")
-SKIP = {"logout", "health", "home"}
+SKIP = {
+    "logout",
+    "health",
+    "home",
+    "issues:export",  # a CSV download, not a page
+    # Fragments htmx loads into the issue page (checked there, in place), not pages of their own.
+    "issues:history",
+    "issues:action_form",
+    "issues:outreach_quick",
+}
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+# Pages that look different in another state, checked as well: a resolved issue
+# (reopen form, resolution) and its tracking page (the satisfaction question).
+OTHER_STATES = {
+    "issues:detail": [lambda w: {"pk": w.resolved_issue.pk}],
+    "issues:track": [lambda w: {"token": w.resolved_issue.tracking_token}],
+}
 
 
 def pages(world) -> list[tuple[str, str, str]]:
@@ -30,7 +47,8 @@ def pages(world) -> list[tuple[str, str, str]]:
         if role is None:  # a POST-only endpoint (405 to a GET) is not a page
             continue
         user = world.users[role]
-        found.append((name, reverse(name, kwargs=access.kwargs(world)), user.username if user else ""))
+        for kwargs in [access.kwargs, *OTHER_STATES.get(name, [])]:
+            found.append((name, reverse(name, kwargs=kwargs(world)), user.username if user else ""))
     return found
 
 

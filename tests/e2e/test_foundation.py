@@ -25,6 +25,8 @@ def test_member_signs_in_sees_the_program_and_says_thanks(page, live_server, sig
     assert page.get_by_text("Secret Team").count() == 0
 
     page.get_by_role("link", name="Support Desk").click()
+    # Wait for the program page: the list page has a "Support Desk" heading too, and is_visible() does not wait.
+    page.wait_for_url("**/programs/support-desk/")
     assert page.get_by_role("heading", name="Support Desk").is_visible()
     assert page.get_by_role("listitem").filter(has_text="Maria Keller").is_visible()
 

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
+from tests.e2e.test_accessibility import SKIP
 from tests.test_access_matrix import ACCESS, World
 
 PAYLOADS = [line for line in (Path(__file__).parents[1] / "data" / "xss_payloads.txt").read_text().splitlines() if line]
@@ -48,7 +49,6 @@ NOT_TEXT = {
     "history_type",
 }
 VIEWERS = ("manager", "member", "advocate", "superuser", "anonymous")
-SKIP = {"logout", "health", "home"}
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,0 +1,161 @@
+"""What the periodic and on-commit tasks do: overdue notices, digests, the satisfaction question."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from advocacy.models import Program
+from advocacy.notifications import notify
+
+from .models import HotIssue, ImportJob, IssueEvent, Status
+from .selectors import overdue_q, program_issue_summary
+from .services import default_owner
+
+
+def _humanize(delta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours >= 48:
+        return f"{hours // 24} days"
+    if hours >= 1:
+        return f"{hours} h"
+    return f"{max(1, int(delta.total_seconds() // 60))} min"
+
+
+def notify_overdue(*, now=None) -> int:
+    """Notify each owner once per issue that passed its first-outreach target."""
+    now = now or timezone.now()
+    sent = 0
+    candidates = HotIssue.objects.filter(overdue_q(now), overdue_notified_at__isnull=True).values_list("pk", flat=True)
+    for pk in list(candidates[:500]):
+        with transaction.atomic():
+            issue = (
+                HotIssue.objects.select_for_update(of=("self",))
+                .select_related("owner", "program")
+                .filter(overdue_q(now), pk=pk, overdue_notified_at__isnull=True)
+                .first()
+            )
+            if issue is None:
+                continue  # contacted or handled meanwhile
+            late = _humanize(now - issue.first_outreach_due_at)
+            notify(
+                user=issue.owner,
+                kind="issue_overdue",
+                title=f"Overdue: {issue.title} — first outreach is {late} late",
+                body=(
+                    f"{issue.get_level_display()} customer in {issue.program.name}. "
+                    "Reach out now and log the attempt in Baton."
+                ),
+                url=issue.get_absolute_url(),
+                program=issue.program,
+                dedupe_key=f"issue-overdue-{issue.pk}",
+            )
+            HotIssue.objects.filter(pk=issue.pk).update(overdue_notified_at=now)
+            IssueEvent.objects.create(
+                issue=issue,
+                kind=IssueEvent.Kind.OVERDUE,
+                at=now,
+                summary=f"Owner told the first outreach is {late} late",
+            )
+            sent += 1
+    return sent
+
+
+DIGEST_HOUR = 8  # local time of each program; the hourly task sends once the day has begun there
+
+
+def send_digests(*, now=None) -> int:
+    """Send each active program's current advocate one digest a day of the open issues."""
+    now = now or timezone.now()
+    sent = 0
+    for program in Program.objects.filter(is_active=True):
+        if timezone.localtime(now, program.zone).hour < DIGEST_HOUR:
+            continue
+        summary = program_issue_summary(program=program, now=now)
+        if not summary["open"]:
+            continue
+        advocate = default_owner(program=program, at=now)
+        if advocate is None:
+            continue
+        top = (
+            HotIssue.objects.filter(program=program, status__in=[Status.NEW, Status.CONTACTED, Status.IN_PROGRESS])
+            .order_by("-level", "created_at")
+            .values_list("title", "level")[:5]
+        )
+        lines = [f"{summary['open']} open issues, {summary['overdue']} overdue, {summary['runaround']} runaround."]
+        lines += [f"- [{level}] {title}" for title, level in top]
+        local_day = timezone.localtime(now, program.zone).date()
+        note = notify(
+            user=advocate,
+            kind="issue_digest",
+            title=f"{program.name}: {summary['open']} open hot issues ({summary['overdue']} overdue)",
+            body="\n".join(lines),
+            url=f"/issues/?program={program.slug}",
+            program=program,
+            dedupe_key=f"issue-digest-{program.pk}-{local_day.isoformat()}",
+        )
+        sent += note is not None
+    return sent
+
+
+def ask_satisfaction(*, issue_id: int, now=None) -> bool:
+    """E-mail the customer the close-the-loop question with their tracking link, once.
+
+    The issue row is locked and stamped in the same transaction as the e-mail
+    is sent, so a task delivered twice (or also picked up by the sweep) asks once,
+    and a failed send leaves the question for the next sweep.
+    """
+    with transaction.atomic():
+        issue = (
+            HotIssue.objects.select_for_update(of=("self",))
+            .select_related("customer", "program")
+            .filter(pk=issue_id)
+            .first()
+        )
+        if issue is None or issue.status != Status.RESOLVED or issue.satisfaction is not None:
+            return False
+        if issue.satisfaction_asked_at is not None or not (issue.customer and issue.customer.email):
+            return False
+        link = f"{settings.SITE_URL.rstrip('/')}{issue.get_tracking_url()}"
+        send_mail(
+            f"{issue.program.name}: how satisfied are you now?",
+            (
+                f"Hello{' ' + issue.customer.name if issue.customer.name else ''},\n\n"
+                f"We have resolved the problem you told us about: “{issue.title}”.\n"
+                f"One question: how satisfied are you now, from 1 to 5? Answer here:\n{link}\n"
+            ),
+            None,
+            [issue.customer.email],
+        )
+        HotIssue.objects.filter(pk=issue.pk).update(satisfaction_asked_at=now or timezone.now())
+    return True
+
+
+# Work queued from a request gets this long to arrive before the sweep sends it again.
+SWEEP_GRACE = timedelta(minutes=2)
+# The sweep does not reach further back than this.
+SWEEP_HORIZON = timedelta(days=14)
+
+
+def resend_pending_work(*, now=None) -> dict[str, int]:
+    """Do the work a broker outage kept from the queue: unasked satisfaction questions, pending imports."""
+    from .queueing import send
+    from .tasks import run_import
+
+    now = now or timezone.now()
+    unasked = HotIssue.objects.filter(
+        status=Status.RESOLVED,
+        satisfaction__isnull=True,
+        satisfaction_asked_at__isnull=True,
+        customer__email__gt="",
+        resolved_at__lt=now - SWEEP_GRACE,
+        resolved_at__gte=now - SWEEP_HORIZON,
+    ).values_list("pk", flat=True)
+    asked = sum(ask_satisfaction(issue_id=pk, now=now) for pk in list(unasked[:500]))
+    pending = ImportJob.objects.filter(
+        state=ImportJob.State.PENDING, created_at__lt=now - SWEEP_GRACE, created_at__gte=now - SWEEP_HORIZON
+    ).values_list("pk", flat=True)
+    resent = sum(send(run_import, pk) for pk in pending)
+    return {"asked": asked, "imports": resent}

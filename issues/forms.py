@@ -1,0 +1,222 @@
+"""Forms for the log, the issue page, intake and feeds; services do the real validation."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from advocacy.models import Program
+from advocacy.services import display_name
+
+from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, Source, Status
+
+User = get_user_model()
+
+LEVEL_CHOICES = [(value, f"{value} — {label}") for value, label in Level.choices][::-1]
+PUBLIC_LEVEL_CHOICES = [
+    (1, "A bit disappointed"),
+    (2, "Frustrated"),
+    (3, "Angry"),
+    (4, "Very angry — I feel badly treated"),
+    (5, "I am leaving, or telling everyone"),
+]
+STAFF_SOURCES = [c for c in Source.choices if c[0] not in (Source.CUSTOMER_FORM, Source.WEB_MENTION)]
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return display_name(obj)
+
+
+def members_queryset(program: Program):
+    return User.objects.filter(memberships__program=program, is_active=True).order_by("first_name", "username")
+
+
+class IssueForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=Program.objects.none(), to_field_name="slug")
+    title = forms.CharField(max_length=200, help_text="A few words someone can scan in the log.")
+    words = forms.CharField(
+        label="The customer's own words",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Quote them as exactly as you can.",
+    )
+    level = forms.TypedChoiceField(label="How upset are they?", choices=LEVEL_CHOICES, coerce=int, initial=3)
+    public = forms.BooleanField(label="Public — on social media or a review site", required=False)
+    source = forms.ChoiceField(choices=STAFF_SOURCES, initial=Source.STAFF)
+    source_url = forms.URLField(label="Source link", required=False, max_length=1000, assume_scheme="https")
+    customer_name = forms.CharField(label="Name", max_length=200, required=False)
+    customer_email = forms.EmailField(label="E-mail", required=False)
+    customer_phone = forms.CharField(label="Phone", max_length=50, required=False)
+    customer_company = forms.CharField(label="Company", max_length=200, required=False)
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="None yet")
+    owner = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label="The current advocate")
+
+    def __init__(self, *args, programs=None, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs if programs is not None else Program.objects.none()
+        if program is not None:
+            self.fields["program"].initial = program.slug
+            self.fields["department"].queryset = Department.objects.filter(program=program)
+            self.fields["owner"].queryset = members_queryset(program)
+        if programs is not None and len(programs) == 1:
+            self.fields["program"].widget = forms.HiddenInput()
+
+
+class OutreachForm(forms.Form):
+    channel = forms.ChoiceField(choices=Outreach.Channel.choices)
+    outcome = forms.ChoiceField(choices=Outreach.Outcome.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    next_attempt_due_at = forms.DateTimeField(
+        label="Next attempt due",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (Status.CONTACTED, "Contacted"),
+            (Status.IN_PROGRESS, "In progress"),
+            (Status.UNREACHABLE, "Unreachable"),
+        ]
+    )
+    note = forms.CharField(required=False, max_length=500)
+
+
+class TransferForm(forms.Form):
+    to_department = forms.ModelChoiceField(
+        label="To department", queryset=Department.objects.none(), required=False, empty_label="Same department"
+    )
+    to_owner = MemberChoiceField(
+        label="To person", queryset=User.objects.none(), required=False, empty_label="Same owner"
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if program is not None:
+            self.fields["to_department"].queryset = Department.objects.filter(program=program)
+            self.fields["to_owner"].queryset = members_queryset(program)
+
+
+class ReassignForm(forms.Form):
+    owner = MemberChoiceField(label="New owner", queryset=User.objects.none())
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if program is not None:
+            self.fields["owner"].queryset = members_queryset(program)
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label="What was done", widget=forms.Textarea(attrs={"rows": 3}))
+    satisfaction = forms.TypedChoiceField(
+        label="Customer's satisfaction now, if you know it",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Ask the customer")] + [(n, str(n)) for n in range(1, 6)],
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PublicIssueForm(forms.Form):
+    what_happened = forms.CharField(
+        label="What happened?",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="In your own words. Tell us what went wrong and what you would like us to do.",
+    )
+    level = forms.TypedChoiceField(
+        label="How upset are you?", choices=PUBLIC_LEVEL_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
+    name = forms.CharField(label="Your name", max_length=200, required=False)
+    email = forms.EmailField(label="E-mail", required=False)
+    phone = forms.CharField(label="Phone", max_length=50, required=False)
+    # Honeypot: hidden from people; bots fill it in.
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+
+class SatisfactionForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label="How satisfied are you now?",
+        coerce=int,
+        choices=[(1, "1 — not at all"), (2, "2"), (3, "3"), (4, "4"), (5, "5 — very satisfied")],
+        widget=forms.RadioSelect,
+    )
+
+
+class FeedForm(forms.ModelForm):
+    url = forms.URLField(
+        label="Feed address (RSS or Atom)",
+        max_length=1000,
+        assume_scheme="https",
+        help_text="For Google Alerts, choose “Deliver to: RSS feed” and paste the feed's address.",
+    )
+
+    class Meta:
+        model = MentionFeed
+        fields = ["name", "url", "is_active"]
+        labels = {"url": "Feed address (RSS or Atom)"}
+        help_texts = {"url": "For Google Alerts, choose “Deliver to: RSS feed” and paste the feed's address."}
+
+
+class PromoteForm(forms.Form):
+    level = forms.TypedChoiceField(label="How upset?", choices=LEVEL_CHOICES, coerce=int, initial=3)
+    public = forms.BooleanField(required=False, initial=True)
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=ImportJob.Kind.choices)
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: score (1-5), comment; optional date, name, email, phone, company, location, title, level.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 20 MB. Split it into smaller files.")
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                return upload.name, raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise forms.ValidationError("The file is not a text CSV file.")
+
+
+class IssueSettingsForm(forms.ModelForm):
+    class Meta:
+        model = IssueSettings
+        fields = [
+            "target_hours_5",
+            "target_hours_4",
+            "target_hours_3",
+            "target_hours_2",
+            "target_hours_1",
+            "runaround_transfers",
+            "import_threshold",
+        ]
+        labels = {
+            "target_hours_5": "5 — Leaving / public",
+            "target_hours_4": "4 — Hostile",
+            "target_hours_3": "3 — Angry",
+            "target_hours_2": "2 — Frustrated",
+            "target_hours_1": "1 — Disappointed",
+            "runaround_transfers": "Runaround after this many transfers",
+            "import_threshold": "Imported rows scoring below this become hot issues",
+        }
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(label="New department", max_length=120)

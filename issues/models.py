@@ -1,0 +1,413 @@
+"""Customers, departments, hot issues, outreach, transfers, the timeline, intake and mention feeds.
+
+Everything the log sorts or filters on is a plain column on `HotIssue`
+(`first_outreach_due_at`, `runaround`, `level`, `public`, `status`, ...) so that
+the priority order is one SQL ORDER BY served by a partial index over open issues.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from advocacy.models import Program
+
+
+class Level(models.IntegerChoices):
+    """How dissatisfied the customer is, in plain words."""
+
+    DISAPPOINTED = 1, "Disappointed"
+    FRUSTRATED = 2, "Frustrated"
+    ANGRY = 3, "Angry"
+    HOSTILE = 4, "Hostile"
+    LEAVING = 5, "Leaving or going public"
+
+
+class Source(models.TextChoices):
+    STAFF = "staff", "Staff"
+    CUSTOMER_FORM = "customer_form", "Customer form"
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "E-mail"
+    SOCIAL = "social", "Social media"
+    REVIEW = "review", "Review site"
+    WEB_MENTION = "web_mention", "Web mention"
+    MYSTERY_SHOP = "mystery_shop", "Mystery shop"
+    SURVEY = "survey", "Survey"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    IN_PROGRESS = "in_progress", "In progress"
+    RESOLVED = "resolved", "Resolved"
+    UNREACHABLE = "unreachable", "Closed — unreachable"
+
+
+OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.IN_PROGRESS)
+CLOSED_STATUSES = (Status.RESOLVED, Status.UNREACHABLE)
+OPEN_Q = Q(status__in=[s.value for s in OPEN_STATUSES])
+
+# Hours to first outreach per dissatisfaction level, unless a program says otherwise.
+DEFAULT_TARGET_HOURS = {5: 4, 4: 8, 3: 24, 2: 72, 1: 168}
+DEFAULT_RUNAROUND_TRANSFERS = 3
+DEFAULT_IMPORT_THRESHOLD = 3
+
+
+class IssueSettings(models.Model):
+    """A program's response targets, runaround threshold and import threshold."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="issue_settings")
+    target_hours_5 = models.PositiveIntegerField("Leaving or going public", default=DEFAULT_TARGET_HOURS[5])
+    target_hours_4 = models.PositiveIntegerField("Hostile", default=DEFAULT_TARGET_HOURS[4])
+    target_hours_3 = models.PositiveIntegerField("Angry", default=DEFAULT_TARGET_HOURS[3])
+    target_hours_2 = models.PositiveIntegerField("Frustrated", default=DEFAULT_TARGET_HOURS[2])
+    target_hours_1 = models.PositiveIntegerField("Disappointed", default=DEFAULT_TARGET_HOURS[1])
+    runaround_transfers = models.PositiveSmallIntegerField(
+        default=DEFAULT_RUNAROUND_TRANSFERS,
+        validators=[MinValueValidator(1)],
+        help_text="An issue transferred this many times is flagged as a runaround.",
+    )
+    import_threshold = models.PositiveSmallIntegerField(
+        default=DEFAULT_IMPORT_THRESHOLD,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Imported survey or mystery-shop rows scoring below this become hot issues.",
+    )
+
+    class Meta:
+        verbose_name_plural = "issue settings"
+
+    def __str__(self) -> str:
+        return f"Issue settings for {self.program}"
+
+    def target_for(self, level: int) -> timedelta:
+        return timedelta(hours=getattr(self, f"target_hours_{int(level)}"))
+
+
+class Department(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["program", "name"]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="unique_department_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """Whoever is hurting; every field is optional (a web mention may have only a name)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="customers")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["program", "email"])]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or "Anonymous customer"
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class HotIssue(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="hot_issues")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")
+    title = models.CharField(max_length=200)
+    words = models.TextField("customer's own words", blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
+    source_url = models.URLField("source link", max_length=1000, blank=True)
+    level = models.PositiveSmallIntegerField(
+        "dissatisfaction", choices=Level.choices, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    public = models.BooleanField(default=False, help_text="Visible on social media or review sites.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_issues")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    first_outreach_due_at = models.DateTimeField()
+    first_outreach_at = models.DateTimeField(null=True, blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_due_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.TextField(blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        "satisfaction after resolution",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    satisfaction_at = models.DateTimeField(null=True, blank=True)
+    # When the customer was e-mailed the satisfaction question; empty while it is still to send.
+    satisfaction_asked_at = models.DateTimeField(null=True, blank=True)
+    transfer_count = models.PositiveSmallIntegerField(default=0)
+    runaround = models.BooleanField(default=False)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_vector", "tracking_token"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1) & Q(level__lte=5), name="hot_issue_level_range"),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | (Q(satisfaction__gte=1) & Q(satisfaction__lte=5)),
+                name="hot_issue_satisfaction_range",
+            ),
+        ]
+        indexes = [
+            # The log's default order inside a program, over open issues only.
+            # It covers the overdue test too, so the page's ids and the level counts
+            # come from an index-only scan.
+            models.Index(
+                fields=["program", "-runaround", "-level", "-public", "created_at", "id"],
+                include=["status", "first_outreach_at", "first_outreach_due_at"],
+                condition=OPEN_Q,
+                name="hot_issue_open_priority",
+            ),
+            # Overdue: open, never contacted, past its target.
+            models.Index(
+                fields=["program", "first_outreach_due_at"],
+                condition=OPEN_Q & Q(first_outreach_at__isnull=True),
+                name="hot_issue_open_due",
+            ),
+            models.Index(fields=["owner", "status"], name="hot_issue_owner_status"),
+            models.Index(fields=["program", "status", "created_at"], name="hot_issue_program_status"),
+            models.Index(fields=["department", "status"], name="hot_issue_department_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("issues:detail", kwargs={"pk": self.pk})
+
+    def get_tracking_url(self) -> str:
+        return reverse("issues:track", kwargs={"token": self.tracking_token})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def overdue_by(self, now=None) -> timedelta | None:
+        """Return how late the first outreach is, or None when it is not overdue."""
+        now = now or timezone.now()
+        if not self.is_open or self.first_outreach_at or self.first_outreach_due_at >= now:
+            return None
+        return now - self.first_outreach_due_at
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_by() is not None
+
+
+class Outreach(models.Model):
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "E-mail"
+        SOCIAL = "social", "Social media"
+        IN_PERSON = "in_person", "In person"
+        LETTER = "letter", "Letter"
+
+    class Outcome(models.TextChoices):
+        NO_ANSWER = "no_answer", "No answer"
+        LEFT_MESSAGE = "left_message", "Left a message"
+        SPOKE = "spoke", "Spoke with them"
+        RESOLVED = "resolved", "Resolved"
+        DECLINED = "declined", "Declined to talk"
+
+    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="outreach")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    attempt = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    note = models.TextField(blank=True)
+    next_attempt_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issue", "attempt"]
+        constraints = [models.UniqueConstraint(fields=["issue", "attempt"], name="unique_outreach_attempt")]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.attempt} on {self.issue_id}: {self.get_outcome_display()}"
+
+
+class Transfer(models.Model):
+    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="transfers")
+    from_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["issue", "at"]
+        indexes = [models.Index(fields=["issue", "at"])]
+
+    def __str__(self) -> str:
+        return f"Transfer of {self.issue_id} at {self.at:%Y-%m-%d}"
+
+
+class IssueEvent(models.Model):
+    """One line of an issue's timeline, written by the service that made the change."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        OUTREACH = "outreach", "Outreach"
+        TRANSFER = "transfer", "Transfer"
+        REASSIGNED = "reassigned", "Reassigned"
+        STATUS = "status", "Status changed"
+        RESOLVED = "resolved", "Resolved"
+        REOPENED = "reopened", "Reopened"
+        HANDOFF = "handoff", "Handoff"
+        SATISFACTION = "satisfaction", "Customer satisfaction"
+        OVERDUE = "overdue", "Overdue"
+
+    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=300)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["issue", "at", "id"]
+        indexes = [models.Index(fields=["issue", "at", "id"])]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class MentionFeed(models.Model):
+    """An RSS/Atom feed of web mentions (e.g. a Google Alerts feed) polled periodically."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="mention_feeds")
+    name = models.CharField(max_length=120)
+    url = models.URLField(max_length=1000)
+    is_active = models.BooleanField(default=True)
+    etag = models.CharField(max_length=255, blank=True)
+    modified = models.CharField(max_length=100, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_broken(self) -> bool:
+        return bool(self.last_error)
+
+
+class Mention(models.Model):
+    class State(models.TextChoices):
+        NEW = "new", "To triage"
+        PROMOTED = "promoted", "Turned into an issue"
+        DISMISSED = "dismissed", "Dismissed"
+
+    feed = models.ForeignKey(MentionFeed, on_delete=models.CASCADE, related_name="mentions")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="mentions")
+    entry_id = models.CharField(max_length=500)
+    title = models.CharField(max_length=500)
+    link = models.URLField(max_length=2000, blank=True)
+    snippet = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
+    issue = models.ForeignKey(HotIssue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-fetched_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["feed", "entry_id"], name="unique_mention_entry")]
+        indexes = [models.Index(fields=["program", "state", "-fetched_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ImportJob(models.Model):
+    """A CSV of mystery-shop visits or survey responses, imported all-or-nothing in Celery."""
+
+    class Kind(models.TextChoices):
+        MYSTERY_SHOP = "mystery_shop", "Mystery-shop visits"
+        SURVEY = "survey", "Survey responses"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Not imported"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="issue_imports")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.TextField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_issues = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import {self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class IntakeAttempt(models.Model):
+    """One submission of the public form; the rate limit counts these per address."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    address = models.GenericIPAddressField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.at:%Y-%m-%d %H:%M}"

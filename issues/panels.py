@@ -1,0 +1,20 @@
+"""The hot-issue panel on the program page."""
+
+from advocacy.panels import Panel
+
+from .selectors import program_issue_summary, satisfaction_for_term
+
+
+def issues_panel(request, program, membership):
+    if membership is None and not request.user.is_superuser:
+        return None
+    from rotations.selectors import current_term
+
+    term = current_term(program=program)
+    context = {
+        "program": program,
+        "can_manage": request.user.is_superuser or bool(membership and membership.is_manager),
+        "summary": program_issue_summary(program=program),
+        "term_satisfaction": satisfaction_for_term(term=term) if term else None,
+    }
+    return Panel(template="issues/_program_panel.html", context=context, slot="main", order=10)

@@ -1,0 +1,255 @@
+"""Reads for hot issues: the log in priority order, counts, the timeline, panels.
+
+Every function does its joins once, so a page costs the same number of
+queries at 100 issues and at 1,000,000.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Avg, BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from advocacy.models import Program
+
+from .models import OPEN_Q, OPEN_STATUSES, HotIssue, IssueEvent, Mention, MentionFeed
+
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
+
+LOG_ROW_FIELDS = (
+    "id",
+    "title",
+    "level",
+    "public",
+    "status",
+    "source",
+    "created_at",
+    "first_outreach_due_at",
+    "first_outreach_at",
+    "next_attempt_due_at",
+    "runaround",
+    "transfer_count",
+    "program__name",
+    "program__slug",
+    "customer__name",
+    "customer__company",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "department__name",
+)
+PRIORITY_ORDER = ("-overdue", "-runaround", "-level", "-public", "created_at", "id")
+
+
+def program_ids_for(*, user: AbstractBaseUser) -> list[int]:
+    """Return the ids of the programs whose issues `user` may see."""
+    if not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return list(Program.objects.values_list("pk", flat=True))
+    return list(Program.objects.filter(memberships__user=user).values_list("pk", flat=True))
+
+
+def overdue_q(now: datetime) -> Q:
+    return OPEN_Q & Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)
+
+
+def with_priority(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> QuerySet[HotIssue]:
+    """Annotate `overdue` and order by the log's priority: overdue, runaround, level, public, oldest."""
+    now = now or timezone.now()
+    return qs.annotate(
+        overdue=Case(When(overdue_q(now), then=Value(True)), default=Value(False), output_field=BooleanField())
+    ).order_by(*PRIORITY_ORDER)
+
+
+def log_rows(qs: QuerySet[HotIssue]) -> QuerySet[HotIssue]:
+    """Fetch what a log row shows, in one query."""
+    return qs.select_related("program", "customer", "owner", "department").defer("search_vector", "words", "resolution")
+
+
+class LogPage:
+    """A sliceable view of the log for the paginator, fetched in two cheap steps.
+
+    Step 1 takes the page's ids in priority order from the covering partial
+    index (an index-only scan and a small top-N sort); step 2 fetches those 25
+    rows with their joins. Both cost the same at 100 and 1,000,000 issues.
+    """
+
+    def __init__(self, qs: QuerySet[HotIssue], *, now: datetime | None = None):
+        self.qs = qs
+        self.now = now or timezone.now()
+
+    def count(self) -> int:  # the paginator is told the count; this is a fallback
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[HotIssue]:
+        ordered = with_priority(self.qs, now=self.now)
+        ids = list(ordered.values_list("id", flat=True)[window])
+        if not ids:
+            return []
+        rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
+        page = [rows[pk] for pk in ids if pk in rows]
+        for issue in page:  # the same test as overdue_q, on the fetched row
+            issue.overdue = (
+                issue.status in OPEN_VALUES
+                and issue.first_outreach_at is None
+                and issue.first_outreach_due_at < self.now
+            )
+        return page
+
+
+def search(qs: QuerySet[HotIssue], text: str) -> QuerySet[HotIssue]:
+    """Full-text search over title, the customer's words and the customer (LIKE on SQLite)."""
+    text = (text or "").strip()
+    if not text:
+        return qs
+    if connection.vendor == "postgresql":
+        # One configuration for the whole document (names stem harmlessly), so
+        # one tsquery serves title, words and customer alike.
+        return qs.filter(search_vector=SearchQuery(text, search_type="websearch", config="english"))
+    q = Q()
+    for word in text.split():
+        q &= (
+            Q(title__icontains=word)
+            | Q(words__icontains=word)
+            | Q(customer__name__icontains=word)
+            | Q(customer__company__icontains=word)
+            | Q(customer__email__icontains=word)
+        )
+    return qs.filter(q)
+
+
+def level_counts(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> dict[int, dict[str, int]]:
+    """Return {level: {"n": count, "overdue": count}} for a filtered log in one GROUP BY query."""
+    now = now or timezone.now()
+    rows = qs.order_by().values_list("level").annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+    counts = {level: {"n": 0, "overdue": 0} for level in range(5, 0, -1)}
+    for level, n, overdue in rows:
+        counts[level] = {"n": n, "overdue": overdue}
+    return counts
+
+
+def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
+    """Return an issue the user may see (404 otherwise), with what its page shows."""
+    issue = (
+        HotIssue.objects.select_related("program", "customer", "owner", "department", "created_by", "resolved_by")
+        .defer("search_vector")
+        .filter(pk=pk)
+        .first()
+    )
+    if issue is None or issue.program_id not in program_ids_for(user=user):
+        raise Http404("No such issue.")
+    return issue
+
+
+def timeline(*, issue: HotIssue) -> QuerySet[IssueEvent]:
+    return IssueEvent.objects.filter(issue=issue).select_related("actor").order_by("at", "id")
+
+
+def program_issue_summary(*, program: Program, now: datetime | None = None) -> dict:
+    """Return open counts per level, overdue and runaround counts for a program, in one query."""
+    now = now or timezone.now()
+    agg = {f"level_{n}": Count("id", filter=Q(level=n)) for n in range(1, 6)}
+    row = HotIssue.objects.filter(OPEN_Q, program=program).aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)),
+        runaround=Count("id", filter=Q(runaround=True)),
+        **agg,
+    )
+    row["levels"] = [(n, row[f"level_{n}"]) for n in range(5, 0, -1)]
+    return row
+
+
+def mentions_to_triage(*, program: Program) -> QuerySet[Mention]:
+    return Mention.objects.filter(program=program, state=Mention.State.NEW).select_related("feed")
+
+
+def feeds_of(*, program: Program) -> QuerySet[MentionFeed]:
+    return MentionFeed.objects.filter(program=program).annotate(
+        new_mentions=Count("mentions", filter=Q(mentions__state=Mention.State.NEW))
+    )
+
+
+def satisfaction_for_period(*, program: Program, start: datetime, end: datetime) -> dict:
+    """Return how satisfied customers said they were after issues resolved in [start, end).
+
+    Used for an advocate's term: the rotations app's Term gives the range.
+    """
+    row = HotIssue.objects.filter(
+        program=program, resolved_at__gte=start, resolved_at__lt=end, satisfaction__isnull=False
+    ).aggregate(answers=Count("id"), average=Avg("satisfaction"))
+    row["average"] = round(row["average"], 1) if row["average"] is not None else None
+    return row
+
+
+def satisfaction_for_term(*, term) -> dict:
+    """Return the satisfaction answers counted for one advocate's term."""
+    return satisfaction_for_period(program=term.program, start=term.starts_at, end=term.ends_at)
+
+
+HISTORY_HIDDEN = {"search_vector", "overdue_notified_at"}
+
+
+def _shown(value, zone=None) -> str:
+    """Write a history value the way a person reads it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value, zone):%d %b %Y %H:%M}"
+    return str(value)
+
+
+def change_history(*, issue: HotIssue) -> list[dict]:
+    """Return every saved change of the issue, newest first, as readable field changes.
+
+    Reads all history rows in one query and diffs neighbours in memory; owner
+    and department ids are turned into names with one query each.
+    """
+    from django.contrib.auth import get_user_model
+
+    from advocacy.services import display_name
+
+    from .models import Department
+
+    records = list(issue.history.select_related("history_user").order_by("history_date", "history_id"))
+    user_ids, dept_ids = set(), set()
+    for r in records:
+        user_ids.update(filter(None, [r.owner_id, r.resolved_by_id]))
+        if r.department_id:
+            dept_ids.add(r.department_id)
+    users = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    depts = dict(Department.objects.filter(pk__in=dept_ids).values_list("pk", "name"))
+    names = {"owner": users, "resolved_by": users, "department": depts}
+    out = []
+    for older, newer in zip([None, *records], records, strict=False):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older, excluded_fields=HISTORY_HIDDEN | {"tracking_token"})
+            for change in delta.changes:
+                field = HotIssue._meta.get_field(change.field)
+                lookup = names.get(change.field)
+                old, new = change.old, change.new
+                if lookup is not None:
+                    old, new = lookup.get(old, old), lookup.get(new, new)
+                elif getattr(field, "choices", None):
+                    choices = dict(field.flatchoices)
+                    old, new = choices.get(old, old), choices.get(new, new)
+                zone = issue.program.zone
+                changes.append({"field": field.verbose_name, "old": _shown(old, zone), "new": _shown(new, zone)})
+        out.append(
+            {
+                "at": newer.history_date,
+                "who": display_name(newer.history_user) if newer.history_user else "",
+                "reason": newer.history_change_reason or ("Created" if newer.history_type == "+" else "Changed"),
+                "changes": changes,
+            }
+        )
+    return out[::-1]

@@ -1,0 +1,655 @@
+"""Writes for hot issues: one function per business action.
+
+Each function takes keyword-only arguments, validates with messages a person
+understands (the constants below, which tests reuse), writes the change and a
+timeline event in one transaction, and returns the changed object.
+"""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import connection, transaction
+from django.db.models import Value
+from django.utils import timezone
+
+from advocacy.models import Membership, Program
+from advocacy.services import display_name
+
+from .models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Customer,
+    Department,
+    HotIssue,
+    IntakeAttempt,
+    IssueEvent,
+    IssueSettings,
+    Level,
+    Mention,
+    Outreach,
+    Source,
+    Status,
+    Transfer,
+)
+
+User = get_user_model()
+
+NOT_MEMBER = "Only members of this program can work its issues."
+TITLE_REQUIRED = "Give the issue a short title."
+WORDS_OR_TITLE = "Write down what the customer said."
+BAD_LEVEL = "Choose how upset the customer is, from 1 (disappointed) to 5 (leaving or going public)."
+OWNER_NOT_MEMBER = "The owner must be a member of this program."
+DEPARTMENT_OTHER_PROGRAM = "That department belongs to another program."
+NO_OWNER = "This program has no advocate or manager to own the issue. Add a manager first."
+ISSUE_CLOSED = "This issue is closed. Reopen it first."
+ISSUE_NOT_CLOSED = "Only a resolved or closed issue can be reopened."
+BAD_TRANSITION = "An issue that is “%(current)s” cannot be set to “%(target)s”."
+USE_RESOLVE = "Use “Resolve” to resolve an issue, with what was done."
+RESOLUTION_REQUIRED = "Write what was done to resolve it."
+REOPEN_REASON_REQUIRED = "Say why the issue is reopened."
+TRANSFER_REASON_REQUIRED = "Say why the issue is transferred."
+TRANSFER_NOTHING = "Choose another department or another owner to transfer to."
+SAME_OWNER = "%(name)s already owns this issue."
+BAD_SATISFACTION = "Choose a number from 1 (not at all satisfied) to 5 (very satisfied)."
+NOT_RESOLVED_YET = "We can ask how satisfied you are once the issue is resolved."
+ALREADY_ANSWERED = "Thank you — we already have your answer."
+NEXT_ATTEMPT_IN_PAST = "The next attempt must be in the future."
+OUTREACH_IN_FUTURE = "An outreach cannot be logged in the future."
+CONTACT_REQUIRED = "Tell us how to reach you: an e-mail address or a phone number."
+PUBLIC_WORDS_REQUIRED = "Tell us what happened, in your own words."
+RATE_LIMITED = "We received several messages from your connection just now. Please wait a few minutes and try again."
+MENTION_DECIDED = "This mention was already handled."
+DEPARTMENT_EXISTS = "%(name)s already exists in this program."
+NOT_MANAGER = "Only the program's managers can change this."
+
+# Which statuses change_status() may move to, from each status.
+ALLOWED = {
+    Status.NEW: {Status.CONTACTED, Status.IN_PROGRESS, Status.UNREACHABLE},
+    Status.CONTACTED: {Status.IN_PROGRESS, Status.UNREACHABLE},
+    Status.IN_PROGRESS: {Status.CONTACTED, Status.UNREACHABLE},
+    Status.RESOLVED: set(),
+    Status.UNREACHABLE: set(),
+}
+
+PUBLIC_FORM_LIMIT = 5  # submissions per address
+PUBLIC_FORM_WINDOW = timedelta(minutes=10)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def issue_settings(*, program: Program) -> IssueSettings:
+    """Return the program's settings, or unsaved defaults when it has none."""
+    try:
+        return program.issue_settings
+    except IssueSettings.DoesNotExist:
+        return IssueSettings(program=program)
+
+
+def can_work(*, program: Program, user: AbstractBaseUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or Membership.objects.filter(program=program, user=user).exists()
+
+
+def _require_member(program: Program, actor: AbstractBaseUser) -> None:
+    if not can_work(program=program, user=actor):
+        raise PermissionDenied(NOT_MEMBER)
+
+
+def _require_owner_member(program: Program, owner: AbstractBaseUser) -> None:
+    if not Membership.objects.filter(program=program, user=owner).exists():
+        raise ValidationError({"owner": ValidationError(OWNER_NOT_MEMBER, code="owner_not_member")})
+
+
+def default_owner(*, program: Program, at: datetime | None = None) -> AbstractBaseUser | None:
+    """Return who owns new issues: the current advocate (or cover), else the first manager."""
+    from rotations.selectors import current_advocate
+
+    advocate = current_advocate(program=program, at=at)
+    if advocate is not None:
+        return advocate
+    first = (
+        Membership.objects.filter(program=program, role=Membership.Role.MANAGER)
+        .select_related("user")
+        .order_by("joined_at", "id")
+        .first()
+    )
+    return first.user if first else None
+
+
+def _locked(issue: HotIssue) -> HotIssue:
+    return (
+        HotIssue.objects.select_for_update(of=("self",))
+        .select_related("program", "owner", "department", "customer")
+        .get(pk=issue.pk)
+    )
+
+
+def _event(issue: HotIssue, kind: str, actor, summary: str, detail: str = "", at=None) -> IssueEvent:
+    return IssueEvent.objects.create(
+        issue=issue,
+        kind=kind,
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        at=at or timezone.now(),
+        summary=summary[:300],
+        detail=detail,
+    )
+
+
+def _save(issue: HotIssue, actor, reason: str) -> None:
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        issue._history_user = actor
+    issue._change_reason = reason
+    issue.full_clean(exclude=["search_vector", "tracking_token"])
+    issue.save()
+
+
+def _index_for_search(issue: HotIssue) -> None:
+    """Store the issue's search document (PostgreSQL only; SQLite searches with LIKE)."""
+    if connection.vendor != "postgresql":
+        return
+    customer = issue.customer
+    who = " ".join(filter(None, [customer.name, customer.company, customer.email])) if customer else ""
+    HotIssue.objects.filter(pk=issue.pk).update(
+        search_vector=SearchVector(Value(issue.title), weight="A", config="english")
+        + SearchVector(Value(who), weight="A", config="english")
+        + SearchVector(Value(issue.words), weight="B", config="english")
+    )
+
+
+# ---------------------------------------------------------------- creating
+
+
+@transaction.atomic
+def create_issue(
+    *,
+    program: Program,
+    actor: AbstractBaseUser | None,
+    title: str,
+    level: int,
+    words: str = "",
+    source: str = Source.STAFF,
+    source_url: str = "",
+    public: bool = False,
+    owner: AbstractBaseUser | None = None,
+    department: Department | None = None,
+    customer: Customer | None = None,
+    customer_name: str = "",
+    customer_email: str = "",
+    customer_phone: str = "",
+    customer_company: str = "",
+    created_at: datetime | None = None,
+) -> HotIssue:
+    """Log a hot issue; the owner defaults to the current advocate (or cover), else a manager.
+
+    `actor` is None for intake that has no signed-in person (public form, feeds, imports).
+    """
+    if actor is not None:
+        _require_member(program, actor)
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = TITLE_REQUIRED
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in Level.values:
+        errors["level"] = BAD_LEVEL
+    if department is not None and department.program_id != program.pk:
+        errors["department"] = DEPARTMENT_OTHER_PROGRAM
+    if errors:
+        raise ValidationError(errors)
+    if owner is None:
+        owner = default_owner(program=program)
+        if owner is None:
+            raise ValidationError(NO_OWNER, code="no_owner")
+    else:
+        _require_owner_member(program, owner)
+
+    if customer is None and any([customer_name, customer_email, customer_phone, customer_company]):
+        customer = Customer(
+            program=program,
+            name=customer_name.strip(),
+            email=customer_email.strip(),
+            phone=customer_phone.strip(),
+            company=customer_company.strip(),
+        )
+        customer.full_clean()
+        customer.save()
+
+    created_at = created_at or timezone.now()
+    issue = HotIssue(
+        program=program,
+        customer=customer,
+        title=title,
+        words=(words or "").strip(),
+        source=source,
+        source_url=source_url or "",
+        level=level,
+        public=bool(public),
+        owner=owner,
+        department=department,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=created_at,
+        first_outreach_due_at=created_at + issue_settings(program=program).target_for(level),
+    )
+    _save(issue, actor, "Created")
+    _index_for_search(issue)
+    origin = f"by {display_name(actor)}" if issue.created_by else f"from {issue.get_source_display().lower()}"
+    _event(
+        issue,
+        IssueEvent.Kind.CREATED,
+        actor,
+        f"Logged {origin}; owner {display_name(owner)}",
+        at=created_at,
+    )
+    return issue
+
+
+# ---------------------------------------------------------------- working an issue
+
+
+@transaction.atomic
+def log_outreach(
+    *,
+    issue: HotIssue,
+    actor: AbstractBaseUser,
+    channel: str,
+    outcome: str,
+    note: str = "",
+    at: datetime | None = None,
+    next_attempt_due_at: datetime | None = None,
+) -> Outreach:
+    """Record one attempt to reach the customer; the first one stops the overdue clock."""
+    _require_member(issue.program, actor)
+    issue = _locked(issue)
+    if not issue.is_open:
+        raise ValidationError(ISSUE_CLOSED, code="closed")
+    now = timezone.now()
+    at = at or now
+    errors = {}
+    if at > now + timedelta(minutes=5):
+        errors["at"] = OUTREACH_IN_FUTURE
+    if next_attempt_due_at is not None and next_attempt_due_at <= now:
+        errors["next_attempt_due_at"] = NEXT_ATTEMPT_IN_PAST
+    if errors:
+        raise ValidationError(errors)
+    attempt = issue.outreach.count() + 1
+    outreach = Outreach(
+        issue=issue,
+        by=actor,
+        at=at,
+        channel=channel,
+        attempt=attempt,
+        outcome=outcome,
+        note=(note or "").strip(),
+        next_attempt_due_at=next_attempt_due_at,
+    )
+    outreach.full_clean()
+    outreach.save()
+    if issue.first_outreach_at is None or at < issue.first_outreach_at:
+        issue.first_outreach_at = at
+    issue.last_contact_at = max(filter(None, [issue.last_contact_at, at]))
+    issue.next_attempt_due_at = next_attempt_due_at
+    if issue.status == Status.NEW:
+        issue.status = Status.CONTACTED
+    _save(issue, actor, f"Outreach attempt {attempt}")
+    summary = f"Attempt {attempt} by {outreach.get_channel_display().lower()}: {outreach.get_outcome_display()}"
+    if next_attempt_due_at:
+        summary += f"; next attempt due {timezone.localtime(next_attempt_due_at):%d %b %H:%M}"
+    _event(issue, IssueEvent.Kind.OUTREACH, actor, summary, outreach.note, at=at)
+    return outreach
+
+
+@transaction.atomic
+def change_status(*, issue: HotIssue, actor: AbstractBaseUser, status: str, note: str = "") -> HotIssue:
+    """Move an open issue along new → contacted → in progress, or close it as unreachable."""
+    _require_member(issue.program, actor)
+    issue = _locked(issue)
+    if status == Status.RESOLVED:
+        raise ValidationError({"status": USE_RESOLVE})
+    current = Status(issue.status)
+    if status not in Status.values or Status(status) not in ALLOWED[current]:
+        label = Status(status).label if status in Status.values else status
+        if not issue.is_open:
+            raise ValidationError(ISSUE_CLOSED, code="closed")
+        raise ValidationError(
+            {"status": ValidationError(BAD_TRANSITION, params={"current": current.label, "target": label})}
+        )
+    issue.status = status
+    if status == Status.UNREACHABLE:
+        issue.resolved_at = timezone.now()
+        issue.resolved_by = actor
+        issue.next_attempt_due_at = None
+    _save(issue, actor, f"Status {current.label} → {Status(status).label}")
+    _event(issue, IssueEvent.Kind.STATUS, actor, f"Status: {current.label} → {Status(status).label}", note)
+    return issue
+
+
+@transaction.atomic
+def transfer_issue(
+    *,
+    issue: HotIssue,
+    actor: AbstractBaseUser,
+    reason: str,
+    to_department: Department | None = None,
+    to_owner: AbstractBaseUser | None = None,
+) -> Transfer:
+    """Pass an issue to another department and/or person; flag the runaround."""
+    _require_member(issue.program, actor)
+    issue = _locked(issue)
+    if not issue.is_open:
+        raise ValidationError(ISSUE_CLOSED, code="closed")
+    errors = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = TRANSFER_REASON_REQUIRED
+    if to_department is not None and to_department.program_id != issue.program_id:
+        errors["to_department"] = DEPARTMENT_OTHER_PROGRAM
+    if to_owner is not None and not Membership.objects.filter(program=issue.program, user=to_owner).exists():
+        errors["to_owner"] = OWNER_NOT_MEMBER
+    changes_department = to_department is not None and to_department.pk != issue.department_id
+    changes_owner = to_owner is not None and to_owner.pk != issue.owner_id
+    if not errors and not (changes_department or changes_owner):
+        errors["__all__"] = TRANSFER_NOTHING
+    if errors:
+        raise ValidationError(errors)
+
+    left_before = set(
+        Transfer.objects.filter(issue=issue, from_department__isnull=False).values_list("from_department_id", flat=True)
+    )
+    transfer = Transfer.objects.create(
+        issue=issue,
+        from_department=issue.department,
+        to_department=to_department if changes_department else issue.department,
+        from_owner=issue.owner,
+        to_owner=to_owner if changes_owner else issue.owner,
+        reason=reason,
+        by=actor,
+    )
+    issue.transfer_count += 1
+    threshold = issue_settings(program=issue.program).runaround_transfers
+    bounced_back = changes_department and to_department.pk in left_before
+    if issue.transfer_count >= threshold or bounced_back:
+        issue.runaround = True
+    parts = []
+    if changes_department:
+        parts.append(f"{issue.department or 'no department'} → {to_department}")
+        issue.department = to_department
+    if changes_owner:
+        parts.append(f"{display_name(issue.owner)} → {display_name(to_owner)}")
+        issue.owner = to_owner
+    _save(issue, actor, "Transferred")
+    summary = "Transferred: " + "; ".join(parts)
+    if issue.runaround:
+        why = "sent back to a department it already left" if bounced_back else f"{issue.transfer_count} transfers"
+        summary += f" — runaround ({why})"
+    _event(issue, IssueEvent.Kind.TRANSFER, actor, summary, reason, at=transfer.at)
+    return transfer
+
+
+@transaction.atomic
+def reassign(*, issue: HotIssue, actor: AbstractBaseUser, owner: AbstractBaseUser, note: str = "") -> HotIssue:
+    """Give the issue a new named owner in the same department (not counted as a transfer)."""
+    _require_member(issue.program, actor)
+    issue = _locked(issue)
+    if owner.pk == issue.owner_id:
+        raise ValidationError({"owner": ValidationError(SAME_OWNER, params={"name": display_name(owner)})})
+    _require_owner_member(issue.program, owner)
+    previous = issue.owner
+    issue.owner = owner
+    _save(issue, actor, "Reassigned")
+    _event(issue, IssueEvent.Kind.REASSIGNED, actor, f"Owner: {display_name(previous)} → {display_name(owner)}", note)
+    return issue
+
+
+@transaction.atomic
+def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisfaction: int | None = None) -> HotIssue:
+    """Resolve an open issue with what was done; the customer is then asked how satisfied they are."""
+    _require_member(issue.program, actor)
+    issue = _locked(issue)
+    if not issue.is_open:
+        raise ValidationError(ISSUE_CLOSED, code="closed")
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ValidationError({"resolution": RESOLUTION_REQUIRED})
+    if satisfaction is not None and satisfaction not in range(1, 6):
+        raise ValidationError({"satisfaction": BAD_SATISFACTION})
+    now = timezone.now()
+    issue.status = Status.RESOLVED
+    issue.resolution = resolution
+    issue.resolved_at = now
+    issue.resolved_by = actor
+    issue.next_attempt_due_at = None
+    if satisfaction is not None:
+        issue.satisfaction = satisfaction
+        issue.satisfaction_at = now
+    _save(issue, actor, "Resolved")
+    _event(issue, IssueEvent.Kind.RESOLVED, actor, f"Resolved by {display_name(actor)}", resolution, at=now)
+    if issue.customer_id and issue.customer.email and issue.satisfaction is None:
+        from .queueing import send_on_commit
+        from .tasks import ask_satisfaction
+
+        # If the broker is down, the periodic sweep asks instead (satisfaction_asked_at stays empty).
+        send_on_commit(ask_satisfaction, issue.pk)
+    return issue
+
+
+@transaction.atomic
+def reopen(*, issue: HotIssue, actor: AbstractBaseUser, reason: str) -> HotIssue:
+    """Bring a resolved or closed issue back into the log."""
+    _require_member(issue.program, actor)
+    issue = _locked(issue)
+    if issue.status not in CLOSED_STATUSES:
+        raise ValidationError(ISSUE_NOT_CLOSED, code="not_closed")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REOPEN_REASON_REQUIRED})
+    issue.status = Status.IN_PROGRESS if issue.first_outreach_at else Status.NEW
+    issue.resolved_at = None
+    issue.resolved_by = None
+    issue.satisfaction = None
+    issue.satisfaction_at = None
+    issue.satisfaction_asked_at = None
+    _save(issue, actor, "Reopened")
+    _event(issue, IssueEvent.Kind.REOPENED, actor, f"Reopened by {display_name(actor)}", reason)
+    return issue
+
+
+@transaction.atomic
+def record_satisfaction(*, issue: HotIssue, score: int) -> HotIssue:
+    """Store the customer's answer to "how satisfied are you now?" (once)."""
+    issue = _locked(issue)
+    if issue.status != Status.RESOLVED:
+        raise ValidationError(NOT_RESOLVED_YET, code="not_resolved")
+    if issue.satisfaction is not None:
+        raise ValidationError(ALREADY_ANSWERED, code="answered")
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if score not in range(1, 6):
+        raise ValidationError({"satisfaction": BAD_SATISFACTION})
+    issue.satisfaction = score
+    issue.satisfaction_at = timezone.now()
+    _save(issue, None, "Customer satisfaction")
+    _event(issue, IssueEvent.Kind.SATISFACTION, None, f"The customer rated their satisfaction {score} of 5")
+    return issue
+
+
+# ---------------------------------------------------------------- handoff
+
+
+def move_issues_on_handoff(
+    *, program: Program, outgoing: AbstractBaseUser | None, incoming: AbstractBaseUser | None, at: datetime
+) -> int:
+    """Move every open issue of the outgoing advocate to the incoming one; return how many.
+
+    A fixed number of queries whatever the number of issues: one SELECT of the rows,
+    one UPDATE, one bulk INSERT of timeline events and one of history rows.
+    The rows are locked so a concurrent edit cannot slip between them.
+    Runs inside the caller's (the handoff's) transaction.
+    """
+    if outgoing is None or incoming is None or outgoing.pk == incoming.pk:
+        return 0
+    history_model = HotIssue.history.model
+    own_fields = {f.attname for f in HotIssue._meta.fields}
+    fields = [f.attname for f in history_model._meta.fields if f.attname in own_fields]
+    open_values = list(
+        HotIssue.objects.select_for_update()
+        .filter(program=program, owner=outgoing, status__in=[s.value for s in OPEN_STATUSES])
+        .values(*fields)
+    )
+    if not open_values:
+        return 0
+    ids = [values["id"] for values in open_values]
+    HotIssue.objects.filter(pk__in=ids).update(owner=incoming)
+    summary = f"Handoff: {display_name(outgoing)} → {display_name(incoming)}"
+    IssueEvent.objects.bulk_create(
+        [IssueEvent(issue_id=pk, kind=IssueEvent.Kind.HANDOFF, at=at, summary=summary) for pk in ids]
+    )
+    rows = [
+        history_model(
+            **{**values, "owner_id": incoming.pk},
+            history_date=at,
+            history_type="~",
+            history_change_reason="Handoff",
+            history_user=None,
+        )
+        for values in open_values
+    ]
+    history_model.objects.bulk_create(rows)
+    return len(ids)
+
+
+# ---------------------------------------------------------------- intake
+
+
+@transaction.atomic
+def submit_public_form(
+    *,
+    program: Program,
+    address: str,
+    what_happened: str,
+    level: int,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    now: datetime | None = None,
+) -> HotIssue:
+    """Create a hot issue from the public form, limited per address."""
+    now = now or timezone.now()
+    recent = IntakeAttempt.objects.filter(address=address, at__gte=now - PUBLIC_FORM_WINDOW).count()
+    if recent >= PUBLIC_FORM_LIMIT:
+        raise ValidationError(RATE_LIMITED, code="rate_limited")
+    errors = {}
+    what_happened = (what_happened or "").strip()
+    if not what_happened:
+        errors["what_happened"] = PUBLIC_WORDS_REQUIRED
+    if not (email or "").strip() and not (phone or "").strip():
+        errors["email"] = CONTACT_REQUIRED
+    if errors:
+        raise ValidationError(errors)
+    IntakeAttempt.objects.create(program=program, address=address, at=now)
+    first_line = what_happened.splitlines()[0]
+    title = first_line if len(first_line) <= 80 else first_line[:77].rsplit(" ", 1)[0] + "…"
+    return create_issue(
+        program=program,
+        actor=None,
+        title=title,
+        words=what_happened,
+        level=level,
+        source=Source.CUSTOMER_FORM,
+        customer_name=name,
+        customer_email=email,
+        customer_phone=phone,
+    )
+
+
+@transaction.atomic
+def promote_mention(
+    *, mention: Mention, actor: AbstractBaseUser, level: int, public: bool = True, title: str = ""
+) -> HotIssue:
+    """Turn a web mention into a hot issue."""
+    _require_member(mention.program, actor)
+    mention = Mention.objects.select_for_update().get(pk=mention.pk)
+    if mention.state != Mention.State.NEW:
+        raise ValidationError(MENTION_DECIDED, code="decided")
+    link, words = mention.link, mention.snippet
+    try:
+        URLValidator(schemes=["http", "https"])(link)
+        if len(link) > HotIssue._meta.get_field("source_url").max_length:
+            raise ValidationError("too long")
+    except ValidationError:
+        # Keep an odd or very long link in the words rather than lose it.
+        link, words = "", f"{words}\n\n{mention.link}".strip()
+    issue = create_issue(
+        program=mention.program,
+        actor=actor,
+        title=(title or mention.title)[:200],
+        words=words,
+        level=level,
+        source=Source.WEB_MENTION,
+        source_url=link,
+        public=public,
+    )
+    mention.state = Mention.State.PROMOTED
+    mention.issue = issue
+    mention.decided_by = actor
+    mention.save(update_fields=["state", "issue", "decided_by"])
+    return issue
+
+
+@transaction.atomic
+def dismiss_mention(*, mention: Mention, actor: AbstractBaseUser) -> Mention:
+    _require_member(mention.program, actor)
+    mention = Mention.objects.select_for_update().get(pk=mention.pk)
+    if mention.state != Mention.State.NEW:
+        raise ValidationError(MENTION_DECIDED, code="decided")
+    mention.state = Mention.State.DISMISSED
+    mention.decided_by = actor
+    mention.save(update_fields=["state", "decided_by"])
+    return mention
+
+
+# ---------------------------------------------------------------- settings
+
+
+def _require_manager(program: Program, actor: AbstractBaseUser) -> None:
+    from advocacy.services import is_manager
+
+    if not is_manager(program=program, user=actor):
+        raise PermissionDenied(NOT_MANAGER)
+
+
+@transaction.atomic
+def save_issue_settings(*, program: Program, actor: AbstractBaseUser, **values) -> IssueSettings:
+    """Change a program's response targets, runaround threshold or import threshold.
+
+    Open issues keep the first-outreach due time they were given when logged.
+    """
+    _require_manager(program, actor)
+    settings_row, _ = IssueSettings.objects.select_for_update().get_or_create(program=program)
+    for key, value in values.items():
+        setattr(settings_row, key, value)
+    settings_row.full_clean()
+    settings_row.save()
+    return settings_row
+
+
+@transaction.atomic
+def add_department(*, program: Program, actor: AbstractBaseUser, name: str) -> Department:
+    _require_manager(program, actor)
+    name = (name or "").strip()
+    if Department.objects.filter(program=program, name__iexact=name).exists():
+        raise ValidationError({"name": ValidationError(DEPARTMENT_EXISTS, params={"name": name})})
+    department = Department(program=program, name=name)
+    department.full_clean()
+    department.save()
+    return department

@@ -1,0 +1,263 @@
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from advocacy.models import Notification
+from issues import background, feeds, services, tasks
+from issues.models import IssueEvent, Mention, MentionFeed
+from tests.factories import MentionFeedFactory
+
+pytestmark = pytest.mark.django_db
+
+FEEDS = Path(__file__).parent / "feeds"
+ETAG = '"v1"'
+
+
+class FeedHandler(BaseHTTPRequestHandler):
+    """Serve the feed files; /slow sleeps, /error answers 500, ETag gives 304."""
+
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        FeedHandler.hits.append(self.path)
+        if self.path == "/slow":
+            time.sleep(1.5)
+        if self.path == "/error":
+            self.send_response(500)
+            self.end_headers()
+            return
+        name = self.path.strip("/").split("?")[0]
+        path = FEEDS / name
+        if not path.is_file():
+            self.send_response(404)
+            self.end_headers()
+            return
+        if self.headers.get("If-None-Match") == ETAG:
+            self.send_response(304)
+            self.end_headers()
+            return
+        body = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("ETag", ETAG)
+        self.send_header("Last-Modified", "Sun, 22 Nov 2026 18:30:00 GMT")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except BrokenPipeError:
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def feed_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    FeedHandler.hits = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_real_link_and_clean_text():
+    assert feeds.real_link("https://www.google.com/url?rct=j&sa=t&url=https://x.example/a%3Fb%3D1&ct=ga") == (
+        "https://x.example/a?b=1"
+    )
+    assert feeds.real_link("https://x.example/plain") == "https://x.example/plain"
+    assert feeds.clean_text("Why I left <b>Acme</b> &amp; more") == "Why I left Acme & more"
+
+
+def test_google_alerts_feed_is_stored_clean_and_deduplicated(feed_server, program):
+    feed = MentionFeedFactory(program=program, url=f"{feed_server}/google_alerts.xml")
+    result = feeds.poll_feed(feed=feed, timeout=1)
+    assert result.new == 2 and not result.error
+    mention = Mention.objects.get(entry_id__endswith="0001")
+    assert mention.title == "Why I left Acme Telecom after 8 years"
+    assert mention.link == "https://blog.example.net/left-acme?ref=rss"
+    assert "<b>" not in mention.snippet and "four departments & never" in mention.snippet
+    assert mention.published_at.year == 2026
+    feed.refresh_from_db()
+    assert feed.etag == ETAG and feed.last_ok_at and not feed.last_error
+    # Second poll sends the ETag and gets 304: nothing new, nothing duplicated.
+    again = feeds.poll_feed(feed=feed, timeout=1)
+    assert again.not_modified and again.new == 0
+    # Even without the ETag, entries are deduplicated by id.
+    MentionFeed.objects.filter(pk=feed.pk).update(etag="", modified="")
+    feed.refresh_from_db()
+    assert feeds.poll_feed(feed=feed, timeout=1).new == 0
+    assert Mention.objects.count() == 2
+
+
+def test_broken_slow_and_malformed_feeds_are_reported_and_never_stop_the_others(feed_server, program):
+    bad = [
+        MentionFeedFactory(program=program, name="error", url=f"{feed_server}/error"),
+        MentionFeedFactory(program=program, name="slow", url=f"{feed_server}/slow"),
+        MentionFeedFactory(program=program, name="malformed", url=f"{feed_server}/malformed.xml"),
+        MentionFeedFactory(program=program, name="html", url=f"{feed_server}/not_a_feed.txt"),
+        MentionFeedFactory(program=program, name="missing", url=f"{feed_server}/missing.xml"),
+        MentionFeedFactory(program=program, name="closed port", url="http://127.0.0.1:9/feed"),
+    ]
+    good = MentionFeedFactory(program=program, name="good", url=f"{feed_server}/forum.rss")
+    results = {r.feed_id: r for r in feeds.poll_all(timeout=0.5)}
+    assert results[good.pk].new == 1 and not results[good.pk].error
+    for feed in bad:
+        feed.refresh_from_db()
+        assert feed.last_error, feed.name
+        assert feed.failures == 1
+    messages = {f.name: MentionFeed.objects.get(pk=f.pk).last_error for f in bad}
+    assert "500" in messages["error"]
+    assert "in time" in messages["slow"]
+    assert "not valid" in messages["malformed"] or "RSS or Atom" in messages["malformed"]
+    assert "404" in messages["missing"]
+
+
+def test_feed_page_shows_the_error(client_for, member, program):
+    MentionFeedFactory(program=program, name="Forum", last_error="The server answered 500 Internal Server Error.")
+    body = client_for(member).get(f"/programs/{program.slug}/feeds/").content.decode()
+    assert "Broken" in body and "500 Internal Server Error" in body
+
+
+def test_poll_task_sums_new_mentions(feed_server, program, settings):
+    settings.ISSUES_FEED_TIMEOUT = 1
+    MentionFeedFactory(program=program, url=f"{feed_server}/forum.rss")
+    assert tasks.poll_mention_feeds() == 1
+    assert tasks.poll_mention_feeds() == 0
+
+
+def test_promote_and_dismiss_mentions(client_for, member, manager, program):
+    feed = MentionFeedFactory(program=program)
+    m1 = Mention.objects.create(feed=feed, program=program, entry_id="1", title="Bad review", link="https://x.example")
+    m2 = Mention.objects.create(feed=feed, program=program, entry_id="2", title="Neutral news")
+    client = client_for(member)
+    response = client.post(
+        f"/programs/{program.slug}/mentions/{m1.pk}/",
+        {"action": "promote", "level": "4", "public": "on"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Now a hot issue" in response.content.decode()
+    client.post(f"/programs/{program.slug}/mentions/{m2.pk}/", {"action": "dismiss"})
+    m1.refresh_from_db()
+    m2.refresh_from_db()
+    assert m1.state == "promoted" and m1.issue.source == "web_mention" and m1.issue.public
+    assert m1.issue.source_url == "https://x.example"
+    assert m2.state == "dismissed"
+    response = client.post(f"/programs/{program.slug}/mentions/{m2.pk}/", {"action": "promote", "level": "3"})
+    assert m2.issue is None
+
+
+def test_overdue_owner_is_told_once(make_issue, manager):
+    issue = make_issue(level=5, created_at=timezone.now() - timedelta(hours=5))
+    make_issue(level=5)  # not overdue yet
+    assert background.notify_overdue() == 1
+    assert background.notify_overdue() == 0
+    note = Notification.objects.get(kind="issue_overdue")
+    assert note.user == manager and "1 h late" in note.title
+    assert issue.events.filter(kind=IssueEvent.Kind.OVERDUE).count() == 1
+
+
+def test_outreach_before_the_task_means_no_notice(make_issue, manager):
+    issue = make_issue(level=5, created_at=timezone.now() - timedelta(hours=5))
+    services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="spoke")
+    assert background.notify_overdue() == 0
+
+
+def test_daily_digest_goes_to_the_current_advocate_once_a_day(make_issue, term, advocate, program):
+    make_issue(level=5)
+    make_issue(level=2)
+    local = timezone.localtime(timezone.now(), program.zone)
+    early = local.replace(hour=6, minute=0)
+    morning = local.replace(hour=9, minute=0)
+    assert background.send_digests(now=early) == 0
+    assert background.send_digests(now=morning) == 1
+    assert background.send_digests(now=morning + timedelta(hours=5)) == 0
+    note = Notification.objects.get(kind="issue_digest")
+    assert note.user == advocate and "2 open hot issues" in note.title
+
+
+def test_satisfaction_question_is_emailed_on_resolve(
+    make_issue, manager, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(tasks.ask_satisfaction, "delay", lambda pk: tasks.ask_satisfaction(pk))
+    issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    assert len(mail.outbox) == 1
+    assert issue.get_tracking_url() in mail.outbox[0].body and mail.outbox[0].to == ["ana@example.com"]
+
+
+def test_feed_links_other_than_http_are_dropped():
+    assert feeds.real_link("javascript:alert(1)") == ""
+    assert feeds.real_link("https://www.google.com/url?url=javascript:alert(1)").startswith("https://www.google.com/")
+
+
+def test_promoting_a_mention_with_an_odd_link_keeps_it_in_the_words(member, manager, program):
+    feed = MentionFeedFactory(program=program)
+    long_link = "https://x.example/" + "a" * 1200
+    mention = Mention.objects.create(feed=feed, program=program, entry_id="1", title="Long", link=long_link)
+    issue = services.promote_mention(mention=mention, actor=member, level=2)
+    assert issue.source_url == "" and long_link in issue.words
+
+
+def test_satisfaction_question_is_asked_once_however_often_it_is_delivered(make_issue, manager):
+    issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
+    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    assert tasks.ask_satisfaction(issue.pk) is True
+    assert tasks.ask_satisfaction(issue.pk) is False
+    later = timezone.now() + background.SWEEP_GRACE * 2
+    assert background.resend_pending_work(now=later) == {"asked": 0, "imports": 0}
+    assert len(mail.outbox) == 1
+    # Reopened and resolved again: a new question.
+    services.reopen(issue=issue, actor=manager, reason="It broke again")
+    services.resolve(issue=issue, actor=manager, resolution="Replaced")
+    assert tasks.ask_satisfaction(issue.pk) is True and len(mail.outbox) == 2
+
+
+def test_a_broker_outage_loses_no_satisfaction_question(
+    make_issue, manager, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    monkeypatch.setattr(tasks.ask_satisfaction, "delay", broker_down)
+    issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    assert "left for the periodic sweep" in caplog.text and not mail.outbox
+    # Within the grace period the sweep leaves it (the queued task may still arrive) …
+    assert background.resend_pending_work()["asked"] == 0
+    # … after it, the sweep asks.
+    later = timezone.now() + background.SWEEP_GRACE * 2
+    assert background.resend_pending_work(now=later) == {"asked": 1, "imports": 0}
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@example.com"]
+    assert background.resend_pending_work(now=later)["asked"] == 0
+
+
+def test_the_sweep_resends_pending_imports_and_a_double_delivery_imports_once(manager, program, monkeypatch):
+    from issues.importing import run_import_job
+    from issues.models import HotIssue, ImportJob
+
+    sent = []
+    monkeypatch.setattr(tasks.run_import, "delay", lambda pk: sent.append(pk))
+    job = ImportJob.objects.create(
+        program=program, kind=ImportJob.Kind.SURVEY, content="score,comment\n1,Awful\n5,Fine\n", created_by=manager
+    )
+    assert background.resend_pending_work()["imports"] == 0  # still within the grace period
+    assert background.resend_pending_work(now=timezone.now() + background.SWEEP_GRACE * 2)["imports"] == 1
+    assert sent == [job.pk]
+    assert run_import_job(job_id=job.pk).state == ImportJob.State.DONE
+    assert run_import_job(job_id=job.pk).created_issues == 1
+    assert HotIssue.objects.filter(program=program).count() == 1
+    assert background.resend_pending_work(now=timezone.now() + background.SWEEP_GRACE * 2)["imports"] == 0
