@@ -15,6 +15,16 @@ from .models import MAX_TERM_MONTHS, TERM_LENGTH_PRESETS, Membership, Program, R
 
 User = get_user_model()
 
+
+def add_service_errors(form: forms.BaseForm, error: forms.ValidationError) -> None:
+    """Show a service's validation error on a form: on the field it names, else on the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 CUSTOM = "custom"
 TERM_CHOICES = [(str(m), f"{label} ({m} month{'s' if m > 1 else ''})") for m, label in TERM_LENGTH_PRESETS] + [
     (CUSTOM, "Custom number of months")

@@ -12,22 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
-from .forms import AddMemberForm, MembershipForm, ProgramForm, ThanksForm
+from .forms import AddMemberForm, MembershipForm, ProgramForm, ThanksForm, add_service_errors
 from .models import Membership
 from .notifications import mark_read
 from .panels import program_panels
 
 THANKS_PER_PAGE = 20
 PROGRAMS_PER_PAGE = 24
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Show a service's validation error on the form (per field where it names one)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -56,7 +47,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
                 role_description=data["role_description"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"“{program.name}” is ready. Add the people who take part next.")
             return redirect("advocacy:member_list", slug=program.slug)
@@ -101,7 +92,7 @@ def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 role_description=data["role_description"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Program settings saved.")
             return redirect(program)
@@ -147,7 +138,7 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             membership.refresh_from_db()
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Saved {services.display_name(membership.user)}'s membership.")
             return redirect("advocacy:member_list", slug=program.slug)

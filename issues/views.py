@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from advocacy.forms import add_service_errors
 from advocacy.models import Program
 from advocacy.selectors import program_for_user
 from advocacy.services import display_name, is_manager
@@ -55,14 +56,6 @@ User = get_user_model()
 PER_PAGE = 25
 TRACKING_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 EXPORT_LIMIT = 50_000
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _my_programs(user):
@@ -207,7 +200,7 @@ def issue_create(request: HttpRequest) -> HttpResponse:
                 customer_company=data["customer_company"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
@@ -306,7 +299,7 @@ def _action(request: HttpRequest, pk: int, form_class, run, success: str, form_n
         try:
             run(issue, form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
@@ -434,7 +427,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
                 phone=data["phone"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             return render(request, "issues/public_thanks.html", {"program": program, "issue": issue}, status=201)
     status = 400 if form.errors else 200
@@ -476,7 +469,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.record_satisfaction(issue=issue, score=form.cleaned_data["satisfaction"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("issues:track", token=token)
     advocate = issue.owner.first_name or display_name(issue.owner)
@@ -579,7 +572,7 @@ def issue_settings(request: HttpRequest, slug: str) -> HttpResponse:
                     services.save_issue_settings(program=program, actor=request.user, **values)
                     messages.success(request, "Saved. New issues get the new targets.")
             except ValidationError as error:
-                _apply_errors(chosen, error)
+                add_service_errors(chosen, error)
             else:
                 return redirect("issues:settings", slug=program.slug)
     context = {
