@@ -15,6 +15,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.queueing import send
+
 from .models import Notification, Program
 
 log = logging.getLogger(__name__)
@@ -61,10 +63,7 @@ def notify(
 def _queue_email(notification_id: int) -> None:
     from .tasks import send_notification_email
 
-    try:
-        send_notification_email.apply_async(args=[notification_id], retry=False)
-    except Exception as error:  # broker down: the periodic sweep sends it later
-        log.warning("E-mail of notification %s left for the sweep: %s", notification_id, type(error).__name__)
+    send(send_notification_email, notification_id)
 
 
 def deliver_email(*, notification_id: int) -> bool:

@@ -141,7 +141,8 @@ SWEEP_HORIZON = timedelta(days=14)
 
 def resend_pending_work(*, now=None) -> dict[str, int]:
     """Do the work a broker outage kept from the queue: unasked satisfaction questions, pending imports."""
-    from .queueing import send
+    from config.queueing import send
+
     from .tasks import run_import
 
     now = now or timezone.now()

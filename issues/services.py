@@ -433,7 +433,8 @@ def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisf
     _save(issue, actor, "Resolved")
     _event(issue, IssueEvent.Kind.RESOLVED, actor, f"Resolved by {display_name(actor)}", resolution, at=now)
     if issue.customer_id and issue.customer.email and issue.satisfaction is None:
-        from .queueing import send_on_commit
+        from config.queueing import send_on_commit
+
         from .tasks import ask_satisfaction
 
         # If the broker is down, the periodic sweep asks instead (satisfaction_asked_at stays empty).

@@ -600,7 +600,8 @@ def import_start(request: HttpRequest, slug: str) -> HttpResponse:
             job = ImportJob.objects.create(
                 program=program, kind=form.cleaned_data["kind"], filename=name, content=content, created_by=request.user
             )
-            from .queueing import send_on_commit
+            from config.queueing import send_on_commit
+
             from .tasks import run_import
 
             # If the broker is down, the job waits (pending) and the periodic sweep re-sends it.

@@ -1,9 +1,9 @@
 """Queue Celery tasks from web requests without depending on the broker being up.
 
-Every piece of work queued here is also recorded in the database (an issue
-whose satisfaction question is unsent, an import job still pending), and the
-periodic sweep (`issues.tasks.resend_pending_work`) picks up what the broker
-never received. So a broker outage costs a delay, never a 500 or lost work.
+Every piece of work queued here is also recorded in the database (a
+notification whose e-mail is unsent, an issue whose satisfaction question is
+unsent, an import job still pending), and a periodic sweep picks up what the
+broker never received. So a broker outage costs a delay, never a 500 or lost work.
 """
 
 import logging
