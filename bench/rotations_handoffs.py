@@ -1,11 +1,11 @@
 """Benchmark the handoff: 1,000 programs handing off in the same minute, 200 open issues each.
 
-The issues app is built separately; this bench stands in for it with a minimal
-`handoff_performed` receiver that moves a program's open issues (rows in a
-bench-only table) to the incoming advocate with one UPDATE, as the issues app's
-receiver is meant to. It prints the total time, the handoffs per second, and
-the queries of one handoff measured with 20 and with 200 open issues (they
-must not grow with the number of issues).
+Each handoff runs every real receiver of `handoff_performed`: the issues app
+moves the outgoing advocate's open hot issues to the incoming one (with a
+timeline event and a history row each) inside the handoff's transaction. It
+prints the total time, the handoffs per second, and the queries of one
+handoff measured with 20 and with 200 open issues (they must not grow with
+the number of issues).
 
     TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/baton .venv/bin/python bench/rotations_handoffs.py
 """
@@ -21,29 +21,15 @@ PROGRAMS, ISSUES = 1000, 200
 def run() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.db.models import OuterRef, Subquery
     from django.test.utils import CaptureQueriesContext
 
     from advocacy.models import Program
+    from issues.models import HotIssue, Status
     from rotations import boundaries, services
     from rotations.models import Handoff, Term
-    from rotations.signals import handoff_performed
 
     User = get_user_model()
-    with connection.cursor() as cur:
-        cur.execute(
-            "CREATE TABLE bench_issue (id bigserial PRIMARY KEY, program_id bigint NOT NULL, "
-            "owner_id bigint, status varchar(10) NOT NULL)"
-        )
-        cur.execute("CREATE INDEX bench_issue_open ON bench_issue (program_id) WHERE status = 'open'")
-
-    def move_open_issues(program, incoming_advocate, **kwargs):
-        with connection.cursor() as cur:
-            cur.execute(
-                "UPDATE bench_issue SET owner_id = %s WHERE program_id = %s AND status = 'open'",
-                [incoming_advocate.pk if incoming_advocate else None, program.pk],
-            )
-
-    handoff_performed.connect(move_open_issues, weak=False)
 
     def make_programs(n: int, issues: int, prefix: str):
         programs = Program.objects.bulk_create(
@@ -73,13 +59,24 @@ def run() -> None:
                     )
                 )
         Term.objects.bulk_create(terms)
-        with connection.cursor() as cur:
-            cur.execute(
-                "INSERT INTO bench_issue (program_id, owner_id, status) "
-                "SELECT p.id, NULL, 'open' FROM advocacy_program p, generate_series(1, %s) "
-                "WHERE p.slug LIKE %s",
-                [issues, f"{prefix}-%"],
-            )
+        created = boundaries.boundary(program=programs[0], day=date(2026, 9, 1))
+        HotIssue.objects.bulk_create(
+            (
+                HotIssue(
+                    program=program,
+                    owner=users[2 * i],
+                    title=f"Issue {k}",
+                    words="The customer's own words.",
+                    level=1 + k % 5,
+                    status=Status.NEW,
+                    created_at=created,
+                    first_outreach_due_at=created,
+                )
+                for i, program in enumerate(programs)
+                for k in range(issues)
+            ),
+            batch_size=5000,
+        )
         return programs
 
     boundary = boundaries.boundary(program=Program(time_zone="Europe/Berlin"), day=date(2026, 10, 1))
@@ -104,14 +101,10 @@ def run() -> None:
         performed = services.run_due_handoffs(now=now)
     elapsed = time.perf_counter() - t0
     assert performed == PROGRAMS, performed
-    moved = 0
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM bench_issue i JOIN rotations_term t ON t.program_id = i.program_id "
-            "AND t.status = 'active' AND t.advocate_id = i.owner_id WHERE i.program_id = ANY(%s)",
-            [[p.pk for p in programs]],
-        )
-        moved = cur.fetchone()[0]
+    moved = HotIssue.objects.filter(
+        program__in=programs,
+        owner_id=Subquery(Term.objects.filter(program=OuterRef("program"), status="active").values("advocate_id")),
+    ).count()
     print(
         f"{PROGRAMS} programs handing off in the same minute ({ISSUES} open issues each, "
         f"{moved} issues moved): {elapsed:.2f} s, {PROGRAMS / elapsed:.0f} handoffs/s, "
