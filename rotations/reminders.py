@@ -3,13 +3,15 @@
 - incoming advocate: 14 and 3 days before the term starts (with the role description)
 - outgoing advocate: 7 and 2 days before the term ends (write the handoff note)
 - managers: a term starting within 60 days has no advocate, or its advocate has leave then
+- managers: a term ending within 60 days with no term right after it (a coverage gap)
 - managers: a handoff not acknowledged after 2 working days
+- a cover: the cover person when it begins; both people when the baton comes back
 - swap requests still open: a follow-up every 3 days, at most 3
 """
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +20,7 @@ from advocacy.selectors import role_version_for_program
 from advocacy.services import display_name
 
 from . import boundaries
-from .models import Handoff, SwapRequest, Term
+from .models import Cover, Handoff, SwapRequest, Term
 from .selectors import leaves_overlapping
 from .services import _fmt, managers_of, warn_leave_conflicts
 
@@ -28,6 +30,7 @@ MANAGER_HORIZON_DAYS = 60
 ESCALATE_AFTER_WORKING_DAYS = 2
 SWAP_FOLLOW_UP_DAYS = 3
 SWAP_MAX_FOLLOW_UPS = 3
+COVER_END_NOTICE_DAYS = 2
 
 
 def send_due_reminders(*, now: datetime | None = None, program_id: int | None = None) -> int:
@@ -39,6 +42,7 @@ def send_due_reminders(*, now: datetime | None = None, program_id: int | None = 
     sent += _outgoing(now, scope)
     sent += _managers(now, scope)
     sent += _escalations(now, scope)
+    sent += _covers(now, Q(term__program_id=program_id) if program_id else Q())
     sent += _swaps(now, Q(term__program_id=program_id) if program_id else Q())
     return sent
 
@@ -147,29 +151,43 @@ def _managers(now, scope) -> int:
 
 
 def _coverage_gaps(now, scope) -> int:
-    """Tell managers once when a program's last saved term ends within the horizon with nothing after it."""
+    """Tell managers once when a term ending within the horizon has no term right after it.
+
+    Either nothing is planned after it, or the next saved term starts later (a gap
+    between terms, when no one is the customers' advocate).
+    """
     sent = 0
-    horizon = now + timedelta(days=MANAGER_HORIZON_DAYS)
-    latest = (
-        Term.objects.filter(scope, program__is_active=True)
-        .order_by("program_id", "-ends_at")
-        .distinct("program_id")
-        .select_related("program")
-        if _distinct_on()
-        else []
+    follows = Term.objects.filter(
+        program=OuterRef("program"), starts_at__lte=OuterRef("ends_at"), ends_at__gt=OuterRef("ends_at")
     )
-    for term in latest:
-        if not (now < term.ends_at <= horizon):
-            continue
+    next_start = (
+        Term.objects.filter(program=OuterRef("program"), starts_at__gt=OuterRef("ends_at"))
+        .order_by("starts_at")
+        .values("start_date")[:1]
+    )
+    ending = (
+        Term.objects.filter(
+            scope, program__is_active=True, ends_at__gt=now, ends_at__lte=now + timedelta(days=MANAGER_HORIZON_DAYS)
+        )
+        .exclude(Exists(follows))
+        .annotate(next_start=Subquery(next_start))
+        .select_related("program")
+    )
+    for term in ending:
+        if term.next_start:
+            title = f"{term.program.name} has no advocate from {_fmt(term.end_date)} to {_fmt(term.next_start)}"
+            body = "There is a gap between two saved terms. Assign a term or a cover so no customer is left without an advocate."
+        else:
+            title = f"Nothing is planned in {term.program.name} after {_fmt(term.last_day)}"
+            body = "After this term there is no advocate. Plan the next terms so no customer is left without one."
         for manager in managers_of(term.program):
             sent += bool(
                 notify(
                     user=manager,
                     program=term.program,
                     kind="coverage_gap",
-                    title=f"Nothing is planned in {term.program.name} after {_fmt(term.last_day)}",
-                    body="After this term there is no advocate. Plan the next terms so no customer is left "
-                    "without one.",
+                    title=title,
+                    body=body,
                     url=_schedule_url(term),
                     dedupe_key=f"gap:{term.pk}:{manager.pk}",
                 )
@@ -177,10 +195,55 @@ def _coverage_gaps(now, scope) -> int:
     return sent
 
 
-def _distinct_on() -> bool:
-    from django.db import connection
-
-    return connection.features.can_distinct_on_fields
+def _covers(now, scope) -> int:
+    """Tell the cover person when their cover begins, and both people when the baton comes back."""
+    sent = 0
+    beginning = Cover.objects.filter(scope, starts_at__lte=now, ends_at__gt=now).select_related(
+        "term__program", "person"
+    )
+    for cover in beginning:
+        program = cover.term.program
+        sent += bool(
+            notify(
+                user=cover.person,
+                program=program,
+                kind="cover_started",
+                title=f"You are {program.name}'s advocate until {_fmt(cover.last_day)}",
+                body="Your cover has begun: new customer issues come to you until it ends.",
+                url=reverse("issues:log"),
+                dedupe_key=f"cover:{cover.pk}:started",
+            )
+        )
+    ended = Cover.objects.filter(
+        scope, ends_at__lte=now, ends_at__gt=now - timedelta(days=COVER_END_NOTICE_DAYS), term__advocate__isnull=False
+    ).select_related("term__program", "term__advocate", "person")
+    for cover in ended:
+        program, advocate = cover.term.program, cover.term.advocate
+        sent += bool(
+            notify(
+                user=advocate,
+                program=program,
+                kind="cover_ended",
+                title=f"The {program.name} baton is back with you",
+                body=f"{display_name(cover.person)} covered for you {_fmt(cover.first_day)} to "
+                f"{_fmt(cover.last_day)}. New customer issues come to you again; ask them what is still open.",
+                url=reverse("rotations:term_detail", kwargs={"slug": program.slug, "pk": cover.term_id}),
+                dedupe_key=f"cover:{cover.pk}:ended:{advocate.pk}",
+            )
+        )
+        sent += bool(
+            notify(
+                user=cover.person,
+                program=program,
+                kind="cover_ended",
+                title=f"Your {program.name} cover has ended",
+                body=f"The baton is back with {display_name(advocate)}. Pass on anything a customer is still "
+                "waiting for.",
+                url=reverse("issues:log"),
+                dedupe_key=f"cover:{cover.pk}:ended:{cover.person_id}",
+            )
+        )
+    return sent
 
 
 def _escalations(now, scope) -> int:

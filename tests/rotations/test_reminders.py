@@ -111,3 +111,56 @@ def test_flush_outbox_forgets_jobs_sent_long_ago():
     outbox.flush_outbox()
     assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [recent.pk]
     assert old.pk != recent.pk
+
+
+def test_managers_hear_once_of_a_gap_between_two_saved_terms(desk, people, boss):
+    now = timezone.now()
+    today = boundaries.local_date(program=desk, at=now)
+    first = services.create_term(
+        program=desk, start_date=today - timedelta(days=30), end_date=today + timedelta(days=20), advocate=people[0]
+    )
+    services.create_term(
+        program=desk, start_date=first.end_date + timedelta(days=7), end_date=today + timedelta(days=200)
+    )
+    reminders.send_due_reminders(now=now)
+    reminders.send_due_reminders(now=now + timedelta(hours=1))
+    note = Notification.objects.get(user=boss, kind="coverage_gap")
+    assert note.dedupe_key == f"gap:{first.pk}:{boss.pk}"
+    assert "no advocate from" in note.title
+
+
+def test_terms_that_follow_each_other_raise_no_gap(desk, people, boss):
+    now = timezone.now()
+    today = boundaries.local_date(program=desk, at=now)
+    first = services.create_term(
+        program=desk, start_date=today - timedelta(days=30), end_date=today + timedelta(days=20), advocate=people[0]
+    )
+    services.create_term(program=desk, start_date=first.end_date, end_date=today + timedelta(days=200))
+    reminders.send_due_reminders(now=now)
+    assert not Notification.objects.filter(kind="coverage_gap").exists()
+
+
+def test_a_cover_is_announced_when_it_begins_and_the_baton_comes_back_once(desk, people, boss):
+    now = timezone.now()
+    today = boundaries.local_date(program=desk, at=now)
+    term = services.create_term(
+        program=desk, start_date=today - timedelta(days=30), end_date=today + timedelta(days=60), advocate=people[0]
+    )
+    services.run_due_handoffs(now=now)
+    cover = services.add_cover(
+        term=term, person=people[1], first_day=today + timedelta(days=2), last_day=today + timedelta(days=8), actor=boss
+    )
+    reminders.send_due_reminders(now=now)
+    assert not Notification.objects.filter(kind__in=["cover_started", "cover_ended"]).exists()
+
+    during = cover.starts_at + timedelta(hours=1)
+    reminders.send_due_reminders(now=during)
+    reminders.send_due_reminders(now=during + timedelta(hours=1))
+    assert list(Notification.objects.filter(kind="cover_started").values_list("user", flat=True)) == [people[1].pk]
+
+    after = cover.ends_at + timedelta(minutes=15)
+    reminders.send_due_reminders(now=after)
+    reminders.send_due_reminders(now=after + timedelta(hours=1))
+    ended = Notification.objects.filter(kind="cover_ended")
+    assert sorted(ended.values_list("user", flat=True)) == sorted([people[0].pk, people[1].pk])
+    assert ended.get(user=people[0]).title == "The Desk baton is back with you"
