@@ -1,6 +1,6 @@
 """iCalendar feeds (RFC 5545) of terms and covers, with stable UIDs so calendar apps update in place."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.urls import reverse
@@ -28,6 +28,10 @@ def _sequence(updated_at) -> int:
     return int(updated_at.timestamp()) - 1_700_000_000 if updated_at else 0
 
 
+def _local(at: datetime, program) -> datetime:
+    return at.astimezone(program.zone)
+
+
 def render_feed(*, token: CalendarToken) -> bytes:
     """Return the feed as bytes: every saved term and cover, with no horizon limit."""
     terms, covers = feed_terms(token=token)
@@ -44,8 +48,8 @@ def render_feed(*, token: CalendarToken) -> bytes:
         event = Event()
         event.add("uid", term_uid(term.pk))
         event.add("dtstamp", stamp)
-        event.add("dtstart", term.starts_at.astimezone(UTC))
-        event.add("dtend", term.ends_at.astimezone(UTC))
+        event.add("dtstart", _local(term.starts_at, term.program))
+        event.add("dtend", _local(term.ends_at, term.program))
         event.add("summary", f"{term.program.name} advocate: {who}")
         event.add(
             "description",
@@ -60,12 +64,15 @@ def render_feed(*, token: CalendarToken) -> bytes:
         event = Event()
         event.add("uid", cover_uid(cover.pk))
         event.add("dtstamp", stamp)
-        event.add("dtstart", cover.starts_at.astimezone(UTC))
-        event.add("dtend", cover.ends_at.astimezone(UTC))
+        event.add("dtstart", _local(cover.starts_at, cover.term.program))
+        event.add("dtend", _local(cover.ends_at, cover.term.program))
         event.add("summary", f"{cover.term.program.name} cover: {display_name(cover.person)}")
         standin = display_name(cover.term.advocate) if cover.term.advocate else "the advocate"
         event.add("description", f"{display_name(cover.person)} covers for {standin}. {cover.reason}".strip())
         event.add("sequence", _sequence(cover.updated_at))
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
+    # Times are written in the program's zone (TZID) with its VTIMEZONE, so a
+    # calendar app shows "09:00 Europe/Berlin" and keeps it right across DST.
+    cal.add_missing_timezones()
     return cal.to_ical()

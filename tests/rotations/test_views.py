@@ -187,6 +187,10 @@ def test_calendar_feeds_are_valid_stable_and_revocable(client, client_for, desk,
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
     assert set(events) == {term_uid(current.pk), term_uid(nxt.pk), cover_uid(current.covers.get().pk)}
     assert events[term_uid(nxt.pk)].decoded("dtstart") == nxt.starts_at
+    # Written in the program's zone, with the VTIMEZONE that defines it.
+    assert events[term_uid(nxt.pk)]["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert events[term_uid(nxt.pk)].decoded("dtstart").hour == 9
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
     for event in events.values():
         assert {"DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "UID"} <= set(event.keys())
     assert cal["VERSION"] == "2.0" and "PRODID" in cal
