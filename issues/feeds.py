@@ -24,12 +24,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from .fetching import PrivateAddressError, public_opener
 from .models import Mention, MentionFeed
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "Baton mention poller (+https://example.invalid/baton)"
 MAX_BYTES = 5 * 1024 * 1024
+PRIVATE_ADDRESS = "Only feeds on the public internet can be polled: %(host)s is a private or local address."
 REDIRECT_HOSTS = ("google.", "www.google.")
 # feedparser flags these but parses the feed correctly.
 BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
@@ -68,7 +70,7 @@ def _fetch(feed: MentionFeed, timeout: float) -> tuple[int, bytes, dict]:
     if feed.modified:
         request.add_header("If-Modified-Since", feed.modified)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http/https only, checked)
+        with public_opener().open(request, timeout=timeout) as response:
             body = response.read(MAX_BYTES + 1)
             return response.status, body, dict(response.headers)
     except urllib.error.HTTPError as error:
@@ -120,6 +122,8 @@ def _describe(error: Exception) -> str:
         return f"The server answered {error.code} {error.reason}."
     if isinstance(error, urllib.error.URLError):
         reason = error.reason
+        if isinstance(reason, PrivateAddressError):
+            return PRIVATE_ADDRESS % {"host": reason.host}
         if isinstance(reason, TimeoutError) or "timed out" in str(reason):
             return "The feed did not answer in time."
         return f"The feed could not be reached ({reason})."

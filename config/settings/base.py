@@ -229,3 +229,7 @@ DEMO_BUILDERS = ["advocacy.demo.build", "rotations.demo.build", "issues.demo.bui
 
 # Absolute address of the site, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Mention feeds are polled only on the public internet; list private networks
+# (CIDR, comma-separated) to allow anyway, e.g. an intranet feed server.
+ISSUES_FEED_ALLOWED_NETWORKS = env.list("ISSUES_FEED_ALLOWED_NETWORKS", default=[])

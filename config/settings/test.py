@@ -16,3 +16,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CELERY_RESULT_BACKEND = env("TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/1")
+# The feed tests serve their feeds from this machine.
+ISSUES_FEED_ALLOWED_NETWORKS = ["127.0.0.1/32"]

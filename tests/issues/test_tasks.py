@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Notification
 from issues import background, feeds, services, tasks
+from issues.forms import FEED_NOT_PUBLIC
 from issues.models import IssueEvent, Mention, MentionFeed
 from tests.factories import MentionFeedFactory
 
@@ -28,6 +30,11 @@ class FeedHandler(BaseHTTPRequestHandler):
         FeedHandler.hits.append(self.path)
         if self.path == "/slow":
             time.sleep(1.5)
+        if self.path.startswith("/redirect/"):
+            self.send_response(302)
+            self.send_header("Location", self.path.removeprefix("/redirect/"))
+            self.end_headers()
+            return
         if self.path == "/error":
             self.send_response(500)
             self.end_headers()
@@ -120,6 +127,45 @@ def test_broken_slow_and_malformed_feeds_are_reported_and_never_stop_the_others(
     assert "in time" in messages["slow"]
     assert "not valid" in messages["malformed"] or "RSS or Atom" in messages["malformed"]
     assert "404" in messages["missing"]
+
+
+def test_feeds_inside_our_network_are_refused_with_a_clear_message(feed_server, program, settings):
+    settings.ISSUES_FEED_ALLOWED_NETWORKS = []
+    local = MentionFeedFactory(program=program, name="local", url=f"{feed_server}/forum.rss")
+    result = feeds.poll_feed(feed=local, timeout=1)
+    assert result.error == feeds.PRIVATE_ADDRESS % {"host": "127.0.0.1"}
+    assert FeedHandler.hits == [] and not Mention.objects.exists()
+
+
+def test_a_redirect_into_our_network_is_refused(feed_server, program):
+    # 127.0.0.1 serves the test feeds; 127.0.0.2 stands for any other internal host.
+    feed = MentionFeedFactory(program=program, url=f"{feed_server}/redirect/http://127.0.0.2:9/admin")
+    result = feeds.poll_feed(feed=feed, timeout=1)
+    assert result.error == feeds.PRIVATE_ADDRESS % {"host": "127.0.0.2"}
+    assert FeedHandler.hits == ["/redirect/http://127.0.0.2:9/admin"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://127.0.0.1/feed",
+        "http://localhost:8000/x",
+        "http://10.0.0.8/rss",
+        "http://169.254.169.254/latest",
+        "http://[::1]/feed",
+        "http://[::ffff:192.168.1.1]/f",
+        "http://0.0.0.0/",
+    ],
+)
+def test_feed_form_refuses_addresses_inside_our_network(client_for, manager, program, address, settings):
+    settings.ISSUES_FEED_ALLOWED_NETWORKS = []
+    response = client_for(manager).post(
+        reverse("issues:feed_list", kwargs={"slug": program.slug}),
+        {"name": "Inside", "url": address, "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert FEED_NOT_PUBLIC in response.content.decode()
+    assert not MentionFeed.objects.filter(name="Inside").exists()
 
 
 def test_feed_page_shows_the_error(client_for, member, program):
