@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -18,3 +19,12 @@ import config.observability  # noqa: E402, F401
 def ping() -> str:
     """Answer "pong": proves a worker is consuming from the configured broker."""
     return "pong"
+
+
+@setup_logging.connect
+def keep_django_logging(**kwargs) -> None:
+    """Keep the LOGGING of Django's settings (JSON lines, contact details scrubbed) in the worker.
+
+    Without a receiver here, Celery replaces the root logger's handlers and level
+    with its own; django.setup(), which the worker runs, has already applied ours.
+    """

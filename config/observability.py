@@ -9,6 +9,7 @@ anything that looks like an e-mail address or phone number from every record.
 import logging
 import re
 import time
+from collections.abc import Mapping
 
 from celery.signals import task_failure, task_postrun, task_prerun
 from django.http import HttpRequest, HttpResponse
@@ -18,22 +19,37 @@ task_logger = logging.getLogger("baton.task")
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
+# Digit runs that look like a phone number but are not one: dates and IPv4 addresses.
+NOT_PHONE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{1,2})?|\d{1,3}(\.\d{1,3}){3}")
+
+
+def _phone(match: re.Match) -> str:
+    found = match.group(0)
+    if sum(c.isdigit() for c in found) < 7 or NOT_PHONE.fullmatch(found):
+        return found
+    return "[phone]"
 
 
 def redact(text: str) -> str:
     """Return `text` with e-mail addresses and phone numbers replaced."""
-    return PHONE.sub("[phone]", EMAIL.sub("[email]", text))
+    return PHONE.sub(_phone, EMAIL.sub("[email]", text))
+
+
+def _redact_value(value):
+    return redact(value) if isinstance(value, str) else value
 
 
 class RedactContactDetails(logging.Filter):
-    """Scrub contact details from a log record's message and arguments."""
+    """Scrub contact details from a log record's message and arguments (a tuple or a mapping)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
-        if record.args:
+        if isinstance(record.args, Mapping):
+            record.args = {key: _redact_value(value) for key, value in record.args.items()}
+        elif record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
+            record.args = tuple(_redact_value(a) for a in args)
         return True
 
 

@@ -108,6 +108,16 @@ def test_contact_details_are_scrubbed_from_log_records():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "customer %s wrote", ("jo@example.com",), None)
     RedactContactDetails().filter(record)
     assert record.getMessage() == "customer [email] wrote"
+    # Celery's worker logs with a mapping of arguments (%(name)s); it must stay a mapping.
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "Task %(name)s: %(note)s", None, None)
+    record.args = {"name": "issues.tasks.ask", "note": "call 0171 2345678"}
+    RedactContactDetails().filter(record)
+    assert record.getMessage() == "Task issues.tasks.ask: call [phone]"
+    # Dates and server addresses are not phone numbers.
+    assert (
+        redact("on 2026-11-23 12:16 from redis://127.0.0.1:6379/0")
+        == "on 2026-11-23 12:16 from redis://127.0.0.1:6379/0"
+    )
 
 
 @pytest.mark.django_db
