@@ -1,5 +1,6 @@
 """The Celery app; tasks live in each app's tasks.py and are discovered."""
 
+import logging
 import os
 
 from celery import Celery
@@ -22,9 +23,19 @@ def ping() -> str:
 
 
 @setup_logging.connect
-def keep_django_logging(**kwargs) -> None:
-    """Keep the LOGGING of Django's settings (JSON lines, contact details scrubbed) in the worker.
+def keep_django_logging(logfile: str | None = None, **kwargs) -> None:
+    """Keep the LOGGING of Django's settings (JSON lines, contact details scrubbed) in the worker and beat.
 
     Without a receiver here, Celery replaces the root logger's handlers and level
     with its own; django.setup(), which the worker runs, has already applied ours.
+    `--logfile` still works: the same format and scrubbing, written to that file.
     """
+    if not logfile:
+        return
+    root = logging.getLogger()
+    handler = logging.FileHandler(logfile)
+    if root.handlers:
+        handler.setFormatter(root.handlers[0].formatter)
+        for log_filter in root.handlers[0].filters:
+            handler.addFilter(log_filter)
+    root.handlers = [handler]
