@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "advocacy",
     "rotations",
     "issues",
+    "insights",
 ]
 
 MIDDLEWARE = [
