@@ -11,7 +11,7 @@ DASH = "—"
 @register.filter
 def duration(seconds) -> str:
     """Write a number of seconds as minutes, hours or days."""
-    if seconds is None:
+    if seconds is None or seconds == "":
         return DASH
     seconds = float(seconds)
     if seconds < 3600:
@@ -23,7 +23,7 @@ def duration(seconds) -> str:
 
 @register.filter
 def percent(value) -> str:
-    return DASH if value is None else f"{value:g} %"
+    return DASH if value is None or value == "" else f"{value:g} %"
 
 
 @register.filter
