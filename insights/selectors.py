@@ -450,7 +450,9 @@ def weekly_changes(*, program: Program, now: datetime) -> list[Change]:
     missed = Q(
         first_outreach_at__isnull=True, status__in=[s.value for s in (Status.NEW, Status.CONTACTED, Status.IN_PROGRESS)]
     ) | Q(first_outreach_at__gt=F("first_outreach_due_at"))
-    row = HotIssue.objects.filter(program=program, created_at__lt=now).aggregate(
+    # Only issues that arrived, were resolved or fell due in the fortnight can count.
+    recent = Q(created_at__gte=last_start) | Q(resolved_at__gte=last_start) | Q(first_outreach_due_at__gte=last_start)
+    row = HotIssue.objects.filter(recent, program=program, created_at__lt=now).aggregate(
         new_this=Count("id", filter=window("created_at", this_start, now)),
         new_last=Count("id", filter=window("created_at", last_start, this_start)),
         resolved_this=Count("id", filter=Q(status=Status.RESOLVED) & window("resolved_at", this_start, now)),
