@@ -40,6 +40,7 @@ def build(ctx: dict) -> None:
         terms = list(Term.objects.filter(program=program, advocate__isnull=False).order_by("starts_at"))
         members = list(program.memberships.values_list("user_id", flat=True))
         departments = list(Department.objects.filter(program=program).values_list("pk", flat=True))
+        Customer.objects.filter(program=program, name__startswith="Past customer ").delete()
         customers = Customer.objects.bulk_create(
             [Customer(program=program, name=f"Past customer {i}", email=f"past{i}@example.com") for i in range(40)]
         )
