@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("advocacy.urls")),
     path("", include("rotations.urls")),
     path("", include("issues.urls")),
+    path("", include("insights.urls")),
 ]
 
 admin.site.site_header = "Baton administration"

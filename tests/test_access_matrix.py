@@ -165,6 +165,34 @@ ACCESS |= {
 }
 
 
+def insights_world(w) -> dict:
+    """A question on `w.program`'s brief; the rotations world makes "advocate" the current advocate."""
+    if not hasattr(w, "_insights"):
+        from insights.models import BriefQuestion
+
+        rotations_world(w)
+        w._insights = {
+            "question": BriefQuestion.objects.create(
+                program=w.program, asked_by=w.users["manager"], text="Who owns refunds over 100 euros?"
+            )
+        }
+    return w._insights
+
+
+# Only the current advocate (or a manager) changes the brief's questions; an empty POST redirects with a message.
+QUESTION_EDITORS = {**program_post(302), "member": 403}
+
+ACCESS |= {
+    # Insights: health and brief
+    "insights:health": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "insights:brief": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "insights:question": Access(
+        QUESTION_EDITORS, lambda w: {"slug": w.program.slug, "pk": insights_world(w)["question"].pk}, "post"
+    ),
+    "insights:subscription": Access(program_post(302), lambda w: {"slug": w.program.slug}, "post"),
+}
+
+
 def named_urls(patterns=None, namespace=""):
     """Yield the full name of every named URL pattern outside the admin."""
     for entry in patterns if patterns is not None else get_resolver().url_patterns:

@@ -73,6 +73,8 @@ FUZZ = {
     "issues:mention_decide": "member",
     "issues:public_form": "anonymous",
     "issues:track": "anonymous",
+    "insights:brief": "manager",
+    "insights:question": "manager",
 }
 # Pages whose forms post to another URL that is fuzzed itself.
 POSTS_ELSEWHERE = {
@@ -93,6 +95,7 @@ FORM_PAGES = {
     **{f"issues:{a}": action_form_page(a) for a in ("outreach", "status", "transfer", "reassign", "resolve")},
     "issues:reopen": action_form_page("reopen", "resolved_issue"),
     "issues:mention_decide": lambda w: reverse("issues:mention_list", args=[w.program.slug]),
+    "insights:question": lambda w: reverse("insights:brief", args=[w.program.slug]),
 }
 # URLs fuzzed with other objects than the access matrix's: the satisfaction
 # question and reopening need a resolved issue.

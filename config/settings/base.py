@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "advocacy",
     "rotations",
     "issues",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -116,6 +118,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -162,6 +165,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "issues-poll-mention-feeds": {"task": "issues.tasks.poll_mention_feeds", "schedule": 900.0},
     "issues-daily-digest": {"task": "issues.tasks.send_daily_digests", "schedule": 3600.0},
     "issues-resend-pending-work": {"task": "issues.tasks.resend_pending_work", "schedule": 300.0},
+    # Monday 07:00 UTC; the later Monday runs only catch up what a broker outage kept from going out
+    # (each member gets one brief a week: the send is deduplicated per program, week and person).
+    "insights-weekly-brief": {
+        "task": "insights.tasks.send_weekly_briefs",
+        "schedule": crontab(minute=0, hour="7-12", day_of_week="mon"),
+    },
 }
 
 # Logs: one line per request and per task, as JSON in production
@@ -225,7 +234,12 @@ AXES_VERBOSE = False
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # The demo command runs these in order; each receives and extends a shared context.
-DEMO_BUILDERS = ["advocacy.demo.build", "rotations.demo.build", "issues.demo.build"]
+DEMO_BUILDERS = [
+    "advocacy.demo.build",
+    "rotations.demo.build",
+    "issues.demo.build",
+    "insights.demo_brief.build",
+]
 
 # Absolute address of the site, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -6,7 +6,9 @@ from issues.models import HotIssue, Mention
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_builds_a_realistic_log_and_can_run_twice():
+def test_demo_builds_a_realistic_log_and_can_run_twice(settings):
+    # The issues demo alone: later builders (insights' year of history) add issues of their own.
+    settings.DEMO_BUILDERS = settings.DEMO_BUILDERS[: settings.DEMO_BUILDERS.index("issues.demo.build") + 1]
     for _ in range(2):
         call_command("demo", "--quiet-logins", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert HotIssue.objects.count() == 14

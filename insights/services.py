@@ -1,0 +1,161 @@
+"""Writes for the customer's-chair brief: its questions, subscriptions and the weekly e-mail."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from advocacy.models import Membership, Program
+from advocacy.notifications import notify
+from advocacy.services import is_manager
+
+from .models import BriefQuestion, BriefSubscription
+from .selectors import customers_chair_brief, week_start
+
+MAX_OPEN_QUESTIONS = 10
+QUESTION_REQUIRED = "Write the question you want the team to answer."
+QUESTION_TOO_LONG = "Keep the question under %(limit)s characters so it fits the one-page brief."
+QUESTION_DUPLICATE = "That question is already on the brief."
+TOO_MANY_QUESTIONS = (
+    "The brief already has %(limit)s open questions. Mark one answered or remove one before adding another."
+)
+ANSWER_REQUIRED = "Write the team's short answer before marking the question answered."
+ANSWER_TOO_LONG = "Keep the answer under %(limit)s characters."
+ALREADY_ANSWERED = "That question was already answered."
+NOT_A_MEMBER = "Only the program's members can receive its brief."
+ONLY_ADVOCATE_OR_MANAGER = "Only the current advocate and the program's managers can change the brief's questions."
+
+
+def can_edit_questions(*, program: Program, user: AbstractBaseUser) -> bool:
+    """Return whether `user` may add, answer or remove the brief's questions: the current advocate or a manager."""
+    from rotations.selectors import current_advocate
+
+    if not user.is_authenticated:
+        return False
+    if is_manager(program=program, user=user):
+        return True
+    advocate = current_advocate(program=program)
+    return advocate is not None and advocate.pk == user.pk
+
+
+def _require_editor(program: Program, actor: AbstractBaseUser) -> None:
+    if not can_edit_questions(program=program, user=actor):
+        raise PermissionDenied(ONLY_ADVOCATE_OR_MANAGER)
+
+
+@transaction.atomic
+def add_question(*, program: Program, actor: AbstractBaseUser, text: str) -> BriefQuestion:
+    """Put a question on the brief for the team to answer."""
+    _require_editor(program, actor)
+    text = " ".join((text or "").split())
+    limit = BriefQuestion._meta.get_field("text").max_length
+    if not text:
+        raise ValidationError({"text": QUESTION_REQUIRED})
+    if len(text) > limit:
+        raise ValidationError({"text": ValidationError(QUESTION_TOO_LONG, params={"limit": limit})})
+    open_questions = BriefQuestion.objects.select_for_update().filter(program=program, answered_at__isnull=True)
+    if any(q.text.casefold() == text.casefold() for q in open_questions):
+        raise ValidationError({"text": QUESTION_DUPLICATE})
+    if len(open_questions) >= MAX_OPEN_QUESTIONS:
+        raise ValidationError(ValidationError(TOO_MANY_QUESTIONS, params={"limit": MAX_OPEN_QUESTIONS}))
+    question = BriefQuestion(program=program, asked_by=actor, text=text)
+    question.full_clean()
+    question.save()
+    return question
+
+
+@transaction.atomic
+def answer_question(*, question: BriefQuestion, actor: AbstractBaseUser, answer: str) -> BriefQuestion:
+    """Mark a question answered with the team's short answer."""
+    _require_editor(question.program, actor)
+    question = BriefQuestion.objects.select_for_update().get(pk=question.pk)
+    answer = (answer or "").strip()
+    limit = BriefQuestion._meta.get_field("answer").max_length
+    if question.answered_at is not None:
+        raise ValidationError(ALREADY_ANSWERED)
+    if not answer:
+        raise ValidationError({"answer": ANSWER_REQUIRED})
+    if len(answer) > limit:
+        raise ValidationError({"answer": ValidationError(ANSWER_TOO_LONG, params={"limit": limit})})
+    question.answer = answer
+    question.answered_at = timezone.now()
+    question.full_clean()
+    question.save(update_fields=["answer", "answered_at"])
+    return question
+
+
+@transaction.atomic
+def remove_question(*, question: BriefQuestion, actor: AbstractBaseUser) -> None:
+    """Take a question off the brief."""
+    _require_editor(question.program, actor)
+    BriefQuestion.objects.filter(pk=question.pk).delete()
+
+
+def set_subscription(*, program: Program, user: AbstractBaseUser, subscribed: bool) -> bool:
+    """Subscribe a member to the weekly brief by e-mail, or unsubscribe them; return the new state."""
+    if subscribed:
+        if not Membership.objects.filter(program=program, user=user).exists():
+            raise ValidationError(NOT_A_MEMBER)
+        BriefSubscription.objects.get_or_create(program=program, user=user)
+    else:
+        BriefSubscription.objects.filter(program=program, user=user).delete()
+    return subscribed
+
+
+def is_subscribed(*, program: Program, user: AbstractBaseUser) -> bool:
+    return user.is_authenticated and BriefSubscription.objects.filter(program=program, user=user).exists()
+
+
+def brief_text(*, program: Program, now: datetime | None = None) -> tuple[str, str]:
+    """Return the e-mail subject and plain-text body of this week's brief (no customer contact details)."""
+    brief = customers_chair_brief(program=program, now=now)
+    subject = f"Customer's-chair brief: {program.name}, week of {brief.week_of:%d %b %Y}"
+    body = render_to_string("insights/brief_email.txt", {"brief": brief, "program": program})
+    return subject, body
+
+
+def dedupe_key(*, program: Program, user: AbstractBaseUser, now: datetime) -> str:
+    """One key per program, user and week (the Monday of the program's week)."""
+    return f"brief:{program.pk}:{week_start(now, program.zone):%Y-%m-%d}:{user.pk}"
+
+
+def send_weekly_briefs(*, now: datetime | None = None) -> int:
+    """Send every subscribed member this week's brief, once per week; return how many were recorded now.
+
+    The notification's unique dedupe key (program, week, user) makes a second
+    run in the same week, or a task delivered twice, a no-op; the e-mail goes
+    out after commit, and the notifications sweep re-sends it if the broker
+    or the mail server was down. People who left the program receive nothing.
+    """
+    now = now or timezone.now()
+    sent = 0
+    subscriptions = (
+        BriefSubscription.objects.filter(program__is_active=True, program__memberships__user=F("user"))
+        .select_related("program", "user")
+        .order_by("program_id", "user_id")
+    )
+    by_program: dict[int, list[BriefSubscription]] = {}
+    for subscription in subscriptions:
+        by_program.setdefault(subscription.program_id, []).append(subscription)
+    for subscriptions in by_program.values():
+        program = subscriptions[0].program
+        subject, body = brief_text(program=program, now=now)
+        url = reverse("insights:brief", kwargs={"slug": program.slug})
+        for subscription in subscriptions:
+            with transaction.atomic():
+                note = notify(
+                    user=subscription.user,
+                    kind="weekly_brief",
+                    title=subject,
+                    body=body,
+                    url=url,
+                    program=program,
+                    dedupe_key=dedupe_key(program=program, user=subscription.user, now=now),
+                )
+            sent += note is not None
+    return sent

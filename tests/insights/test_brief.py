@@ -1,0 +1,174 @@
+"""The customer's-chair brief: no contact details, questions, subscriptions and the weekly e-mail."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django.utils.html import escape
+
+from advocacy.models import Membership, Notification
+from insights import services, tasks
+from insights.models import BriefQuestion, BriefSubscription
+from issues import services as issue_services
+from tests.factories import MembershipFactory, TermFactory
+
+CONTACTS = ["jo.secret@example.com", "+49 30 1234 5678", "Jo Secretname", "Secretco GmbH"]
+IN_WORDS = ["jo.private@example.org", "0171 2345678"]
+
+
+@pytest.fixture
+def send_now(monkeypatch):
+    """Run the notification e-mail task in-process instead of through the broker."""
+    from advocacy import tasks as advocacy_tasks
+
+    monkeypatch.setattr(
+        advocacy_tasks.send_notification_email, "delay", lambda pk: advocacy_tasks.send_notification_email(pk)
+    )
+
+
+@pytest.fixture
+def hurting_customer(program, manager):
+    return issue_services.create_issue(
+        program=program,
+        actor=manager,
+        title="Charged twice, write to jo.private@example.org",
+        words=(
+            "I am Jo Secretname from Secretco GmbH. Mail me at jo.private@example.org or call 0171 2345678. "
+            "You charged me twice!"
+        ),
+        level=5,
+        customer_name="Jo Secretname",
+        customer_email="jo.secret@example.com",
+        customer_phone="+49 30 1234 5678",
+        customer_company="Secretco GmbH",
+    )
+
+
+def test_brief_shows_the_customers_words_without_contact_details(client_for, member, program, hurting_customer):
+    response = client_for(member).get(f"/programs/{program.slug}/brief/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "You charged me twice!" in body
+    for secret in CONTACTS + IN_WORDS:
+        assert secret not in body, secret
+    assert "[email]" in body and "[phone]" in body and "[customer]" in body
+
+
+def test_weekly_email_has_no_contact_details(
+    program, manager, member, hurting_customer, send_now, django_capture_on_commit_callbacks
+):
+    services.set_subscription(program=program, user=member, subscribed=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_weekly_briefs() == 1
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [member.email] and "You charged me twice!" in message.body
+    for secret in CONTACTS + IN_WORDS:
+        assert secret not in message.body and secret not in message.subject, secret
+
+
+def test_weekly_send_runs_twice_but_each_member_gets_one_email(
+    program, manager, member, send_now, django_capture_on_commit_callbacks
+):
+    for user in (manager, member):
+        services.set_subscription(program=program, user=user, subscribed=True)
+    left = MembershipFactory(program=program, user__username="leaver")
+    services.set_subscription(program=program, user=left.user, subscribed=True)
+    Membership.objects.filter(pk=left.pk).delete()  # left the program, subscription kept
+    opted_out = MembershipFactory(program=program, user__username="quiet").user
+    services.set_subscription(program=program, user=opted_out, subscribed=True)
+    services.set_subscription(program=program, user=opted_out, subscribed=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_weekly_briefs() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_weekly_briefs() == 0  # the same week: nothing new
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([manager.email, member.email])
+    # The following week brings one more each.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_weekly_briefs(now=timezone.now() + timedelta(days=7)) == 2
+    assert len(mail.outbox) == 4
+
+
+def test_a_brief_recorded_while_the_broker_was_down_is_sent_once_by_the_sweep(program, member):
+    from advocacy.notifications import send_pending_emails
+
+    services.set_subscription(program=program, user=member, subscribed=True)
+    services.send_weekly_briefs()  # on-commit callbacks never run here: as if the broker never got the task
+    assert mail.outbox == []
+    assert send_pending_emails() == 1 and send_pending_emails() == 0
+    assert len(mail.outbox) == 1
+    assert Notification.objects.filter(kind="weekly_brief").count() == 1
+
+
+def test_subscription_toggle(client_for, member, program):
+    client = client_for(member)
+    url = f"/programs/{program.slug}/brief/subscription/"
+    client.post(url, {"subscribe": "yes"})
+    assert BriefSubscription.objects.filter(program=program, user=member).exists()
+    assert "Stop the weekly e-mail" in client.get(f"/programs/{program.slug}/brief/").content.decode()
+    client.post(url, {"subscribe": "no"})
+    assert not BriefSubscription.objects.exists()
+
+
+def test_outsiders_get_404_and_never_see_another_programs_brief(client_for, outsider, program, hurting_customer):
+    client = client_for(outsider)
+    for path in ("health", "brief"):
+        assert client.get(f"/programs/{program.slug}/{path}/").status_code == 404
+    assert client.post(f"/programs/{program.slug}/brief/subscription/", {"subscribe": "yes"}).status_code == 404
+    assert not BriefSubscription.objects.exists()
+    own = client.get("/programs/other-team/brief/").content.decode()
+    assert "You charged me twice" not in own
+
+
+def test_manager_adds_answers_and_removes_questions(client_for, manager, program):
+    client = client_for(manager)
+    url = f"/programs/{program.slug}/brief/"
+    assert client.post(url, {"text": "  Who owns   refunds? "}).status_code == 302
+    question = BriefQuestion.objects.get()
+    assert question.text == "Who owns refunds?" and question.asked_by == manager
+    assert "Who owns refunds?" in client.get(url).content.decode()
+
+    q_url = f"/programs/{program.slug}/brief/questions/{question.pk}/"
+    response = client.post(q_url, {"action": "answer", "answer": ""}, follow=True)
+    assert escape(services.ANSWER_REQUIRED) in response.content.decode()
+    client.post(q_url, {"action": "answer", "answer": "Billing, same day."})
+    question.refresh_from_db()
+    assert question.answered_at is not None and question.answer == "Billing, same day."
+    client.post(q_url, {"action": "remove"})
+    assert not BriefQuestion.objects.exists()
+
+
+def test_question_validation_messages(client_for, manager, program):
+    client = client_for(manager)
+    url = f"/programs/{program.slug}/brief/"
+    assert services.QUESTION_REQUIRED in client.post(url, {"text": "   "}).content.decode()
+    client.post(url, {"text": "Who owns refunds?"})
+    assert services.QUESTION_DUPLICATE in client.post(url, {"text": "who owns REFUNDS?"}).content.decode()
+    for i in range(services.MAX_OPEN_QUESTIONS - 1):
+        client.post(url, {"text": f"Question {i}?"})
+    body = client.post(url, {"text": "One too many?"}).content.decode()
+    assert "already has 10 open questions" in body
+    assert BriefQuestion.objects.count() == services.MAX_OPEN_QUESTIONS
+
+
+def test_only_the_current_advocate_and_managers_change_questions(client_for, member, manager, program):
+    question = BriefQuestion.objects.create(program=program, asked_by=manager, text="Who owns refunds?")
+    client = client_for(member)
+    assert client.post(f"/programs/{program.slug}/brief/", {"text": "Mine?"}).status_code == 403
+    q_url = f"/programs/{program.slug}/brief/questions/{question.pk}/"
+    assert client.post(q_url, {"action": "remove"}).status_code == 403
+    assert "Add the question" not in client.get(f"/programs/{program.slug}/brief/").content.decode()
+    # Once the member is the current advocate, they may.
+    today = timezone.localdate()
+    TermFactory(
+        program=program, advocate=member, start_date=today - timedelta(days=5), end_date=today + timedelta(days=20)
+    )
+    assert client.post(q_url, {"action": "remove"}).status_code == 302
+    assert not BriefQuestion.objects.exists()
+
+
+def test_program_page_links_to_health_and_brief(client_for, member, program):
+    body = client_for(member).get(f"/programs/{program.slug}/").content.decode()
+    assert f"/programs/{program.slug}/health/" in body and f"/programs/{program.slug}/brief/" in body

@@ -1,0 +1,25 @@
+import pytest
+from django.core.management import call_command
+
+from advocacy.models import Program
+from insights.models import BriefQuestion, BriefSubscription
+from insights.selectors import customers_chair_brief, program_health
+from issues.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_gives_the_health_page_and_the_brief_a_year_of_history_and_can_run_twice():
+    for _ in range(2):
+        call_command("demo", "--quiet-logins", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    desk = Program.objects.get(slug="support-desk")
+    health = program_health(program=desk)
+    assert health.current is not None and len(health.previous) >= 3
+    assert all(t.figures.received and t.figures.outreach_median is not None for t in health.terms)
+    assert sum(w.figures.received for w in health.weeks) > 300
+    assert health.current.figures.outreach_median < health.previous[-1].figures.outreach_median  # getting faster
+    brief = customers_chair_brief(program=desk)
+    assert brief.top_issues and brief.by_department and brief.questions
+    assert BriefQuestion.objects.filter(program=desk).count() == 3
+    assert BriefSubscription.objects.filter(program=desk).count() == 2
+    assert Customer.objects.filter(program=desk, name__startswith="Past customer ").count() == 40
