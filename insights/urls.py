@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("me/", views.my_page, name="my_page"),
+    path("programs/<slug:slug>/reports/", views.report_list, name="report_list"),
+    path("programs/<slug:slug>/reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("programs/<slug:slug>/reports/<int:pk>/reflection/", views.report_reflection, name="report_reflection"),
+    path("programs/<slug:slug>/recognition/", views.recognition, name="recognition"),
+]

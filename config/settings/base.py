@@ -163,6 +163,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "issues-poll-mention-feeds": {"task": "issues.tasks.poll_mention_feeds", "schedule": 900.0},
     "issues-daily-digest": {"task": "issues.tasks.send_daily_digests", "schedule": 3600.0},
     "issues-resend-pending-work": {"task": "issues.tasks.resend_pending_work", "schedule": 300.0},
+    # Builds any term report a lost message or a broker outage left unbuilt.
+    "insights-build-missing-term-reports": {"task": "insights.tasks.build_missing_term_reports", "schedule": 600.0},
 }
 
 # Logs: one line per request and per task, as JSON in production
@@ -226,7 +228,7 @@ AXES_VERBOSE = False
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # The demo command runs these in order; each receives and extends a shared context.
-DEMO_BUILDERS = ["advocacy.demo.build", "rotations.demo.build", "issues.demo.build"]
+DEMO_BUILDERS = ["advocacy.demo.build", "rotations.demo.build", "issues.demo.build", "insights.demo.build"]
 
 # Absolute address of the site, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
