@@ -28,6 +28,10 @@ WORKED = [
 ]
 HANDED_ON = ("Billing error on Mrs. Albers's account", "Greta Albers", 4, 10, 4)  # days before the end
 
+DECLARATION = (
+    "Every customer who writes to us angry hears from a named person the same day, and I will bring "
+    "one customer's story to every planning meeting this quarter."
+)
 REFLECTION = {
     "0": "The refund rules in Finance worked against customers twice; I only saw it after the second case.",
     "2": "Said it in the March planning meeting: every angry customer hears from a named person within a day.",
@@ -109,6 +113,7 @@ def build(ctx: dict) -> None:
     worked = [t for t in completed if t.program_id == desk.pk]
     if worked:
         _work_term(worked[-1], users)
+        Term.objects.filter(pk=worked[-1].pk).update(declaration=DECLARATION)
     reports = {t.pk: build_term_report(term=t) for t in completed}
     if worked and reports.get(worked[-1].pk):
         save_reflection(report=reports[worked[-1].pk], actor=worked[-1].advocate, notes=REFLECTION)
