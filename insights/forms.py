@@ -1,5 +1,14 @@
-from django import forms
+"""Forms for the brief's questions, the reflection and recognition, with messages a person understands."""
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout, Submit
+from django import forms
+from django.contrib.auth import get_user_model
+
+from advocacy.models import Program
+from rotations.models import Term
+
+from . import reports, services
 from .models import BriefQuestion
 
 
@@ -19,3 +28,72 @@ class AnswerForm(forms.Form):
         max_length=BriefQuestion._meta.get_field("answer").max_length,
         error_messages={"required": "Write the team's short answer before marking the question answered."},
     )
+
+
+User = get_user_model()
+
+
+class ReflectionForm(forms.Form):
+    """One optional note per quality of the report's role description."""
+
+    def __init__(self, *args, items: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in items:
+            self.fields[f"q{item['index']}"] = forms.CharField(
+                label=item["name"],
+                help_text=item["detail"],
+                required=False,
+                initial=item["note"],
+                max_length=reports.REFLECTION_MAX,
+                strip=True,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                error_messages={
+                    "max_length": f"Keep each note under {reports.REFLECTION_MAX} characters.",
+                },
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def notes(self) -> dict[str, str]:
+        return {name[1:]: value for name, value in self.cleaned_data.items()}
+
+
+class RecognitionForm(forms.Form):
+    recipient = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Recognize", empty_label="Choose a member of the program"
+    )
+    term = forms.ModelChoiceField(
+        queryset=Term.objects.none(),
+        required=False,
+        label="For the term",
+        empty_label="Not about one term",
+    )
+    note = forms.CharField(
+        max_length=services.NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What did they do for customers?"}),
+        error_messages={
+            "required": services.NOTE_REQUIRED,
+            "max_length": f"Keep the note under {services.NOTE_MAX} characters.",
+        },
+    )
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = User.objects.filter(memberships__program=program, is_active=True).order_by(
+            "first_name", "last_name", "username"
+        )
+        self.fields["recipient"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["recipient"].error_messages["invalid_choice"] = services.RECIPIENT_NOT_MEMBER
+        self.fields["recipient"].error_messages["required"] = "Choose who you are recognizing."
+        self.fields["term"].queryset = (
+            Term.objects.filter(program=program, status__in=[Term.Status.ACTIVE, Term.Status.COMPLETED])
+            .select_related("advocate")
+            .order_by("-starts_at")
+        )
+        self.fields["term"].label_from_instance = lambda t: (
+            f"{t.start_date:%d %b %Y} – {t.last_day:%d %b %Y}"
+            + (f" ({t.advocate.get_full_name() or t.advocate.username})" if t.advocate_id else "")
+        )
+        self.fields["term"].error_messages["invalid_choice"] = services.TERM_OTHER_PROGRAM
+        self.helper = FormHelper()
+        self.helper.layout = Layout("recipient", "term", "note", Submit("recognize", "Recognize"))

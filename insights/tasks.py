@@ -1,11 +1,28 @@
-"""Background work for insights. Tasks are thin: they call a service."""
+"""Celery tasks for insights: thin, idempotent, taking ids and calling a service."""
 
 from celery import shared_task
 
-from . import services
+from rotations.models import Term
+
+from . import reports, services
 
 
 @shared_task
 def send_weekly_briefs() -> int:
     """E-mail the customer's-chair brief to every subscribed member, once per week."""
     return services.send_weekly_briefs()
+
+
+@shared_task(name="insights.tasks.build_term_report", acks_late=True)
+def build_term_report(term_id: int) -> int | None:
+    """Build a completed term's report (once); return the report's id."""
+    if not Term.objects.filter(pk=term_id).exists():
+        return None
+    report = reports.build_term_report(term=Term(pk=term_id))
+    return report.pk if report else None
+
+
+@shared_task(name="insights.tasks.build_missing_term_reports")
+def build_missing_term_reports() -> int:
+    """Build every completed term's report that is still missing (periodic sweep)."""
+    return reports.build_missing_reports()

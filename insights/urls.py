@@ -9,4 +9,9 @@ urlpatterns = [
     path("programs/<slug:slug>/brief/", views.brief, name="brief"),
     path("programs/<slug:slug>/brief/questions/<int:pk>/", views.question_action, name="question"),
     path("programs/<slug:slug>/brief/subscription/", views.subscription, name="subscription"),
+    path("me/", views.my_page, name="my_page"),
+    path("programs/<slug:slug>/reports/", views.report_list, name="report_list"),
+    path("programs/<slug:slug>/reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("programs/<slug:slug>/reports/<int:pk>/reflection/", views.report_reflection, name="report_reflection"),
+    path("programs/<slug:slug>/recognition/", views.recognition, name="recognition"),
 ]

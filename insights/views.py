@@ -1,22 +1,24 @@
-"""The program health page and the customer's-chair brief.
+"""Insights pages: program health, the customer's-chair brief, term reports, recognition and My page.
 
-Views parse the request, check access at the top (outsiders get a 404 like
-every program page), call a selector or service and render.
+Views parse the request, check access (program_for_user, as on every program page),
+call a selector or service and render.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
-from advocacy.selectors import program_for_user
-from advocacy.services import is_manager
+from advocacy.selectors import program_for_user, thanks_for_program, thanks_received
+from advocacy.services import display_name, is_manager
+from rotations.selectors import live_calendar_token, terms_for_user
 
-from . import selectors, services
-from .forms import AnswerForm, QuestionForm
+from . import report_selectors, reports, selectors, services
+from .forms import AnswerForm, QuestionForm, RecognitionForm, ReflectionForm
 from .models import BriefQuestion
 
 
@@ -101,3 +103,108 @@ def subscription(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "You will no longer receive this brief by e-mail.")
     return redirect("insights:brief", slug=program.slug)
+
+
+REPORTS_PER_PAGE = 20
+THANKS_ON_WALL = 12
+RECOGNITIONS_PER_PAGE = 10
+
+
+@login_required
+def report_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, membership = program_for_user(user=request.user, slug=slug)
+    page = Paginator(report_selectors.reports_for_program(program=program), REPORTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "insights/report_list.html", {"program": program, "page": page})
+
+
+@login_required
+def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, membership = program_for_user(user=request.user, slug=slug)
+    report = report_selectors.report_for_program(program=program, pk=pk)
+    is_advocate = reports.can_edit_reflection(report=report, user=request.user)
+    context = {
+        "program": program,
+        "report": report,
+        "figures": report.figures,
+        "median_wait": reports.humanize_seconds(report.figures.get("median_first_outreach_seconds")),
+        "items": reports.reflection_items(report),
+        "is_advocate": is_advocate,
+        # The reflection is a self-check: its author and the program's managers read it.
+        "can_read_reflection": is_advocate or is_manager(program=program, user=request.user),
+        "advocate_name": display_name(report.advocate) if report.advocate else "A former member",
+    }
+    return render(request, "insights/report_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_reflection(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, membership = program_for_user(user=request.user, slug=slug)
+    report = report_selectors.report_for_program(program=program, pk=pk)
+    if not reports.can_edit_reflection(report=report, user=request.user):
+        raise PermissionDenied(reports.ONLY_ADVOCATE)
+    items = reports.reflection_items(report)
+    form = ReflectionForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reports.save_reflection(report=report, actor=request.user, notes=form.notes())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Reflection saved. Only you and the program's managers can read it.")
+            return redirect("insights:report_detail", slug=program.slug, pk=report.pk)
+    return render(request, "insights/report_reflection.html", {"program": program, "report": report, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recognition(request: HttpRequest, slug: str) -> HttpResponse:
+    program, membership = program_for_user(user=request.user, slug=slug)
+    can_manage = is_manager(program=program, user=request.user)
+    form = RecognitionForm(request.POST or None, program=program) if can_manage else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(services.NOT_MANAGER)
+        if form.is_valid():
+            try:
+                given = services.give_recognition(
+                    program=program,
+                    actor=request.user,
+                    recipient=form.cleaned_data["recipient"],
+                    term=form.cleaned_data["term"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{display_name(given.recipient)} has been recognized and told.")
+                return redirect("insights:recognition", slug=program.slug)
+    terms = report_selectors.recent_terms(program=program)
+    recognitions = Paginator(report_selectors.recognitions_for_program(program=program), RECOGNITIONS_PER_PAGE)
+    context = {
+        "program": program,
+        "membership": membership,
+        "form": form,
+        "champions": report_selectors.champions(program=program, terms=terms),
+        "thanks": thanks_for_program(program=program)[:THANKS_ON_WALL],
+        "recognitions": recognitions.get_page(request.GET.get("page")),
+    }
+    return render(request, "insights/recognition.html", context)
+
+
+@login_required
+def my_page(request: HttpRequest) -> HttpResponse:
+    issues, issue_count = report_selectors.my_open_issues(user=request.user)
+    context = {
+        "terms": terms_for_user(user=request.user)[:6],
+        "calendar_token": live_calendar_token(user=request.user, program=None),
+        "issues": issues,
+        "issue_count": issue_count,
+        "notifications": request.user.notifications.select_related("program")[:5],
+        "thanks": thanks_received(user=request.user)[:5],
+        "reports": report_selectors.my_reports(user=request.user)[:6],
+        "recognitions": report_selectors.my_recognitions(user=request.user)[:3],
+    }
+    return render(request, "insights/my_page.html", context)

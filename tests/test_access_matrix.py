@@ -166,30 +166,75 @@ ACCESS |= {
 
 
 def insights_world(w) -> dict:
-    """A question on `w.program`'s brief; the rotations world makes "advocate" the current advocate."""
+    """Insights objects in both programs, made once: a completed term of the advocate's with its
+    report and reflection, a recognition, a question on the brief, and the other program's own.
+
+    The terms lie 400 days back, clear of the terms `rotations_world` plans around today
+    (which also makes "advocate" the current advocate, who may edit the brief's questions).
+    """
     if not hasattr(w, "_insights"):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from insights import reports, services
         from insights.models import BriefQuestion
+        from rotations import boundaries
+        from rotations.models import Term
+        from tests.factories import TermFactory
 
         rotations_world(w)
-        w._insights = {
-            "question": BriefQuestion.objects.create(
-                program=w.program, asked_by=w.users["manager"], text="Who owns refunds over 100 euros?"
-            )
-        }
+        start = boundaries.local_date(program=w.program, at=timezone.now()) - timedelta(days=400)
+        term = TermFactory(program=w.program, advocate=w.users["advocate"], start_date=start, status="completed")
+        Term.objects.filter(pk=term.pk).update(declaration="Every customer hears from a named person.")
+        report = reports.build_term_report(term=term)
+        reports.save_reflection(report=report, actor=w.users["advocate"], notes={"0": "I said it out loud."})
+        services.give_recognition(
+            program=w.program, actor=w.users["manager"], recipient=w.users["member"], note="Brought two back."
+        )
+        other_user = w.other_program.memberships.get(user__username="othermember").user
+        other_term = TermFactory(program=w.other_program, advocate=other_user, start_date=start, status="completed")
+        Term.objects.filter(pk=other_term.pk).update(declaration=f"{SECRET} declaration")
+        reports.build_term_report(term=other_term)
+        services.give_recognition(
+            program=w.other_program, actor=w.users["other"], recipient=other_user, note=f"{SECRET} recognition"
+        )
+        BriefQuestion.objects.create(program=w.other_program, asked_by=w.users["other"], text=f"{SECRET} question")
+        question = BriefQuestion.objects.create(
+            program=w.program, asked_by=w.users["manager"], text="Who owns refunds over 100 euros?"
+        )
+        w._insights = {"report": report, "question": question}
     return w._insights
 
 
+def _report(w):
+    return {"slug": w.program.slug, "pk": insights_world(w)["report"].pk}
+
+
+def _program_and_world(w):
+    insights_world(w)
+    return {"slug": w.program.slug}
+
+
+# Only the report's own advocate writes its reflection; managers read it on the report page.
+REPORT_ADVOCATE_ONLY = {**PROGRAM_MEMBER, "member": 403, "manager": 403, "superuser": 403}
 # Only the current advocate (or a manager) changes the brief's questions; an empty POST redirects with a message.
 QUESTION_EDITORS = {**program_post(302), "member": 403}
 
 ACCESS |= {
     # Insights: health and brief
-    "insights:health": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
-    "insights:brief": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "insights:health": Access(PROGRAM_MEMBER, _program_and_world),
+    "insights:brief": Access(PROGRAM_MEMBER, _program_and_world),
     "insights:question": Access(
         QUESTION_EDITORS, lambda w: {"slug": w.program.slug, "pk": insights_world(w)["question"].pk}, "post"
     ),
     "insights:subscription": Access(program_post(302), lambda w: {"slug": w.program.slug}, "post"),
+    # Insights: reports, recognition, my page
+    "insights:my_page": Access(SIGNED_IN, lambda w: insights_world(w) and {}),
+    "insights:report_list": Access(PROGRAM_MEMBER, _program_and_world),
+    "insights:report_detail": Access(PROGRAM_MEMBER, _report),
+    "insights:report_reflection": Access(REPORT_ADVOCATE_ONLY, _report),
+    "insights:recognition": Access(PROGRAM_MEMBER, _program_and_world),
 }
 
 

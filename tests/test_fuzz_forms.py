@@ -75,6 +75,8 @@ FUZZ = {
     "issues:track": "anonymous",
     "insights:brief": "manager",
     "insights:question": "manager",
+    "insights:report_reflection": "advocate",
+    "insights:recognition": "manager",
 }
 # Pages whose forms post to another URL that is fuzzed itself.
 POSTS_ELSEWHERE = {
@@ -112,7 +114,7 @@ def row_counts() -> dict[str, int]:
     return {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("advocacy", "rotations", "issues", "auth")
+        if m._meta.app_label in ("advocacy", "rotations", "issues", "insights", "auth")
     }
 
 

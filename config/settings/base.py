@@ -171,6 +171,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "insights.tasks.send_weekly_briefs",
         "schedule": crontab(minute=0, hour="7-12", day_of_week="mon"),
     },
+    # Builds any term report a lost message or a broker outage left unbuilt.
+    "insights-build-missing-term-reports": {"task": "insights.tasks.build_missing_term_reports", "schedule": 600.0},
 }
 
 # Logs: one line per request and per task, as JSON in production
@@ -239,6 +241,7 @@ DEMO_BUILDERS = [
     "rotations.demo.build",
     "issues.demo.build",
     "insights.demo_brief.build",
+    "insights.demo.build",
 ]
 
 # Absolute address of the site, for links in e-mails.

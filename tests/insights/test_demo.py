@@ -1,17 +1,22 @@
+"""The demo gives a manager a year of health figures, a brief, term reports, a reflection and champions."""
+
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
 from advocacy.models import Program
-from insights.models import BriefQuestion, BriefSubscription
+from insights.models import BriefQuestion, BriefSubscription, Recognition, TermReport
 from insights.selectors import customers_chair_brief, program_health
 from issues.models import Customer
+from rotations.models import Term
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_gives_the_health_page_and_the_brief_a_year_of_history_and_can_run_twice():
+def test_demo_shows_health_brief_reports_and_champions_and_can_run_twice():
     for _ in range(2):
-        call_command("demo", "--quiet-logins", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("demo", "--quiet-logins", stdout=StringIO())
     desk = Program.objects.get(slug="support-desk")
     health = program_health(program=desk)
     assert health.current is not None and len(health.previous) >= 3
@@ -23,3 +28,11 @@ def test_demo_gives_the_health_page_and_the_brief_a_year_of_history_and_can_run_
     assert BriefQuestion.objects.filter(program=desk).count() == 3
     assert BriefSubscription.objects.filter(program=desk).count() == 2
     assert Customer.objects.filter(program=desk, name__startswith="Past customer ").count() == 40
+
+    completed = Term.objects.filter(status=Term.Status.COMPLETED, advocate__isnull=False).count()
+    assert TermReport.objects.count() == completed
+    worked = TermReport.objects.exclude(reflection={}).get()
+    assert worked.advocate.username == "sam"
+    assert worked.figures["handed_on"] >= 1 and worked.figures["resolved"] >= 4
+    assert worked.declaration
+    assert Recognition.objects.count() == 2

@@ -1,0 +1,223 @@
+"""Term reports: figures against hand-computed values, built once, frozen."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from advocacy.models import Notification, ThanksNote
+from insights import reports
+from insights.models import TermReport
+from issues.models import HotIssue, Outreach, Status
+from rotations import services as rotation_services
+from rotations.models import Term
+from tests.factories import HotIssueFactory, TermFactory, ThanksNoteFactory
+
+
+def _save_at(issue: HotIssue, when, **changes) -> HotIssue:
+    """Change an issue and date its history row at `when` (as if it happened then)."""
+    for name, value in changes.items():
+        setattr(issue, name, value)
+    issue._history_date = when
+    issue.save()
+    return issue
+
+
+def _issue(program, owner, created_at, **kwargs) -> HotIssue:
+    issue = HotIssueFactory(program=program, owner=owner, created_at=created_at, **kwargs)
+    HotIssue.history.model.objects.filter(id=issue.pk).update(history_date=created_at)
+    return issue
+
+
+def _thanks(program, sender, recipient, when):
+    note = ThanksNoteFactory(program=program, sender=sender, recipient=recipient)
+    ThanksNote.objects.filter(pk=note.pk).update(created_at=when)
+
+
+def _outreach(issue, by, at, attempt):
+    Outreach.objects.create(issue=issue, by=by, at=at, channel="phone", attempt=attempt, outcome="spoke")
+
+
+@pytest.fixture
+def worked_term(desk, ann, ben, finished_term, days):
+    """Ann's quarter with a known history (see the comments for what each item counts as)."""
+    t, start, end = finished_term, finished_term.starts_at, finished_term.ends_at
+    # i1: open and Ann's before the term (inherited), resolved by her in the term, customer says 5.
+    i1 = _issue(desk, ann, start - timedelta(days=10))
+    _save_at(i1, days(t, 5), status=Status.RESOLVED, resolved_by=ann, resolved_at=days(t, 5), satisfaction=5)
+    # i2: Ben's before the term (not inherited); flagged as a runaround during the term.
+    i2 = _issue(desk, ben, start - timedelta(days=5))
+    _save_at(i2, days(t, 6), runaround=True, transfer_count=3)
+    # i3: logged in the term, reached after 2 hours, still open at the end (handed on), moved to Ben at the handoff.
+    i3 = _issue(desk, ann, days(t, 1), first_outreach_at=days(t, 1, 2), status=Status.CONTACTED)
+    _save_at(i3, end, owner=ben)
+    # i4: logged in the term, reached after 6 hours, resolved by Ann, customer says 2.
+    i4 = _issue(desk, ann, days(t, 2), first_outreach_at=days(t, 2, 6))
+    _save_at(i4, days(t, 3), status=Status.RESOLVED, resolved_by=ann, resolved_at=days(t, 3), satisfaction=2)
+    # i5: logged in the term, never reached, resolved by Ben (not Ann's), customer says 3.
+    i5 = _issue(desk, ann, days(t, 3))
+    _save_at(i5, days(t, 4), status=Status.RESOLVED, resolved_by=ben, resolved_at=days(t, 4), satisfaction=3)
+    # i6: logged after the term: counts nowhere.
+    _issue(desk, ann, end + timedelta(days=1))
+    # Outreach: three by Ann in the term on two issues; one before the term and one by Ben don't count.
+    _outreach(i3, ann, days(t, 1, 2), 1)
+    _outreach(i3, ann, days(t, 10), 2)
+    _outreach(i4, ann, days(t, 2, 6), 1)
+    _outreach(i1, ann, start - timedelta(days=9), 1)
+    _outreach(i2, ben, days(t, 7), 1)
+    # Thanks: Ann gave one and received two during the term; one before the term doesn't count.
+    _thanks(desk, ann, ben, days(t, 8))
+    _thanks(desk, ben, ann, days(t, 9))
+    _thanks(desk, ben, ann, days(t, 20))
+    _thanks(desk, ben, ann, start - timedelta(days=1))
+    Term.objects.filter(pk=t.pk).update(declaration="No customer waits a day.")
+    t.refresh_from_db()
+    return t
+
+
+def test_figures_match_the_hand_computed_values(worked_term):
+    assert reports.term_figures(term=worked_term) == {
+        "version": 1,
+        "inherited": 1,
+        "opened": 3,
+        "opened_reached": 2,
+        "median_first_outreach_seconds": 4 * 3600,  # median of 2 h and 6 h
+        "resolved": 2,
+        "resolved_satisfied": 1,
+        "handed_on": 1,
+        "outreach": 3,
+        "outreach_customers": 2,
+        "satisfaction_average": 3.3,  # (5 + 2 + 3) / 3 over the program's issues resolved in the term
+        "satisfaction_answers": 3,
+        "runarounds": 1,
+        "thanks_given": 1,
+        "thanks_received": 2,
+    }
+
+
+def test_a_term_without_issues_reports_zeros_and_no_averages(finished_term):
+    figures = reports.term_figures(term=finished_term)
+    assert figures["median_first_outreach_seconds"] is None
+    assert figures["satisfaction_average"] is None
+    assert {k: v for k, v in figures.items() if k not in ("version",) and v is not None} == {
+        "inherited": 0,
+        "opened": 0,
+        "opened_reached": 0,
+        "resolved": 0,
+        "resolved_satisfied": 0,
+        "handed_on": 0,
+        "outreach": 0,
+        "outreach_customers": 0,
+        "satisfaction_answers": 0,
+        "runarounds": 0,
+        "thanks_given": 0,
+        "thanks_received": 0,
+    }
+
+
+def test_a_term_with_issues_but_none_resolved(desk, ann, finished_term, days):
+    _issue(desk, ann, days(finished_term, 3), first_outreach_at=days(finished_term, 4))
+    figures = reports.term_figures(term=finished_term)
+    assert (figures["opened"], figures["resolved"], figures["handed_on"]) == (1, 0, 1)
+    assert figures["median_first_outreach_seconds"] == 24 * 3600
+    assert figures["satisfaction_average"] is None
+
+
+def test_figures_take_a_fixed_number_of_queries(worked_term, desk, ann, django_assert_max_num_queries):
+    for n in range(20):
+        _issue(desk, ann, worked_term.starts_at + timedelta(days=n % 80, hours=1))
+    with django_assert_max_num_queries(10):
+        reports.term_figures(term=worked_term)
+
+
+def test_report_is_built_once_and_frozen(worked_term, ann):
+    report = reports.build_term_report(term=worked_term)
+    assert report.figures["resolved"] == 2
+    assert report.declaration == "No customer waits a day."
+    assert len(report.qualities) == 10  # the default role's qualities
+    # Later edits to issues and the term change nothing in the built report.
+    HotIssue.objects.filter(program=worked_term.program).update(satisfaction=1, resolved_by=None)
+    Term.objects.filter(pk=worked_term.pk).update(declaration="Rewritten later")
+    again = reports.build_term_report(term=worked_term)
+    assert again.pk == report.pk
+    again.refresh_from_db()
+    assert again.figures == report.figures and again.declaration == "No customer waits a day."
+    assert TermReport.objects.count() == 1
+    # The advocate is asked for a reflection, once.
+    note = Notification.objects.get(user=ann, kind="term_report_ready")
+    assert note.url == f"/programs/desk/reports/{report.pk}/reflection/"
+
+
+def test_a_term_still_running_has_no_report_yet(desk, ann):
+    term = TermFactory(program=desk, advocate=ann, start_date=date(2025, 4, 1), status=Term.Status.ACTIVE)
+    with pytest.raises(ValidationError) as error:
+        reports.build_term_report(term=term)
+    assert reports.NOT_COMPLETED in error.value.messages
+
+
+def test_a_term_without_an_advocate_gets_no_report(desk):
+    term = TermFactory(program=desk, advocate=None, start_date=date(2025, 4, 1), status=Term.Status.COMPLETED)
+    assert reports.build_term_report(term=term) is None
+    assert not TermReport.objects.exists()
+
+
+def test_the_role_version_pinned_on_the_term_gives_the_qualities(finished_term):
+    from tests.factories import RoleDescriptionVersionFactory
+
+    version = RoleDescriptionVersionFactory(qualities=["Is believable", "Finds allies"])
+    Term.objects.filter(pk=finished_term.pk).update(role_version=version)
+    assert reports.build_term_report(term=finished_term).qualities == ["Is believable", "Finds allies"]
+
+
+def _at(*args):
+    from datetime import datetime
+
+    from rotations import boundaries  # noqa: F401
+
+    return timezone.make_aware(datetime(*args), timezone.get_fixed_timezone(0))
+
+
+def test_a_handoff_queues_one_build_after_commit_and_the_report_appears_once(
+    desk, ann, ben, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr("insights.receivers.send", lambda task, *args: sent.append((task.name, args)) or True)
+    first = rotation_services.create_term(program=desk, start_date=date(2025, 1, 1), advocate=ann)
+    rotation_services.create_term(program=desk, start_date=first.end_date, advocate=ben)
+    with django_capture_on_commit_callbacks(execute=True):
+        rotation_services.run_due_handoffs(now=_at(2025, 1, 2, 12))
+    assert sent == []  # the first handoff has no outgoing term
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rotation_services.run_due_handoffs(now=_at(2025, 4, 2, 12)) == 1
+    assert sent == [("insights.tasks.build_term_report", (first.pk,))]
+    from insights.tasks import build_term_report
+
+    first_id = build_term_report(first.pk)
+    second_id = build_term_report(first.pk)
+    assert first_id == second_id == TermReport.objects.get(term=first).pk
+
+
+def test_the_handoff_receiver_runs_no_query(desk, ann, django_assert_num_queries):
+    from insights.receivers import queue_term_report
+
+    term = TermFactory(program=desk, advocate=ann, start_date=date(2025, 1, 1), status=Term.Status.COMPLETED)
+    with django_assert_num_queries(0):
+        queue_term_report(sender=Term, outgoing_term=term, program=desk)
+
+
+def test_the_sweep_builds_what_a_lost_message_left_unbuilt(worked_term, desk, ben):
+    unassigned = TermFactory(program=desk, advocate=None, start_date=date(2025, 4, 1), status=Term.Status.COMPLETED)
+    TermFactory(program=desk, advocate=ben, start_date=date(2025, 7, 1), status=Term.Status.ACTIVE)
+    assert reports.terms_missing_reports() == [worked_term.pk]
+    assert reports.build_missing_reports() == 1
+    assert reports.build_missing_reports() == 0
+    assert list(TermReport.objects.values_list("term_id", flat=True)) == [worked_term.pk]
+    assert unassigned.pk not in reports.terms_missing_reports()
+
+
+def test_humanized_waits():
+    assert reports.humanize_seconds(None) == "—"
+    assert reports.humanize_seconds(600) == "10 minutes"
+    assert reports.humanize_seconds(4 * 3600) == "4 hours"
+    assert reports.humanize_seconds(90 * 3600) == "3.8 days"
