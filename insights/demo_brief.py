@@ -10,7 +10,17 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from issues.models import DEFAULT_TARGET_HOURS, Customer, Department, HotIssue, Mention, MentionFeed, Source, Status
+from issues.models import (
+    DEFAULT_TARGET_HOURS,
+    Customer,
+    Department,
+    HotIssue,
+    Mention,
+    MentionFeed,
+    Outreach,
+    Source,
+    Status,
+)
 from rotations.models import Term
 
 from .models import BriefQuestion, BriefSubscription
@@ -31,6 +41,12 @@ SOURCE_WEIGHTS = [14, 16, 22, 18, 8, 7, 6, 4, 5]
 VOLUME = {"support-desk": 420, "web-shop": 260}
 
 
+def _advocate_at(terms: list[Term], at, fallback: int) -> int:
+    """The advocate serving at `at` (a member picked at random outside every term)."""
+    term = next((t for t in terms if t.starts_at <= at < t.ends_at), None)
+    return term.advocate_id if term else fallback
+
+
 def build(ctx: dict) -> None:
     rng = random.Random(20260105)
     users, programs = ctx["users"], ctx["programs"]
@@ -44,14 +60,13 @@ def build(ctx: dict) -> None:
         customers = Customer.objects.bulk_create(
             [Customer(program=program, name=f"Past customer {i}", email=f"past{i}@example.com") for i in range(40)]
         )
-        issues = []
+        issues, outreach = [], []
         for _ in range(volume):
             age_days = rng.random() ** 1.2 * 361 + 3  # a little busier lately; none in the last 3 days
             created = now - timedelta(days=age_days)
             maturity = 1 - age_days / 367  # 0 a year ago, 1 now: the program gets faster
             level = rng.choices([1, 2, 3, 4, 5], weights=[26, 30, 24, 13, 7])[0]
-            term = next((t for t in terms if t.starts_at <= created < t.ends_at), None)
-            owner_id = term.advocate_id if term else rng.choice(members)
+            fallback = rng.choice(members)
             target = DEFAULT_TARGET_HOURS[level]
             first_hours = rng.lognormvariate(0, 0.6) * target * (1.0 - 0.8 * maturity)
             first = created + timedelta(hours=max(first_hours, 0.3))
@@ -70,9 +85,12 @@ def build(ctx: dict) -> None:
                 status, resolved_at = Status.RESOLVED, first + timedelta(days=rng.random() * 9 + 1)
             if resolved_at and resolved_at > now:
                 resolved_at, status, satisfaction = None, Status.IN_PROGRESS, None
+            # Handoffs pass open issues on: the owner is whoever was advocate when it closed (or now).
+            owner_id = _advocate_at(terms, min(resolved_at or now, now), fallback)
             transfers = rng.choices([0, 1, 2, 3, 4], weights=[70, 16, 8, 4 - 2 * maturity, 2 - maturity])[0]
             problem, words = rng.choice(PROBLEMS)
             what = rng.choice(THINGS)
+            outreach.append((len(issues), _advocate_at(terms, first, fallback), first))
             issues.append(
                 HotIssue(
                     program=program,
@@ -90,6 +108,7 @@ def build(ctx: dict) -> None:
                     first_outreach_at=first,
                     last_contact_at=first,
                     resolved_at=resolved_at,
+                    resolved_by_id=owner_id if resolved_at else None,
                     resolution="Resolved with the customer." if status == Status.RESOLVED else "",
                     satisfaction=satisfaction,
                     satisfaction_at=resolved_at if satisfaction else None,
@@ -99,6 +118,35 @@ def build(ctx: dict) -> None:
                 )
             )
         HotIssue.objects.bulk_create(issues, batch_size=500)
+        # The audit trail of each runaround: the row when its third transfer flagged it.
+        history = HotIssue.history.model
+        own = {f.attname for f in HotIssue._meta.fields} - {"search_vector", "tracking_token"}
+        history.objects.bulk_create(
+            [
+                history(
+                    **{f.attname: getattr(issue, f.attname) for f in history._meta.fields if f.attname in own},
+                    history_date=issue.first_outreach_at + timedelta(hours=6),
+                    history_type="~",
+                    history_change_reason="Transferred",
+                )
+                for issue in issues
+                if issue.runaround
+            ]
+        )
+        Outreach.objects.bulk_create(
+            [
+                Outreach(
+                    issue=issues[i],
+                    by_id=by,
+                    at=at,
+                    channel=Outreach.Channel.PHONE,
+                    attempt=1,
+                    outcome=Outreach.Outcome.SPOKE,
+                )
+                for i, by, at in outreach
+            ],
+            batch_size=500,
+        )
 
         feed = MentionFeed.objects.filter(program=program).first() or MentionFeed.objects.create(
             program=program, name="Review sites", url="https://reviews.example.com/feed.xml"
