@@ -85,6 +85,22 @@ class SignedInUser(FastHttpUser):
     def thanks(self):
         self.client.get("/programs/support-desk/thanks/", name="thanks")
 
+    @task(3)
+    def issue_log(self):
+        self.client.get("/issues/", name="hot-issue log")
+
+    @task(1)
+    def schedule(self):
+        self.client.get("/programs/support-desk/schedule/", name="schedule")
+
+    @task(1)
+    def health(self):
+        self.client.get("/programs/support-desk/health/", name="program health")
+
+    @task(1)
+    def my_page(self):
+        self.client.get("/me/", name="my page")
+
     @task(1)
     def notifications(self):
         self.client.get("/me/notifications/", name="notifications")
