@@ -15,7 +15,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
-    Aggregate,
     CharField,
     Count,
     DurationField,
@@ -38,6 +37,7 @@ from issues.selectors import satisfaction_for_term
 from rotations.models import Term
 
 from .models import TermReport
+from .selectors import Percentile
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +49,6 @@ ONLY_ADVOCATE = "Only the advocate whose term this was can write its reflection.
 REFLECTION_TOO_LONG = "Keep each note under %(max)s characters (this one has %(length)s)."
 
 OPEN_VALUES = [s.value for s in OPEN_STATUSES]
-
-
-class Median(Aggregate):
-    """PostgreSQL's median of an interval column."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
 
 
 def _state_at(field: str, at: datetime, *, before: bool) -> Coalesce:
@@ -91,7 +83,7 @@ def _median_seconds(qs) -> float | None:
     reached = qs.filter(first_outreach_at__isnull=False)
     wait = ExpressionWrapper(F("first_outreach_at") - F("created_at"), output_field=DurationField())
     if connection.vendor == "postgresql":
-        value = reached.aggregate(median=Median(wait))["median"]
+        value = reached.aggregate(median=Percentile(wait, 0.5, output_field=DurationField()))["median"]
         return value.total_seconds() if value is not None else None
     waits = [(b - a).total_seconds() for a, b in reached.values_list("created_at", "first_outreach_at")]
     return statistics.median(waits) if waits else None
