@@ -50,7 +50,7 @@ from .forms import (
 )
 from .importing import export_rows
 from .models import Department, HotIssue, ImportJob, Level, Mention, MentionFeed, Source
-from .rows import render_row
+from .rows import detail_urls, render_row
 
 User = get_user_model()
 PER_PAGE = 25
@@ -84,6 +84,21 @@ def _filtered(request: HttpRequest, *, data=None):
     return filterset, programs, people
 
 
+RAW_FILTER_KEYS = (
+    "q", "program", "status", "owner", "source", "department",
+    "overdue", "runaround", "public", "created_after", "created_before",
+)  # fmt: skip
+
+
+def _raw_filters(query) -> dict[str, str]:
+    """The filter values as typed, every key present: the form re-selects them.
+
+    A missing key in a QueryDict costs the template an exception per lookup,
+    and the filter bar looks each one up once per option.
+    """
+    return {key: query.get(key, "") for key in RAW_FILTER_KEYS}
+
+
 class _CountedPaginator(Paginator):
     """A paginator told its count, so it does not run another COUNT(*)."""
 
@@ -114,21 +129,25 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     csrf_input = _csrf_input(request)
     single = len(programs) == 1
     rows = []
+    url_for = detail_urls()
     for issue in page.object_list:
         issue.late_by = (now - issue.first_outreach_due_at) if issue.overdue else None
-        rows.append(render_row(issue, now=now, csrf_input=csrf_input, single_program=single))
+        rows.append(render_row(issue, now=now, csrf_input=csrf_input, single_program=single, url_for=url_for))
     params = request.GET.copy()
     params.pop("page", None)
     partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
     departments = (
         []
         if partial
-        else list(Department.objects.filter(program_id__in=[p.pk for p in programs]).values_list("pk", "name"))
+        else [
+            (str(pk), name)
+            for pk, name in Department.objects.filter(program_id__in=[p.pk for p in programs]).values_list("pk", "name")
+        ]
     )
     context = {
         "filter": filterset,
         "f": data,
-        "raw": request.GET if bad_filters is None else {},
+        "raw": _raw_filters(request.GET if bad_filters is None else {}),
         "bad_filters": bad_filters,
         "page": page,
         "rows": rows,
@@ -138,7 +157,7 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "overdue_total": overdue_total,
         "level_labels": dict(Level.choices),
         "programs": programs,
-        "people": people,
+        "people": [(str(pk), name) for pk, name in people],
         "departments": departments,
         "status_choices": STATUS_CHOICES,
         "source_choices": Source.choices,
