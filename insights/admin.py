@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import BriefQuestion, BriefSubscription, Recognition, TermReport
+from .models import BriefQuestion, BriefSubscription, FigureSnapshot, Recognition, TermReport
 
 
 @admin.register(TermReport)
@@ -41,3 +41,16 @@ class BriefQuestionAdmin(admin.ModelAdmin):
     search_fields = ["text", "answer"]
     list_select_related = ["program", "asked_by"]
     raw_id_fields = ["asked_by"]
+
+
+@admin.register(FigureSnapshot)
+class FigureSnapshotAdmin(admin.ModelAdmin):
+    """Stored figures of big programs: shown for checking, recomputed by Celery, deletable to force a recount."""
+
+    list_display = ["program", "name", "computed_at", "seconds"]
+    list_filter = ["name", "program"]
+    list_select_related = ["program"]
+    readonly_fields = [f.name for f in FigureSnapshot._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

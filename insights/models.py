@@ -2,6 +2,7 @@
 recognitions, and who receives the weekly customer's-chair brief."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from advocacy.models import Program
@@ -83,3 +84,25 @@ class BriefQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class FigureSnapshot(models.Model):
+    """A program's health or brief figures as last computed, for programs too big to count on every view.
+
+    Kept only while computing the figures takes longer than
+    INSIGHTS_SNAPSHOT_AFTER_SECONDS; refreshed every few minutes by Celery
+    (insights/snapshots.py). Pages say how old the figures are.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="figure_snapshots")
+    name = models.CharField(max_length=20, help_text="Which figures: health or brief.")
+    key = models.CharField(max_length=500, help_text="What the figures were computed for (terms, weeks).")
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    computed_at = models.DateTimeField(db_index=True)
+    seconds = models.FloatField(help_text="How long computing them took.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="figure_snapshot_once")]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.name} figures at {self.computed_at:%Y-%m-%d %H:%M}"

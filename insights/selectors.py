@@ -39,6 +39,8 @@ from issues.models import OPEN_Q, HotIssue, Level, Mention, Source, Status, Tran
 from issues.selectors import program_issue_summary, with_priority
 from rotations.models import Term
 
+from . import snapshots
+
 TERMS_SHOWN = 5  # the current term and the four before it
 WEEKS_SHOWN = 52
 THEME_WEEKS = 4
@@ -241,6 +243,7 @@ class Health:
     summary: dict  # open issues by level, overdue, runaround: from issues.selectors
     terms: list[TermFigures]
     weeks: list[WeekFigures]
+    as_of: datetime | None = None  # when the term and week figures were computed, if from a snapshot
 
     @property
     def current(self) -> TermFigures | None:
@@ -280,50 +283,92 @@ def week_start(at: datetime, zone) -> datetime:
     return datetime(monday.year, monday.month, monday.day, tzinfo=zone)
 
 
-def program_health(*, program: Program, now: datetime | None = None) -> Health:
-    """Return the program's health: open issues, the current term against the previous ones, 52 weeks of trends.
-
-    Queries: one for the terms, one for the open-issue summary, and for terms
-    and for weeks one GROUP BY over issues and one over mentions (two more each
-    on SQLite, which has no percentile_cont).
-    """
-    now = now or timezone.now()
-    zone = program.zone
-    issues = HotIssue.objects.filter(program=program)
-
-    terms = list(
+def _health_terms(program: Program, now: datetime) -> list[Term]:
+    return list(
         Term.objects.filter(program=program, starts_at__lte=now)
         .select_related("advocate")
         .order_by("-starts_at")[:TERMS_SHOWN]
     )
-    term_rows: list[TermFigures] = []
-    if terms:
-        since = min(t.starts_at for t in terms)
-        by_term = _cohort_rows(
-            issues.filter(created_at__gte=since, created_at__lt=now), _term_bucket(terms, now, "created_at")
-        )
-        mentions = _mention_rows(program, _term_bucket(terms, now, "fetched_at"), since)
-        term_rows = [
-            TermFigures(
-                term=t,
-                is_current=t.starts_at <= now < t.ends_at,
-                figures=Figures.from_row(by_term.get(t.pk), mentions.get(t.pk)),
-            )
-            for t in terms
-        ]
 
-    first_week = week_start(now, zone) - timedelta(weeks=WEEKS_SHOWN - 1)
-    bucket = TruncWeek("created_at", tzinfo=zone)
-    by_week = _cohort_rows(issues.filter(created_at__gte=first_week, created_at__lt=now), bucket)
-    mentions = _mention_rows(program, TruncWeek("fetched_at", tzinfo=zone), first_week)
-    by_week = {_as_week(k, zone): v for k, v in by_week.items() if k is not None}
-    mentions = {_as_week(k, zone): v for k, v in mentions.items() if k is not None}
+
+def _first_week(now: datetime, zone) -> datetime:
+    return week_start(now, zone) - timedelta(weeks=WEEKS_SHOWN - 1)
+
+
+def _jsonable(rows: dict) -> dict:
+    """Rows keyed by strings (term ids, ISO week dates), as a snapshot stores them."""
+    return {str(k): v for k, v in rows.items()}
+
+
+def health_rows(
+    *, program: Program, now: datetime, terms: list[Term] | None = None, refresh: bool = False
+) -> tuple[dict, datetime | None]:
+    """Return the aggregate rows behind the health page, and when they were computed if stored.
+
+    Live: one GROUP BY over issues and one over mentions, for terms and for
+    weeks (two more each on SQLite). A program whose rows are slow to compute
+    is served from a snapshot (insights/snapshots.py).
+    """
+    terms = _health_terms(program, now) if terms is None else terms
+    zone = program.zone
+    first_week = _first_week(now, zone)
+    key = "|".join(
+        [
+            f"{first_week:%Y-%m-%d}",
+            *(f"{t.pk}:{t.starts_at.timestamp():.0f}:{t.ends_at.timestamp():.0f}" for t in terms),
+        ]
+    )
+
+    def compute() -> dict:
+        issues = HotIssue.objects.filter(program=program)
+        rows = {"terms": {}, "term_mentions": {}}
+        if terms:
+            since = min(t.starts_at for t in terms)
+            rows["terms"] = _jsonable(
+                _cohort_rows(
+                    issues.filter(created_at__gte=since, created_at__lt=now), _term_bucket(terms, now, "created_at")
+                )
+            )
+            rows["term_mentions"] = _jsonable(_mention_rows(program, _term_bucket(terms, now, "fetched_at"), since))
+        by_week = _cohort_rows(
+            issues.filter(created_at__gte=first_week, created_at__lt=now), TruncWeek("created_at", tzinfo=zone)
+        )
+        mentions = _mention_rows(program, TruncWeek("fetched_at", tzinfo=zone), first_week)
+        rows["weeks"] = {_as_week(k, zone).isoformat(): v for k, v in by_week.items() if k is not None}
+        rows["week_mentions"] = {_as_week(k, zone).isoformat(): v for k, v in mentions.items() if k is not None}
+        return rows
+
+    return snapshots.through(program=program, name="health", key=key, compute=compute, now=now, refresh=refresh)
+
+
+def program_health(*, program: Program, now: datetime | None = None) -> Health:
+    """Return the program's health: open issues, the current term against the previous ones, 52 weeks of trends.
+
+    Queries: one for the terms, one for the open-issue summary (always live),
+    one for a stored snapshot, and the aggregates of health_rows unless that
+    snapshot serves them.
+    """
+    now = now or timezone.now()
+    zone = program.zone
+    terms = _health_terms(program, now)
+    rows, as_of = health_rows(program=program, now=now, terms=terms)
+    term_rows = [
+        TermFigures(
+            term=t,
+            is_current=t.starts_at <= now < t.ends_at,
+            figures=Figures.from_row(rows["terms"].get(str(t.pk)), rows["term_mentions"].get(str(t.pk))),
+        )
+        for t in terms
+    ]
+    first_week = _first_week(now, zone)
     weeks = []
     for i in range(WEEKS_SHOWN):
         start = first_week + timedelta(weeks=i)
         start = datetime(start.year, start.month, start.day, tzinfo=zone)  # the same wall-clock Monday across DST
-        key = start.date()
-        weeks.append(WeekFigures(week=start, figures=Figures.from_row(by_week.get(key), mentions.get(key))))
+        key = start.date().isoformat()
+        weeks.append(
+            WeekFigures(week=start, figures=Figures.from_row(rows["weeks"].get(key), rows["week_mentions"].get(key)))
+        )
 
     return Health(
         program=program,
@@ -331,6 +376,7 @@ def program_health(*, program: Program, now: datetime | None = None) -> Health:
         summary=program_issue_summary(program=program, now=now),
         terms=term_rows,
         weeks=weeks,
+        as_of=as_of,
     )
 
 
@@ -396,28 +442,41 @@ class Brief:
     by_source: list[tuple[str, int]]
     questions: list
     advocate: object = None
+    as_of: datetime | None = None  # when the counts were computed, if from a snapshot
 
 
 def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> list[BriefIssue]:
     """Return the open issues at the top of the log, in the customers' words with contact details removed."""
-    rows = with_priority(HotIssue.objects.filter(OPEN_Q, program=program), now=now).values(
-        "pk",
-        "title",
-        "words",
-        "level",
-        "public",
-        "overdue",
-        "runaround",
-        "status",
-        "source",
-        "created_at",
-        "department__name",
-        # Read only to be removed from the words; never shown.
-        "customer__name",
-        "customer__email",
-        "customer__phone",
-        "customer__company",
-    )[:limit]
+    # The page's ids come from the log's covering index (an index-only scan and a
+    # top-N sort); only those few rows are read with their words.
+    ids = list(
+        with_priority(HotIssue.objects.filter(OPEN_Q, program=program), now=now).values_list("id", flat=True)[:limit]
+    )
+    fetched = {
+        row["pk"]: row
+        for row in HotIssue.objects.filter(pk__in=ids).values(
+            "pk",
+            "title",
+            "words",
+            "level",
+            "public",
+            "status",
+            "source",
+            "created_at",
+            "runaround",
+            "first_outreach_at",
+            "first_outreach_due_at",
+            "department__name",
+            # Read only to be removed from the words; never shown.
+            "customer__name",
+            "customer__email",
+            "customer__phone",
+            "customer__company",
+        )
+    }
+    rows = [fetched[pk] for pk in ids if pk in fetched]
+    for row in rows:  # the same test as the log's overdue, on the fetched row
+        row["overdue"] = row["first_outreach_at"] is None and row["first_outreach_due_at"] < now
     out = []
     for row in rows:
         known = [row["customer__name"], row["customer__email"], row["customer__phone"], row["customer__company"]]
@@ -500,21 +559,44 @@ def brief_questions(*, program: Program) -> QuerySet:
     )
 
 
+def brief_rows(*, program: Program, now: datetime, refresh: bool = False) -> tuple[dict, datetime | None]:
+    """Return the brief's counts (this week against last, themes), and when they were computed if stored."""
+
+    def compute() -> dict:
+        themes = recurring_themes(program=program, now=now)
+        return {
+            "changes": [
+                [c.label, c.this_week, c.last_week, c.worse_when_higher]
+                for c in weekly_changes(program=program, now=now)
+            ],
+            "departments": themes["departments"],
+            "sources": themes["sources"],
+        }
+
+    key = f"{timezone.localdate(now, program.zone):%Y-%m-%d}"
+    return snapshots.through(program=program, name="brief", key=key, compute=compute, now=now, refresh=refresh)
+
+
 def customers_chair_brief(*, program: Program, now: datetime | None = None) -> Brief:
-    """Return this week's brief for the planning meeting: top issues, changes, themes, questions."""
+    """Return this week's brief for the planning meeting: top issues, changes, themes, questions.
+
+    The top issues, the open count and the questions are always live; the
+    counts come from a snapshot when the program is too big to count per view.
+    """
     from rotations.selectors import current_advocate
 
     now = now or timezone.now()
-    themes = recurring_themes(program=program, now=now)
+    rows, as_of = brief_rows(program=program, now=now)
     return Brief(
         program=program,
         now=now,
         week_of=week_start(now, program.zone),
         top_issues=top_issues(program=program, now=now),
         open_count=HotIssue.objects.filter(OPEN_Q, program=program).count(),
-        changes=weekly_changes(program=program, now=now),
-        by_department=themes["departments"],
-        by_source=themes["sources"],
+        changes=[Change(*change) for change in rows["changes"]],
+        by_department=[tuple(pair) for pair in rows["departments"]],
+        by_source=[tuple(pair) for pair in rows["sources"]],
         questions=list(brief_questions(program=program)),
         advocate=current_advocate(program=program, at=now),
+        as_of=as_of,
     )

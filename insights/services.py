@@ -15,8 +15,9 @@ from advocacy.notifications import notify
 from advocacy.services import display_name, is_manager
 from rotations.models import Term
 
-from .models import BriefQuestion, BriefSubscription, Recognition
-from .selectors import customers_chair_brief, week_start
+from . import snapshots
+from .models import BriefQuestion, BriefSubscription, FigureSnapshot, Recognition
+from .selectors import brief_rows, customers_chair_brief, health_rows, week_start
 
 MAX_OPEN_QUESTIONS = 10
 QUESTION_REQUIRED = "Write the question you want the team to answer."
@@ -207,3 +208,30 @@ def give_recognition(
         dedupe_key=f"recognition:{recognition.pk}",
     )
     return recognition
+
+
+SNAPSHOT_BUILDERS = {"health": health_rows, "brief": brief_rows}
+
+
+def refresh_snapshots(*, now: datetime | None = None) -> int:
+    """Recompute every stored figure snapshot older than REFRESH_AFTER; return how many were recomputed.
+
+    Each snapshot is locked while it is recomputed (SKIP LOCKED), so two runs at
+    once share the work and a second run right after the first finds nothing due.
+    """
+    now = now or timezone.now()
+    due = FigureSnapshot.objects.filter(computed_at__lt=now - snapshots.REFRESH_AFTER).values_list("pk", flat=True)
+    done = 0
+    for pk in list(due):
+        with transaction.atomic():
+            snapshot = (
+                FigureSnapshot.objects.select_for_update(skip_locked=True)
+                .select_related("program")
+                .filter(pk=pk, computed_at__lt=now - snapshots.REFRESH_AFTER)
+                .first()
+            )
+            if snapshot is None or snapshot.name not in SNAPSHOT_BUILDERS:
+                continue
+            SNAPSHOT_BUILDERS[snapshot.name](program=snapshot.program, now=now, refresh=True)
+            done += 1
+    return done

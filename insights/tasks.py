@@ -26,3 +26,9 @@ def build_term_report(term_id: int) -> int | None:
 def build_missing_term_reports() -> int:
     """Build every completed term's report that is still missing (periodic sweep)."""
     return reports.build_missing_reports()
+
+
+@shared_task(name="insights.tasks.refresh_snapshots")
+def refresh_snapshots() -> int:
+    """Recompute the stored health and brief figures of programs too big to count on every view."""
+    return services.refresh_snapshots()

@@ -173,6 +173,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Builds any term report a lost message or a broker outage left unbuilt.
     "insights-build-missing-term-reports": {"task": "insights.tasks.build_missing_term_reports", "schedule": 600.0},
+    # Recomputes the stored health and brief figures of programs too big to count on every view.
+    "insights-refresh-snapshots": {"task": "insights.tasks.refresh_snapshots", "schedule": 120.0},
 }
 
 # Logs: one line per request and per task, as JSON in production
@@ -250,3 +252,7 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Mention feeds are polled only on the public internet; list private networks
 # (CIDR, comma-separated) to allow anyway, e.g. an intranet feed server.
 ISSUES_FEED_ALLOWED_NETWORKS = env.list("ISSUES_FEED_ALLOWED_NETWORKS", default=[])
+
+# Program health and brief figures that take longer than this to compute are
+# stored and refreshed every few minutes by Celery instead of counted per view.
+INSIGHTS_SNAPSHOT_AFTER_SECONDS = env.float("INSIGHTS_SNAPSHOT_AFTER_SECONDS", default=0.5)

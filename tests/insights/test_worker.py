@@ -42,3 +42,22 @@ def test_a_handoff_in_a_worker_builds_exactly_one_report(desk, ann, ben):
     assert TermReport.objects.count() == 1
     assert Term.objects.get(pk=first.pk).status == Term.Status.COMPLETED
     assert timezone.now() - TermReport.objects.get().built_at < timedelta(minutes=5)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_refresh_jobs_delivered_twice_recount_each_snapshot_once(settings, desk, ann):
+    from insights import selectors
+    from insights.models import FigureSnapshot
+    from tests.factories import HotIssueFactory
+
+    settings.INSIGHTS_SNAPSHOT_AFTER_SECONDS = 0
+    HotIssueFactory(program=desk)
+    old = timezone.now() - timedelta(minutes=10)
+    selectors.program_health(program=desk, now=old)
+    selectors.customers_chair_brief(program=desk, now=old)
+    assert FigureSnapshot.objects.filter(computed_at=old).count() == 2
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10):
+        results = [app.send_task("insights.tasks.refresh_snapshots") for _ in range(2)]
+        assert sum(r.get(timeout=30) for r in results) == 2
+    assert not FigureSnapshot.objects.filter(computed_at=old).exists()
