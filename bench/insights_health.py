@@ -30,7 +30,9 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from advocacy.models import Program  # noqa: E402
@@ -121,6 +123,16 @@ def main() -> None:
     )
     timed("health page figures, as served", lambda: program_health(program=program), args.runs, args.explain)
     timed("brief page figures, as served", lambda: customers_chair_brief(program=program), args.runs, args.explain)
+    # The whole pages, through Django's stack, as a manager (or else a member) of the program.
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(program.memberships.order_by("role").first().user)
+    for label, name in (
+        ("health page, whole request", "insights:health"),
+        ("brief page, whole request", "insights:brief"),
+    ):
+        url = reverse(name, args=[program.slug])
+        timed(label, lambda url=url: client.get(url), args.runs, False)
 
 
 if __name__ == "__main__":
