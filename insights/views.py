@@ -20,6 +20,7 @@ from rotations.selectors import live_calendar_token, terms_for_user
 from . import report_selectors, reports, selectors, services
 from .forms import AnswerForm, QuestionForm, RecognitionForm, ReflectionForm
 from .models import BriefQuestion
+from .tables import week_tables
 
 
 @login_required
@@ -30,6 +31,7 @@ def health(request: HttpRequest, slug: str) -> HttpResponse:
         "program": program,
         "health": report,
         "chart_data": report.chart_data(),
+        "week_tables": week_tables(report),
         "can_manage": is_manager(program=program, user=request.user),
     }
     return render(request, "insights/health.html", context)

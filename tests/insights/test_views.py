@@ -1,12 +1,14 @@
 """Report, reflection, recognition and My page through the test client."""
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from advocacy.models import Membership, Notification
-from insights import reports, services
+from insights import reports, selectors, services
 from insights.models import Recognition, TermReport
 from issues.models import Status
 from rotations.models import Term
@@ -263,3 +265,18 @@ def test_admin_pages_for_insights_load(client, superuser, finished_term):
     ]:
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/insights/termreport/add/").status_code == 403
+
+
+def test_the_health_tables_name_each_week_by_its_monday_in_the_program_zone(client_for, desk, boss):
+    HotIssueFactory(program=desk, level=4, created_at=timezone.now() - timedelta(minutes=1))
+    WEEKS = selectors.WEEKS_SHOWN
+    body = client_for(boss).get(reverse("insights:health", args=[desk.slug])).content.decode()
+    labels = re.findall(r'<th scope="row" class="fw-normal text-nowrap">([^<]+)</th>', body)
+    weeks = selectors.program_health(program=desk).weeks
+    expected = [f"{w.week.day} {w.week:%b %Y}" for w in weeks]
+    assert labels == expected * 5  # five tables, one row per week
+    assert all(w.week.weekday() == 0 and w.week.hour == 0 for w in weeks)
+    last_week = re.findall(r"<tr><th scope=\"row\" class=\"fw-normal text-nowrap\">[^<]+</th>(.*?)</tr>", body)[
+        WEEKS - 1
+    ]
+    assert last_week == "".join(f'<td class="text-end">{n}</td>' for n in (0, 0, 0, 1, 0, 1))
