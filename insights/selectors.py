@@ -36,7 +36,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from config.observability import redact
 from issues.models import OPEN_Q, HotIssue, Level, Mention, Source, Status, Transfer
-from issues.selectors import program_issue_summary, with_priority
+from issues.selectors import PRIORITY_ORDER, program_issue_summary
 from rotations.models import Term
 
 from . import snapshots
@@ -447,11 +447,18 @@ class Brief:
 
 def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> list[BriefIssue]:
     """Return the open issues at the top of the log, in the customers' words with contact details removed."""
-    # The page's ids come from the log's covering index (an index-only scan and a
-    # top-N sort); only those few rows are read with their words.
-    ids = list(
-        with_priority(HotIssue.objects.filter(OPEN_Q, program=program), now=now).values_list("id", flat=True)[:limit]
-    )
+    # The log's order is overdue first, then the order of its covering index
+    # (runaround, level, public, oldest). So walk that index in order twice,
+    # overdue issues and then the rest, and stop after `limit`: a handful of
+    # index entries read instead of sorting every open issue of a big program.
+    # Only the chosen few rows are then read with their words.
+    open_issues = HotIssue.objects.filter(OPEN_Q, program=program)
+    late = Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)
+    index_order = [key for key in PRIORITY_ORDER if key != "-overdue"]
+    ids = list(open_issues.filter(late).order_by(*index_order).values_list("id", flat=True)[:limit])
+    if len(ids) < limit:
+        on_time = Q(first_outreach_at__isnull=False) | Q(first_outreach_due_at__gte=now)
+        ids += open_issues.filter(on_time).order_by(*index_order).values_list("id", flat=True)[: limit - len(ids)]
     fetched = {
         row["pk"]: row
         for row in HotIssue.objects.filter(pk__in=ids).values(

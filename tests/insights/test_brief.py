@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from advocacy.models import Membership, Notification
-from insights import services, tasks
+from insights import selectors, services, tasks
 from insights.models import BriefQuestion, BriefSubscription
 from issues import services as issue_services
 from tests.factories import MembershipFactory, TermFactory
+from tests.insights.conftest import NOW
 
 CONTACTS = ["jo.secret@example.com", "+49 30 1234 5678", "Jo Secretname", "Secretco GmbH"]
 IN_WORDS = ["jo.private@example.org", "0171 2345678"]
@@ -172,3 +173,28 @@ def test_only_the_current_advocate_and_managers_change_questions(client_for, mem
 def test_program_page_links_to_health_and_brief(client_for, member, program):
     body = client_for(member).get(f"/programs/{program.slug}/").content.decode()
     assert f"/programs/{program.slug}/health/" in body and f"/programs/{program.slug}/brief/" in body
+
+
+def test_top_issues_follow_the_log_order_across_overdue_and_on_time_issues(
+    program, issue_at, django_assert_num_queries
+):
+    from issues.models import HotIssue
+    from issues.selectors import with_priority
+
+    now = NOW
+    issue_at(now - timedelta(hours=30), level=2)  # overdue (due after 24 h), mild
+    issue_at(now - timedelta(hours=2), level=5)  # on time, leaving
+    issue_at(now - timedelta(hours=40), level=4, outreach=1)  # contacted
+    issue_at(now - timedelta(hours=50), level=1, runaround=True)  # overdue runaround
+    issue_at(now - timedelta(hours=1), level=5, runaround=True)  # on time runaround
+    issue_at(now - timedelta(hours=3), level=3, resolution=2)  # resolved: never listed
+    log_order = list(
+        with_priority(HotIssue.objects.filter(program=program, status__in=["new", "contacted"]), now=now).values_list(
+            "id", flat=True
+        )
+    )
+    for limit in (1, 2, 3, 5):
+        with django_assert_num_queries(3 if limit > 2 else 2):
+            top = selectors.top_issues(program=program, now=now, limit=limit)
+        assert [i.pk for i in top] == log_order[:limit]
+    assert [i.overdue for i in selectors.top_issues(program=program, now=now)] == [True, True, False, False, False]
