@@ -49,13 +49,18 @@ LOG_ROW_FIELDS = (
 PRIORITY_ORDER = ("-overdue", "-runaround", "-level", "-public", "created_at", "id")
 
 
+def visible_programs(*, user: AbstractBaseUser) -> QuerySet[Program]:
+    """Return the programs whose issues `user` may see: their own, or all for a superuser."""
+    if not user.is_authenticated:
+        return Program.objects.none()
+    if user.is_superuser:
+        return Program.objects.all()
+    return Program.objects.filter(memberships__user=user)
+
+
 def program_ids_for(*, user: AbstractBaseUser) -> list[int]:
     """Return the ids of the programs whose issues `user` may see."""
-    if not user.is_authenticated:
-        return []
-    if user.is_superuser:
-        return list(Program.objects.values_list("pk", flat=True))
-    return list(Program.objects.filter(memberships__user=user).values_list("pk", flat=True))
+    return list(visible_programs(user=user).values_list("pk", flat=True))
 
 
 def overdue_q(now: datetime) -> Q:
@@ -71,8 +76,8 @@ def with_priority(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> Que
 
 
 def log_rows(qs: QuerySet[HotIssue]) -> QuerySet[HotIssue]:
-    """Fetch what a log row shows, in one query."""
-    return qs.select_related("program", "customer", "owner", "department").defer("search_vector", "words", "resolution")
+    """Fetch what a log row shows (and only that), in one query."""
+    return qs.select_related("program", "customer", "owner", "department").only(*LOG_ROW_FIELDS)
 
 
 class LogPage:
@@ -98,12 +103,7 @@ class LogPage:
         ids = list(ordered.values_list("id", flat=True)[window])
         if not ids:
             return []
-        rows = (
-            HotIssue.objects.filter(pk__in=ids)
-            .select_related("program", "customer", "owner", "department")
-            .only(*LOG_ROW_FIELDS)
-            .in_bulk(ids)
-        )
+        rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
         page = [rows[pk] for pk in ids if pk in rows]
         for issue in page:  # the same test as overdue_q, on the fetched row
             issue.overdue = (
@@ -152,12 +152,12 @@ def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
     access check is a subquery of it), then its three people in one. Joining
     auth_user three times costs PostgreSQL more to plan than both together.
     """
-    qs = HotIssue.objects.select_related("program", "customer", "department").defer("search_vector").filter(pk=pk)
-    if not user.is_authenticated:
-        raise Http404("No such issue.")
-    if not user.is_superuser:
-        qs = qs.filter(program__in=Program.objects.filter(memberships__user=user).values("pk"))
-    issue = next(iter(qs), None)
+    qs = (
+        HotIssue.objects.select_related("program", "customer", "department")
+        .defer("search_vector")
+        .filter(pk=pk, program__in=visible_programs(user=user).values("pk"))
+    )
+    issue = next(iter(qs), None)  # not .first(): its ORDER BY only adds planning time
     if issue is None:
         raise Http404("No such issue.")
     people_ids = {issue.owner_id, issue.created_by_id, issue.resolved_by_id} - {None}

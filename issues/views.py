@@ -59,8 +59,7 @@ EXPORT_LIMIT = 50_000
 
 
 def _my_programs(user):
-    qs = Program.objects.all() if user.is_superuser else Program.objects.filter(memberships__user=user)
-    return qs.order_by("name")
+    return selectors.visible_programs(user=user).order_by("name")
 
 
 def _filtered(request: HttpRequest, *, data=None):
@@ -84,19 +83,13 @@ def _filtered(request: HttpRequest, *, data=None):
     return filterset, programs, people
 
 
-RAW_FILTER_KEYS = (
-    "q", "program", "status", "owner", "source", "department",
-    "overdue", "runaround", "public", "created_after", "created_before",
-)  # fmt: skip
-
-
-def _raw_filters(query) -> dict[str, str]:
-    """The filter values as typed, every key present: the form re-selects them.
+def _raw_filters(query, filterset) -> dict[str, str]:
+    """The filter values as typed, one for every filter (empty when absent): the form re-selects them.
 
     A missing key in a QueryDict costs the template an exception per lookup,
     and the filter bar looks each one up once per option.
     """
-    return {key: query.get(key, "") for key in RAW_FILTER_KEYS}
+    return {name: query.get(name, "") for name in filterset.filters}
 
 
 class _CountedPaginator(Paginator):
@@ -147,7 +140,7 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "f": data,
-        "raw": _raw_filters(request.GET if bad_filters is None else {}),
+        "raw": _raw_filters(request.GET if bad_filters is None else {}, filterset),
         "bad_filters": bad_filters,
         "page": page,
         "rows": rows,
