@@ -89,5 +89,21 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
 
 
 def public_opener() -> urllib.request.OpenerDirector:
-    """Return a urllib opener that only connects to public addresses (redirects included), without proxies."""
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _HTTPHandler, _HTTPSHandler)
+    """Return a urllib opener that only connects to public addresses (redirects included), without proxies.
+
+    Built by hand rather than with build_opener, which would add urllib's ftp:,
+    file: and data: handlers: a redirect to ftp://10.0.0.5/ would then reach a
+    private host past the guard. Here any scheme but http and https is refused.
+    """
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler({}),
+        urllib.request.UnknownHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPRedirectHandler(),
+        urllib.request.HTTPErrorProcessor(),
+        _HTTPHandler(),
+        _HTTPSHandler(),
+    ):
+        opener.add_handler(handler)
+    return opener

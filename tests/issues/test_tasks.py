@@ -1,5 +1,6 @@
 import threading
 import time
+import urllib.request
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Notification
-from issues import background, feeds, services, tasks
+from issues import background, feeds, fetching, services, tasks
 from issues.forms import FEED_NOT_PUBLIC
 from issues.models import IssueEvent, Mention, MentionFeed
 from tests.factories import MentionFeedFactory
@@ -143,6 +144,16 @@ def test_a_redirect_into_our_network_is_refused(feed_server, program):
     result = feeds.poll_feed(feed=feed, timeout=1)
     assert result.error == feeds.PRIVATE_ADDRESS % {"host": "127.0.0.2"}
     assert FeedHandler.hits == ["/redirect/http://127.0.0.2:9/admin"]
+
+
+@pytest.mark.parametrize("target", ["ftp://127.0.0.2:9/feed.rss", "file:///etc/hostname"])
+def test_a_redirect_to_another_scheme_is_refused(feed_server, program, target):
+    # Only http and https are ever opened: an ftp: redirect would otherwise reach a private host unchecked.
+    feed = MentionFeedFactory(program=program, url=f"{feed_server}/redirect/{target}")
+    result = feeds.poll_feed(feed=feed, timeout=1)
+    assert result.error and not Mention.objects.exists()
+    assert "refused" not in result.error  # never even tried to connect
+    assert not any(isinstance(h, urllib.request.FTPHandler) for h in fetching.public_opener().handlers)
 
 
 @pytest.mark.parametrize(
