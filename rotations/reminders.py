@@ -37,14 +37,22 @@ def send_due_reminders(*, now: datetime | None = None, program_id: int | None = 
     """Send every reminder that is due at `now`; return how many new notifications were recorded."""
     now = now or timezone.now()
     scope = Q(program_id=program_id) if program_id else Q()
+    term_scope = Q(term__program_id=program_id) if program_id else Q()
     sent = 0
     sent += _incoming(now, scope)
     sent += _outgoing(now, scope)
     sent += _managers(now, scope)
     sent += _escalations(now, scope)
-    sent += _covers(now, Q(term__program_id=program_id) if program_id else Q())
-    sent += _swaps(now, Q(term__program_id=program_id) if program_id else Q())
+    sent += _covers(now, term_scope)
+    sent += _swaps(now, term_scope)
     return sent
+
+
+def _managers_of(cache: dict, program) -> list:
+    """managers_of(program), looked up once per program for one run of the reminders."""
+    if program.pk not in cache:
+        cache[program.pk] = managers_of(program)
+    return cache[program.pk]
 
 
 def _schedule_url(term: Term) -> str:
@@ -122,12 +130,10 @@ def _managers(now, scope) -> int:
             starts_at__lte=now + timedelta(days=MANAGER_HORIZON_DAYS),
         ).select_related("program", "advocate")
     )
-    managers = {}
+    managers: dict = {}
     for term in terms:
-        if term.program_id not in managers:
-            managers[term.program_id] = managers_of(term.program)
         if term.advocate_id is None:
-            for manager in managers[term.program_id]:
+            for manager in _managers_of(managers, term.program):
                 sent += bool(
                     notify(
                         user=manager,
@@ -140,7 +146,7 @@ def _managers(now, scope) -> int:
                         dedupe_key=f"term:{term.pk}:unassigned:{manager.pk}",
                     )
                 )
-    sent += _coverage_gaps(now, scope)
+    sent += _coverage_gaps(now, scope, managers)
     advocates = {t.advocate_id for t in terms if t.advocate_id}
     if advocates and terms:
         first = min(t.start_date for t in terms)
@@ -150,7 +156,7 @@ def _managers(now, scope) -> int:
     return sent
 
 
-def _coverage_gaps(now, scope) -> int:
+def _coverage_gaps(now, scope, managers: dict) -> int:
     """Tell managers once when a term ending within the horizon has no term right after it.
 
     Either nothing is planned after it, or the next saved term starts later (a gap
@@ -180,7 +186,7 @@ def _coverage_gaps(now, scope) -> int:
         else:
             title = f"Nothing is planned in {term.program.name} after {_fmt(term.last_day)}"
             body = "After this term there is no advocate. Plan the next terms so no customer is left without one."
-        for manager in managers_of(term.program):
+        for manager in _managers_of(managers, term.program):
             sent += bool(
                 notify(
                     user=manager,
