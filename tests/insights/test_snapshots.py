@@ -97,3 +97,18 @@ def test_pages_say_how_old_stored_figures_are(slow, client_for, program, manager
     assert 'id="figures-as-of"' in client.get(health_url).content.decode()
     client.get(brief_url)
     assert 'id="counts-as-of"' in client.get(brief_url).content.decode()
+
+
+def test_admins_see_snapshots_read_only_and_can_delete_one_to_force_a_recount(
+    slow, client, superuser, program, terms, issue_at
+):
+    issue_at(NOW - timedelta(days=2))
+    selectors.program_health(program=program, now=NOW)
+    snapshot = FigureSnapshot.objects.get()
+    client.force_login(superuser)
+    assert client.get("/admin/insights/figuresnapshot/").status_code == 200
+    assert client.get(f"/admin/insights/figuresnapshot/{snapshot.pk}/change/").status_code == 200
+    assert client.get("/admin/insights/figuresnapshot/add/").status_code == 403
+    response = client.post(f"/admin/insights/figuresnapshot/{snapshot.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not FigureSnapshot.objects.exists()
+    assert selectors.program_health(program=program, now=NOW + timedelta(minutes=1)).as_of is None
