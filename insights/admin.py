@@ -47,10 +47,14 @@ class BriefQuestionAdmin(admin.ModelAdmin):
 class FigureSnapshotAdmin(admin.ModelAdmin):
     """Stored figures of big programs: shown for checking, recomputed by Celery, deletable to force a recount."""
 
-    list_display = ["program", "name", "computed_at", "seconds"]
+    list_display = ["program", "name", "computed_at", "took"]
     list_filter = ["name", "program"]
     list_select_related = ["program"]
     readonly_fields = [f.name for f in FigureSnapshot._meta.fields]
+
+    @admin.display(description="Took to compute", ordering="seconds")
+    def took(self, snapshot: FigureSnapshot) -> str:
+        return f"{snapshot.seconds:.2f} s"
 
     def has_add_permission(self, request) -> bool:
         return False
