@@ -1,9 +1,7 @@
 """Reads for programs, memberships, role descriptions and thanks notes."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from .models import Membership, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
 
@@ -12,30 +10,6 @@ def programs_for_user(*, user: AbstractBaseUser) -> QuerySet[Program]:
     """Return the programs `user` belongs to (every program for superusers), with member counts."""
     qs = Program.objects.all() if user.is_superuser else Program.objects.filter(memberships__user=user)
     return qs.annotate(member_count=Count("memberships", distinct=True)).order_by("-is_active", "name")
-
-
-def membership_of(*, user: AbstractBaseUser, program: Program) -> Membership | None:
-    """Return `user`'s membership of `program`, or None."""
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(program=program, user=user).first()
-
-
-def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False) -> tuple[Program, Membership | None]:
-    """Return the program and the user's membership, enforcing object-level access.
-
-    Someone outside the program gets a 404 (the program's existence is not
-    revealed); a member asking to manage gets a 403. Superusers may do anything.
-    """
-    program = Program.objects.select_related("role_description").filter(slug=slug).first()
-    if program is None:
-        raise Http404("No such program.")
-    membership = membership_of(user=user, program=program)
-    if membership is None and not user.is_superuser:
-        raise Http404("No such program.")
-    if manage and not user.is_superuser and not (membership and membership.is_manager):
-        raise PermissionDenied("Only the program's managers can do that.")
-    return program, membership
 
 
 def members_of(*, program: Program) -> QuerySet[Membership]:
@@ -85,3 +59,9 @@ def eligible_members(*, program: Program) -> QuerySet[Membership]:
 
 def manager_count(*, program: Program) -> int:
     return Membership.objects.filter(Q(program=program) & Q(role=Membership.Role.MANAGER)).count()
+
+
+def display_name(user: AbstractBaseUser) -> str:
+    """Return the name people know a user by: full name, else username."""
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return full or user.get_username()

@@ -8,10 +8,12 @@ from datetime import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import Membership, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
+from .permissions import require_manager
+from .selectors import display_name
 from .signals import membership_changed
 
 User = get_user_model()
@@ -22,21 +24,6 @@ NOT_A_MEMBER = "%(name)s is not a member of this program."
 THANKS_TO_SELF = "You cannot thank yourself — thank a colleague who helped."
 THANKS_EMPTY = "Write a few words of thanks."
 SLUG_TAKEN = "That web address is already used by another program."
-NOT_MANAGER = "Only the program's managers can do that."
-
-
-def is_manager(*, program: Program, user: AbstractBaseUser) -> bool:
-    """Return whether `user` may manage `program` (its managers and superusers)."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(program=program, user=user, role=Membership.Role.MANAGER).exists()
-
-
-def _require_manager(program: Program, actor: AbstractBaseUser) -> None:
-    if not is_manager(program=program, user=actor):
-        raise PermissionDenied(NOT_MANAGER)
 
 
 @transaction.atomic
@@ -73,7 +60,7 @@ def create_program(
 @transaction.atomic
 def update_program(*, program: Program, actor: AbstractBaseUser, **fields) -> Program:
     """Change a program's settings; only its managers may."""
-    _require_manager(program, actor)
+    require_manager(program=program, actor=actor)
     editable = {
         "name",
         "slug",
@@ -105,7 +92,7 @@ def add_member(
     is_eligible: bool = True,
 ) -> Membership:
     """Add an existing user to a program."""
-    _require_manager(program, actor)
+    require_manager(program=program, actor=actor)
     if Membership.objects.filter(program=program, user=user).exists():
         raise ValidationError(ALREADY_MEMBER, params={"name": display_name(user)}, code="already_member")
     membership = Membership(program=program, user=user, role=role, is_eligible=is_eligible)
@@ -118,7 +105,7 @@ def add_member(
 @transaction.atomic
 def update_membership(*, membership: Membership, actor: AbstractBaseUser, role: str, is_eligible: bool) -> Membership:
     """Change a member's role or eligibility, keeping at least one manager."""
-    _require_manager(membership.program, actor)
+    require_manager(program=membership.program, actor=actor)
     membership = Membership.objects.select_for_update().select_related("program", "user").get(pk=membership.pk)
     if membership.is_manager and role != Membership.Role.MANAGER:
         _ensure_other_manager(membership)
@@ -133,7 +120,7 @@ def update_membership(*, membership: Membership, actor: AbstractBaseUser, role: 
 @transaction.atomic
 def remove_member(*, membership: Membership, actor: AbstractBaseUser) -> Membership:
     """Remove a member from a program, keeping at least one manager."""
-    _require_manager(membership.program, actor)
+    require_manager(program=membership.program, actor=actor)
     membership = Membership.objects.select_for_update().select_related("program", "user").get(pk=membership.pk)
     if membership.is_manager:
         _ensure_other_manager(membership)
@@ -218,9 +205,3 @@ def send_thanks(*, program: Program, sender: AbstractBaseUser, recipient: Abstra
     note.full_clean()
     note.save()
     return note
-
-
-def display_name(user: AbstractBaseUser) -> str:
-    """Return the name people know a user by: full name, else username."""
-    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return full or user.get_username()

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import AddMemberForm, MembershipForm, ProgramForm, ThanksForm, add_service_errors
 from .models import Membership
 from .notifications import mark_read
@@ -56,12 +56,12 @@ def program_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    program, membership = selectors.program_for_user(user=request.user, slug=slug)
+    program, membership = permissions.program_for_user(user=request.user, slug=slug)
     thanks_form = ThanksForm(program=program, sender=request.user) if membership else None
     context = {
         "program": program,
         "membership": membership,
-        "can_manage": services.is_manager(program=program, user=request.user),
+        "can_manage": permissions.is_manager(program=program, user=request.user),
         "members": selectors.members_of(program=program),
         "role_version": selectors.role_version_for_program(program=program),
         "thanks": selectors.thanks_for_program(program=program)[:6],
@@ -74,7 +74,7 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    program, _ = selectors.program_for_user(user=request.user, slug=slug, manage=True)
+    program, _ = permissions.program_for_user(user=request.user, slug=slug, manage=True)
     # The form validates a copy, so a refused edit never changes the page's own links.
     form = ProgramForm(request.POST or None, instance=copy(program))
     if request.method == "POST" and form.is_valid():
@@ -102,7 +102,7 @@ def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_list(request: HttpRequest, slug: str) -> HttpResponse:
-    program, _ = selectors.program_for_user(user=request.user, slug=slug, manage=True)
+    program, _ = permissions.program_for_user(user=request.user, slug=slug, manage=True)
     form = AddMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -116,7 +116,7 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error("identifier", error)
         else:
-            messages.success(request, f"{services.display_name(membership.user)} joined {program.name}.")
+            messages.success(request, f"{selectors.display_name(membership.user)} joined {program.name}.")
             return redirect("advocacy:member_list", slug=program.slug)
     context = {"program": program, "form": form, "members": selectors.members_of(program=program)}
     return render(request, "advocacy/member_list.html", context)
@@ -125,7 +125,7 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    program, _ = selectors.program_for_user(user=request.user, slug=slug, manage=True)
+    program, _ = permissions.program_for_user(user=request.user, slug=slug, manage=True)
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, program=program)
     form = MembershipForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
@@ -140,7 +140,7 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             membership.refresh_from_db()
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Saved {services.display_name(membership.user)}'s membership.")
+            messages.success(request, f"Saved {selectors.display_name(membership.user)}'s membership.")
             return redirect("advocacy:member_list", slug=program.slug)
     return render(request, "advocacy/member_form.html", {"program": program, "membership": membership, "form": form})
 
@@ -148,7 +148,7 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    program, _ = selectors.program_for_user(user=request.user, slug=slug, manage=True)
+    program, _ = permissions.program_for_user(user=request.user, slug=slug, manage=True)
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, program=program)
     error = None
     if request.method == "POST":
@@ -157,7 +157,7 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             error = exc.messages[0]
         else:
-            messages.success(request, f"{services.display_name(membership.user)} left {program.name}.")
+            messages.success(request, f"{selectors.display_name(membership.user)} left {program.name}.")
             if membership.user_id == request.user.pk and not request.user.is_superuser:
                 return redirect("advocacy:program_list")
             return redirect("advocacy:member_list", slug=program.slug)
@@ -168,7 +168,7 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    program, membership = selectors.program_for_user(user=request.user, slug=slug)
+    program, membership = permissions.program_for_user(user=request.user, slug=slug)
     context = {
         "program": program,
         "membership": membership,
@@ -180,7 +180,7 @@ def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def thanks_list(request: HttpRequest, slug: str) -> HttpResponse:
-    program, membership = selectors.program_for_user(user=request.user, slug=slug)
+    program, membership = permissions.program_for_user(user=request.user, slug=slug)
     form = ThanksForm(request.POST or None, program=program, sender=request.user) if membership else None
     if request.method == "POST":
         if form is None:
@@ -197,7 +197,7 @@ def thanks_list(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"Thanks sent to {services.display_name(note.recipient)}.")
+                messages.success(request, f"Thanks sent to {selectors.display_name(note.recipient)}.")
                 next_url = request.POST.get("next", "")
                 if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                     return redirect(next_url)

@@ -12,8 +12,9 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from advocacy.models import Program, ThanksNote
+from advocacy.permissions import visible_program_ids
 from issues.models import OPEN_Q, HotIssue, Status
-from issues.selectors import log_rows, program_ids_for, with_priority
+from issues.selectors import log_rows, with_priority
 from rotations.models import Term
 
 from .models import Recognition, TermReport
@@ -118,7 +119,7 @@ def recent_terms(*, program: Program, limit: int = 4) -> list[Term]:
 
 def my_open_issues(*, user: AbstractBaseUser, limit: int = 10) -> tuple[list[HotIssue], int]:
     """Return the first open issues I own, in the log's priority order, and how many I own in all."""
-    qs = HotIssue.objects.filter(OPEN_Q, owner=user, program_id__in=program_ids_for(user=user))
+    qs = HotIssue.objects.filter(OPEN_Q, owner=user, program_id__in=visible_program_ids(user=user))
     ids = list(with_priority(qs).values_list("id", flat=True)[:limit])
     rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
     return [rows[pk] for pk in ids if pk in rows], qs.count()

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from advocacy.models import Membership, Program
 from advocacy.notifications import notify
-from advocacy.services import display_name, is_manager
+from advocacy.permissions import is_manager, require_manager
+from advocacy.selectors import display_name
 from rotations.models import Term
 
 from . import snapshots
@@ -163,7 +164,6 @@ def send_weekly_briefs(*, now: datetime | None = None) -> int:
     return sent
 
 
-NOT_MANAGER = "Only the program's managers can recognize a champion."
 RECIPIENT_NOT_MEMBER = "Choose someone who is a member of this program."
 NOTE_REQUIRED = "Say what they did for customers: a sentence or two."
 NOTE_TOO_LONG = "Keep the note under %(max)s characters (it has %(length)s)."
@@ -181,8 +181,7 @@ def give_recognition(
     term: Term | None = None,
 ) -> Recognition:
     """Record a manager's public recognition of a member and tell the person."""
-    if not is_manager(program=program, user=actor):
-        raise PermissionDenied(NOT_MANAGER)
+    require_manager(program=program, actor=actor)
     errors = {}
     note = (note or "").strip()
     if not note:

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
-from advocacy.selectors import program_for_user, thanks_for_program, thanks_received
-from advocacy.services import display_name, is_manager
+from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user
+from advocacy.selectors import display_name, thanks_for_program, thanks_received
 from rotations.selectors import live_calendar_token, terms_for_user
 
 from . import report_selectors, reports, selectors, services
@@ -168,7 +168,7 @@ def recognition(request: HttpRequest, slug: str) -> HttpResponse:
     form = RecognitionForm(request.POST or None, program=program) if can_manage else None
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied(services.NOT_MANAGER)
+            raise PermissionDenied(NOT_MANAGER)
         if form.is_valid():
             try:
                 given = services.give_recognition(

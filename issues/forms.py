@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from advocacy.models import Program
-from advocacy.services import display_name
+from advocacy.selectors import display_name
 
 from .fetching import private_literal
 from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, Source, Status

@@ -1,6 +1,7 @@
 """The hot-issue panel on the program page."""
 
 from advocacy.panels import Panel
+from advocacy.permissions import can_manage
 
 from .selectors import program_issue_summary, satisfaction_for_term
 
@@ -13,7 +14,7 @@ def issues_panel(request, program, membership):
     term = current_term(program=program)
     context = {
         "program": program,
-        "can_manage": request.user.is_superuser or bool(membership and membership.is_manager),
+        "can_manage": can_manage(user=request.user, membership=membership),
         "summary": program_issue_summary(program=program),
         "term_satisfaction": satisfaction_for_term(term=term) if term else None,
     }

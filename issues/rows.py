@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from advocacy.services import display_name
+from advocacy.selectors import display_name
 
 from .models import OPEN_STATUSES, HotIssue, Level, Source, Status
 from .templatetags.issues_tags import ago, late

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from advocacy.models import Program
+from advocacy.permissions import visible_programs
 
 from .models import OPEN_Q, OPEN_STATUSES, HotIssue, IssueEvent, Mention, MentionFeed
 
@@ -47,20 +48,6 @@ LOG_ROW_FIELDS = (
     "department__name",
 )
 PRIORITY_ORDER = ("-overdue", "-runaround", "-level", "-public", "created_at", "id")
-
-
-def visible_programs(*, user: AbstractBaseUser) -> QuerySet[Program]:
-    """Return the programs whose issues `user` may see: their own, or all for a superuser."""
-    if not user.is_authenticated:
-        return Program.objects.none()
-    if user.is_superuser:
-        return Program.objects.all()
-    return Program.objects.filter(memberships__user=user)
-
-
-def program_ids_for(*, user: AbstractBaseUser) -> list[int]:
-    """Return the ids of the programs whose issues `user` may see."""
-    return list(visible_programs(user=user).values_list("pk", flat=True))
 
 
 def overdue_q(now: datetime) -> Q:
@@ -236,7 +223,7 @@ def change_history(*, issue: HotIssue) -> list[dict]:
     """
     from django.contrib.auth import get_user_model
 
-    from advocacy.services import display_name
+    from advocacy.selectors import display_name
 
     from .models import Department
 

@@ -17,7 +17,8 @@ from django.db.models import Value
 from django.utils import timezone
 
 from advocacy.models import Membership, Program
-from advocacy.services import display_name
+from advocacy.permissions import NOT_MANAGER, require_manager, require_member
+from advocacy.selectors import display_name
 
 from .models import (
     CLOSED_STATUSES,
@@ -38,7 +39,6 @@ from .models import (
 
 User = get_user_model()
 
-NOT_MEMBER = "Only members of this program can work its issues."
 TITLE_REQUIRED = "Give the issue a short title."
 WORDS_OR_TITLE = "Write down what the customer said."
 BAD_LEVEL = "Choose how upset the customer is, from 1 (disappointed) to 5 (leaving or going public)."
@@ -64,7 +64,6 @@ PUBLIC_WORDS_REQUIRED = "Tell us what happened, in your own words."
 RATE_LIMITED = "We received several messages from your connection just now. Please wait a few minutes and try again."
 MENTION_DECIDED = "This mention was already handled."
 DEPARTMENT_EXISTS = "%(name)s already exists in this program."
-NOT_MANAGER = "Only the program's managers can change this."
 
 # Which statuses change_status() may move to, from each status.
 ALLOWED = {
@@ -88,17 +87,6 @@ def issue_settings(*, program: Program) -> IssueSettings:
         return program.issue_settings
     except IssueSettings.DoesNotExist:
         return IssueSettings(program=program)
-
-
-def can_work(*, program: Program, user: AbstractBaseUser) -> bool:
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or Membership.objects.filter(program=program, user=user).exists()
-
-
-def _require_member(program: Program, actor: AbstractBaseUser) -> None:
-    if not can_work(program=program, user=actor):
-        raise PermissionDenied(NOT_MEMBER)
 
 
 def _require_owner_member(program: Program, owner: AbstractBaseUser) -> None:
@@ -190,7 +178,7 @@ def create_issue(
     `actor` is None for intake that has no signed-in person (public form, feeds, imports).
     """
     if actor is not None:
-        _require_member(program, actor)
+        require_member(program=program, actor=actor)
     errors = {}
     title = (title or "").strip()
     if not title:
@@ -267,7 +255,7 @@ def log_outreach(
     next_attempt_due_at: datetime | None = None,
 ) -> Outreach:
     """Record one attempt to reach the customer; the first one stops the overdue clock."""
-    _require_member(issue.program, actor)
+    require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
     if not issue.is_open:
         raise ValidationError(ISSUE_CLOSED, code="closed")
@@ -310,7 +298,7 @@ def log_outreach(
 @transaction.atomic
 def change_status(*, issue: HotIssue, actor: AbstractBaseUser, status: str, note: str = "") -> HotIssue:
     """Move an open issue along new → contacted → in progress, or close it as unreachable."""
-    _require_member(issue.program, actor)
+    require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
     if status == Status.RESOLVED:
         raise ValidationError({"status": USE_RESOLVE})
@@ -342,7 +330,7 @@ def transfer_issue(
     to_owner: AbstractBaseUser | None = None,
 ) -> Transfer:
     """Pass an issue to another department and/or person; flag the runaround."""
-    _require_member(issue.program, actor)
+    require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
     if not issue.is_open:
         raise ValidationError(ISSUE_CLOSED, code="closed")
@@ -397,7 +385,7 @@ def transfer_issue(
 @transaction.atomic
 def reassign(*, issue: HotIssue, actor: AbstractBaseUser, owner: AbstractBaseUser, note: str = "") -> HotIssue:
     """Give the issue a new named owner in the same department (not counted as a transfer)."""
-    _require_member(issue.program, actor)
+    require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
     if owner.pk == issue.owner_id:
         raise ValidationError({"owner": ValidationError(SAME_OWNER, params={"name": display_name(owner)})})
@@ -412,7 +400,7 @@ def reassign(*, issue: HotIssue, actor: AbstractBaseUser, owner: AbstractBaseUse
 @transaction.atomic
 def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisfaction: int | None = None) -> HotIssue:
     """Resolve an open issue with what was done; the customer is then asked how satisfied they are."""
-    _require_member(issue.program, actor)
+    require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
     if not issue.is_open:
         raise ValidationError(ISSUE_CLOSED, code="closed")
@@ -445,7 +433,7 @@ def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisf
 @transaction.atomic
 def reopen(*, issue: HotIssue, actor: AbstractBaseUser, reason: str) -> HotIssue:
     """Bring a resolved or closed issue back into the log."""
-    _require_member(issue.program, actor)
+    require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
     if issue.status not in CLOSED_STATUSES:
         raise ValidationError(ISSUE_NOT_CLOSED, code="not_closed")
@@ -578,7 +566,7 @@ def promote_mention(
     *, mention: Mention, actor: AbstractBaseUser, level: int, public: bool = True, title: str = ""
 ) -> HotIssue:
     """Turn a web mention into a hot issue."""
-    _require_member(mention.program, actor)
+    require_member(program=mention.program, actor=actor)
     mention = Mention.objects.select_for_update().get(pk=mention.pk)
     if mention.state != Mention.State.NEW:
         raise ValidationError(MENTION_DECIDED, code="decided")
@@ -609,7 +597,7 @@ def promote_mention(
 
 @transaction.atomic
 def dismiss_mention(*, mention: Mention, actor: AbstractBaseUser) -> Mention:
-    _require_member(mention.program, actor)
+    require_member(program=mention.program, actor=actor)
     mention = Mention.objects.select_for_update().get(pk=mention.pk)
     if mention.state != Mention.State.NEW:
         raise ValidationError(MENTION_DECIDED, code="decided")
@@ -623,7 +611,7 @@ def dismiss_mention(*, mention: Mention, actor: AbstractBaseUser) -> Mention:
 
 
 def _require_manager(program: Program, actor: AbstractBaseUser) -> None:
-    from advocacy.services import is_manager
+    from advocacy.permissions import is_manager
 
     if not is_manager(program=program, user=actor):
         raise PermissionDenied(NOT_MANAGER)
@@ -635,7 +623,7 @@ def save_issue_settings(*, program: Program, actor: AbstractBaseUser, **values) 
 
     Open issues keep the first-outreach due time they were given when logged.
     """
-    _require_manager(program, actor)
+    require_manager(program=program, actor=actor)
     settings_row, _ = IssueSettings.objects.select_for_update().get_or_create(program=program)
     for key, value in values.items():
         setattr(settings_row, key, value)
@@ -646,7 +634,7 @@ def save_issue_settings(*, program: Program, actor: AbstractBaseUser, **values) 
 
 @transaction.atomic
 def add_department(*, program: Program, actor: AbstractBaseUser, name: str) -> Department:
-    _require_manager(program, actor)
+    require_manager(program=program, actor=actor)
     name = (name or "").strip()
     if Department.objects.filter(program=program, name__iexact=name).exists():
         raise ValidationError({"name": ValidationError(DEPARTMENT_EXISTS, params={"name": name})})

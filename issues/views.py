@@ -27,8 +27,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
 from advocacy.models import Program
-from advocacy.selectors import program_for_user
-from advocacy.services import display_name, is_manager
+from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user, visible_program_ids, visible_programs
+from advocacy.selectors import display_name
 
 from . import selectors, services
 from .filters import STATUS_CHOICES, HotIssueFilter
@@ -59,7 +59,7 @@ EXPORT_LIMIT = 50_000
 
 
 def _my_programs(user):
-    return selectors.visible_programs(user=user).order_by("name")
+    return visible_programs(user=user).order_by("name")
 
 
 def _filtered(request: HttpRequest, *, data=None):
@@ -294,7 +294,7 @@ def _row_response(request, issue, *, outreach_form=None, error: str = "") -> Htt
         issue,
         now=now,
         csrf_input=_csrf_input(request),
-        single_program=len(selectors.program_ids_for(user=request.user)) == 1,
+        single_program=len(visible_program_ids(user=request.user)) == 1,
         quick_form=outreach_form,
         error=error,
         request=request,
@@ -500,7 +500,7 @@ def feed_list(request: HttpRequest, slug: str) -> HttpResponse:
     form = FeedForm(request.POST or None)
     if request.method == "POST":
         if not can_manage:
-            raise PermissionDenied("Only the program's managers can add feeds.")
+            raise PermissionDenied(NOT_MANAGER)
         if form.is_valid():
             feed = form.save(commit=False)
             feed.program = program
@@ -626,7 +626,7 @@ def import_start(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("program").defer("content"), pk=pk)
-    if job.program_id not in selectors.program_ids_for(user=request.user):
+    if job.program_id not in visible_program_ids(user=request.user):
         raise Http404("No such import.")
     template = "issues/_import_progress.html" if request.htmx else "issues/import_detail.html"
     return render(request, template, {"job": job, "program": job.program})

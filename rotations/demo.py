@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from advocacy.models import Membership, Notification
+from advocacy.permissions import SYSTEM
 
 from . import boundaries, services
 from .models import CalendarToken, Handoff, Leave, LedgerEntry, RosterReview, RotationSettings, SwapRequest, Term
@@ -74,7 +75,7 @@ def build(ctx: dict) -> None:
         )
     current = terms[-1]
     preview = services.preview_plan(program=desk, count=4, now=now)
-    services.save_plan(program=desk, actor=None, count=4, fingerprint=preview.fingerprint, now=now)
+    services.save_plan(program=desk, actor=SYSTEM, count=4, fingerprint=preview.fingerprint, now=now)
     cover_start = current.last_day - timedelta(days=9)
     if cover_start > today:
         services.add_cover(
@@ -82,7 +83,7 @@ def build(ctx: dict) -> None:
             person=users["sam"],
             first_day=cover_start,
             last_day=cover_start + timedelta(days=6),
-            actor=None,
+            actor=SYSTEM,
             reason="Dana's holiday",
         )
     # A leave that touches a planned term, so the schedule shows a conflict.
@@ -124,7 +125,7 @@ def build(ctx: dict) -> None:
             acknowledged_at=handoff.boundary_at + timedelta(hours=2), acknowledged_by_id=handoff.incoming_advocate_id
         )
     preview = services.preview_plan(program=shop, count=8, now=now)
-    services.save_plan(program=shop, actor=None, count=8, fingerprint=preview.fingerprint, now=now)
+    services.save_plan(program=shop, actor=SYSTEM, count=8, fingerprint=preview.fingerprint, now=now)
     ctx.setdefault("terms", {})["support-desk-current"] = current
     # The demo's notifications are for reading in the app; do not e-mail them all at commit.
     Notification.objects.filter(program__in=demo_programs, emailed_at__isnull=True).update(emailed_at=now)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from advocacy.services import display_name
+from advocacy.selectors import display_name
 
 from .models import CalendarToken
 from .selectors import feed_terms

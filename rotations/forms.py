@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from advocacy.models import Program
-from advocacy.services import display_name
+from advocacy.selectors import display_name
 
 from .models import RotationSettings, Term
 from .services import MAX_PLAN

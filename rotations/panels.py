@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from advocacy.models import Membership, Program
 from advocacy.panels import Panel
-from advocacy.services import is_manager
+from advocacy.permissions import is_manager
 
 from .models import Handoff
 from .selectors import current_cover, current_term, upcoming_terms

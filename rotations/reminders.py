@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.notifications import notify
-from advocacy.selectors import role_version_for_program
-from advocacy.services import display_name
+from advocacy.selectors import display_name, role_version_for_program
 
 from . import boundaries
 from .models import Cover, Handoff, SwapRequest, Term

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from advocacy.models import Membership, Program
 from advocacy.notifications import notify
-from advocacy.selectors import role_version_for_program
-from advocacy.services import display_name, is_manager
+from advocacy.permissions import Actor, acting_person, require_manager
+from advocacy.selectors import display_name, role_version_for_program
 
 from . import boundaries, planner
 from .models import (
@@ -46,7 +46,6 @@ NOT_ELIGIBLE = "%(name)s is not an eligible member of this program."
 ON_LEAVE = "%(name)s is on leave during this term (%(first)s to %(last)s)."
 NOT_CURRENT = "Only the current term can be handed over now."
 SAME_ADVOCATE = "%(name)s is already the advocate of this term."
-NOT_MANAGER = "Only the program's managers can do that."
 NOT_THE_ADVOCATE = "Only the term's advocate can do that."
 NOT_INCOMING = "Only the incoming advocate can acknowledge the handoff."
 ALREADY_ACKNOWLEDGED = "This handoff was already acknowledged."
@@ -71,11 +70,6 @@ MAX_PLAN = 120
 
 def _url(name: str, **kwargs) -> str:
     return reverse(f"rotations:{name}", kwargs=kwargs)
-
-
-def _require_manager(program: Program, actor: AbstractBaseUser | None) -> None:
-    if actor is not None and not is_manager(program=program, user=actor):
-        raise PermissionDenied(NOT_MANAGER)
 
 
 def _fmt(day: date) -> str:
@@ -163,9 +157,9 @@ def create_term(
 
 
 @transaction.atomic
-def assign_term(*, term: Term, advocate: AbstractBaseUser | None, actor: AbstractBaseUser | None) -> Term:
+def assign_term(*, term: Term, advocate: AbstractBaseUser | None, actor: Actor) -> Term:
     """Give a future term to `advocate` (or leave it open), by hand; tell both people."""
-    _require_manager(term.program, actor)
+    require_manager(program=term.program, actor=actor)
     term = Term.objects.select_for_update(of=("self",)).select_related("program", "advocate").get(pk=term.pk)
     if term.status != Term.Status.PLANNED:
         raise ValidationError(NOT_PLANNED, code="not_planned")
@@ -213,12 +207,12 @@ def _tell_term_moved(*, term: Term, previous: AbstractBaseUser | None, key: str)
 def save_rotation_settings(
     *,
     program: Program,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     allow_back_to_back: bool,
     max_terms_per_year: int,
     auto_approve_swaps: bool,
 ) -> RotationSettings:
-    _require_manager(program, actor)
+    require_manager(program=program, actor=actor)
     found, _ = RotationSettings.objects.select_for_update().get_or_create(program=program)
     found.allow_back_to_back = allow_back_to_back
     found.max_terms_per_year = max_terms_per_year
@@ -430,7 +424,7 @@ def preview_plan(
 def save_plan(
     *,
     program: Program,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     count: int,
     fingerprint: str,
     start_date: date | None = None,
@@ -442,7 +436,7 @@ def save_plan(
     If anything changed since the preview (its fingerprint differs), nothing
     is saved and PLAN_CHANGED is raised so the manager looks again.
     """
-    _require_manager(program, actor)
+    require_manager(program=program, actor=actor)
     Program.objects.select_for_update().filter(pk=program.pk).first()
     preview = preview_plan(program=program, count=count, start_date=start_date, now=now, only_terms=only_terms)
     if preview.fingerprint != fingerprint:
@@ -621,11 +615,9 @@ def _handoff(*, program, outgoing, incoming, at, now, role_version, early: bool 
 
 
 @transaction.atomic
-def hand_over_now(
-    *, term: Term, to: AbstractBaseUser, actor: AbstractBaseUser | None, now: datetime | None = None
-) -> Handoff:
+def hand_over_now(*, term: Term, to: AbstractBaseUser, actor: Actor, now: datetime | None = None) -> Handoff:
     """End the current term now and start a term for `to` until the original end, handing over at once."""
-    _require_manager(term.program, actor)
+    require_manager(program=term.program, actor=actor)
     now = now or timezone.now()
     program = Program.objects.select_for_update().get(pk=term.program_id)
     term = Term.objects.select_for_update(of=("self",)).select_related("advocate").get(pk=term.pk)
@@ -797,14 +789,14 @@ def add_cover(
     person: AbstractBaseUser,
     first_day: date,
     last_day: date,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     reason: str = "",
 ) -> Cover:
     """Let `person` be the advocate from `first_day` to `last_day` inside `term`; tell both."""
     term = Term.objects.select_for_update(of=("self",)).select_related("program", "advocate").get(pk=term.pk)
     program = term.program
-    if actor is not None and actor.pk != term.advocate_id:
-        _require_manager(program, actor)
+    if actor.pk is None or actor.pk != term.advocate_id:
+        require_manager(program=program, actor=actor)
     if term.status == Term.Status.COMPLETED:
         raise ValidationError(COVER_PAST, code="past")
     if person.pk == term.advocate_id:
@@ -829,7 +821,7 @@ def add_cover(
         starts_at=starts_at,
         ends_at=ends_at,
         reason=reason.strip(),
-        created_by=actor,
+        created_by=acting_person(actor),
     )
     cover.full_clean()
     cover.save()
@@ -844,7 +836,7 @@ def add_cover(
         url=url,
         dedupe_key=f"cover:{cover.pk}:person",
     )
-    if term.advocate and (actor is None or actor.pk != term.advocate_id):
+    if term.advocate and actor.pk != term.advocate_id:
         notify(
             user=term.advocate,
             program=program,
@@ -858,10 +850,10 @@ def add_cover(
 
 
 @transaction.atomic
-def remove_cover(*, cover: Cover, actor: AbstractBaseUser | None) -> None:
+def remove_cover(*, cover: Cover, actor: Actor) -> None:
     term = cover.term
-    if actor is not None and actor.pk != term.advocate_id:
-        _require_manager(term.program, actor)
+    if actor.pk is None or actor.pk != term.advocate_id:
+        require_manager(program=term.program, actor=actor)
     cover.delete()
 
 
@@ -974,13 +966,13 @@ def approve_swap(*, swap: SwapRequest, actor: AbstractBaseUser) -> SwapRequest:
         .select_related("term__program", "target_term")
         .get(pk=swap.pk)
     )
-    _require_manager(swap.term.program, actor)
+    require_manager(program=swap.term.program, actor=actor)
     if swap.status != SwapRequest.Status.ACCEPTED:
         raise ValidationError(SWAP_NOT_ACCEPTED, code="not_accepted")
     return _apply_swap(swap=swap, decider=actor)
 
 
-def _apply_swap(*, swap: SwapRequest, decider: AbstractBaseUser | None) -> SwapRequest:
+def _apply_swap(*, swap: SwapRequest, decider: Actor) -> SwapRequest:
     ids = [swap.term_id] + ([swap.target_term_id] if swap.target_term_id else [])
     terms = {t.pk: t for t in Term.objects.select_for_update(of=("self",)).select_related("program").filter(pk__in=ids)}
     term = terms[swap.term_id]
@@ -1030,7 +1022,7 @@ def decline_swap(*, swap: SwapRequest, actor: AbstractBaseUser) -> SwapRequest:
         raise ValidationError(SWAP_NOT_OPEN, code="not_open")
     addressee = swap.status == SwapRequest.Status.OPEN and swap.target_id == actor.pk
     if not addressee:
-        _require_manager(swap.term.program, actor)
+        require_manager(program=swap.term.program, actor=actor)
     swap.status = SwapRequest.Status.DECLINED
     swap.decided_by = actor
     swap.decided_at = timezone.now()
@@ -1063,9 +1055,7 @@ def cancel_swap(*, swap: SwapRequest, actor: AbstractBaseUser) -> SwapRequest:
 # ---------------------------------------------------------------- roster changes
 
 
-def on_membership_changed(
-    *, membership: Membership, change: str, actor: AbstractBaseUser | None
-) -> RosterReview | None:
+def on_membership_changed(*, membership: Membership, change: str, actor: Actor) -> RosterReview | None:
     """React to a roster change without touching saved terms.
 
     A newcomer gets a ledger baseline level with the others (so they are not
@@ -1125,10 +1115,10 @@ def on_membership_changed(
 
 
 @transaction.atomic
-def resolve_roster_review(*, review: RosterReview, actor: AbstractBaseUser | None, action: str) -> list[int]:
+def resolve_roster_review(*, review: RosterReview, actor: Actor, action: str) -> list[int]:
     """Keep the affected terms as they are, or unassign them; return the unassigned term ids."""
     review = RosterReview.objects.select_for_update().get(pk=review.pk)
-    _require_manager(review.program, actor)
+    require_manager(program=review.program, actor=actor)
     if review.resolved_at:
         raise ValidationError(REVIEW_DONE, code="done")
     unassigned: list[int] = []
@@ -1143,7 +1133,7 @@ def resolve_roster_review(*, review: RosterReview, actor: AbstractBaseUser | Non
     elif action != "keep":
         raise ValueError(f"unknown action {action}")
     review.resolved_at = timezone.now()
-    review.resolved_by = actor
+    review.resolved_by = acting_person(actor)
     review.resolution = action
     review.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     return unassigned

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from advocacy.selectors import program_for_user
-from advocacy.services import display_name, is_manager
+from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user
+from advocacy.selectors import display_name
 
 from . import feeds, selectors, services
 from .forms import (
@@ -231,7 +231,7 @@ def cover_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
     term = _term(program, pk)
     if term.advocate_id != request.user.pk and not is_manager(program=program, user=request.user):
-        raise PermissionDenied(services.NOT_MANAGER)
+        raise PermissionDenied(NOT_MANAGER)
     initial = {key: request.GET[key] for key in ("person", "first_day", "last_day", "reason") if key in request.GET}
     form = CoverForm(request.POST or None, program=program, term=term, initial=initial)
     if request.method == "POST" and form.is_valid():

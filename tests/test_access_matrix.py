@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from advocacy.models import Membership
+from advocacy.permissions import SYSTEM
 from issues import services as issue_services
 from issues.models import ImportJob, Mention
 from tests.factories import MembershipFactory, MentionFeedFactory, ProgramFactory, ThanksNoteFactory, UserFactory
@@ -121,7 +122,7 @@ def rotations_world(w) -> dict:
             "future": future,
             "handoff": Handoff.objects.get(incoming_term=current),
             "cover": services.add_cover(
-                term=current, person=member, first_day=current.last_day, last_day=current.last_day, actor=None
+                term=current, person=member, first_day=current.last_day, last_day=current.last_day, actor=SYSTEM
             ),
             "swap": services.request_swap(term=future, requester=advocate),
             "review": RosterReview.objects.create(program=w.program, user=member, change="ineligible"),

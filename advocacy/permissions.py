@@ -1,0 +1,132 @@
+"""Who may do what with a program: the one place every view, service, task and test asks.
+
+A program's managers manage it; its members see it; superusers may do
+anything. Each refusal has one message, defined here and reused by the pages,
+the services and the tests. A check that refuses raises `PermissionDenied`
+(a 403) or `Http404` (for someone outside the program, whose existence is not
+revealed to them).
+
+Work nobody did by hand (the scheduler, the demo, a management command) passes
+`actor=SYSTEM`, never `None`: a missing actor is a bug, not a free pass.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .models import Membership, Program
+
+NOT_MANAGER: Final = "Only the program's managers can do that."
+NOT_MEMBER: Final = "Only the program's members can do that."
+NO_SUCH_PROGRAM: Final = "No such program."
+NO_ACTOR: Final = "This action needs a person (or SYSTEM for the scheduler)."
+
+
+class _System:
+    """The actor of work no person did: the scheduler, the demo, management commands."""
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+    is_authenticated = False
+    is_superuser = False
+    pk = None
+
+
+SYSTEM: Final = _System()
+
+Actor = AbstractBaseUser | _System
+
+
+def is_system(actor: object) -> bool:
+    """Return whether `actor` is the scheduler rather than a person."""
+    return actor is SYSTEM
+
+
+def acting_person(actor: Actor | None) -> AbstractBaseUser | None:
+    """Return the person behind `actor`, or None for SYSTEM (for audit columns)."""
+    return None if actor is None or is_system(actor) else actor
+
+
+def is_manager(*, program: Program, user: Actor | None) -> bool:
+    """Return whether `user` may manage `program`: its managers, superusers and SYSTEM."""
+    if is_system(user):
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(program=program, user=user, role=Membership.Role.MANAGER).exists()
+
+
+def is_member(*, program: Program, user: Actor | None) -> bool:
+    """Return whether `user` may see `program`: its members (managers too), superusers and SYSTEM."""
+    if is_system(user):
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or Membership.objects.filter(program=program, user=user).exists()
+
+
+def require_manager(*, program: Program, actor: Actor | None) -> None:
+    """Refuse (403) unless `actor` manages `program`."""
+    if actor is None:
+        raise PermissionDenied(NO_ACTOR)
+    if not is_manager(program=program, user=actor):
+        raise PermissionDenied(NOT_MANAGER)
+
+
+def require_member(*, program: Program, actor: Actor | None) -> None:
+    """Refuse (403) unless `actor` belongs to `program`."""
+    if actor is None:
+        raise PermissionDenied(NO_ACTOR)
+    if not is_member(program=program, user=actor):
+        raise PermissionDenied(NOT_MEMBER)
+
+
+def membership_of(*, user: AbstractBaseUser, program: Program) -> Membership | None:
+    """Return `user`'s membership of `program`, or None."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(program=program, user=user).first()
+
+
+def can_manage(*, user: AbstractBaseUser, membership: Membership | None) -> bool:
+    """Return whether a user with this (already fetched) membership manages the program."""
+    return bool(user.is_superuser or (membership is not None and membership.is_manager))
+
+
+def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False) -> tuple[Program, Membership | None]:
+    """Return the program and the user's membership, enforcing object-level access.
+
+    Someone outside the program gets a 404 (the program's existence is not
+    revealed); a member asking to manage gets a 403. Superusers may do anything.
+    """
+    program = Program.objects.select_related("role_description").filter(slug=slug).first()
+    if program is None:
+        raise Http404(NO_SUCH_PROGRAM)
+    membership = membership_of(user=user, program=program)
+    if membership is None and not user.is_superuser:
+        raise Http404(NO_SUCH_PROGRAM)
+    if manage and not can_manage(user=user, membership=membership):
+        raise PermissionDenied(NOT_MANAGER)
+    return program, membership
+
+
+def visible_programs(*, user: AbstractBaseUser) -> QuerySet[Program]:
+    """Return the programs `user` may see: their own, or all of them for a superuser."""
+    if not user.is_authenticated:
+        return Program.objects.none()
+    if user.is_superuser:
+        return Program.objects.all()
+    return Program.objects.filter(memberships__user=user)
+
+
+def visible_program_ids(*, user: AbstractBaseUser) -> list[int]:
+    """Return the ids of the programs `user` may see."""
+    return list(visible_programs(user=user).values_list("pk", flat=True))
