@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
+
+from core.edge import safe_next
 
 from . import permissions, selectors, services
 from .forms import AddMemberForm, MembershipForm, ProgramForm, ThanksForm, add_service_errors
@@ -198,10 +200,8 @@ def thanks_list(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 messages.success(request, f"Thanks sent to {selectors.display_name(note.recipient)}.")
-                next_url = request.POST.get("next", "")
-                if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-                    return redirect(next_url)
-                return redirect("advocacy:thanks_list", slug=program.slug)
+                fallback = reverse("advocacy:thanks_list", kwargs={"slug": program.slug})
+                return redirect(safe_next(request, request.POST.get("next"), fallback))
     page = Paginator(selectors.thanks_for_program(program=program), THANKS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "advocacy/thanks_list.html", {"program": program, "form": form, "page": page})
 

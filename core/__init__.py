@@ -1,0 +1,1 @@
+"""Below every app: what all of them use (input at the edge; queueing)."""

@@ -1,0 +1,69 @@
+"""Input at the edge: a NUL byte anywhere is a plain 400 that changes nothing; redirects stay on this site."""
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from advocacy.models import ThanksNote
+from core.edge import UNSTORABLE, safe_next
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_nul_in_an_anonymous_path_segment_is_a_400_not_a_500(client):
+    response = client.get("/calendar/abc%00def.ics")
+    assert response.status_code == 400
+    assert UNSTORABLE in response.content.decode()
+
+
+def test_a_nul_in_a_query_parameter_or_its_name_is_a_400(client_for, program, member):
+    client = client_for(member)
+    log = reverse("issues:log")
+    assert client.get(log, {"q": "refund\x00"}).status_code == 400
+    assert client.get(log + "?le%00vel=5").status_code == 400
+    assert client.get(log, {"q": "refund"}).status_code == 200
+
+
+def test_a_nul_in_a_form_field_saves_nothing(client_for, program, manager, member):
+    client = client_for(member)
+    url = reverse("advocacy:thanks_list", kwargs={"slug": program.slug})
+    response = client.post(url, {"recipient": manager.pk, "message": "Thank you\x00 for the call"})
+    assert response.status_code == 400
+    assert not ThanksNote.objects.exists()
+
+
+def test_a_nul_in_a_multipart_field_is_a_400(client_for, program, manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(manager)
+    url = reverse("advocacy:thanks_list", kwargs={"slug": program.slug})
+    upload = SimpleUploadedFile("issues.csv", b"title\nx\n", content_type="text/csv")
+    response = client.post(url, {"file": upload, "message": "a\x00b", "recipient": manager.pk})
+    assert response.status_code == 400
+    assert not ThanksNote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["thanks", "https://evil.example/", "//evil.example/x", "javascript:alert(1)", "/\\evil.example", "", None],
+)
+def test_safe_next_keeps_only_paths_on_this_site(target):
+    request = RequestFactory().get("/")
+    assert safe_next(request, target, "/fallback/") == "/fallback/"
+
+
+def test_safe_next_keeps_a_local_path_with_its_query():
+    request = RequestFactory().get("/")
+    assert safe_next(request, "/programs/desk/?page=2", "/fallback/") == "/programs/desk/?page=2"
+
+
+@pytest.mark.parametrize("target", ["thanks", "https://evil.example/", "javascript:alert(1)", "//evil.example"])
+def test_thanks_with_a_foreign_next_is_saved_once_and_lands_on_the_thanks_page(
+    client_for, program, manager, member, target
+):
+    client = client_for(member)
+    url = reverse("advocacy:thanks_list", kwargs={"slug": program.slug})
+    response = client.post(url, {"recipient": manager.pk, "message": "Thanks for the call", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert ThanksNote.objects.count() == 1
