@@ -16,7 +16,7 @@ import urllib.request
 from calendar import timegm
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import unquote, urlparse
 
 import feedparser
 from django.conf import settings
@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from .fetching import PrivateAddressError, public_opener
+from .fetching import DeadlineExceeded, PrivateAddressError, fetch
 from .models import Mention, MentionFeed
 
 log = logging.getLogger(__name__)
@@ -45,14 +45,37 @@ class PollResult:
     error: str = ""
 
 
+# The parameters Google adds around the target in its redirect links.
+GOOGLE_PARAMS = re.compile(r"&(?:rct|sa|ct|cd|usg|ved|source|esrc|ust|cad|uact|opi|q)=")
+
+
+def _target_of(query: str) -> str:
+    """Return the whole `url=` (or `q=`) value of a Google redirect's query, with the target's own query string.
+
+    Google usually percent-encodes the target, but not always: in
+    `url=https://x.example/a?id=1&sort=new&ct=ga` the `&sort=new` belongs to the
+    target, so the value runs up to the next parameter that is Google's.
+    """
+    for key in ("url", "q"):
+        match = re.search(rf"(?:^|&){key}=", query)
+        if match is None:
+            continue
+        rest = query[match.end() :]
+        end = GOOGLE_PARAMS.search(rest)
+        value = unquote(rest[: end.start()] if end else rest)
+        if value.startswith(("http://", "https://")):
+            return value
+    return ""
+
+
 def real_link(link: str) -> str:
     """Unwrap a Google redirect (…/url?…&url=REAL&…) to the real target; keep only http(s) links."""
     link = (link or "").strip()
     parsed = urlparse(link)
     if parsed.netloc.startswith(REDIRECT_HOSTS) or parsed.path == "/url":
-        target = parse_qs(parsed.query).get("url") or parse_qs(parsed.query).get("q")
-        if target and target[0].startswith(("http://", "https://")):
-            return target[0]
+        target = _target_of(parsed.query)
+        if target:
+            return target
     # A feed is outside data: never keep javascript:, data: or other schemes as a link.
     return link if urlparse(link).scheme in ("http", "https") else ""
 
@@ -69,14 +92,8 @@ def _fetch(feed: MentionFeed, timeout: float) -> tuple[int, bytes, dict]:
         request.add_header("If-None-Match", feed.etag)
     if feed.modified:
         request.add_header("If-Modified-Since", feed.modified)
-    try:
-        with public_opener().open(request, timeout=timeout) as response:
-            body = response.read(MAX_BYTES + 1)
-            return response.status, body, dict(response.headers)
-    except urllib.error.HTTPError as error:
-        if error.code == 304:
-            return 304, b"", dict(error.headers)
-        raise
+    deadline = getattr(settings, "ISSUES_FEED_DEADLINE", 30)
+    return fetch(request, deadline=max(deadline, timeout), read_timeout=timeout, max_bytes=MAX_BYTES)
 
 
 def poll_feed(*, feed: MentionFeed, timeout: float | None = None) -> PollResult:
@@ -122,11 +139,15 @@ def _describe(error: Exception) -> str:
         return f"The server answered {error.code} {error.reason}."
     if isinstance(error, urllib.error.URLError):
         reason = error.reason
+        if isinstance(reason, DeadlineExceeded):
+            return _describe(reason)
         if isinstance(reason, PrivateAddressError):
             return PRIVATE_ADDRESS % {"host": reason.host}
         if isinstance(reason, TimeoutError) or "timed out" in str(reason):
             return "The feed did not answer in time."
         return f"The feed could not be reached ({reason})."
+    if isinstance(error, DeadlineExceeded):
+        return f"The feed did not send its whole answer within {error.seconds:g} seconds."
     if isinstance(error, TimeoutError):
         return "The feed did not answer in time."
     return str(error)[:500] or error.__class__.__name__

@@ -6,12 +6,19 @@ connection, including each redirect, is refused unless the host resolves only
 to public internet addresses, and the address actually connected to is checked
 again after connecting (so a DNS answer that changes in between is caught).
 ISSUES_FEED_ALLOWED_NETWORKS lists private networks to allow anyway.
+
+Every fetch also has a total deadline (connect, headers and the whole body),
+not only a timeout per read: a peer that sends one byte every few seconds would
+otherwise hold a worker for as long as it likes.
 """
 
 import http.client
 import ipaddress
 import socket
+import threading
+import time
 import urllib.request
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -61,10 +68,87 @@ def private_literal(url: str) -> bool:
         return False  # a name, checked when polled
 
 
+class DeadlineExceeded(TimeoutError):
+    """The whole fetch took longer than its deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no complete answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+class _Deadline:
+    """The sockets one fetch opened, shut down by a timer when its time is up."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends_at = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return self.ends_at - time.monotonic()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self.expired:
+                sock.close()
+                raise DeadlineExceeded(self.seconds)
+            self._sockets.append(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked in another thread
+                except OSError:
+                    pass
+
+
+_current = threading.local()
+
+
+@contextmanager
+def total_deadline(seconds: float):
+    """Bound every connection opened through `public_opener` inside the block to `seconds` in all.
+
+    When the time is up the connections are shut down, and whatever error that
+    causes inside the block is raised as DeadlineExceeded.
+    """
+    deadline = _Deadline(seconds)
+    outer = getattr(_current, "deadline", None)
+    _current.deadline = deadline
+    timer = threading.Timer(seconds, deadline.expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield deadline
+        if deadline.expired:  # a body cut short by the shutdown reads as a short body, not an error
+            raise DeadlineExceeded(seconds)
+    except DeadlineExceeded:
+        raise
+    except Exception as error:
+        if deadline.expired:
+            raise DeadlineExceeded(seconds) from error
+        raise
+    finally:
+        timer.cancel()
+        _current.deadline = outer
+
+
 class _Guard:
     def connect(self) -> None:
         check_host(self.host)
+        deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            left = deadline.remaining()
+            if left <= 0:
+                raise DeadlineExceeded(deadline.seconds)
+            self.timeout = min(self.timeout, left) if isinstance(self.timeout, int | float) else left
         super().connect()
+        if deadline is not None:
+            deadline.watch(self.sock)
         if not is_public_address(self.sock.getpeername()[0]):
             self.sock.close()
             raise PrivateAddressError(self.host)
@@ -107,3 +191,22 @@ def public_opener() -> urllib.request.OpenerDirector:
     ):
         opener.add_handler(handler)
     return opener
+
+
+def fetch(
+    request: urllib.request.Request, *, deadline: float, read_timeout: float, max_bytes: int
+) -> tuple[int, bytes, dict]:
+    """Fetch `request` from a public address within `deadline` seconds in all; return (status, body, headers).
+
+    Reads at most `max_bytes + 1` bytes, so the caller can tell an oversized
+    answer. An HTTP error status is raised as urllib's HTTPError, except 304
+    (Not Modified), which is returned with an empty body.
+    """
+    with total_deadline(deadline):
+        try:
+            with public_opener().open(request, timeout=min(read_timeout, deadline)) as response:
+                return response.status, response.read(max_bytes + 1), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            if error.code == 304:
+                return 304, b"", dict(error.headers)
+            raise

@@ -254,6 +254,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Mention feeds are polled only on the public internet; list private networks
 # (CIDR, comma-separated) to allow anyway, e.g. an intranet feed server.
 ISSUES_FEED_ALLOWED_NETWORKS = env.list("ISSUES_FEED_ALLOWED_NETWORKS", default=[])
+# Each fetch of a feed must be complete (connect, headers, body) within this many
+# seconds, however slowly the server drips its answer.
+ISSUES_FEED_DEADLINE = env.float("ISSUES_FEED_DEADLINE", default=30)
 
 # Program health and brief figures that take longer than this to compute are
 # stored and refreshed every few minutes by Celery instead of counted per view.
