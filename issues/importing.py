@@ -183,9 +183,16 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    if value and value[0] in "=+-@\t\r":
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def _safe(value):
+    """Keep spreadsheet programs from running a text cell as a formula (numbers pass unchanged).
+
+    A cell whose first non-blank character could start a formula gets a leading
+    apostrophe, which spreadsheets show as text and do not evaluate.
+    """
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -195,33 +202,33 @@ def export_rows(issues) -> list[list]:
     out = [EXPORT_COLUMNS]
     for issue in issues:
         c = issue.customer
-        out.append(
-            [
-                issue.pk,
-                issue.program.name,
-                _safe(issue.title),
-                _safe(c.name) if c else "",
-                c.email if c else "",
-                _safe(c.phone) if c else "",
-                _safe(c.company) if c else "",
-                issue.level,
-                issue.get_level_display(),
-                "yes" if issue.public else "no",
-                issue.get_status_display(),
-                issue.get_source_display(),
-                issue.owner.get_username(),
-                issue.department.name if issue.department_id else "",
-                issue.created_at.isoformat(),
-                issue.first_outreach_due_at.isoformat(),
-                issue.first_outreach_at.isoformat() if issue.first_outreach_at else "",
-                "yes" if getattr(issue, "overdue", False) else "no",
-                "yes" if issue.runaround else "no",
-                issue.transfer_count,
-                issue.resolved_at.isoformat() if issue.resolved_at else "",
-                issue.satisfaction or "",
-                _safe(issue.words),
-            ]
-        )
+        row = [
+            issue.pk,
+            issue.program.name,
+            issue.title,
+            c.name if c else "",
+            c.email if c else "",
+            c.phone if c else "",
+            c.company if c else "",
+            issue.level,
+            issue.get_level_display(),
+            "yes" if issue.public else "no",
+            issue.get_status_display(),
+            issue.get_source_display(),
+            issue.owner.get_username(),
+            issue.department.name if issue.department_id else "",
+            issue.created_at.isoformat(),
+            issue.first_outreach_due_at.isoformat(),
+            issue.first_outreach_at.isoformat() if issue.first_outreach_at else "",
+            "yes" if getattr(issue, "overdue", False) else "no",
+            "yes" if issue.runaround else "no",
+            issue.transfer_count,
+            issue.resolved_at.isoformat() if issue.resolved_at else "",
+            issue.satisfaction or "",
+            issue.words,
+        ]
+        # Every text column, including e-mail, program, department and owner, which people type.
+        out.append([_safe(value) for value in row])
     return out
 
 
