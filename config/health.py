@@ -21,7 +21,19 @@ def health_checks() -> list:
     return checks
 
 
+LABELS = {"Database": "Database", "Redis": "Broker (Redis)", "Ping": "Celery worker"}
+
+
 class BatonHealthView(HealthCheckView):
     def get_checks(self):
         self.checks = health_checks()
         return super().get_checks()
+
+    def get_context_data(self, **kwargs):
+        """Name each check as a person reads it ("Celery worker", not "Ping(app=<Celery …>)")."""
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [
+            (LABELS.get(type(result.check).__name__, type(result.check).__name__), result)
+            for result in context["results"]
+        ]
+        return context
