@@ -18,7 +18,10 @@ request_logger = logging.getLogger("baton.request")
 task_logger = logging.getLogger("baton.task")
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
+# A phone number stands on its own: not inside a word, a hex id or a hyphenated token.
+PHONE = re.compile(r"(?<![\w-])\+?\d[\d ()./-]{6,}\d(?![\w-])")
+# Task ids, request ids and other UUIDs are never contact details.
+UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 # Digit runs that look like a phone number but are not one: dates and IPv4 addresses.
 NOT_PHONE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{1,2})?|\d{1,3}(\.\d{1,3}){3}")
 
@@ -30,9 +33,18 @@ def _phone(match: re.Match) -> str:
     return "[phone]"
 
 
-def redact(text: str) -> str:
-    """Return `text` with e-mail addresses and phone numbers replaced."""
+def _redact_outside_ids(text: str) -> str:
     return PHONE.sub(_phone, EMAIL.sub("[email]", text))
+
+
+def redact(text: str) -> str:
+    """Return `text` with e-mail addresses and phone numbers replaced (UUIDs such as task ids kept whole)."""
+    pieces, last = [], 0
+    for match in UUID.finditer(text):
+        pieces += [_redact_outside_ids(text[last : match.start()]), match.group(0)]
+        last = match.end()
+    pieces.append(_redact_outside_ids(text[last:]))
+    return "".join(pieces)
 
 
 def _redact_value(value):
@@ -51,6 +63,18 @@ class RedactContactDetails(logging.Filter):
             args = record.args if isinstance(record.args, tuple) else (record.args,)
             record.args = tuple(_redact_value(a) for a in args)
         return True
+
+
+class DropClientErrors(logging.Filter):
+    """Keep django.request's lines for server errors only.
+
+    Our request log already has one line per request with its status; Django's
+    own warning for a 403 or 404 repeats it with the raw path (which may hold a
+    tracking token) and, for a 403, a whole traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", 500) >= 500
 
 
 class RequestLogMiddleware:

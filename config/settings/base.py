@@ -185,7 +185,10 @@ LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "config.observability.RedactContactDetails"}},
+    "filters": {
+        "redact": {"()": "config.observability.RedactContactDetails"},
+        "server_errors_only": {"()": "config.observability.DropClientErrors"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {
@@ -200,6 +203,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # 4xx responses are in our request log already (without the raw path).
+        "django.request": {"filters": ["server_errors_only"]},
         "axes": {"level": "WARNING"},
         # Our request log replaces runserver's and django.request's per-request lines.
         "django.server": {"level": "WARNING"},
