@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First of ours: behind a trusted proxy, REMOTE_ADDR becomes the real client's address.
+    "core.clients.ClientAddressMiddleware",
     # Before anything reads the request: a NUL byte in the path, query or form is a plain 400.
     "core.edge.RefuseUnstorableInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -242,6 +244,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The same client address as everywhere else (TRUSTED_PROXIES below), also when
+# axes is asked from the authentication backend.
+AXES_CLIENT_IP_CALLABLE = "core.clients.client_ip"
+
+# The networks of the reverse proxies in front of Baton (CIDR, comma-separated).
+# Requests from them are attributed to the right-most X-Forwarded-For address
+# that is not one of them; from anywhere else, the header is ignored.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # SQLite (the no-services default) ignores the covering columns of the hot-issue
 # log's index; PostgreSQL uses them.
