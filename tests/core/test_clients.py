@@ -151,3 +151,25 @@ def test_behind_an_untrusted_proxy_every_client_is_the_proxy(nginx, settings):
     settings.TRUSTED_PROXIES = []
     settings.ALLOWED_HOSTS = ["*"]
     assert _get_from("127.0.0.5", nginx) == "127.0.0.3"
+
+
+@pytest.mark.django_db
+def test_the_sign_in_lockout_is_per_client_behind_the_proxy(client, member, password, settings):
+    from django.urls import reverse
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    login = reverse("login")
+    via_proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            login, {"username": member.username, "password": "wrong"}, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy
+        )
+    locked = client.post(
+        login, {"username": member.username, "password": password}, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy
+    )
+    assert locked.status_code == 429
+    # Another customer behind the same proxy, same username, is not locked out.
+    other = client.post(
+        login, {"username": member.username, "password": password}, HTTP_X_FORWARDED_FOR="198.51.100.8", **via_proxy
+    )
+    assert other.status_code == 302
