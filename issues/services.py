@@ -19,6 +19,7 @@ from django.utils import timezone
 from advocacy.models import Membership, Program
 from advocacy.permissions import NOT_MANAGER, require_manager, require_member
 from advocacy.selectors import display_name
+from core.locks import lock_for_transaction
 
 from .models import (
     CLOSED_STATUSES,
@@ -74,7 +75,7 @@ ALLOWED = {
     Status.UNREACHABLE: set(),
 }
 
-PUBLIC_FORM_LIMIT = 5  # submissions per address
+PUBLIC_FORM_LIMIT = 5  # submissions per program and address
 PUBLIC_FORM_WINDOW = timedelta(minutes=10)
 
 
@@ -532,9 +533,14 @@ def submit_public_form(
     phone: str = "",
     now: datetime | None = None,
 ) -> HotIssue:
-    """Create a hot issue from the public form, limited per address."""
+    """Create a hot issue from the public form, limited per program and address.
+
+    The count and the new attempt are serialised per program and address, so
+    thirty submissions at the same instant still let only the limit through.
+    """
     now = now or timezone.now()
-    recent = IntakeAttempt.objects.filter(address=address, at__gte=now - PUBLIC_FORM_WINDOW).count()
+    lock_for_transaction(f"intake:{program.pk}:{address}")
+    recent = IntakeAttempt.objects.filter(program=program, address=address, at__gte=now - PUBLIC_FORM_WINDOW).count()
     if recent >= PUBLIC_FORM_LIMIT:
         raise ValidationError(RATE_LIMITED, code="rate_limited")
     errors = {}
