@@ -8,8 +8,17 @@ form has to think of it.
 
 Every redirect target taken from a request (`?next=`, a form's `next` field)
 goes through `safe_next`, which keeps only paths on this site.
+
+Every date a person types is between 2000 and 2099 (`SensibleDateField`,
+`SensibleDateTimeField`, `validate_sensible_date` for services): month
+arithmetic near year 9999 overflows, and a time late on 31 December 9999
+cannot be shown in a zone east of UTC.
 """
 
+from datetime import date, datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -42,6 +51,32 @@ class RefuseUnstorableInput:
         if carries_nul(request):
             return render(request, "400.html", {"reason": UNSTORABLE}, status=400)
         return self.get_response(request)
+
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+DATE_OUT_OF_RANGE = "Choose a date between 2000 and 2099."
+
+
+def validate_sensible_date(value: date | datetime | None) -> None:
+    """Refuse a date (or date and time) outside 2000-2099 with a message a person understands."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(DATE_OUT_OF_RANGE, code="date_out_of_range")
+
+
+class SensibleDateField(forms.DateField):
+    """A form's date field that accepts 2000-2099 only."""
+
+    default_validators = [validate_sensible_date]
+
+
+class SensibleDateTimeField(forms.DateTimeField):
+    """A form's date-and-time field that accepts 2000-2099 only."""
+
+    default_validators = [validate_sensible_date]
 
 
 def safe_next(request: HttpRequest, target: str | None, default: str) -> str:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from advocacy.models import Program
+from core.edge import validate_sensible_date
 
 from .models import CLOSED_STATUSES, OPEN_STATUSES, Department, Level, Source, Status
 from .selectors import overdue_q, search
@@ -33,10 +34,18 @@ class HotIssueFilter(django_filters.FilterSet):
     runaround = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Runaround?")
     public = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Public?")
     created_after = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sensible_date],
     )
     created_before = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sensible_date],
     )
 
     def __init__(self, data=None, *args, programs=None, people=None, user=None, **kwargs):

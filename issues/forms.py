@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from advocacy.models import Program
 from advocacy.selectors import display_name
+from core.edge import SensibleDateTimeField
 
 from .fetching import private_literal
 from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, Source, Status
@@ -67,7 +68,7 @@ class OutreachForm(forms.Form):
     channel = forms.ChoiceField(choices=Outreach.Channel.choices)
     outcome = forms.ChoiceField(choices=Outreach.Outcome.choices)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    next_attempt_due_at = forms.DateTimeField(
+    next_attempt_due_at = SensibleDateTimeField(
         label="Next attempt due",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

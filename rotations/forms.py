@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from advocacy.models import Program
 from advocacy.selectors import display_name
+from core.edge import SensibleDateField
 
 from .models import RotationSettings, Term
 from .services import MAX_PLAN
@@ -51,7 +52,7 @@ class PlanForm(forms.Form):
     count = forms.IntegerField(
         label="Number of terms", min_value=1, max_value=MAX_PLAN, initial=12, help_text="Counted from the next term."
     )
-    start_date = forms.DateField(
+    start_date = SensibleDateField(
         label="First term starts on",
         required=False,
         widget=DATE,
@@ -76,8 +77,8 @@ class RotationSettingsForm(forms.ModelForm):
 
 
 class LeaveForm(forms.Form):
-    first_day = forms.DateField(widget=DATE, label="First day away")
-    last_day = forms.DateField(widget=DATE, label="Last day away")
+    first_day = SensibleDateField(widget=DATE, label="First day away")
+    last_day = SensibleDateField(widget=DATE, label="Last day away")
     note = forms.CharField(max_length=200, required=False, label="Note (optional)")
 
     def clean(self):
@@ -89,8 +90,8 @@ class LeaveForm(forms.Form):
 
 class CoverForm(forms.Form):
     person = PersonChoiceField(queryset=User.objects.none(), label="Who covers", empty_label="Choose a person")
-    first_day = forms.DateField(widget=DATE, label="First day")
-    last_day = forms.DateField(widget=DATE, label="Last day")
+    first_day = SensibleDateField(widget=DATE, label="First day")
+    last_day = SensibleDateField(widget=DATE, label="Last day")
     reason = forms.CharField(max_length=200, required=False, help_text="E.g. “Dana's holiday”.")
 
     def __init__(self, *args, program: Program, term: Term, **kwargs):

@@ -67,3 +67,30 @@ def test_thanks_with_a_foreign_next_is_saved_once_and_lands_on_the_thanks_page(
     assert response.status_code == 302
     assert response["Location"] == url
     assert ThanksNote.objects.count() == 1
+
+
+@pytest.mark.parametrize("typed", ["9998-01-01", "1899-12-31", "2100-01-01"])
+def test_a_date_outside_the_sensible_range_is_a_form_error(typed, program):
+    from core.edge import DATE_OUT_OF_RANGE
+    from rotations.forms import LeaveForm, PlanForm
+
+    plan = PlanForm({"count": 4, "start_date": typed})
+    assert not plan.is_valid() and plan.errors["start_date"] == [DATE_OUT_OF_RANGE]
+    leave = LeaveForm({"first_day": typed, "last_day": typed})
+    assert not leave.is_valid() and DATE_OUT_OF_RANGE in leave.errors["first_day"]
+
+
+def test_an_outreach_next_attempt_at_the_end_of_year_9999_is_refused():
+    from core.edge import DATE_OUT_OF_RANGE
+    from issues.forms import OutreachForm
+
+    form = OutreachForm({"channel": "phone", "outcome": "spoke", "next_attempt_due_at": "9999-12-31T23:00"})
+    assert not form.is_valid() and form.errors["next_attempt_due_at"] == [DATE_OUT_OF_RANGE]
+    form = OutreachForm({"channel": "phone", "outcome": "spoke", "next_attempt_due_at": "2026-12-03T09:00"})
+    assert form.is_valid(), form.errors
+
+
+def test_the_log_date_filter_refuses_year_9999_without_a_500(client_for, program, member):
+    response = client_for(member).get(reverse("issues:log"), {"created_after": "9999-12-31"})
+    assert response.status_code in (200, 400)
+    assert "Choose a date between 2000 and 2099." in response.content.decode()
