@@ -8,7 +8,11 @@ from .models import Membership, Program, RoleDescription, RoleDescriptionVersion
 
 def programs_for_user(*, user: AbstractBaseUser) -> QuerySet[Program]:
     """Return the programs `user` belongs to (every program for superusers), with member counts."""
-    qs = Program.objects.all() if user.is_superuser else Program.objects.filter(memberships__user=user)
+    qs = Program.objects.all()
+    if not user.is_superuser:
+        # A subquery, not a join: filtering on the user's membership row would make
+        # the member count below count only that row ("1 member").
+        qs = qs.filter(pk__in=Membership.objects.filter(user=user).values("program_id"))
     return qs.annotate(member_count=Count("memberships", distinct=True)).order_by("-is_active", "name")
 
 

@@ -211,3 +211,13 @@ def test_notifications_are_recorded_and_emailed_once(client_for, member, django_
     client.post(reverse("advocacy:my_notifications"))
     first.refresh_from_db()
     assert first.read_at is not None
+
+
+def test_program_cards_count_every_member_for_a_member_too(client_for, program, manager, member):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(program=program)
+    response = client_for(member).get(reverse("advocacy:program_list"))
+    (card,) = response.context["page"].object_list
+    assert card.member_count == 3
+    assert "3 members" in response.content.decode()
