@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "health_check",
+    # The project's apps, lowest first: each may use only the ones listed before it.
+    "core",
     "advocacy",
     "rotations",
     "issues",
@@ -160,7 +162,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "advocacy-send-pending-emails": {"task": "advocacy.tasks.send_pending_notification_emails", "schedule": 60.0},
     "rotations-run-handoffs": {"task": "rotations.tasks.run_handoffs", "schedule": 60.0},
     "rotations-send-reminders": {"task": "rotations.tasks.send_reminders", "schedule": 15 * 60.0},
-    "rotations-flush-outbox": {"task": "rotations.tasks.flush_outbox", "schedule": 60.0},
+    "core-flush-outbox": {"task": "core.tasks.flush_outbox", "schedule": 60.0},
     "issues-notify-overdue": {"task": "issues.tasks.notify_overdue_issues", "schedule": 300.0},
     "issues-poll-mention-feeds": {"task": "issues.tasks.poll_mention_feeds", "schedule": 900.0},
     "issues-daily-digest": {"task": "issues.tasks.send_daily_digests", "schedule": 3600.0},

@@ -1,0 +1,1 @@
+"""The layer below every app: the one way to queue background work (an outbox)."""
