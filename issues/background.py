@@ -105,7 +105,7 @@ def ask_satisfaction(*, issue_id: int, now=None) -> bool:
     """E-mail the customer the close-the-loop question with their tracking link, once.
 
     The issue row is locked and stamped in the same transaction as the e-mail
-    is sent, so a task delivered twice (or also picked up by the sweep) asks once,
+    is sent, so a task delivered twice (or queued again by the sweep) asks once,
     and a failed send leaves the question for `requeue_unasked_questions`.
     """
     with transaction.atomic():
