@@ -19,6 +19,8 @@ class OutboxMessage(models.Model):
         # name moved the model without touching the rows of a running system.
         db_table = "rotations_outboxmessage"
         ordering = ["created_at", "id"]
+        # For the sweeps' question "is this job already queued?" (`outbox.queued_args`).
+        indexes = [models.Index(fields=["task_name", "created_at"], name="outbox_task_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)} ({'sent' if self.sent_at else 'pending'})"
