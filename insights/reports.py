@@ -1,10 +1,11 @@
 """Term reports: built once when a term ends, frozen, with the advocate's reflection.
 
-`build_term_report` is the one place a report is made (the Celery task queued
-with the handoff and again by the periodic sweep, and the demo, call it). It locks the term
-row, returns the existing report if there is one, and otherwise computes the
-term's figures with a fixed number of aggregate queries and stores them as
-JSON, so later edits to issues never rewrite what the term achieved.
+`build_term_report` is the one place a report is made: the Celery task queued
+with the handoff (and queued again by the periodic sweep after a failed build)
+and the demo call it. It locks the term row, returns the existing report if
+there is one, and otherwise computes the term's figures with a fixed number
+of aggregate queries and stores them as JSON, so later edits to issues never
+rewrite what the term achieved.
 """
 
 import statistics
