@@ -1,12 +1,12 @@
 """Tell a person something: an in-app notification plus one e-mail, exactly once.
 
-The notification row is the durable record. Its e-mail is handed to a Celery
-worker after commit; if the broker is down, or the mail server fails, the row
-simply stays unsent and the periodic sweep (`send_pending_emails`) delivers it
-later. A web request never waits for, or fails because of, e-mail.
+The notification row is the durable record. Its e-mail is a job in the outbox
+(`core.outbox`), written in the same transaction and sent to a worker after
+commit, so a broker outage only delays it. If the mail server fails, the row
+stays unsent and the periodic sweep (`requeue_unsent_emails`) queues it again.
+A web request never waits for, or fails because of, e-mail.
 """
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,14 +15,15 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.queueing import send
+from core.outbox import enqueue, queued_args
 
 from .models import Notification, Program
 
-log = logging.getLogger(__name__)
-
 # Unsent e-mails older than this are not sent any more: the in-app notice remains.
 EMAIL_GIVE_UP_AFTER = timedelta(days=3)
+# An e-mail queued this recently (or still waiting for the broker) is not queued again.
+EMAIL_RETRY_AFTER = timedelta(minutes=2)
+SEND_EMAIL_TASK = "advocacy.tasks.send_notification_email"
 
 
 def notify(
@@ -36,7 +37,7 @@ def notify(
     program: Program | None = None,
     email: bool = True,
 ) -> Notification | None:
-    """Record a notification and queue its e-mail after commit; return None if already recorded.
+    """Record a notification and queue its e-mail in the same transaction; return None if already recorded.
 
     The dedupe key is unique, so concurrent or repeated calls for the same
     event create one row and send one e-mail.
@@ -53,17 +54,11 @@ def notify(
                 dedupe_key=dedupe_key[:200],
                 wants_email=email and bool(getattr(user, "email", "")),
             )
+            if note.wants_email:
+                enqueue(SEND_EMAIL_TASK, args=[note.pk])
     except IntegrityError:
         return None
-    if note.wants_email:
-        transaction.on_commit(lambda: _queue_email(note.pk))
     return note
-
-
-def _queue_email(notification_id: int) -> None:
-    from .tasks import send_notification_email
-
-    send(send_notification_email, notification_id)
 
 
 def deliver_email(*, notification_id: int) -> bool:
@@ -84,19 +79,22 @@ def deliver_email(*, notification_id: int) -> bool:
         return True
 
 
-def send_pending_emails(*, now=None) -> int:
-    """Send every recent notification e-mail that is still unsent; return how many went out."""
+def requeue_unsent_emails(*, now=None) -> int:
+    """Queue again every recent e-mail a failure left unsent (the mail server was down); return how many.
+
+    E-mails already waiting in the outbox, or queued in the last few minutes, are left alone.
+    """
     now = now or timezone.now()
     pending = Notification.objects.filter(
         wants_email=True, emailed_at__isnull=True, created_at__gte=now - EMAIL_GIVE_UP_AFTER
     ).values_list("pk", flat=True)
-    sent = 0
+    on_their_way = queued_args(SEND_EMAIL_TASK, since=now - EMAIL_RETRY_AFTER)
+    queued = 0
     for pk in list(pending[:500]):
-        try:
-            sent += deliver_email(notification_id=pk)
-        except Exception as error:  # one bad address or a mail-server hiccup must not stop the rest
-            log.warning("E-mail of notification %s failed: %s", pk, type(error).__name__)
-    return sent
+        if (pk,) not in on_their_way:
+            enqueue(SEND_EMAIL_TASK, args=[pk])
+            queued += 1
+    return queued
 
 
 def mark_read(*, user: AbstractBaseUser, notification_ids: list[int] | None = None) -> int:

@@ -1,4 +1,8 @@
-"""The Celery app; tasks live in each app's tasks.py and are discovered."""
+"""The Celery app; tasks live in each app's tasks.py and are discovered.
+
+Code queues work through `core.outbox.enqueue`, never with `delay()`, so a job
+survives a broker outage; routes and beat entries are one table in settings.
+"""
 
 import logging
 import os

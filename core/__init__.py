@@ -1,1 +1,1 @@
-"""Below every app: what all of them use (input at the edge; queueing)."""
+"""The layer below every app: input at the edge, locks, and the one way to queue background work (an outbox)."""

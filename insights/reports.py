@@ -1,13 +1,13 @@
 """Term reports: built once when a term ends, frozen, with the advocate's reflection.
 
-`build_term_report` is the one place a report is made (the Celery task after
-the handoff, the periodic sweep and the demo all call it). It locks the term
-row, returns the existing report if there is one, and otherwise computes the
-term's figures with a fixed number of aggregate queries and stores them as
-JSON, so later edits to issues never rewrite what the term achieved.
+`build_term_report` is the one place a report is made: the Celery task queued
+with the handoff (and queued again by the periodic sweep after a failed build)
+and the demo call it. It locks the term row, returns the existing report if
+there is one, and otherwise computes the term's figures with a fixed number
+of aggregate queries and stores them as JSON, so later edits to issues never
+rewrite what the term achieved.
 """
 
-import logging
 import statistics
 from datetime import datetime, timedelta
 
@@ -32,14 +32,13 @@ from django.utils import timezone
 from advocacy.models import ThanksNote
 from advocacy.notifications import notify
 from advocacy.selectors import role_version_for_program
+from core.outbox import enqueue, queued_args
 from issues.models import OPEN_STATUSES, HotIssue, Outreach
 from issues.selectors import satisfaction_for_term
 from rotations.models import Term
 
 from .models import TermReport
 from .selectors import Percentile
-
-log = logging.getLogger(__name__)
 
 FIGURES_VERSION = 1
 REFLECTION_MAX = 2000
@@ -199,16 +198,24 @@ def terms_missing_reports(*, now: datetime | None = None, limit: int = 200) -> l
     )
 
 
-def build_missing_reports(*, now: datetime | None = None) -> int:
-    """Build every report a lost message or a broker outage left unbuilt; return how many were built."""
-    built = 0
+BUILD_REPORT_TASK = "insights.tasks.build_term_report"
+# A build queued this recently (or still waiting for the broker) is not queued again.
+BUILD_RETRY_AFTER = timedelta(minutes=10)
+
+
+def requeue_missing_reports(*, now: datetime | None = None) -> int:
+    """Queue again the build of every report still missing (a build crashed); return how many were queued.
+
+    Builds already waiting in the outbox, or queued in the last few minutes, are left alone.
+    """
+    now = now or timezone.now()
+    on_their_way = queued_args(BUILD_REPORT_TASK, since=now - BUILD_RETRY_AFTER)
+    queued = 0
     for term_id in terms_missing_reports(now=now):
-        try:
-            if build_term_report(term=Term(pk=term_id)) is not None:
-                built += 1
-        except Exception:  # one broken term must not keep the others from their reports
-            log.exception("Building the report of term %s failed", term_id)
-    return built
+        if (term_id,) not in on_their_way:
+            enqueue(BUILD_REPORT_TASK, args=[term_id])
+            queued += 1
+    return queued
 
 
 # ---------------------------------------------------------------- reflection

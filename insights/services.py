@@ -131,9 +131,10 @@ def send_weekly_briefs(*, now: datetime | None = None) -> int:
     """Send every subscribed member this week's brief, once per week; return how many were recorded now.
 
     The notification's unique dedupe key (program, week, user) makes a second
-    run in the same week, or a task delivered twice, a no-op; the e-mail goes
-    out after commit, and the notifications sweep re-sends it if the broker
-    or the mail server was down. People who left the program receive nothing.
+    run in the same week, or a task delivered twice, a no-op; the e-mail is
+    an outbox job sent after commit (kept while the broker is down), and the
+    notifications sweep queues it again if the mail server failed. People who
+    left the program receive nothing.
     """
     now = now or timezone.now()
     sent = 0

@@ -7,7 +7,7 @@ from rotations.models import Term
 from . import reports, services
 
 
-@shared_task
+@shared_task(name="insights.tasks.send_weekly_briefs")
 def send_weekly_briefs() -> int:
     """E-mail the customer's-chair brief to every subscribed member, once per week."""
     return services.send_weekly_briefs()
@@ -24,8 +24,8 @@ def build_term_report(term_id: int) -> int | None:
 
 @shared_task(name="insights.tasks.build_missing_term_reports")
 def build_missing_term_reports() -> int:
-    """Build every completed term's report that is still missing (periodic sweep)."""
-    return reports.build_missing_reports()
+    """Queue again the build of every completed term's report that is still missing (periodic sweep)."""
+    return reports.requeue_missing_reports()
 
 
 @shared_task(name="insights.tasks.refresh_snapshots")

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from advocacy.models import Program
 from advocacy.notifications import notify
+from core.outbox import enqueue, queued_args
 
-from .models import HotIssue, ImportJob, IssueEvent, Status
+from .models import HotIssue, IssueEvent, Status
 from .selectors import overdue_q, program_issue_summary
 from .services import default_owner
 
@@ -104,8 +105,8 @@ def ask_satisfaction(*, issue_id: int, now=None) -> bool:
     """E-mail the customer the close-the-loop question with their tracking link, once.
 
     The issue row is locked and stamped in the same transaction as the e-mail
-    is sent, so a task delivered twice (or also picked up by the sweep) asks once,
-    and a failed send leaves the question for the next sweep.
+    is sent, so a task delivered twice (or queued again by the sweep) asks once,
+    and a failed send leaves the question for `requeue_unasked_questions`.
     """
     with transaction.atomic():
         issue = (
@@ -133,30 +134,30 @@ def ask_satisfaction(*, issue_id: int, now=None) -> bool:
     return True
 
 
-# Work queued from a request gets this long to arrive before the sweep sends it again.
-SWEEP_GRACE = timedelta(minutes=2)
+ASK_TASK = "issues.tasks.ask_satisfaction"
+# A question queued this recently (or still waiting for the broker) is not queued again.
+ASK_RETRY_AFTER = timedelta(minutes=2)
 # The sweep does not reach further back than this.
 SWEEP_HORIZON = timedelta(days=14)
 
 
-def resend_pending_work(*, now=None) -> dict[str, int]:
-    """Do the work a broker outage kept from the queue: unasked satisfaction questions, pending imports."""
-    from config.queueing import send
+def requeue_unasked_questions(*, now=None) -> int:
+    """Queue again the satisfaction questions a failure left unasked (the mail server was down); return how many.
 
-    from .tasks import run_import
-
+    Questions already waiting in the outbox, or queued in the last few minutes, are left alone.
+    """
     now = now or timezone.now()
     unasked = HotIssue.objects.filter(
         status=Status.RESOLVED,
         satisfaction__isnull=True,
         satisfaction_asked_at__isnull=True,
         customer__email__gt="",
-        resolved_at__lt=now - SWEEP_GRACE,
         resolved_at__gte=now - SWEEP_HORIZON,
     ).values_list("pk", flat=True)
-    asked = sum(ask_satisfaction(issue_id=pk, now=now) for pk in list(unasked[:500]))
-    pending = ImportJob.objects.filter(
-        state=ImportJob.State.PENDING, created_at__lt=now - SWEEP_GRACE, created_at__gte=now - SWEEP_HORIZON
-    ).values_list("pk", flat=True)
-    resent = sum(send(run_import, pk) for pk in pending)
-    return {"asked": asked, "imports": resent}
+    on_their_way = queued_args(ASK_TASK, since=now - ASK_RETRY_AFTER)
+    queued = 0
+    for pk in list(unasked[:500]):
+        if (pk,) not in on_their_way:
+            enqueue(ASK_TASK, args=[pk])
+            queued += 1
+    return queued

@@ -20,6 +20,7 @@ from advocacy.models import Membership, Program
 from advocacy.permissions import NOT_MANAGER, require_manager, require_member
 from advocacy.selectors import display_name
 from core.locks import lock_for_transaction
+from core.outbox import enqueue
 
 from .models import (
     CLOSED_STATUSES,
@@ -422,12 +423,7 @@ def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisf
     _save(issue, actor, "Resolved")
     _event(issue, IssueEvent.Kind.RESOLVED, actor, f"Resolved by {display_name(actor)}", resolution, at=now)
     if issue.customer_id and issue.customer.email and issue.satisfaction is None:
-        from config.queueing import send_on_commit
-
-        from .tasks import ask_satisfaction
-
-        # If the broker is down, the periodic sweep asks instead (satisfaction_asked_at stays empty).
-        send_on_commit(ask_satisfaction, issue.pk)
+        enqueue("issues.tasks.ask_satisfaction", args=[issue.pk])
     return issue
 
 

@@ -29,6 +29,7 @@ from advocacy.forms import add_service_errors
 from advocacy.models import Program
 from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user, visible_program_ids, visible_programs
 from advocacy.selectors import display_name
+from core.outbox import enqueue
 
 from . import selectors, services
 from .filters import STATUS_CHOICES, HotIssueFilter
@@ -612,12 +613,7 @@ def import_start(request: HttpRequest, slug: str) -> HttpResponse:
             job = ImportJob.objects.create(
                 program=program, kind=form.cleaned_data["kind"], filename=name, content=content, created_by=request.user
             )
-            from config.queueing import send_on_commit
-
-            from .tasks import run_import
-
-            # If the broker is down, the job waits (pending) and the periodic sweep re-sends it.
-            send_on_commit(run_import, job.pk)
+            enqueue("issues.tasks.run_import", args=[job.pk])
         return redirect("issues:import_detail", pk=job.pk)
     jobs = ImportJob.objects.filter(program=program).defer("content")[:10]
     return render(request, "issues/import_form.html", {"program": program, "form": form, "jobs": jobs})

@@ -313,21 +313,3 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user} ({self.program or 'personal'})"
-
-
-class OutboxMessage(models.Model):
-    """A Celery job kept in the database until the broker has taken it (an outbox)."""
-
-    task_name = models.CharField(max_length=200)
-    args = models.JSONField(default=list)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.task_name}{tuple(self.args)} ({'sent' if self.sent_at else 'pending'})"

@@ -22,6 +22,7 @@ from advocacy.models import Membership, Program
 from advocacy.notifications import notify
 from advocacy.permissions import Actor, acting_person, require_manager
 from advocacy.selectors import display_name, role_version_for_program
+from core.outbox import enqueue
 
 from . import boundaries, planner
 from .models import (
@@ -1160,6 +1161,4 @@ def reset_calendar_token(*, user: AbstractBaseUser, program: Program | None = No
 
 def queue_program_reminders(*, program: Program) -> None:
     """Queue a reminder run for the program (through the outbox, so a dead broker loses nothing)."""
-    from .outbox import enqueue
-
     enqueue("rotations.tasks.send_program_reminders", args=[program.pk])

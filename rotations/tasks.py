@@ -1,11 +1,10 @@
 """Celery tasks: thin, idempotent, taking ids and calling a service."""
 
 from celery import shared_task
-from celery.signals import worker_ready
 
 from advocacy.models import Program
 
-from . import outbox, reminders, services
+from . import reminders, services
 
 
 @shared_task(name="rotations.tasks.run_handoffs")
@@ -31,18 +30,3 @@ def send_program_reminders(program_id: int) -> int:
     if not Program.objects.filter(pk=program_id).exists():
         return 0
     return reminders.send_due_reminders(program_id=program_id)
-
-
-@shared_task(name="rotations.tasks.flush_outbox")
-def flush_outbox() -> int:
-    """Send jobs kept in the outbox while the broker was down."""
-    return outbox.flush_outbox()
-
-
-@worker_ready.connect
-def _flush_on_worker_start(**kwargs) -> None:
-    # A worker that starts after an outage sends what queued up meanwhile.
-    try:
-        outbox.flush_outbox()
-    except Exception:  # never keep a worker from starting
-        pass

@@ -1,8 +1,15 @@
 """Shared fixtures: people in a program with each role, and signed-in clients."""
 
+import shutil
+
 import pytest
+from django.db.models import F
+from django.utils import timezone
 
 from advocacy.models import Membership
+from config.celery import app
+from core.models import OutboxMessage
+from tests.brokers import PrivateRedis, use_broker
 from tests.factories import PASSWORD, MembershipFactory, ProgramFactory, UserFactory
 
 
@@ -73,3 +80,40 @@ def _seeded_data(request):
 
         request.getfixturevalue("transactional_db")
         ensure_default_role(RoleDescription, RoleDescriptionVersion)
+
+
+@pytest.fixture
+def run_jobs():
+    """Return a function that runs every pending outbox job in this process, oldest first, as a worker would.
+
+    Jobs queued by those jobs run too. The function returns each task's result
+    (or the exception it raised), in order. Without it, a test that is not
+    transactional never sends a job: its on-commit callbacks do not run.
+    """
+
+    app.loader.import_default_modules()  # every app's tasks.py, as a worker loads them
+
+    def run() -> list:
+        results = []
+        while message := OutboxMessage.objects.filter(sent_at__isnull=True).order_by("pk").first():
+            OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+            results.append(app.tasks[message.task_name].apply(args=message.args, kwargs=message.kwargs).result)
+        return results
+
+    return run
+
+
+@pytest.fixture
+def private_broker(tmp_path):
+    """A Redis broker of this test's own, which it may stop and start; the Celery app uses it meanwhile."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    previous = app.conf.broker_url
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    yield redis
+    redis.stop()
+    use_broker(previous)
+    # A worker started in the test made the app current and default in its thread; keep it so.
+    app.set_current()
+    app.set_default()

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "health_check",
+    # The project's apps, lowest first: each may use only the ones listed before it.
+    "core",
     "advocacy",
     "rotations",
     "issues",
@@ -157,29 +159,47 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Fail fast when the broker is down; work queued from web requests is kept in
-# the database (notifications, the outbox) and sent by the periodic jobs.
+# the outbox (core.outbox) and sent by its flush once the broker is back.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# Periodic jobs: beat copies them into django-celery-beat's tables, where admins edit them.
-CELERY_BEAT_SCHEDULE: dict = {
-    "advocacy-send-pending-emails": {"task": "advocacy.tasks.send_pending_notification_emails", "schedule": 60.0},
-    "rotations-run-handoffs": {"task": "rotations.tasks.run_handoffs", "schedule": 60.0},
-    "rotations-send-reminders": {"task": "rotations.tasks.send_reminders", "schedule": 15 * 60.0},
-    "rotations-flush-outbox": {"task": "rotations.tasks.flush_outbox", "schedule": 60.0},
-    "issues-notify-overdue": {"task": "issues.tasks.notify_overdue_issues", "schedule": 300.0},
-    "issues-poll-mention-feeds": {"task": "issues.tasks.poll_mention_feeds", "schedule": 900.0},
-    "issues-daily-digest": {"task": "issues.tasks.send_daily_digests", "schedule": 3600.0},
-    "issues-resend-pending-work": {"task": "issues.tasks.resend_pending_work", "schedule": 300.0},
+# Every Celery task in one table: its queue and, for a periodic one, its beat entry and schedule.
+# Beat copies the entries into django-celery-beat's tables, where admins edit them; an entry's
+# name is its key there, so keep the names. One queue for now: the I/O-bound tasks (feeds,
+# imports) may get a queue of their own once every worker (Procfile, Procfile.dev, the test
+# workers) consumes it. A test checks that each task here is registered and vice versa.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+_Q = CELERY_TASK_DEFAULT_QUEUE
+# fmt: off
+_TASKS = [
+    # task                                              queue  beat entry                             schedule (s)
+    ("baton.ping",                                      _Q,    None,                                  None),
+    # Sends the jobs the outbox kept while the broker was down.
+    ("core.tasks.flush_outbox",                         _Q,    "core-flush-outbox",                   60.0),
+    ("advocacy.tasks.send_notification_email",          _Q,    None,                                  None),
+    # Queues again the e-mails a mail-server failure left unsent.
+    ("advocacy.tasks.send_pending_notification_emails", _Q,    "advocacy-send-pending-emails",        60.0),
+    ("rotations.tasks.run_handoffs",                    _Q,    "rotations-run-handoffs",              60.0),
+    ("rotations.tasks.handoff_program",                 _Q,    None,                                  None),
+    ("rotations.tasks.send_reminders",                  _Q,    "rotations-send-reminders",            15 * 60.0),
+    ("rotations.tasks.send_program_reminders",          _Q,    None,                                  None),
+    ("issues.tasks.ask_satisfaction",                   _Q,    None,                                  None),
+    ("issues.tasks.notify_overdue_issues",              _Q,    "issues-notify-overdue",               300.0),
+    ("issues.tasks.poll_mention_feeds",                 _Q,    "issues-poll-mention-feeds",           900.0),
+    ("issues.tasks.send_daily_digests",                 _Q,    "issues-daily-digest",                 3600.0),
+    ("issues.tasks.run_import",                         _Q,    None,                                  None),
+    # Queues again the satisfaction questions a mail-server failure left unasked.
+    ("issues.tasks.resend_pending_work",                _Q,    "issues-resend-pending-work",          300.0),
     # Monday 07:00 UTC; the later Monday runs only catch up what a broker outage kept from going out
     # (each member gets one brief a week: the send is deduplicated per program, week and person).
-    "insights-weekly-brief": {
-        "task": "insights.tasks.send_weekly_briefs",
-        "schedule": crontab(minute=0, hour="7-12", day_of_week="mon"),
-    },
-    # Builds any term report a lost message or a broker outage left unbuilt.
-    "insights-build-missing-term-reports": {"task": "insights.tasks.build_missing_term_reports", "schedule": 600.0},
+    ("insights.tasks.send_weekly_briefs",               _Q,    "insights-weekly-brief",               crontab(minute=0, hour="7-12", day_of_week="mon")),
+    ("insights.tasks.build_term_report",                _Q,    None,                                  None),
+    # Queues again the build of any term report a crashed build left missing.
+    ("insights.tasks.build_missing_term_reports",       _Q,    "insights-build-missing-term-reports", 600.0),
     # Recomputes the stored health and brief figures of programs too big to count on every view.
-    "insights-refresh-snapshots": {"task": "insights.tasks.refresh_snapshots", "schedule": 120.0},
-}
+    ("insights.tasks.refresh_snapshots",                _Q,    "insights-refresh-snapshots",          120.0),
+]
+# fmt: on
+CELERY_TASK_ROUTES = {task: {"queue": queue} for task, queue, _, _ in _TASKS}
+CELERY_BEAT_SCHEDULE = {entry: {"task": task, "schedule": every} for task, _, entry, every in _TASKS if entry}
 
 # Logs: one line per request and per task, as JSON in production
 # (LOG_FORMAT=json). Contact details are scrubbed from every record.

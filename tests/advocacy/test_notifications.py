@@ -1,4 +1,4 @@
-"""Notification e-mails: queued after commit, swept when the broker or mail server was down, sent once."""
+"""Notification e-mails: a job recorded with the notice, queued again after a mail-server failure, sent once."""
 
 import time
 from datetime import timedelta
@@ -8,11 +8,12 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from advocacy import notifications
 from advocacy.models import Notification
-from advocacy.notifications import deliver_email, notify, send_pending_emails
+from advocacy.notifications import EMAIL_RETRY_AFTER, SEND_EMAIL_TASK, deliver_email, notify, requeue_unsent_emails
 from config.celery import app
+from core.models import OutboxMessage
 from tests.factories import UserFactory
 
 
@@ -20,7 +21,8 @@ from tests.factories import UserFactory
 def test_a_notice_without_e_mail_is_never_mailed(member):
     note = notify(user=member, kind="t", title="In-app only", dedupe_key="k", email=False)
     assert not note.wants_email
-    assert send_pending_emails() == 0 and not mail.outbox
+    assert not OutboxMessage.objects.exists()
+    assert requeue_unsent_emails(now=timezone.now() + EMAIL_RETRY_AFTER * 2) == 0 and not mail.outbox
 
 
 @pytest.mark.django_db
@@ -30,38 +32,39 @@ def test_a_person_without_an_address_gets_the_in_app_notice_only():
 
 
 @pytest.mark.django_db
-def test_a_broker_outage_does_not_break_the_action_and_the_sweep_sends_it_later(
-    client_for, program, manager, member, django_capture_on_commit_callbacks
-):
-    """The broker refuses the job after commit: the notice stays, unsent, and the sweep mails it."""
-    with (
-        mock.patch.object(notifications, "_queue_email", wraps=notifications._queue_email) as queued,
-        mock.patch(
-            "advocacy.tasks.send_notification_email.apply_async", side_effect=ConnectionRefusedError("broker down")
-        ),
-    ):
-        with django_capture_on_commit_callbacks(execute=True):
-            note = notify(user=member, kind="t", title="Your term starts in 3 days", dedupe_key="k")
-    assert queued.called
-    assert Notification.objects.get(pk=note.pk).emailed_at is None
-    assert send_pending_emails() == 1
+def test_the_e_mail_is_a_job_recorded_with_the_notice(member, run_jobs):
+    note = notify(user=member, kind="t", title="Your term starts in 3 days", dedupe_key="k")
+    job = OutboxMessage.objects.get()
+    assert (job.task_name, job.args, job.sent_at) == (SEND_EMAIL_TASK, [note.pk], None)
+    assert run_jobs() == [True]
     assert mail.outbox[0].subject == "Your term starts in 3 days"
+    assert Notification.objects.get(pk=note.pk).emailed_at is not None
 
 
 @pytest.mark.django_db
-def test_a_mail_server_failure_leaves_the_e_mail_pending(member):
+def test_a_mail_server_failure_leaves_the_e_mail_pending_and_the_sweep_queues_it_again(member, run_jobs):
     note = notify(user=member, kind="t", title="Hello", dedupe_key="k")
     with mock.patch("advocacy.notifications.send_mail", side_effect=OSError("SMTP down")):
-        assert send_pending_emails() == 0
+        [failure] = run_jobs()
+    assert isinstance(failure, OSError)
     assert Notification.objects.get(pk=note.pk).emailed_at is None
-    assert send_pending_emails() == 1 and send_pending_emails() == 0
+    # Just queued: the sweep leaves it; a few minutes later it queues it again, once.
+    assert requeue_unsent_emails() == 0
+    later = timezone.now() + EMAIL_RETRY_AFTER * 2
+    assert requeue_unsent_emails(now=later) == 1
+    assert requeue_unsent_emails(now=later) == 0  # waiting in the outbox
+    assert run_jobs() == [True] and len(mail.outbox) == 1
+    assert requeue_unsent_emails(now=later + EMAIL_RETRY_AFTER * 2) == 0
 
 
 @pytest.mark.django_db
 def test_old_unsent_e_mails_are_given_up(member):
     note = notify(user=member, kind="t", title="Stale", dedupe_key="k")
+    OutboxMessage.objects.all().delete()  # sent and forgotten long ago
     Notification.objects.filter(pk=note.pk).update(created_at=note.created_at - timedelta(days=4))
-    assert send_pending_emails() == 0
+    assert requeue_unsent_emails() == 0
+    Notification.objects.filter(pk=note.pk).update(created_at=note.created_at - timedelta(days=2))
+    assert requeue_unsent_emails() == 1
 
 
 @pytest.mark.django_db

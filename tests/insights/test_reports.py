@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from advocacy.models import Notification, ThanksNote
+from core.models import OutboxMessage
 from insights import reports
 from insights.models import TermReport
 from issues.models import HotIssue, Outreach, Status
@@ -178,19 +179,14 @@ def _at(*args):
     return timezone.make_aware(datetime(*args), timezone.get_fixed_timezone(0))
 
 
-def test_a_handoff_queues_one_build_after_commit_and_the_report_appears_once(
-    desk, ann, ben, monkeypatch, django_capture_on_commit_callbacks
-):
-    sent = []
-    monkeypatch.setattr("insights.receivers.send", lambda task, *args: sent.append((task.name, args)) or True)
+def test_a_handoff_queues_one_build_with_it_and_the_report_appears_once(desk, ann, ben):
+    builds = OutboxMessage.objects.filter(task_name="insights.tasks.build_term_report")
     first = rotation_services.create_term(program=desk, start_date=date(2025, 1, 1), advocate=ann)
     rotation_services.create_term(program=desk, start_date=first.end_date, advocate=ben)
-    with django_capture_on_commit_callbacks(execute=True):
-        rotation_services.run_due_handoffs(now=_at(2025, 1, 2, 12))
-    assert sent == []  # the first handoff has no outgoing term
-    with django_capture_on_commit_callbacks(execute=True):
-        assert rotation_services.run_due_handoffs(now=_at(2025, 4, 2, 12)) == 1
-    assert sent == [("insights.tasks.build_term_report", (first.pk,))]
+    rotation_services.run_due_handoffs(now=_at(2025, 1, 2, 12))
+    assert not builds.exists()  # the first handoff has no outgoing term
+    assert rotation_services.run_due_handoffs(now=_at(2025, 4, 2, 12)) == 1
+    assert list(builds.values_list("args", flat=True)) == [[first.pk]]
     from insights.tasks import build_term_report
 
     first_id = build_term_report(first.pk)
@@ -198,20 +194,29 @@ def test_a_handoff_queues_one_build_after_commit_and_the_report_appears_once(
     assert first_id == second_id == TermReport.objects.get(term=first).pk
 
 
-def test_the_handoff_receiver_runs_no_query(desk, ann, django_assert_num_queries):
+def test_the_handoff_receiver_only_records_the_job(desk, ann, django_assert_num_queries):
     from insights.receivers import queue_term_report
 
     term = TermFactory(program=desk, advocate=ann, start_date=date(2025, 1, 1), status=Term.Status.COMPLETED)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the outbox row, in the handoff's transaction
         queue_term_report(sender=Term, outgoing_term=term, program=desk)
+    job = OutboxMessage.objects.get()
+    assert (job.task_name, job.args, job.sent_at) == ("insights.tasks.build_term_report", [term.pk], None)
 
 
-def test_the_sweep_builds_what_a_lost_message_left_unbuilt(worked_term, desk, ben):
+def test_the_sweep_queues_again_the_build_a_crash_left_undone(worked_term, desk, ben, run_jobs):
     unassigned = TermFactory(program=desk, advocate=None, start_date=date(2025, 4, 1), status=Term.Status.COMPLETED)
     TermFactory(program=desk, advocate=ben, start_date=date(2025, 7, 1), status=Term.Status.ACTIVE)
     assert reports.terms_missing_reports() == [worked_term.pk]
-    assert reports.build_missing_reports() == 1
-    assert reports.build_missing_reports() == 0
+    assert reports.requeue_missing_reports() == 1
+    assert reports.requeue_missing_reports() == 0  # already waiting in the outbox
+    # The broker took the job, and the worker crashed building it.
+    OutboxMessage.objects.update(sent_at=timezone.now())
+    assert reports.requeue_missing_reports() == 0  # queued a moment ago: it may still be running
+    later = timezone.now() + reports.BUILD_RETRY_AFTER * 2
+    assert reports.requeue_missing_reports(now=later) == 1
+    run_jobs()
+    assert reports.requeue_missing_reports(now=later) == 0
     assert list(TermReport.objects.values_list("term_id", flat=True)) == [worked_term.pk]
     assert unassigned.pk not in reports.terms_missing_reports()
 

@@ -4,6 +4,7 @@ import urllib.request
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Notification
+from core.models import OutboxMessage
 from issues import background, feeds, fetching, services, tasks
 from issues.forms import FEED_NOT_PUBLIC
 from issues.models import IssueEvent, Mention, MentionFeed
@@ -242,13 +244,13 @@ def test_daily_digest_goes_to_the_current_advocate_once_a_day(make_issue, term, 
     assert note.user == advocate and "2 open hot issues" in note.title
 
 
-def test_satisfaction_question_is_emailed_on_resolve(
-    make_issue, manager, django_capture_on_commit_callbacks, monkeypatch
-):
-    monkeypatch.setattr(tasks.ask_satisfaction, "delay", lambda pk: tasks.ask_satisfaction(pk))
+def test_satisfaction_question_is_emailed_on_resolve(make_issue, manager, run_jobs):
     issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    run_jobs()
+    mail.outbox.clear()
+    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    assert OutboxMessage.objects.filter(task_name="issues.tasks.ask_satisfaction", args=[issue.pk]).exists()
+    assert run_jobs() == [True]
     assert len(mail.outbox) == 1
     assert issue.get_tracking_url() in mail.outbox[0].body and mail.outbox[0].to == ["ana@example.com"]
 
@@ -271,8 +273,9 @@ def test_satisfaction_question_is_asked_once_however_often_it_is_delivered(make_
     services.resolve(issue=issue, actor=manager, resolution="Refunded")
     assert tasks.ask_satisfaction(issue.pk) is True
     assert tasks.ask_satisfaction(issue.pk) is False
-    later = timezone.now() + background.SWEEP_GRACE * 2
-    assert background.resend_pending_work(now=later) == {"asked": 0, "imports": 0}
+    OutboxMessage.objects.update(sent_at=timezone.now())
+    later = timezone.now() + background.ASK_RETRY_AFTER * 2
+    assert background.requeue_unasked_questions(now=later) == 0
     assert len(mail.outbox) == 1
     # Reopened and resolved again: a new question.
     services.reopen(issue=issue, actor=manager, reason="It broke again")
@@ -280,41 +283,32 @@ def test_satisfaction_question_is_asked_once_however_often_it_is_delivered(make_
     assert tasks.ask_satisfaction(issue.pk) is True and len(mail.outbox) == 2
 
 
-def test_a_broker_outage_loses_no_satisfaction_question(
-    make_issue, manager, django_capture_on_commit_callbacks, monkeypatch, caplog
-):
-    from kombu.exceptions import OperationalError
-
-    def broker_down(*args):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
-
-    monkeypatch.setattr(tasks.ask_satisfaction, "delay", broker_down)
+def test_a_mail_server_failure_loses_no_satisfaction_question(make_issue, manager, run_jobs):
     issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.resolve(issue=issue, actor=manager, resolution="Refunded")
-    assert "left for the periodic sweep" in caplog.text and not mail.outbox
-    # Within the grace period the sweep leaves it (the queued task may still arrive) …
-    assert background.resend_pending_work()["asked"] == 0
-    # … after it, the sweep asks.
-    later = timezone.now() + background.SWEEP_GRACE * 2
-    assert background.resend_pending_work(now=later) == {"asked": 1, "imports": 0}
+    run_jobs()
+    mail.outbox.clear()
+    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    with mock.patch("issues.background.send_mail", side_effect=OSError("SMTP down")):
+        [failure] = run_jobs()
+    assert isinstance(failure, OSError) and not mail.outbox
+    # Just queued: the sweep leaves it (it may still be on its way) …
+    assert background.requeue_unasked_questions() == 0
+    # … a few minutes later it queues it again, once.
+    later = timezone.now() + background.ASK_RETRY_AFTER * 2
+    assert background.requeue_unasked_questions(now=later) == 1
+    assert background.requeue_unasked_questions(now=later) == 0
+    assert run_jobs() == [True]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@example.com"]
-    assert background.resend_pending_work(now=later)["asked"] == 0
+    assert background.requeue_unasked_questions(now=later + background.ASK_RETRY_AFTER * 2) == 0
 
 
-def test_the_sweep_resends_pending_imports_and_a_double_delivery_imports_once(manager, program, monkeypatch):
+def test_an_import_delivered_twice_imports_once(manager, program):
     from issues.importing import run_import_job
     from issues.models import HotIssue, ImportJob
 
-    sent = []
-    monkeypatch.setattr(tasks.run_import, "delay", lambda pk: sent.append(pk))
     job = ImportJob.objects.create(
         program=program, kind=ImportJob.Kind.SURVEY, content="score,comment\n1,Awful\n5,Fine\n", created_by=manager
     )
-    assert background.resend_pending_work()["imports"] == 0  # still within the grace period
-    assert background.resend_pending_work(now=timezone.now() + background.SWEEP_GRACE * 2)["imports"] == 1
-    assert sent == [job.pk]
     assert run_import_job(job_id=job.pk).state == ImportJob.State.DONE
     assert run_import_job(job_id=job.pk).created_issues == 1
     assert HotIssue.objects.filter(program=program).count() == 1
-    assert background.resend_pending_work(now=timezone.now() + background.SWEEP_GRACE * 2)["imports"] == 0

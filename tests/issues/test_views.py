@@ -267,10 +267,7 @@ def test_close_the_loop_satisfaction(client, make_issue, member):
 # ------------------------------------------------------------ import
 
 
-def test_import_round_trip(client_for, member, manager, program, django_capture_on_commit_callbacks, monkeypatch):
-    from issues import tasks
-
-    monkeypatch.setattr(tasks.run_import, "delay", lambda job_id: tasks.run_import(job_id))
+def test_import_round_trip(client_for, member, manager, program, run_jobs):
     content = (
         "date,name,email,score,comment,location\n"
         "2026-03-01,Ana Lopez,ana@example.com,1,Rude staff and a dirty store,Main St\n"
@@ -280,10 +277,10 @@ def test_import_round_trip(client_for, member, manager, program, django_capture_
     client = client_for(member)
     upload = io.BytesIO(content.encode())
     upload.name = "visits.csv"
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("issues:import_start", args=[program.slug]), {"kind": "mystery_shop", "file": upload}
-        )
+    response = client.post(
+        reverse("issues:import_start", args=[program.slug]), {"kind": "mystery_shop", "file": upload}
+    )
+    run_jobs()
     job = ImportJob.objects.get()
     assert job.errors == []
     assert response.status_code == 302 and job.state == ImportJob.State.DONE and job.created_issues == 2
@@ -295,17 +292,12 @@ def test_import_round_trip(client_for, member, manager, program, django_capture_
     assert rows["Rude staff and a dirty store"]["source"] == "Mystery shop"
 
 
-def test_import_is_all_or_nothing_with_row_errors(
-    client_for, member, program, django_capture_on_commit_callbacks, monkeypatch
-):
-    from issues import tasks
-
-    monkeypatch.setattr(tasks.run_import, "delay", lambda job_id: tasks.run_import(job_id))
+def test_import_is_all_or_nothing_with_row_errors(client_for, member, program, run_jobs):
     content = "score,comment,email,date\n1,Bad,,\n7,Worse,,\n2,,not-an-email,31/02/2026\n"
     upload = io.BytesIO(content.encode())
     upload.name = "survey.csv"
-    with django_capture_on_commit_callbacks(execute=True):
-        client_for(member).post(reverse("issues:import_start", args=[program.slug]), {"kind": "survey", "file": upload})
+    client_for(member).post(reverse("issues:import_start", args=[program.slug]), {"kind": "survey", "file": upload})
+    run_jobs()
     job = ImportJob.objects.get()
     assert job.state == ImportJob.State.FAILED and not HotIssue.objects.exists()
     assert [e["row"] for e in job.errors] == [3, 4]
@@ -315,16 +307,11 @@ def test_import_is_all_or_nothing_with_row_errors(
     assert "Nothing was imported" in body
 
 
-def test_import_rejects_a_file_without_the_columns(
-    client_for, member, program, django_capture_on_commit_callbacks, monkeypatch
-):
-    from issues import tasks
-
-    monkeypatch.setattr(tasks.run_import, "delay", lambda job_id: tasks.run_import(job_id))
+def test_import_rejects_a_file_without_the_columns(client_for, member, program, run_jobs):
     upload = io.BytesIO(b"foo,bar\n1,2\n")
     upload.name = "x.csv"
-    with django_capture_on_commit_callbacks(execute=True):
-        client_for(member).post(reverse("issues:import_start", args=[program.slug]), {"kind": "survey", "file": upload})
+    client_for(member).post(reverse("issues:import_start", args=[program.slug]), {"kind": "survey", "file": upload})
+    run_jobs()
     job = ImportJob.objects.get()
     assert job.state == ImportJob.State.FAILED and "needs the columns" in job.errors[0]["message"]
 

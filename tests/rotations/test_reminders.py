@@ -1,4 +1,4 @@
-"""Reminders, each sent once however often the job runs; and the outbox's behaviour without a broker."""
+"""Reminders, each sent once however often the job runs."""
 
 from datetime import timedelta
 
@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from advocacy.models import Notification
-from rotations import boundaries, outbox, reminders, services
-from rotations.models import OutboxMessage
+from rotations import boundaries, reminders, services
 
 pytestmark = pytest.mark.django_db
 
@@ -78,21 +77,6 @@ def test_open_swaps_get_follow_ups_once_per_round(desk, people, boss):
     assert Notification.objects.filter(user=boss, kind="swap_follow_up").count() == 1
 
 
-def test_flush_outbox_stops_at_the_first_broker_failure_and_keeps_order(monkeypatch):
-    calls = []
-
-    class DeadBroker:
-        def connection_for_write(self):
-            raise ConnectionRefusedError("broker down")
-
-    monkeypatch.setattr("config.celery.app", DeadBroker())
-    for i in range(3):
-        OutboxMessage.objects.create(task_name="rotations.tasks.flush_outbox", args=[i])
-    assert outbox.flush_outbox() == 0
-    assert list(OutboxMessage.objects.order_by("pk").values_list("attempts", flat=True)) == [1, 0, 0]
-    assert not calls
-
-
 def test_managers_hear_once_when_nothing_is_planned_after_a_term(desk, people, boss):
     now = timezone.now()
     today = boundaries.local_date(program=desk, at=now)
@@ -103,64 +87,3 @@ def test_managers_hear_once_when_nothing_is_planned_after_a_term(desk, people, b
     reminders.send_due_reminders(now=now + timedelta(days=1))
     notes = Notification.objects.filter(user=boss, kind="coverage_gap")
     assert notes.count() == 1 and notes.get().dedupe_key == f"gap:{last.pk}:{boss.pk}"
-
-
-def test_flush_outbox_forgets_jobs_sent_long_ago():
-    old = OutboxMessage.objects.create(task_name="x", sent_at=timezone.now() - timedelta(days=8))
-    recent = OutboxMessage.objects.create(task_name="x", sent_at=timezone.now() - timedelta(days=1))
-    outbox.flush_outbox()
-    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [recent.pk]
-    assert old.pk != recent.pk
-
-
-def test_managers_hear_once_of_a_gap_between_two_saved_terms(desk, people, boss):
-    now = timezone.now()
-    today = boundaries.local_date(program=desk, at=now)
-    first = services.create_term(
-        program=desk, start_date=today - timedelta(days=30), end_date=today + timedelta(days=20), advocate=people[0]
-    )
-    services.create_term(
-        program=desk, start_date=first.end_date + timedelta(days=7), end_date=today + timedelta(days=200)
-    )
-    reminders.send_due_reminders(now=now)
-    reminders.send_due_reminders(now=now + timedelta(hours=1))
-    note = Notification.objects.get(user=boss, kind="coverage_gap")
-    assert note.dedupe_key == f"gap:{first.pk}:{boss.pk}"
-    assert "no advocate from" in note.title
-
-
-def test_terms_that_follow_each_other_raise_no_gap(desk, people, boss):
-    now = timezone.now()
-    today = boundaries.local_date(program=desk, at=now)
-    first = services.create_term(
-        program=desk, start_date=today - timedelta(days=30), end_date=today + timedelta(days=20), advocate=people[0]
-    )
-    services.create_term(program=desk, start_date=first.end_date, end_date=today + timedelta(days=200))
-    reminders.send_due_reminders(now=now)
-    assert not Notification.objects.filter(kind="coverage_gap").exists()
-
-
-def test_a_cover_is_announced_when_it_begins_and_the_baton_comes_back_once(desk, people, boss):
-    now = timezone.now()
-    today = boundaries.local_date(program=desk, at=now)
-    term = services.create_term(
-        program=desk, start_date=today - timedelta(days=30), end_date=today + timedelta(days=60), advocate=people[0]
-    )
-    services.run_due_handoffs(now=now)
-    cover = services.add_cover(
-        term=term, person=people[1], first_day=today + timedelta(days=2), last_day=today + timedelta(days=8), actor=boss
-    )
-    reminders.send_due_reminders(now=now)
-    assert not Notification.objects.filter(kind__in=["cover_started", "cover_ended"]).exists()
-
-    during = cover.starts_at + timedelta(hours=1)
-    reminders.send_due_reminders(now=during)
-    reminders.send_due_reminders(now=during + timedelta(hours=1))
-    assert list(Notification.objects.filter(kind="cover_started").values_list("user", flat=True)) == [people[1].pk]
-
-    after = cover.ends_at + timedelta(minutes=15)
-    reminders.send_due_reminders(now=after)
-    reminders.send_due_reminders(now=after + timedelta(hours=1))
-    ended = Notification.objects.filter(kind="cover_ended")
-    assert sorted(ended.values_list("user", flat=True)) == sorted([people[0].pk, people[1].pk])
-    assert ended.get(user=people[0]).title == "The Desk baton is back with you"

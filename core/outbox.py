@@ -1,15 +1,24 @@
-"""An outbox for Celery jobs: a job is a database row first, and goes to the broker after commit.
+"""The one way to queue background work: a job is a database row first, and goes to the broker after commit.
 
-If the broker is down when a job is queued, the row stays pending and the web
-request still succeeds; `flush_outbox` (run by beat every minute and whenever
-a worker starts) sends whatever is still pending once the broker is back.
-Tasks are idempotent, so a job sent twice after a crash does no harm.
+`enqueue` writes the row in the caller's transaction, so a job exists exactly
+when the work it stands for was committed: a rolled-back request queues
+nothing. After commit the row is published; if the broker is down the row stays
+pending and the web request still succeeds. `flush_outbox` (run by beat every
+minute and whenever a worker starts) sends whatever is still pending once the
+broker is back. Tasks are idempotent, so a job sent twice after a crash does no
+harm.
+
+Jobs name their task by string ("issues.tasks.run_import"), so no module needs
+to import another app's tasks to queue work, and this module imports no app:
+every app, the lowest included, can queue through it.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from celery import current_app
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import OutboxMessage
@@ -18,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # How long a publish may try (seconds) before the job is left for the next flush.
 CONNECT_TIMEOUT = 2
+# Sent jobs are forgotten after this long.
+KEEP_SENT_DAYS = 7
 
 
 def enqueue(task_name: str, *, args: list | None = None, kwargs: dict | None = None) -> OutboxMessage:
@@ -29,8 +40,7 @@ def enqueue(task_name: str, *, args: list | None = None, kwargs: dict | None = N
 
 def dispatch(*, message_id: int) -> bool:
     """Publish one pending job; return whether the broker took it. Never raises for a broker failure."""
-    from config.celery import app
-
+    app = current_app._get_current_object()
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -56,9 +66,6 @@ def dispatch(*, message_id: int) -> bool:
         return True
 
 
-KEEP_SENT_DAYS = 7
-
-
 def flush_outbox(*, limit: int = 500) -> int:
     """Send pending jobs oldest first; stop at the first broker failure. Return how many were sent.
 
@@ -72,3 +79,13 @@ def flush_outbox(*, limit: int = 500) -> int:
         elif OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).exists():
             break
     return sent
+
+
+def queued_args(task_name: str, *, since: datetime) -> set[tuple]:
+    """Return the arguments of the `task_name` jobs still pending or queued since `since`.
+
+    A sweep that re-queues work a real failure left undone (a mail server that
+    was down, a build that crashed) skips these: that work is already on its way.
+    """
+    rows = OutboxMessage.objects.filter(Q(sent_at__isnull=True) | Q(created_at__gte=since), task_name=task_name)
+    return {tuple(args) for args in rows.values_list("args", flat=True)}
