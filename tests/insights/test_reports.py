@@ -198,12 +198,22 @@ def test_a_handoff_queues_one_build_after_commit_and_the_report_appears_once(
     assert first_id == second_id == TermReport.objects.get(term=first).pk
 
 
-def test_the_handoff_receiver_runs_no_query(desk, ann, django_assert_num_queries):
+def test_the_handoff_participant_runs_no_query(desk, ann, django_assert_num_queries):
     from insights.receivers import queue_term_report
+    from rotations.hooks import HandoffContext
 
     term = TermFactory(program=desk, advocate=ann, start_date=date(2025, 1, 1), status=Term.Status.COMPLETED)
+    context = HandoffContext(
+        program=desk,
+        outgoing_term=term,
+        incoming_term=None,
+        outgoing_advocate=ann,
+        incoming_advocate=None,
+        at=term.ends_at,
+    )
     with django_assert_num_queries(0):
-        queue_term_report(sender=Term, outgoing_term=term, program=desk)
+        effect = queue_term_report(context)
+    assert (effect.participant, effect.ids) == ("insights.term_report", (term.pk,))
 
 
 def test_the_sweep_builds_what_a_lost_message_left_unbuilt(worked_term, desk, ben):
