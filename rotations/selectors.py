@@ -64,6 +64,14 @@ def current_advocate(*, program: Program, at: datetime | None = None) -> Abstrac
     return cover.person if cover else term.advocate
 
 
+def due_program_ids(*, now: datetime) -> list[int]:
+    """Return programs with a handoff due at `now` (a planned term started, or the active one ended)."""
+    ids = Term.objects.filter(
+        Q(status=Term.Status.PLANNED, starts_at__lte=now) | Q(status=Term.Status.ACTIVE, ends_at__lte=now)
+    ).values_list("program_id", flat=True)
+    return sorted(set(ids))
+
+
 def upcoming_terms(*, program: Program, at: datetime | None = None) -> QuerySet[Term]:
     """Return the terms that start after `at`, soonest first."""
     at = at or timezone.now()

@@ -20,6 +20,7 @@ from advocacy.selectors import display_name, role_version_for_program
 from .. import boundaries, notices
 from ..hooks import HandoffContext, run_handoff_participants
 from ..models import Cover, Handoff, Term
+from ..selectors import due_program_ids
 from .common import check_eligible, check_no_overlap
 from .terms import SAME_ADVOCATE
 
@@ -27,14 +28,6 @@ NOT_CURRENT = "Only the current term can be handed over now."
 NOT_THE_ADVOCATE = "Only the term's advocate can do that."
 NOT_INCOMING = "Only the incoming advocate can acknowledge the handoff."
 ALREADY_ACKNOWLEDGED = "This handoff was already acknowledged."
-
-
-def due_program_ids(*, now: datetime) -> list[int]:
-    """Return programs with a handoff due at `now` (a planned term started, or the active one ended)."""
-    ids = Term.objects.filter(
-        Q(status=Term.Status.PLANNED, starts_at__lte=now) | Q(status=Term.Status.ACTIVE, ends_at__lte=now)
-    ).values_list("program_id", flat=True)
-    return sorted(set(ids))
 
 
 def run_due_handoffs(*, now: datetime | None = None) -> int:

@@ -6,13 +6,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from icalendar import Calendar
 
 from advocacy.models import Membership
+from advocacy.selectors import display_name
 from rotations import boundaries, services
 from rotations.feeds import cover_uid, term_uid
 from rotations.models import CalendarToken, Handoff, Leave, RosterReview, SwapRequest, Term
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import HotIssueFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -376,3 +378,13 @@ def test_only_the_terms_advocate_is_offered_the_swap_form(client_for, desk, peop
     assert client_for(people[1]).get(url).context["form"] is not None
     assert client_for(people[2]).get(url).context["form"] is None
     assert client_for(people[2]).post(url, {}).status_code == 403
+
+
+def test_the_handoff_page_lists_what_passed_with_the_baton(client_for, desk, people, boss, live):
+    current, _ = live
+    HotIssueFactory(program=desk, owner=people[0])
+    handoff = services.hand_over_now(term=current, to=people[2], actor=boss)
+    url = reverse("rotations:handoff_detail", kwargs={"slug": "desk", "pk": handoff.pk})
+    body = client_for(people[2]).get(url).content.decode()
+    assert escape(f"1 open issue moved to {display_name(people[2])}.") in body
+    assert handoff.effect_list[0].url in body
