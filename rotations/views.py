@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user
+from advocacy.permissions import is_manager, program_for_user
 from advocacy.selectors import display_name
 
 from . import feeds, selectors, services
@@ -118,8 +118,6 @@ def term_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     note_form = NoteForm(initial={"handoff_note": term.handoff_note})
     declaration_form = DeclarationForm(initial={"declaration": term.declaration})
     if request.method == "POST":
-        if not is_advocate:
-            raise PermissionDenied(services.NOT_THE_ADVOCATE)
         if "handoff_note" in request.POST:
             note_form = NoteForm(request.POST)
             if note_form.is_valid():
@@ -216,8 +214,7 @@ def term_handover(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def cover_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
     term = _term(program, pk)
-    if term.advocate_id != request.user.pk and not is_manager(program=program, user=request.user):
-        raise PermissionDenied(NOT_MANAGER)
+    services.check_can_arrange_cover(term=term, actor=request.user)
     initial = {key: request.GET[key] for key in ("person", "first_day", "last_day", "reason") if key in request.GET}
     form = CoverForm(request.POST or None, program=program, term=term, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -251,8 +248,6 @@ def handoff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     is_incoming = handoff.incoming_advocate_id == request.user.pk
     form = DeclarationForm(request.POST or None, initial={"declaration": handoff.incoming_term.declaration})
     if request.method == "POST":
-        if not is_incoming:
-            raise PermissionDenied(services.NOT_INCOMING)
         if form.is_valid():
             try:
                 services.acknowledge_handoff(

@@ -135,6 +135,12 @@ def delete_leave(*, leave: Leave, user: AbstractBaseUser) -> None:
     leave.delete()
 
 
+def check_can_arrange_cover(*, term: Term, actor: Actor) -> None:
+    """Refuse (403) unless `actor` is the term's advocate or manages its program."""
+    if actor.pk is None or actor.pk != term.advocate_id:
+        require_manager(program=term.program, actor=actor)
+
+
 @transaction.atomic
 def add_cover(
     *,
@@ -148,8 +154,7 @@ def add_cover(
     """Let `person` be the advocate from `first_day` to `last_day` inside `term`; tell both."""
     term = Term.objects.select_for_update(of=("self",)).select_related("program", "advocate").get(pk=term.pk)
     program = term.program
-    if actor.pk is None or actor.pk != term.advocate_id:
-        require_manager(program=program, actor=actor)
+    check_can_arrange_cover(term=term, actor=actor)
     if term.status == Term.Status.COMPLETED:
         raise ValidationError(COVER_PAST, code="past")
     if person.pk == term.advocate_id:
@@ -186,7 +191,5 @@ def add_cover(
 
 @transaction.atomic
 def remove_cover(*, cover: Cover, actor: Actor) -> None:
-    term = cover.term
-    if actor.pk is None or actor.pk != term.advocate_id:
-        require_manager(program=term.program, actor=actor)
+    check_can_arrange_cover(term=cover.term, actor=actor)
     cover.delete()
