@@ -1,6 +1,7 @@
 """Pages through the test client: access checks, the schedule, planning, handoffs, swaps, leave and feeds."""
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -388,3 +389,37 @@ def test_the_handoff_page_lists_what_passed_with_the_baton(client_for, desk, peo
     body = client_for(people[2]).get(url).content.decode()
     assert escape(f"1 open issue moved to {display_name(people[2])}.") in body
     assert handoff.effect_list[0].url in body
+
+
+def test_changing_the_zone_in_the_admin_moves_future_boundaries_as_the_settings_page_does(
+    admin_client, desk, people, live
+):
+    _, nxt = live
+    memberships = list(desk.memberships.order_by("pk"))
+    data = {
+        "name": desk.name,
+        "slug": desk.slug,
+        "description": desk.description,
+        "time_zone": "America/New_York",
+        "term_months": desk.term_months,
+        "handoff_time": "09:00",
+        "is_active": "on",
+        "role_description": "",
+        "memberships-TOTAL_FORMS": str(len(memberships)),
+        "memberships-INITIAL_FORMS": str(len(memberships)),
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    for i, m in enumerate(memberships):
+        data |= {
+            f"memberships-{i}-id": m.pk,
+            f"memberships-{i}-program": desk.pk,
+            f"memberships-{i}-user": m.user_id,
+            f"memberships-{i}-role": m.role,
+            f"memberships-{i}-is_eligible": "on" if m.is_eligible else "",
+        }
+    response = admin_client.post(reverse("admin:advocacy_program_change", args=[desk.pk]), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    nxt.refresh_from_db()
+    local = nxt.starts_at.astimezone(ZoneInfo("America/New_York"))
+    assert (local.date(), local.hour) == (nxt.start_date, 9)
