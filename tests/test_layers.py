@@ -11,6 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+
+from advocacy.hooks import participants
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["advocacy", "rotations", "issues", "insights"]
@@ -55,3 +58,13 @@ def test_a_lower_app_names_no_url_of_a_higher_app(app):
         if match.group("app") in _higher(app)
     ]
     assert not wrong
+
+
+@pytest.mark.parametrize(
+    "setting", ["HANDOFF_PARTICIPANTS", "PROGRAM_CHANGED_PARTICIPANTS", "MEMBERSHIP_CHANGED_PARTICIPANTS"]
+)
+def test_every_hook_participant_is_a_function_of_an_app_above_the_hook(setting):
+    owner = "rotations" if setting == "HANDOFF_PARTICIPANTS" else "advocacy"
+    assert all(callable(p) for p in participants(setting))
+    apps = [path.split(".")[0] for path in getattr(settings, setting)]
+    assert apps and all(app in _higher(owner) for app in apps)
