@@ -13,7 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import services
+from . import hooks, services
+from .hooks import ProgramChange
 from .models import Membership, Notification, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
 
 CONTENT_FIELDS = ("title", "summary", "mandate", "responsibilities", "qualities")
@@ -199,6 +200,20 @@ class ProgramAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        """Save, then, as update_program does, let the program-changed hook move term boundaries."""
+        before = Program.objects.filter(pk=obj.pk).values("time_zone", "handoff_time").first() if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            program_change = ProgramChange(
+                program=obj,
+                actor=request.user,
+                previous_time_zone=before["time_zone"],
+                previous_handoff_time=before["handoff_time"],
+            )
+            if program_change.boundaries_moved:
+                hooks.program_changed(program_change)
 
 
 @admin.register(Membership)

@@ -11,6 +11,7 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils.text import slugify
 
+from . import services
 from .models import MAX_TERM_MONTHS, TERM_LENGTH_PRESETS, Membership, Program, RoleDescription
 
 User = get_user_model()
@@ -35,7 +36,7 @@ TIME_ZONE_CHOICES = [
 
 NO_SUCH_USER = "No one with that username or email has an account. An administrator can create it first."
 CUSTOM_MONTHS_REQUIRED = "Enter the number of months for a custom term length."
-SLUG_TAKEN = "That web address is already used by another program; choose another."
+SLUG_TAKEN = services.SLUG_TAKEN  # the service decides; the form shows its message
 
 
 class ProgramForm(forms.ModelForm):
@@ -112,10 +113,29 @@ class ProgramForm(forms.ModelForm):
         if not cleaned.get("slug") and cleaned.get("name"):
             cleaned["slug"] = slugify(cleaned["name"])[:60] or "program"
             self.instance.slug = cleaned["slug"]
-        slug = cleaned.get("slug")
-        if slug and Program.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
-            self.add_error("slug" if self.data.get("slug") else "name", SLUG_TAKEN)
         return cleaned
+
+    def validate_unique(self) -> None:
+        """Leave uniqueness to the service (create_program / update_program), which says SLUG_TAKEN."""
+
+    def service_arguments(self) -> dict:
+        """Return the cleaned form as the keyword arguments of create_program and update_program."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "slug": data["slug"],
+            "description": data["description"],
+            "time_zone": data["time_zone"],
+            "term_months": self.instance.term_months,
+            "handoff_time": data["handoff_time"],
+            "role_description": data["role_description"],
+        }
+
+    def add_service_errors(self, error: forms.ValidationError) -> None:
+        """Show the service's refusal; a taken address made from the name is shown on the name."""
+        if hasattr(error, "error_dict") and "slug" in error.error_dict and not self.data.get("slug"):
+            error = forms.ValidationError({"name" if k == "slug" else k: v for k, v in error.error_dict.items()})
+        add_service_errors(self, error)
 
 
 class AddMemberForm(forms.Form):

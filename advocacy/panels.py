@@ -1,8 +1,9 @@
-"""Extension point for the program page.
+"""Extension point for the program page: what the apps built on advocacy show there.
 
-Apps that build on advocacy (rotations, issues) register a panel in their
-AppConfig.ready(); the program page renders every registered panel in order.
-This keeps advocacy free of imports from the apps that depend on it.
+Each app above advocacy may register a panel factory in its AppConfig.ready();
+the program page renders every registered panel, grouped by slot and sorted by
+order. Panels only display; they never change anything. Work an advocacy
+action must let the higher apps do goes through the hooks in advocacy.hooks.
 """
 
 from collections.abc import Callable

@@ -11,10 +11,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from . import hooks
+from .hooks import MembershipChange, ProgramChange
 from .models import Membership, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
 from .permissions import require_manager
 from .selectors import display_name
-from .signals import membership_changed
 
 User = get_user_model()
 
@@ -23,7 +24,16 @@ ALREADY_MEMBER = "%(name)s is already a member of this program."
 NOT_A_MEMBER = "%(name)s is not a member of this program."
 THANKS_TO_SELF = "You cannot thank yourself — thank a colleague who helped."
 THANKS_EMPTY = "Write a few words of thanks."
-SLUG_TAKEN = "That web address is already used by another program."
+SLUG_TAKEN = "That web address is already used by another program; choose another."
+
+
+def _check_slug_free(slug: str, *, program: Program | None = None) -> None:
+    """Raise {'slug': SLUG_TAKEN} if another program already uses `slug`."""
+    others = Program.objects.filter(slug=slug)
+    if program is not None:
+        others = others.exclude(pk=program.pk)
+    if others.exists():
+        raise ValidationError({"slug": ValidationError(SLUG_TAKEN, code="slug_taken")})
 
 
 @transaction.atomic
@@ -38,7 +48,8 @@ def create_program(
     handoff_time: time = time(9, 0),
     role_description: RoleDescription | None = None,
 ) -> Program:
-    """Create a program and make its creator its first manager."""
+    """Create a program and make its creator its first manager (the roster hook hears of them)."""
+    _check_slug_free(slug)
     program = Program(
         name=name.strip(),
         slug=slug,
@@ -53,13 +64,18 @@ def create_program(
     membership = Membership(program=program, user=creator, role=Membership.Role.MANAGER, is_eligible=True)
     membership.full_clean(validate_unique=False)
     membership.save()
-    membership_changed.send(sender=Membership, membership=membership, change="added", actor=creator)
+    hooks.membership_changed(MembershipChange(membership=membership, change=MembershipChange.ADDED, actor=creator))
     return program
 
 
 @transaction.atomic
 def update_program(*, program: Program, actor: AbstractBaseUser, **fields) -> Program:
-    """Change a program's settings; only its managers may."""
+    """Change a program's settings; only its managers may.
+
+    When the time zone or the handoff time changes, the local instant of every
+    term boundary moves: the program-changed hook lets rotations move the
+    boundaries still ahead, in this transaction.
+    """
     require_manager(program=program, actor=actor)
     editable = {
         "name",
@@ -75,10 +91,21 @@ def update_program(*, program: Program, actor: AbstractBaseUser, **fields) -> Pr
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     program = Program.objects.select_for_update().get(pk=program.pk)
+    if "slug" in fields:
+        _check_slug_free(fields["slug"], program=program)
+    previous_time_zone, previous_handoff_time = program.time_zone, program.handoff_time
     for key, value in fields.items():
         setattr(program, key, value)
     program.full_clean()
     program.save()
+    change = ProgramChange(
+        program=program,
+        actor=actor,
+        previous_time_zone=previous_time_zone,
+        previous_handoff_time=previous_handoff_time,
+    )
+    if change.boundaries_moved:
+        hooks.program_changed(change)
     return program
 
 
@@ -98,7 +125,7 @@ def add_member(
     membership = Membership(program=program, user=user, role=role, is_eligible=is_eligible)
     membership.full_clean()
     membership.save()
-    membership_changed.send(sender=Membership, membership=membership, change="added", actor=actor)
+    hooks.membership_changed(MembershipChange(membership=membership, change=MembershipChange.ADDED, actor=actor))
     return membership
 
 
@@ -113,7 +140,7 @@ def update_membership(*, membership: Membership, actor: AbstractBaseUser, role: 
     membership.is_eligible = is_eligible
     membership.full_clean()
     membership.save()
-    membership_changed.send(sender=Membership, membership=membership, change="changed", actor=actor)
+    hooks.membership_changed(MembershipChange(membership=membership, change=MembershipChange.CHANGED, actor=actor))
     return membership
 
 
@@ -124,7 +151,7 @@ def remove_member(*, membership: Membership, actor: AbstractBaseUser) -> Members
     membership = Membership.objects.select_for_update().select_related("program", "user").get(pk=membership.pk)
     if membership.is_manager:
         _ensure_other_manager(membership)
-    membership_changed.send(sender=Membership, membership=membership, change="removed", actor=actor)
+    hooks.membership_changed(MembershipChange(membership=membership, change=MembershipChange.REMOVED, actor=actor))
     membership.delete()
     return membership
 

@@ -36,20 +36,10 @@ def program_list(request: HttpRequest) -> HttpResponse:
 def program_create(request: HttpRequest) -> HttpResponse:
     form = ProgramForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            program = services.create_program(
-                creator=request.user,
-                name=data["name"],
-                slug=data["slug"],
-                description=data["description"],
-                time_zone=data["time_zone"],
-                term_months=form.instance.term_months,
-                handoff_time=data["handoff_time"],
-                role_description=data["role_description"],
-            )
+            program = services.create_program(creator=request.user, **form.service_arguments())
         except ValidationError as error:
-            add_service_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, f"“{program.name}” is ready. Add the people who take part next.")
             return redirect("advocacy:member_list", slug=program.slug)
@@ -80,21 +70,10 @@ def program_settings(request: HttpRequest, slug: str) -> HttpResponse:
     # The form validates a copy, so a refused edit never changes the page's own links.
     form = ProgramForm(request.POST or None, instance=copy(program))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            program = services.update_program(
-                program=program,
-                actor=request.user,
-                name=data["name"],
-                slug=data["slug"],
-                description=data["description"],
-                time_zone=data["time_zone"],
-                term_months=form.instance.term_months,
-                handoff_time=data["handoff_time"],
-                role_description=data["role_description"],
-            )
+            program = services.update_program(program=program, actor=request.user, **form.service_arguments())
         except ValidationError as error:
-            add_service_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, "Program settings saved.")
             return redirect(program)

@@ -1,8 +1,9 @@
 """Benchmark the handoff: 1,000 programs handing off in the same minute, 200 open issues each.
 
-Each handoff runs every real receiver of `handoff_performed`: the issues app
-moves the outgoing advocate's open hot issues to the incoming one (with a
-timeline event and a history row each) inside the handoff's transaction. It
+Each handoff runs every real participant of settings.HANDOFF_PARTICIPANTS: the
+issues app moves the outgoing advocate's open hot issues to the incoming one
+(with a timeline event and a history row each) inside the handoff's
+transaction, and insights queues the term report after commit. It
 prints the total time, the handoffs per second, and the queries of one
 handoff measured with 20 and with 200 open issues (they must not grow with
 the number of issues).
@@ -86,7 +87,7 @@ def run() -> None:
     for issues in (20, 200):
         (program,) = make_programs(1, issues, f"probe{issues}")
         with CaptureQueriesContext(connection) as q:
-            services.handoffs_for_program(program_id=program.pk, now=now)
+            services.perform_due_handoffs(program_id=program.pk, now=now)
         print(f"queries for one handoff with {issues} open issues: {len(q)}")
 
     programs = make_programs(PROGRAMS, ISSUES, "p")

@@ -1,15 +1,18 @@
-"""Receivers for signals of the apps insights builds on."""
+"""What insights does when the apps it builds on act (listed in settings: HANDOFF_PARTICIPANTS)."""
 
 from core.outbox import enqueue
+from rotations.hooks import HandoffContext, HandoffEffect
 
 
-def queue_term_report(sender, *, outgoing_term=None, **kwargs) -> None:
-    """Queue the outgoing advocate's term report, in the handoff's transaction (sent once it commits).
+def queue_term_report(context: HandoffContext) -> HandoffEffect | None:
+    """Handoff participant: queue the outgoing advocate's term report, sent once the handoff commits.
 
     Runs inside the handoff's transaction, so it adds one query (the outbox row)
     and no more: the handoff's query budget is fixed. If the build fails, the
     periodic sweep queues it again.
     """
-    if outgoing_term is None or outgoing_term.advocate_id is None:
-        return
-    enqueue("insights.tasks.build_term_report", args=[outgoing_term.pk])
+    term = context.outgoing_term
+    if term is None or term.advocate_id is None:
+        return None
+    enqueue("insights.tasks.build_term_report", args=[term.pk])
+    return HandoffEffect(participant="insights.term_report", count=1, ids=(term.pk,))

@@ -1,12 +1,33 @@
-"""Receivers for signals of the apps issues builds on."""
+"""What issues does when the apps it builds on act (listed in settings: HANDOFF_PARTICIPANTS)."""
+
+from django.urls import reverse
+
+from advocacy.selectors import display_name
+from rotations.hooks import HandoffContext, HandoffEffect
 
 from .services import move_issues_on_handoff
 
+NOTHING_TO_MOVE = "There were no open issues to move."
 
-def move_issues_at_handoff(sender, *, program, outgoing_advocate, incoming_advocate, at, **kwargs) -> None:
-    """At a handoff, pass every open issue of the outgoing advocate to the incoming one.
 
-    The signal is sent inside the handoff's transaction, so this commits or
-    rolls back with it.
+def on_handoff(context: HandoffContext) -> HandoffEffect:
+    """Handoff participant: pass every open issue of the outgoing advocate to the incoming one.
+
+    Runs inside the handoff's transaction (it commits or rolls back with it),
+    in a fixed number of queries; returns how many issues moved, and which.
     """
-    move_issues_on_handoff(program=program, outgoing=outgoing_advocate, incoming=incoming_advocate, at=at)
+    outgoing, incoming = context.outgoing_advocate, context.incoming_advocate
+    ids = move_issues_on_handoff(program=context.program, outgoing=outgoing, incoming=incoming, at=context.at)
+    if ids:
+        summary = f"{len(ids)} open issue{'s' if len(ids) != 1 else ''} moved to {display_name(incoming)}."
+    elif outgoing is not None and incoming is not None and outgoing.pk != incoming.pk:
+        summary = NOTHING_TO_MOVE
+    else:
+        summary = ""
+    return HandoffEffect(
+        participant="issues.open_issues",
+        count=len(ids),
+        summary=summary,
+        url=reverse("issues:log") if ids else "",
+        ids=tuple(ids),
+    )

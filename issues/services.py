@@ -474,8 +474,8 @@ def record_satisfaction(*, issue: HotIssue, score: int) -> HotIssue:
 
 def move_issues_on_handoff(
     *, program: Program, outgoing: AbstractBaseUser | None, incoming: AbstractBaseUser | None, at: datetime
-) -> int:
-    """Move every open issue of the outgoing advocate to the incoming one; return how many.
+) -> list[int]:
+    """Move every open issue of the outgoing advocate to the incoming one; return the ids of the issues moved.
 
     A fixed number of queries whatever the number of issues: one SELECT of the rows,
     one UPDATE, one bulk INSERT of timeline events and one of history rows.
@@ -483,7 +483,7 @@ def move_issues_on_handoff(
     Runs inside the caller's (the handoff's) transaction.
     """
     if outgoing is None or incoming is None or outgoing.pk == incoming.pk:
-        return 0
+        return []
     history_model = HotIssue.history.model
     own_fields = {f.attname for f in HotIssue._meta.fields}
     fields = [f.attname for f in history_model._meta.fields if f.attname in own_fields]
@@ -493,7 +493,7 @@ def move_issues_on_handoff(
         .values(*fields)
     )
     if not open_values:
-        return 0
+        return []
     ids = [values["id"] for values in open_values]
     HotIssue.objects.filter(pk__in=ids).update(owner=incoming)
     summary = f"Handoff: {display_name(outgoing)} → {display_name(incoming)}"
@@ -511,7 +511,7 @@ def move_issues_on_handoff(
         for values in open_values
     ]
     history_model.objects.bulk_create(rows)
-    return len(ids)
+    return ids
 
 
 # ---------------------------------------------------------------- intake

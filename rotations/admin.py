@@ -1,5 +1,9 @@
+"""Admin for rotations. Every write that has a rule goes through the services, as on the pages;
+what a service owns (boundaries, status, advocates, swaps, reviews) is read-only here."""
+
 from django.contrib import admin
 
+from . import services
 from .models import (
     CalendarToken,
     Cover,
@@ -29,8 +33,21 @@ class TermAdmin(admin.ModelAdmin):
     search_fields = ("program__name", "advocate__username", "advocate__first_name", "advocate__last_name")
     autocomplete_fields = ("advocate", "program")
     date_hierarchy = "start_date"
-    # Boundaries and status change only through the services (planner, handoff), never by hand here.
-    readonly_fields = ("start_date", "end_date", "starts_at", "ends_at", "status", "role_version")
+    # Boundaries, status and the advocate change only through the services (planner, assign, handoff,
+    # swaps), which check eligibility and leave and tell the people concerned; never by hand here.
+    readonly_fields = (
+        "program",
+        "advocate",
+        "pinned",
+        "start_date",
+        "end_date",
+        "starts_at",
+        "ends_at",
+        "time_zone",
+        "handoff_time",
+        "status",
+        "role_version",
+    )
     inlines = [CoverInline]
 
     def has_add_permission(self, request):
@@ -47,9 +64,23 @@ class HandoffAdmin(admin.ModelAdmin):
 
 @admin.register(Leave)
 class LeaveAdmin(admin.ModelAdmin):
+    """New leave is recorded by services.record_leave, so managers get the same conflict warnings
+    as when the person records it on their page; recorded leave is read-only (delete and re-add)."""
+
     list_display = ("user", "first_day", "last_day", "note")
     search_fields = ("user__username", "user__first_name", "user__last_name")
     date_hierarchy = "first_day"
+    autocomplete_fields = ("user",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "first_day", "last_day", "note", "created_at") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing is editable on recorded leave
+        leave = services.record_leave(user=obj.user, first_day=obj.first_day, last_day=obj.last_day, note=obj.note)
+        obj.pk = leave.pk
+        obj.created_at = leave.created_at
 
 
 @admin.register(SwapRequest)
@@ -63,6 +94,19 @@ class SwapRequestAdmin(admin.ModelAdmin):
 class RotationSettingsAdmin(admin.ModelAdmin):
     list_display = ("program", "allow_back_to_back", "max_terms_per_year", "auto_approve_swaps")
 
+    def get_readonly_fields(self, request, obj=None):
+        return ("program",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        saved = services.save_rotation_settings(
+            program=obj.program,
+            actor=request.user,
+            allow_back_to_back=obj.allow_back_to_back,
+            max_terms_per_year=obj.max_terms_per_year,
+            auto_approve_swaps=obj.auto_approve_swaps,
+        )
+        obj.pk = saved.pk
+
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(admin.ModelAdmin):
@@ -72,8 +116,14 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
 @admin.register(RosterReview)
 class RosterReviewAdmin(admin.ModelAdmin):
+    """Reviews are opened by roster changes and resolved on the schedule page (services.resolve_roster_review)."""
+
     list_display = ("program", "user", "change", "created_at", "resolved_at", "resolution")
     list_filter = ("change", "resolution")
+    readonly_fields = ("program", "user", "change", "terms", "created_at", "resolved_at", "resolved_by", "resolution")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(CalendarToken)

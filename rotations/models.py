@@ -8,6 +8,8 @@ from django.db.models import F, Q
 
 from advocacy.models import Program, RoleDescriptionVersion
 
+from .hooks import HandoffEffect
+
 
 class Term(models.Model):
     """One advocate's turn in a program.
@@ -198,6 +200,11 @@ class Handoff(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    effects = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What each handoff participant (settings.HANDOFF_PARTICIPANTS) did, as it reported it.",
+    )
 
     class Meta:
         ordering = ["-boundary_at"]
@@ -205,6 +212,16 @@ class Handoff(models.Model):
 
     def __str__(self) -> str:
         return f"Handoff in {self.program} at {self.boundary_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def effect_list(self) -> list[HandoffEffect]:
+        """Return what the participants did at this handoff, in the order they ran."""
+        return [HandoffEffect.from_json(data) for data in self.effects]
+
+    @property
+    def effect_summaries(self) -> list[str]:
+        """Return the participants' lines for people to read (those with something to tell)."""
+        return [effect.summary for effect in self.effect_list if effect.summary]
 
 
 class SwapRequest(models.Model):

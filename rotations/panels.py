@@ -7,8 +7,7 @@ from advocacy.models import Membership, Program
 from advocacy.panels import Panel
 from advocacy.permissions import is_manager
 
-from .models import Handoff
-from .selectors import current_cover, current_term, upcoming_terms
+from .selectors import current_cover, current_term, handoff_into, upcoming_terms
 
 NEXT_ON_PANEL = 3
 
@@ -19,7 +18,7 @@ def advocate_panel(request: HttpRequest, program: Program, membership: Membershi
     cover = current_cover(term=term, at=now) if term else None
     handoff = None
     if term is not None:
-        handoff = Handoff.objects.filter(incoming_term=term).select_related("outgoing_advocate").first()
+        handoff = handoff_into(term=term)
     return Panel(
         template="rotations/_advocate_panel.html",
         context={

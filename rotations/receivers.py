@@ -1,26 +1,22 @@
-"""Signal receivers: rotations listens to advocacy, never the other way round."""
+"""What rotations does when advocacy acts (listed in settings: PROGRAM_CHANGED_PARTICIPANTS,
+MEMBERSHIP_CHANGED_PARTICIPANTS). Each runs inside advocacy's transaction and returns what it did."""
+
+from advocacy.hooks import MembershipChange, ProgramChange
 
 from . import services
+from .models import RosterReview
 
 
-def roster_changed(sender, membership, change, actor=None, **kwargs) -> None:
-    services.on_membership_changed(membership=membership, change=change, actor=actor)
+def reschedule_after_program_change(change: ProgramChange) -> int:
+    """Program-changed participant: move the boundaries still ahead when the zone or handoff time changed.
+
+    Returns how many terms moved (0 when the boundaries did not move).
+    """
+    if not change.boundaries_moved:
+        return 0
+    return services.reschedule_program_terms(program=change.program)
 
 
-def program_saved(sender, instance, created, **kwargs) -> None:
-    """Keep future term boundaries right when a program's time zone or handoff time changes."""
-    if created or kwargs.get("raw"):
-        return
-    previous = getattr(instance, "_rotations_boundary_key", None)
-    current = (instance.time_zone, instance.handoff_time)
-    if previous is not None and previous != current:
-        services.reschedule_program_terms(program=instance)
-    instance._rotations_boundary_key = current
-
-
-def program_loaded(sender, instance, **kwargs) -> None:
-    # Read the loaded values directly: a query with .only() defers these fields,
-    # and touching a deferred field here would load the row again, recursively.
-    values = instance.__dict__
-    if "time_zone" in values and "handoff_time" in values:
-        instance._rotations_boundary_key = (values["time_zone"], values["handoff_time"])
+def review_roster_change(change: MembershipChange) -> RosterReview | None:
+    """Membership-changed participant: ledger baseline for a newcomer, a review of affected planned terms."""
+    return services.review_roster_change(membership=change.membership, change=change.change, actor=change.actor)

@@ -1,15 +1,33 @@
-"""Reads for terms: who is a program's advocate now, and who is next."""
+"""Reads for rotations: who is a program's advocate now and next, the schedule, and what each page shows.
+
+Every query the rotations pages, services and reminders need is written here,
+once, with its select_related/prefetch_related.
+"""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from advocacy.models import Membership, Program
 
-from .models import CalendarToken, Cover, Handoff, Leave, RosterReview, RotationSettings, SwapRequest, Term
+from . import boundaries
+from .models import (
+    CalendarToken,
+    Cover,
+    Handoff,
+    Leave,
+    LedgerEntry,
+    RosterReview,
+    RotationSettings,
+    SwapRequest,
+    Term,
+)
+
+User = get_user_model()
 
 UPCOMING_ON_SCHEDULE = 24
 PAST_ON_SCHEDULE = 12
@@ -46,6 +64,14 @@ def current_advocate(*, program: Program, at: datetime | None = None) -> Abstrac
     return cover.person if cover else term.advocate
 
 
+def due_program_ids(*, now: datetime) -> list[int]:
+    """Return programs with a handoff due at `now` (a planned term started, or the active one ended)."""
+    ids = Term.objects.filter(
+        Q(status=Term.Status.PLANNED, starts_at__lte=now) | Q(status=Term.Status.ACTIVE, ends_at__lte=now)
+    ).values_list("program_id", flat=True)
+    return sorted(set(ids))
+
+
 def upcoming_terms(*, program: Program, at: datetime | None = None) -> QuerySet[Term]:
     """Return the terms that start after `at`, soonest first."""
     at = at or timezone.now()
@@ -78,8 +104,6 @@ class ScheduleRow:
 
     @property
     def last_day(self) -> date:
-        from datetime import timedelta
-
         return self.end_date - timedelta(days=1)
 
     @property
@@ -231,3 +255,111 @@ def feed_terms(*, token: CalendarToken) -> tuple[list[Term], list[Cover]]:
         list(terms.select_related("program", "advocate").order_by("starts_at")),
         list(covers.select_related("term__program", "term__advocate", "person").order_by("starts_at")),
     )
+
+
+def managers_of(program: Program) -> list[AbstractBaseUser]:
+    """Return the program's active managers."""
+    return list(
+        User.objects.filter(memberships__program=program, memberships__role=Membership.Role.MANAGER, is_active=True)
+    )
+
+
+def eligible_member_ids(program: Program) -> list[int]:
+    """Return the ids of the program's eligible, active members, longest-serving first."""
+    return list(
+        Membership.objects.filter(program=program, is_eligible=True, user__is_active=True)
+        .order_by("joined_at", "user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def eligible_members(program: Program) -> list[AbstractBaseUser]:
+    return [m.user for m in Membership.objects.filter(program=program, is_eligible=True).select_related("user")]
+
+
+def ledger_counts(program: Program, people: list[int], exclude_term_ids: set[int]) -> dict[int, int]:
+    """Return how many terms each person is counted as having served (terms plus ledger baseline)."""
+    counts = dict(
+        Term.objects.filter(program=program, advocate_id__in=people)
+        .exclude(pk__in=exclude_term_ids)
+        .values_list("advocate_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    baselines = dict(LedgerEntry.objects.filter(program=program, user_id__in=people).values_list("user_id", "baseline"))
+    return {p: counts.get(p, 0) + baselines.get(p, 0) for p in people}
+
+
+# ---------------------------------------------------------------- what the pages show
+
+
+def terms_in(*, program: Program) -> QuerySet[Term]:
+    """Return the program's terms with what a term page shows."""
+    return Term.objects.filter(program=program).select_related("advocate", "program", "role_version")
+
+
+def next_term(*, term: Term) -> Term | None:
+    """Return the term that follows `term` in its program, if any."""
+    return Term.objects.filter(program=term.program_id, starts_at__gte=term.ends_at).order_by("starts_at").first()
+
+
+def handoff_into(*, term: Term) -> Handoff | None:
+    return Handoff.objects.filter(incoming_term=term).select_related("outgoing_term", "outgoing_advocate").first()
+
+
+def handoff_out_of(*, term: Term) -> Handoff | None:
+    return Handoff.objects.filter(outgoing_term=term).first()
+
+
+def covers_of(*, term: Term) -> QuerySet[Cover]:
+    return term.covers.select_related("person")
+
+
+def recent_swaps_of(*, term: Term, limit: int = 5) -> list[SwapRequest]:
+    return list(term.swap_requests.select_related("target", "accepted_by", "target_term")[:limit])
+
+
+def covers_in(*, program: Program) -> QuerySet[Cover]:
+    return Cover.objects.select_related("term__program").filter(term__program=program)
+
+
+def handoffs_in(*, program: Program) -> QuerySet[Handoff]:
+    return Handoff.objects.select_related(
+        "program", "outgoing_term", "incoming_term", "outgoing_advocate", "incoming_advocate"
+    ).filter(program=program)
+
+
+def roster_reviews_in(*, program: Program) -> QuerySet[RosterReview]:
+    return RosterReview.objects.filter(program=program)
+
+
+def leave_of(*, user: AbstractBaseUser) -> QuerySet[Leave]:
+    return Leave.objects.filter(user=user)
+
+
+def upcoming_leave_for(*, user: AbstractBaseUser, at: datetime | None = None) -> QuerySet[Leave]:
+    """Return the person's leave not yet over, judged by the local date of their programs.
+
+    A leave still runs while its last day has not ended in every zone of the
+    person's programs (UTC for someone in none), so "today" is the earliest
+    of those local dates.
+    """
+    at = at or timezone.now()
+    programs = Program.objects.filter(memberships__user=user).only("time_zone")
+    today = min((boundaries.local_date(program=p, at=at) for p in programs), default=at.astimezone(UTC).date())
+    return Leave.objects.filter(user=user, last_day__gte=today)
+
+
+def feed_token(*, token: str) -> CalendarToken | None:
+    """Return the live token a calendar feed is served for, or None when the feed must not be served.
+
+    The owner must be active, and a program feed stops when they leave the program.
+    """
+    found = CalendarToken.objects.select_related("user", "program").filter(token=token, revoked_at__isnull=True).first()
+    if found is None or not found.user.is_active:
+        return None
+    if found.program_id and not (
+        found.user.is_superuser or found.user.memberships.filter(program_id=found.program_id).exists()
+    ):
+        return None
+    return found

@@ -16,7 +16,7 @@ def run_handoffs() -> int:
 @shared_task(name="rotations.tasks.handoff_program")
 def handoff_program(program_id: int) -> int:
     """Perform one program's due handoffs."""
-    return services.handoffs_for_program(program_id=program_id)
+    return services.perform_due_handoffs(program_id=program_id)
 
 
 @shared_task(name="rotations.tasks.send_reminders")

@@ -1,10 +1,10 @@
 """Schedule, planning, terms, handoffs, leave, covers, swaps and calendar feeds.
 
-Views parse the request, check access at the top with program_for_user, call
-a service or selector and render; services hold every rule.
+Views parse the request, check access at the top with program_for_user
+(advocacy.permissions), read through rotations.selectors, call a service for
+every write and every rule, and turn the services' ValidationError into a
+message or a form error. No query and no rule is written here.
 """
-
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user
+from advocacy.permissions import is_manager, program_for_user
 from advocacy.selectors import display_name
 
 from . import feeds, selectors, services
@@ -30,7 +30,7 @@ from .forms import (
     RotationSettingsForm,
     SwapRequestForm,
 )
-from .models import CalendarToken, Cover, Handoff, Leave, RosterReview, RotationSettings, SwapRequest, Term
+from .models import RosterReview, SwapRequest, Term
 
 
 def _error_text(error: ValidationError) -> str:
@@ -38,7 +38,7 @@ def _error_text(error: ValidationError) -> str:
 
 
 def _term(program, pk) -> Term:
-    return get_object_or_404(Term.objects.select_related("advocate", "program", "role_version"), pk=pk, program=program)
+    return get_object_or_404(selectors.terms_in(program=program), pk=pk)
 
 
 @login_required
@@ -50,21 +50,8 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     if can_manage:
         # For each leave conflict, the person the planner would propose, to cover or take over.
         for row in [sched.current, *sched.upcoming]:
-            if row is None or not row.leave_conflicts:
-                continue
-            replacement = services.propose_replacement(term=row.term, away=row.term.advocate)
-            row.proposals = []
-            for leave in row.leave_conflicts:
-                first, last = max(leave.first_day, row.term.start_date), min(leave.last_day, row.term.last_day)
-                row.proposals.append(
-                    {
-                        "leave": leave,
-                        "person": replacement,
-                        "first_day": first,
-                        "last_day": last,
-                        "take_over": (last - first).days * 2 >= (row.term.end_date - row.term.start_date).days,
-                    }
-                )
+            if row is not None and row.leave_conflicts:
+                row.proposals = services.leave_proposals(term=row.term, leaves=row.leave_conflicts)
     context = {
         "program": program,
         "membership": membership,
@@ -114,8 +101,7 @@ def plan(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rotation_settings(request: HttpRequest, slug: str) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug, manage=True)
-    instance = RotationSettings.objects.filter(program=program).first() or RotationSettings(program=program)
-    form = RotationSettingsForm(request.POST or None, instance=instance)
+    form = RotationSettingsForm(request.POST or None, instance=selectors.rotation_settings(program=program))
     if request.method == "POST" and form.is_valid():
         services.save_rotation_settings(program=program, actor=request.user, **form.cleaned_data)
         messages.success(request, "Planning rules saved. They apply the next time you plan.")
@@ -132,8 +118,6 @@ def term_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     note_form = NoteForm(initial={"handoff_note": term.handoff_note})
     declaration_form = DeclarationForm(initial={"declaration": term.declaration})
     if request.method == "POST":
-        if not is_advocate:
-            raise PermissionDenied(services.NOT_THE_ADVOCATE)
         if "handoff_note" in request.POST:
             note_form = NoteForm(request.POST)
             if note_form.is_valid():
@@ -159,12 +143,12 @@ def term_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "term": term,
         "is_advocate": is_advocate,
         "can_manage": is_manager(program=program, user=request.user),
-        "covers": term.covers.select_related("person"),
-        "incoming_handoff": Handoff.objects.filter(incoming_term=term).select_related("outgoing_term").first(),
-        "outgoing_handoff": Handoff.objects.filter(outgoing_term=term).first(),
+        "covers": selectors.covers_of(term=term),
+        "incoming_handoff": selectors.handoff_into(term=term),
+        "outgoing_handoff": selectors.handoff_out_of(term=term),
         "note_form": note_form,
         "declaration_form": declaration_form,
-        "swaps": term.swap_requests.select_related("target", "accepted_by", "target_term")[:5],
+        "swaps": selectors.recent_swaps_of(term=term),
     }
     return render(request, "rotations/term_detail.html", context)
 
@@ -206,7 +190,7 @@ def term_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def term_handover(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug, manage=True)
     term = _term(program, pk)
-    following = Term.objects.filter(program=program, starts_at__gte=term.ends_at).order_by("starts_at").first()
+    following = selectors.next_term(term=term)
     form = HandOverForm(
         request.POST or None, program=program, term=term, initial={"to": following.advocate_id if following else None}
     )
@@ -230,8 +214,7 @@ def term_handover(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def cover_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
     term = _term(program, pk)
-    if term.advocate_id != request.user.pk and not is_manager(program=program, user=request.user):
-        raise PermissionDenied(NOT_MANAGER)
+    services.check_can_arrange_cover(term=term, actor=request.user)
     initial = {key: request.GET[key] for key in ("person", "first_day", "last_day", "reason") if key in request.GET}
     form = CoverForm(request.POST or None, program=program, term=term, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -251,7 +234,7 @@ def cover_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def cover_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
-    cover = get_object_or_404(Cover.objects.select_related("term__program"), pk=pk, term__program=program)
+    cover = get_object_or_404(selectors.covers_in(program=program), pk=pk)
     services.remove_cover(cover=cover, actor=request.user)
     messages.success(request, "Cover removed.")
     return redirect("rotations:schedule", slug=slug)
@@ -261,16 +244,10 @@ def cover_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def handoff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
-    handoff = get_object_or_404(
-        Handoff.objects.select_related("outgoing_term", "incoming_term", "outgoing_advocate", "incoming_advocate"),
-        pk=pk,
-        program=program,
-    )
+    handoff = get_object_or_404(selectors.handoffs_in(program=program), pk=pk)
     is_incoming = handoff.incoming_advocate_id == request.user.pk
     form = DeclarationForm(request.POST or None, initial={"declaration": handoff.incoming_term.declaration})
     if request.method == "POST":
-        if not is_incoming:
-            raise PermissionDenied(services.NOT_INCOMING)
         if form.is_valid():
             try:
                 services.acknowledge_handoff(
@@ -293,10 +270,12 @@ def handoff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def swap_request(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
     term = _term(program, pk)
-    if term.advocate_id != request.user.pk or term.status != Term.Status.PLANNED:
+    try:
+        services.check_can_offer(term=term, requester=request.user)
+    except ValidationError as error:
         # Only the advocate of a future term can offer it; others see why, not a form.
         if request.method == "POST":
-            raise PermissionDenied(services.SWAP_OWN_TERM)
+            raise PermissionDenied(_error_text(error)) from error
         return render(
             request,
             "rotations/swap_form.html",
@@ -347,7 +326,7 @@ SWAP_ACTIONS = {
 @require_POST
 def swap_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
-    swap = get_object_or_404(SwapRequest, pk=pk, term__program=program)
+    swap = get_object_or_404(selectors.swaps_for_program(program=program), pk=pk)
     if action not in SWAP_ACTIONS:
         raise Http404("No such action.")
     func, arg, done = SWAP_ACTIONS[action]
@@ -368,26 +347,21 @@ def swap_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpRe
 @require_POST
 def roster_review_resolve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug, manage=True)
-    review = get_object_or_404(RosterReview, pk=pk, program=program)
+    review = get_object_or_404(selectors.roster_reviews_in(program=program), pk=pk)
     action = request.POST.get("action", "")
-    if action not in ("keep", "unassign", "replan"):
-        raise Http404("No such action.")
-    joined = review.change == RosterReview.Change.JOINED
-    if joined and action == "unassign":
+    if action not in services.REVIEW_ACTIONS:
         raise Http404("No such action.")
     try:
-        ids = services.resolve_roster_review(
-            review=review, actor=request.user, action="keep" if action == "keep" or joined else "unassign"
-        )
+        ids = services.resolve_roster_review(review=review, actor=request.user, action=action)
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("rotations:schedule", slug=slug)
-    if action == "replan" and joined:
-        count = review.terms.count()
-        return redirect(f"{reverse('rotations:plan', kwargs={'slug': slug})}?count={count}")
+    plan_url = reverse("rotations:plan", kwargs={"slug": slug})
+    if action == "replan" and review.change == RosterReview.Change.JOINED:
+        return redirect(f"{plan_url}?count={review.terms.count()}")
     if action == "replan" and ids:
         query = "&".join(f"only={i}" for i in ids)
-        return redirect(f"{reverse('rotations:plan', kwargs={'slug': slug})}?count={len(ids)}&{query}")
+        return redirect(f"{plan_url}?count={len(ids)}&{query}")
     messages.success(request, "Kept the terms as they are." if action == "keep" else "Those terms are open now.")
     return redirect("rotations:schedule", slug=slug)
 
@@ -396,6 +370,7 @@ def roster_review_resolve(request: HttpRequest, slug: str, pk: int) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def my_rotation(request: HttpRequest) -> HttpResponse:
     """My terms, covers, leave, handoffs to acknowledge, swaps I could take, and my calendar feed."""
+    now = timezone.now()
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.record_leave(user=request.user, **form.cleaned_data)
@@ -405,11 +380,11 @@ def my_rotation(request: HttpRequest) -> HttpResponse:
         "form": form,
         "terms": selectors.terms_for_user(user=request.user),
         "covers": selectors.covers_for_user(user=request.user),
-        "leaves": Leave.objects.filter(user=request.user, last_day__gte=date.today()),
+        "leaves": selectors.upcoming_leave_for(user=request.user),
         "handoffs": selectors.pending_handoffs_for(user=request.user),
         "swaps": selectors.swaps_open_to(user=request.user),
         "calendar_token": selectors.live_calendar_token(user=request.user, program=None),
-        "now": timezone.now(),
+        "now": now,
     }
     return render(request, "rotations/my_rotation.html", context)
 
@@ -417,7 +392,7 @@ def my_rotation(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def leave_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    leave = get_object_or_404(Leave, pk=pk, user=request.user)
+    leave = get_object_or_404(selectors.leave_of(user=request.user), pk=pk)
     services.delete_leave(leave=leave, user=request.user)
     messages.success(request, "Leave removed.")
     return redirect("rotations:my_rotation")
@@ -441,12 +416,8 @@ def calendar_reset(request: HttpRequest) -> HttpResponse:
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """Serve an iCalendar feed to calendar apps; the secret token is the only key."""
-    found = CalendarToken.objects.select_related("user", "program").filter(token=token, revoked_at__isnull=True).first()
-    if found is None or not found.user.is_active:
-        raise Http404("No such calendar.")
-    if found.program_id and not (
-        found.user.is_superuser or found.user.memberships.filter(program_id=found.program_id).exists()
-    ):
+    found = selectors.feed_token(token=token)
+    if found is None:
         raise Http404("No such calendar.")
     body = feeds.render_feed(token=found)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib import admin
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from advocacy.models import Membership
@@ -163,6 +164,38 @@ ACCESS |= {
     "rotations:calendar_feed": Access(
         dict.fromkeys(ROLES, 200), lambda w: {"token": rotations_world(w)["token"].token}, method="head"
     ),
+}
+
+
+@dataclass
+class PostProbe:
+    """What a POST-only URL answers each kind of person (its GET is declared POST_ONLY in ACCESS)."""
+
+    expect: dict
+    kwargs: callable
+    data: dict = field(default_factory=dict)
+
+
+SIGNED_IN_REDIRECT = {**dict.fromkeys(ROLES, 302), "anonymous": "login"}
+
+# Each POST runs in a transaction rolled back afterwards, so every person meets the same world.
+POST_PROBES: dict[str, PostProbe] = {
+    # The term's advocate or a manager removes a cover; other members are refused.
+    "rotations:cover_remove": PostProbe({**program_post(302), "member": 403}, _rot("cover")),
+    "rotations:roster_review": PostProbe(
+        {**program_post(302), "member": 403, "advocate": 403}, _rot("review"), {"action": "keep"}
+    ),
+    # Accepting is for the program's people; a refusal (one's own request, not eligible) is a message.
+    "rotations:swap_action": PostProbe(
+        program_post(302),
+        lambda w: {"slug": w.program.slug, "pk": rotations_world(w)["swap"].pk, "action": "accept"},
+    ),
+    # Only one's own leave can be removed; anyone else's is not found.
+    "rotations:leave_delete": PostProbe(
+        {**dict.fromkeys(ROLES, 404), "anonymous": "login", "member": 302},
+        lambda w: {"pk": rotations_world(w)["leave"].pk},
+    ),
+    "rotations:calendar_reset": PostProbe(SIGNED_IN_REDIRECT, lambda w: {}),
 }
 
 
@@ -351,6 +384,29 @@ def test_access_matrix(name, world, client):
         if role not in ("other", "superuser") and response.status_code == 200:
             body = b"".join(response.streaming_content) if response.streaming else response.content
             assert SECRET not in body.decode(), (role, url)
+
+
+def test_every_post_only_rotations_url_is_probed_with_a_post():
+    post_only = {name for name, access in ACCESS.items() if access.expect is POST_ONLY}
+    assert post_only == set(POST_PROBES)
+
+
+@pytest.mark.parametrize("name", sorted(POST_PROBES))
+def test_post_only_urls_answer_a_post(name, world, client):
+    probe = POST_PROBES[name]
+    url = reverse(name, kwargs=probe.kwargs(world))
+    for role in ROLES:
+        client.logout()
+        with transaction.atomic():
+            if world.users[role] is not None:
+                client.force_login(world.users[role])
+            response = client.post(url, probe.data)
+            transaction.set_rollback(True)
+        expected = probe.expect[role]
+        if expected == "login":
+            assert response.status_code == 302 and response.url.startswith(reverse("login")), (role, url)
+        else:
+            assert response.status_code == expected, (role, url, response.status_code)
 
 
 @pytest.mark.parametrize("model", [m._meta.label_lower for m in admin.site._registry])

@@ -278,6 +278,20 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # The demo command runs these in order; each receives and extends a shared context.
+# Explicit hooks (see advocacy/hooks.py): when a lower app's action lets the apps above it act,
+# these are ALL the participants, in the order they run. Each runs inside the action's
+# transaction and returns what it did, which the action records and reports.
+HANDOFF_PARTICIPANTS = [
+    "issues.receivers.on_handoff",  # every open issue passes to the incoming advocate
+    "insights.receivers.queue_term_report",  # the outgoing term's report, built after commit
+]
+PROGRAM_CHANGED_PARTICIPANTS = [
+    "rotations.receivers.reschedule_after_program_change",  # terms follow a new zone or handoff time
+]
+MEMBERSHIP_CHANGED_PARTICIPANTS = [
+    "rotations.receivers.review_roster_change",  # ledger baseline, roster review of planned terms
+]
+
 DEMO_BUILDERS = [
     "advocacy.demo.build",
     "rotations.demo.build",

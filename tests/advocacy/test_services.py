@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from advocacy import selectors, services
 from advocacy.models import Membership, Program, RoleDescription, ThanksNote
-from advocacy.signals import membership_changed
+from tests import hook_participants
 from tests.factories import MembershipFactory, ProgramFactory, RoleDescriptionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,21 +56,40 @@ def test_add_member_twice_is_refused_with_a_clear_message(program, manager, memb
     assert "already a member" in error.value.messages[0]
 
 
-def test_roster_changes_send_membership_changed(program, manager):
-    seen = []
+def test_roster_changes_call_the_membership_hook(program, manager, settings):
+    hook_participants.reset()
+    settings.MEMBERSHIP_CHANGED_PARTICIPANTS = [
+        *settings.MEMBERSHIP_CHANGED_PARTICIPANTS,
+        "tests.hook_participants.record",
+    ]
+    newcomer = UserFactory(username="newcomer")
+    m = services.add_member(program=program, actor=manager, user=newcomer)
+    services.update_membership(membership=m, actor=manager, role="member", is_eligible=False)
+    services.remove_member(membership=m, actor=manager)
+    seen = [(c.membership.user.username, c.change, c.actor) for c in hook_participants.SEEN]
+    assert seen == [("newcomer", "added", manager), ("newcomer", "changed", manager), ("newcomer", "removed", manager)]
 
-    def receiver(sender, membership, change, actor, **kwargs):
-        seen.append((membership.user.username, change))
 
-    membership_changed.connect(receiver)
-    try:
-        newcomer = UserFactory(username="newcomer")
-        m = services.add_member(program=program, actor=manager, user=newcomer)
-        services.update_membership(membership=m, actor=manager, role="member", is_eligible=False)
-        services.remove_member(membership=m, actor=manager)
-    finally:
-        membership_changed.disconnect(receiver)
-    assert seen == [("newcomer", "added"), ("newcomer", "changed"), ("newcomer", "removed")]
+def test_creating_a_program_calls_the_membership_hook_for_its_creator(manager, settings):
+    hook_participants.reset()
+    settings.MEMBERSHIP_CHANGED_PARTICIPANTS = ["tests.hook_participants.record"]
+    program = services.create_program(creator=manager, name="New desk", slug="new-desk")
+    assert [(c.membership.program, c.membership.user, c.change) for c in hook_participants.SEEN] == [
+        (program, manager, "added")
+    ]
+
+
+def test_a_taken_slug_is_refused_by_the_service(program, manager):
+    with pytest.raises(ValidationError) as error:
+        services.create_program(creator=manager, name="Copy", slug=program.slug)
+    assert error.value.message_dict == {"slug": [services.SLUG_TAKEN]}
+    other = services.create_program(creator=manager, name="Other", slug="other-desk")
+    with pytest.raises(ValidationError) as error:
+        services.update_program(program=other, actor=manager, slug=program.slug)
+    assert error.value.message_dict == {"slug": [services.SLUG_TAKEN]}
+    other.refresh_from_db()
+    assert other.slug == "other-desk"
+    assert services.update_program(program=other, actor=manager, slug="other-desk").slug == "other-desk"
 
 
 def test_saving_a_role_version_never_overwrites_the_previous_one():

@@ -5,7 +5,7 @@ from django.urls import reverse
 from advocacy.forms import NO_SUCH_USER, SLUG_TAKEN
 from advocacy.models import Membership, Program, ThanksNote
 from advocacy.notifications import notify
-from tests.factories import MembershipFactory, ThanksNoteFactory, UserFactory
+from tests.factories import MembershipFactory, ProgramFactory, ThanksNoteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +220,27 @@ def test_program_cards_count_every_member_for_a_member_too(client_for, program, 
     (card,) = response.context["page"].object_list
     assert card.member_count == 3
     assert "3 members" in response.content.decode()
+
+
+def test_a_taken_address_made_from_the_name_is_shown_on_the_name(client_for, program):
+    data = {"name": program.name, "slug": "", "term_length": "3", "time_zone": "UTC", "handoff_time": "09:00"}
+    response = client_for(UserFactory()).post(reverse("advocacy:program_create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == [SLUG_TAKEN]
+
+
+def test_program_settings_refuse_another_programs_address_through_the_service(client_for, program, manager):
+    other = ProgramFactory(slug="other-team")
+    data = {
+        "name": program.name,
+        "slug": other.slug,
+        "description": "",
+        "term_length": "3",
+        "time_zone": program.time_zone,
+        "handoff_time": "09:00",
+    }
+    response = client_for(manager).post(reverse("advocacy:program_settings", kwargs={"slug": program.slug}), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["slug"] == [SLUG_TAKEN]
+    program.refresh_from_db()
+    assert program.slug != other.slug

@@ -194,12 +194,22 @@ def test_a_handoff_queues_one_build_with_it_and_the_report_appears_once(desk, an
     assert first_id == second_id == TermReport.objects.get(term=first).pk
 
 
-def test_the_handoff_receiver_only_records_the_job(desk, ann, django_assert_num_queries):
+def test_the_handoff_participant_only_records_the_job(desk, ann, django_assert_num_queries):
     from insights.receivers import queue_term_report
+    from rotations.hooks import HandoffContext
 
     term = TermFactory(program=desk, advocate=ann, start_date=date(2025, 1, 1), status=Term.Status.COMPLETED)
+    context = HandoffContext(
+        program=desk,
+        outgoing_term=term,
+        incoming_term=None,
+        outgoing_advocate=ann,
+        incoming_advocate=None,
+        at=term.ends_at,
+    )
     with django_assert_num_queries(1):  # the outbox row, in the handoff's transaction
-        queue_term_report(sender=Term, outgoing_term=term, program=desk)
+        effect = queue_term_report(context)
+    assert (effect.participant, effect.ids) == ("insights.term_report", (term.pk,))
     job = OutboxMessage.objects.get()
     assert (job.task_name, job.args, job.sent_at) == ("insights.tasks.build_term_report", [term.pk], None)
 

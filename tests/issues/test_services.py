@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from issues import selectors, services
 from issues.models import HotIssue, IssueEvent, IssueSettings, Outreach, Source, Status
-from rotations.signals import handoff_performed
+from issues.receivers import on_handoff
+from rotations.hooks import HandoffContext
 from tests.factories import DepartmentFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,14 +211,15 @@ def test_reassign_keeps_one_named_owner(make_issue, manager, member, outsider):
 
 
 def _send_handoff(program, outgoing, incoming):
-    handoff_performed.send(
-        sender=None,
-        program=program,
-        outgoing_term=None,
-        incoming_term=None,
-        outgoing_advocate=outgoing,
-        incoming_advocate=incoming,
-        at=timezone.now(),
+    return on_handoff(
+        HandoffContext(
+            program=program,
+            outgoing_term=None,
+            incoming_term=None,
+            outgoing_advocate=outgoing,
+            incoming_advocate=incoming,
+            at=timezone.now(),
+        )
     )
 
 
@@ -228,8 +230,12 @@ def test_handoff_moves_open_issues_in_constant_queries(make_issue, manager, prog
     services.resolve(issue=closed, actor=manager, resolution="Done")
     someone_elses = make_issue(owner=manager)
     with CaptureQueriesContext(connection) as ctx:
-        _send_handoff(program, advocate, member)
+        effect = _send_handoff(program, advocate, member)
     assert len(ctx.captured_queries) == 4
+    assert effect.count == n and set(effect.ids) == {i.pk for i in open_issues}
+    assert (
+        effect.summary == f"{n} open issue{'s' if n != 1 else ''} moved to {member.get_full_name() or member.username}."
+    )
     assert set(HotIssue.objects.filter(owner=member).values_list("pk", flat=True)) == {i.pk for i in open_issues}
     closed.refresh_from_db()
     someone_elses.refresh_from_db()

@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from rotations import services
-from rotations.selectors import current_advocate, schedule_for, upcoming_terms
+from rotations.models import Leave
+from rotations.selectors import current_advocate, schedule_for, upcoming_leave_for, upcoming_terms
+from tests.factories import MembershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +33,11 @@ def test_current_advocate_queries_are_constant(desk, people, django_assert_num_q
     services.create_term(program=desk, start_date=date(2026, 4, 1), advocate=people[0])
     with django_assert_num_queries(2):
         current_advocate(program=desk, at=datetime(2026, 5, 15, tzinfo=UTC))
+
+
+def test_my_leave_runs_until_its_last_day_ends_in_my_programs_zone(db):
+    """At 05:00 UTC on 2 December it is still 1 December in Honolulu: leave ending that day still shows."""
+    member = MembershipFactory(program=ProgramFactory(slug="hnl", time_zone="Pacific/Honolulu")).user
+    leave = Leave.objects.create(user=member, first_day=date(2026, 11, 28), last_day=date(2026, 12, 1))
+    assert list(upcoming_leave_for(user=member, at=datetime(2026, 12, 2, 5, 0, tzinfo=UTC))) == [leave]
+    assert list(upcoming_leave_for(user=member, at=datetime(2026, 12, 2, 11, 0, tzinfo=UTC))) == []

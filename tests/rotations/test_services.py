@@ -1,6 +1,7 @@
 """Services: terms never overlap, handoffs happen once and in order, leave, covers, swaps, roster changes."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -9,11 +10,13 @@ from django.db import IntegrityError, transaction
 
 from advocacy import services as advocacy_services
 from advocacy.models import Notification, RoleDescriptionVersion
+from advocacy.selectors import display_name
+from issues.models import HotIssue
 from rotations import boundaries, services
 from rotations.models import Cover, Handoff, LedgerEntry, RosterReview, SwapRequest, Term
 from rotations.selectors import current_advocate, current_term, schedule_for
-from rotations.signals import handoff_performed
-from tests.factories import MembershipFactory, TermFactory
+from tests import hook_participants
+from tests.factories import HotIssueFactory, MembershipFactory, TermFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,23 +94,50 @@ def test_active_and_past_terms_cannot_be_reassigned(make_term, people, boss, now
 # ------------------------------------------------------------------ handoffs
 
 
-def test_due_handoff_completes_outgoing_activates_incoming_and_pins_role_version(make_term, people, now, desk):
+@pytest.fixture
+def with_participant(settings):
+    """Add a test participant (by its name in tests.hook_participants) after the real ones."""
+    hook_participants.reset()
+
+    def add(name: str, hook: str = "HANDOFF_PARTICIPANTS"):
+        setattr(settings, hook, [*getattr(settings, hook), f"tests.hook_participants.{name}"])
+
+    yield add
+    hook_participants.reset()
+
+
+def test_due_handoff_completes_outgoing_activates_incoming_and_pins_role_version(
+    make_term, people, now, desk, with_participant
+):
     ann, ben = people[:2]
     first = make_term(date(2026, 1, 1), ann)
     second = make_term(date(2026, 4, 1), ben)
-    received = []
-    handoff_performed.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="t1")
-    try:
-        assert services.run_due_handoffs(now=now) == 2
-    finally:
-        handoff_performed.disconnect(dispatch_uid="t1")
+    with_participant("record")
+    assert services.run_due_handoffs(now=now) == 2
+    received = hook_participants.SEEN
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (Term.Status.COMPLETED, Term.Status.ACTIVE)
     assert second.role_version == RoleDescriptionVersion.objects.order_by("-number").first()
-    assert [(kw["outgoing_advocate"], kw["incoming_advocate"]) for kw in received] == [(None, ann), (ann, ben)]
-    assert received[1]["at"] == second.starts_at and received[1]["program"] == desk
+    assert [(c.outgoing_advocate, c.incoming_advocate) for c in received] == [(None, ann), (ann, ben)]
+    assert received[1].at == second.starts_at and received[1].program == desk
+    assert received[1].outgoing_term == first and received[1].incoming_term == second
     assert Handoff.objects.get(incoming_term=second).outgoing_term == first
+
+
+def test_the_handoff_records_what_each_participant_returned(make_term, people, now, with_participant):
+    make_term(date(2026, 1, 1), people[0])
+    second = make_term(date(2026, 4, 1), people[1])
+    with_participant("record")
+    services.run_due_handoffs(now=now)
+    handoff = Handoff.objects.get(incoming_term=second)
+    names = [effect.participant for effect in handoff.effect_list]
+    assert names == ["issues.open_issues", "insights.term_report", "tests.record"]
+    assert handoff.effect_list[-1].count == 2
+    assert handoff.effect_summaries[-1] == "Recorded handoff 2."
+    outgoing = Notification.objects.get(user=people[0], kind="handoff_outgoing")
+    incoming = Notification.objects.get(user=people[1], kind="handoff_incoming")
+    assert "Recorded handoff 2." in outgoing.body and "Recorded handoff 2." in incoming.body
 
 
 def test_handoff_runs_once_when_run_twice(make_term, people, now):
@@ -118,32 +148,48 @@ def test_handoff_runs_once_when_run_twice(make_term, people, now):
     assert Notification.objects.filter(kind="handoff_incoming").count() == 1
 
 
-def test_catch_up_after_days_down_performs_missed_handoffs_in_order(make_term, people):
+def test_the_outgoing_notice_says_how_many_open_issues_the_handoff_moved(make_term, people, now, desk):
+    ann, ben = people[:2]
+    make_term(date(2026, 1, 1), ann)
+    services.run_due_handoffs(now=at(2026, 2, 1))
+    second = make_term(date(2026, 4, 1), ben)
+    moved = [HotIssueFactory(program=desk, owner=ann) for _ in range(3)]
+    services.run_due_handoffs(now=now)
+    handoff = Handoff.objects.get(incoming_term=second)
+    (issues_effect,) = [e for e in handoff.effect_list if e.participant == "issues.open_issues"]
+    assert issues_effect.count == 3 and set(issues_effect.ids) == {i.pk for i in moved}
+    assert set(HotIssue.objects.filter(owner=ben).values_list("pk", flat=True)) == {i.pk for i in moved}
+    outgoing = Notification.objects.get(user=ann, kind="handoff_outgoing")
+    name = display_name(ben)
+    assert outgoing.body == f"{name} is the advocate now. 3 open issues moved to {name}. Thank you for your term."
+    incoming = Notification.objects.get(user=ben, kind="handoff_incoming")
+    assert f"3 open issues moved to {name}." in incoming.body
+
+
+def test_a_handoff_with_nothing_to_move_says_so_and_promises_nothing(make_term, people, now):
+    make_term(date(2026, 1, 1), people[0])
+    second = make_term(date(2026, 4, 1), people[1])
+    services.run_due_handoffs(now=now)
+    outgoing = Notification.objects.get(user=people[0], kind="handoff_outgoing")
+    assert "no open issues to move" in outgoing.body and "moved with the baton" not in outgoing.body
+    assert Handoff.objects.get(incoming_term=second).effect_list[0].count == 0
+
+
+def test_catch_up_after_days_down_performs_missed_handoffs_in_order(make_term, people, with_participant):
     terms = [make_term(date(2026, m, 1), p) for m, p in zip((1, 4, 7), people, strict=False)]
-    order = []
-    handoff_performed.connect(lambda **kw: order.append(kw["incoming_term"].pk), weak=False, dispatch_uid="t2")
-    try:
-        services.run_due_handoffs(now=at(2026, 7, 20))
-    finally:
-        handoff_performed.disconnect(dispatch_uid="t2")
-    assert order == [t.pk for t in terms]
+    with_participant("record")
+    services.run_due_handoffs(now=at(2026, 7, 20))
+    assert [c.incoming_term.pk for c in hook_participants.SEEN] == [t.pk for t in terms]
     assert [t.status for t in Term.objects.order_by("starts_at")] == ["completed", "completed", "active"]
 
 
-def test_a_failing_receiver_rolls_the_whole_handoff_back(make_term, people, now):
+def test_a_failing_participant_rolls_the_whole_handoff_back(make_term, people, now, with_participant):
     first = make_term(date(2026, 1, 1), people[0])
     services.run_due_handoffs(now=at(2026, 2, 1))
     make_term(date(2026, 4, 1), people[1])
-
-    def boom(**kwargs):
-        raise RuntimeError("issues app failed")
-
-    handoff_performed.connect(boom, weak=False, dispatch_uid="boom")
-    try:
-        with pytest.raises(RuntimeError):
-            services.run_due_handoffs(now=now)
-    finally:
-        handoff_performed.disconnect(dispatch_uid="boom")
+    with_participant("boom")
+    with pytest.raises(RuntimeError):
+        services.run_due_handoffs(now=now)
     first.refresh_from_db()
     assert first.status == Term.Status.ACTIVE
     assert Handoff.objects.count() == 1
@@ -388,6 +434,29 @@ def test_changing_the_program_zone_moves_future_boundaries_not_past_ones(make_te
     assert Term.objects.get(pk=past.pk).ends_at == past_ends
 
 
+def test_only_update_program_moves_boundaries_and_only_when_zone_or_handoff_time_change(
+    make_term, people, boss, desk, with_participant
+):
+    future = make_term(date(2027, 1, 1), people[0])
+    starts_at = future.starts_at
+    desk.time_zone = "America/New_York"
+    desk.save()  # a bare save is no workflow: nothing listens to it
+    future.refresh_from_db()
+    assert future.starts_at == starts_at
+    desk.refresh_from_db()
+    with_participant("record", "PROGRAM_CHANGED_PARTICIPANTS")
+    advocacy_services.update_program(program=desk, actor=boss, name="Renamed desk", time_zone=desk.time_zone)
+    assert hook_participants.SEEN == []  # the boundaries did not move: no hook
+    future.refresh_from_db()
+    assert future.starts_at == starts_at
+    advocacy_services.update_program(program=desk, actor=boss, handoff_time=time(10, 0))
+    (change,) = hook_participants.SEEN
+    assert change.boundaries_moved and change.previous_time_zone == "America/New_York"
+    future.refresh_from_db()
+    local = future.starts_at.astimezone(ZoneInfo("America/New_York"))
+    assert (local.date(), local.hour) == (date(2027, 1, 1), 10)
+
+
 def test_terms_record_the_zone_and_handoff_time_their_boundaries_follow(make_term, desk):
     term = make_term(date(2026, 7, 1))
     assert (term.time_zone, term.handoff_time) == ("Europe/Berlin", desk.handoff_time)
@@ -404,8 +473,9 @@ def test_a_newcomer_is_offered_for_a_replan_but_nothing_moves(
     assert list(review.terms.all()) == [planned]
     planned.refresh_from_db()
     assert planned.advocate == people[0]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError) as error:
         services.resolve_roster_review(review=review, actor=boss, action="unassign")
+    assert error.value.messages == [services.REVIEW_NEWCOMER]
 
 
 def test_becoming_eligible_again_makes_the_earlier_review_moot(make_term, people, boss, desk):
@@ -432,7 +502,7 @@ def test_a_handoff_takes_the_same_queries_whatever_the_history(make_term, people
     make_term(date(2026, 7, 1), people[1])
     services.run_due_handoffs(now=at(2026, 4, 2))
     with CaptureQueriesContext(connection) as queries:
-        assert services.handoffs_for_program(program_id=desk.pk, now=at(2026, 7, 2)) == 1
+        assert services.perform_due_handoffs(program_id=desk.pk, now=at(2026, 7, 2)) == 1
     # 16, plus the three outbox rows written in the handoff's transaction: the e-mails of its
     # two notices and the outgoing term's report.
     assert len(queries) <= 19, [q["sql"][:80] for q in queries]

@@ -23,7 +23,7 @@ from core import outbox
 from core.models import OutboxMessage
 from rotations import boundaries, services, tasks
 from rotations.models import Handoff, Term
-from rotations.signals import handoff_performed
+from tests import hook_participants
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -72,16 +72,11 @@ def test_the_periodic_handoff_delivered_twice_to_concurrent_workers_hands_off_on
     assert list(Term.objects.order_by("starts_at").values_list("status", flat=True)) == ["completed", "active"]
 
 
-def test_a_second_runner_skips_a_program_another_runner_holds(due):
+def test_a_second_runner_skips_a_program_another_runner_holds(due, settings):
     """SKIP LOCKED: while one runner is inside a program's handoff, another finds nothing to do."""
-    inside, release = threading.Event(), threading.Event()
+    hook_participants.reset()
+    settings.HANDOFF_PARTICIPANTS = [*settings.HANDOFF_PARTICIPANTS, "tests.hook_participants.slow"]
     counts = {}
-
-    def slow(**kwargs):
-        inside.set()
-        release.wait(10)
-
-    handoff_performed.connect(slow, weak=False, dispatch_uid="slow")
 
     def runner(name):
         try:
@@ -92,16 +87,14 @@ def test_a_second_runner_skips_a_program_another_runner_holds(due):
     try:
         a = threading.Thread(target=runner, args=("a",))
         a.start()
-        assert inside.wait(10)
-        handoff_performed.disconnect(dispatch_uid="slow")
+        assert hook_participants.INSIDE.wait(10)
         b = threading.Thread(target=runner, args=("b",))
         b.start()
         b.join(10)
-        release.set()
+        hook_participants.RELEASE.set()
         a.join(10)
     finally:
-        handoff_performed.disconnect(dispatch_uid="slow")
-        release.set()
+        hook_participants.RELEASE.set()
     assert counts == {"a": 2, "b": 0}
     assert Handoff.objects.count() == 2
 

@@ -1,17 +1,21 @@
 """Pages through the test client: access checks, the schedule, planning, handoffs, swaps, leave and feeds."""
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from icalendar import Calendar
 
 from advocacy.models import Membership
+from advocacy.selectors import display_name
 from rotations import boundaries, services
 from rotations.feeds import cover_uid, term_uid
-from rotations.models import CalendarToken, Handoff, Leave, SwapRequest, Term
-from tests.factories import MembershipFactory
+from rotations.models import CalendarToken, Handoff, Leave, RosterReview, SwapRequest, Term
+from tests.factories import HotIssueFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +293,133 @@ def test_a_newcomer_review_offers_a_replan_preview(client_for, desk, people, bos
         reverse("rotations:roster_review", kwargs={"slug": "desk", "pk": review.pk}), {"action": "replan"}
     )
     assert response.status_code == 302 and response.url.endswith("/schedule/plan/?count=1")
+
+
+# ------------------------------------------------------------------ one rule, used by the page and the e-mail
+
+
+@pytest.mark.parametrize(("days", "take_over"), [(44, False), (45, True), (46, True)])
+def test_the_schedule_and_the_leave_email_agree_on_cover_or_take_over(
+    client_for, desk, people, boss, today, days, take_over
+):
+    """On a 90-day term, leave of half its days (45) or more proposes taking the term over."""
+    start = today + timedelta(days=40)
+    term = services.create_term(program=desk, start_date=start, end_date=start + timedelta(days=90), advocate=people[0])
+    first, last = start + timedelta(days=10), start + timedelta(days=10 + days - 1)
+    services.record_leave(user=people[0], first_day=first, last_day=last)
+    assert services.proposes_take_over(term=term, first_day=first, last_day=last) is take_over
+    email = boss.notifications.get(kind="leave_conflict")
+    assert ("takes the term instead" in email.body) is take_over
+    assert (" covers " in email.body) is not take_over
+    schedule = client_for(boss).get(reverse("rotations:schedule", kwargs={"slug": "desk"})).context["schedule"]
+    (row,) = [r for r in schedule.upcoming if r.term == term]
+    assert [p.take_over for p in row.proposals] == [take_over]
+    assert row.proposals[0].person is not None
+
+
+def test_leave_added_in_the_admin_warns_managers_as_the_page_does(client_for, admin_client, desk, people, boss, live):
+    _, nxt = live
+    first, last = nxt.start_date + timedelta(days=3), nxt.start_date + timedelta(days=6)
+    response = admin_client.post(
+        reverse("admin:rotations_leave_add"),
+        {"user": people[1].pk, "first_day": first.isoformat(), "last_day": last.isoformat(), "note": "Dentist"},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    from_admin = boss.notifications.get(kind="leave_conflict")
+    Leave.objects.all().delete()
+    from_admin.delete()
+    client_for(people[1]).post(
+        reverse("rotations:my_rotation"),
+        {"first_day": first.isoformat(), "last_day": last.isoformat(), "note": "Dentist"},
+    )
+    from_page = boss.notifications.get(kind="leave_conflict")
+    assert (from_admin.title, from_admin.body, from_admin.url) == (from_page.title, from_page.body, from_page.url)
+
+
+def test_recorded_leave_is_read_only_in_the_admin(admin_client, people):
+    leave = services.record_leave(user=people[0], first_day=date(2030, 1, 1), last_day=date(2030, 1, 2))
+    form = admin_client.get(reverse("admin:rotations_leave_change", args=[leave.pk])).context["adminform"].form
+    assert not {"user", "first_day", "last_day", "note"} & set(form.fields)
+
+
+def test_accepting_a_swap_into_a_term_during_ones_leave_is_refused(client_for, desk, people, live):
+    _, nxt = live
+    swap = services.request_swap(term=nxt, requester=people[1])
+    services.record_leave(
+        user=people[2], first_day=nxt.start_date + timedelta(days=5), last_day=nxt.start_date + timedelta(days=6)
+    )
+    with pytest.raises(ValidationError, match="on leave during this term"):
+        services.accept_swap(swap=swap, user=people[2])
+    url = reverse("rotations:swap_action", kwargs={"slug": "desk", "pk": swap.pk, "action": "accept"})
+    response = client_for(people[2]).post(url, follow=True)
+    assert "on leave during this term" in response.content.decode()
+    swap.refresh_from_db()
+    nxt.refresh_from_db()
+    assert swap.status == SwapRequest.Status.OPEN and nxt.advocate == people[1]
+
+
+def test_a_newcomer_review_cannot_be_opened_the_service_says_why(client_for, desk, people, boss, live):
+    client = client_for(boss)
+    newcomer = UserFactory(username="newbie")
+    client.post(
+        reverse("advocacy:member_list", kwargs={"slug": "desk"}),
+        {"identifier": "newbie", "role": "member", "is_eligible": "on"},
+    )
+    review = RosterReview.objects.get(user=newcomer)
+    url = reverse("rotations:roster_review", kwargs={"slug": "desk", "pk": review.pk})
+    response = client.post(url, {"action": "unassign"}, follow=True)
+    assert services.REVIEW_NEWCOMER in [str(m) for m in response.context["messages"]]
+    review.refresh_from_db()
+    assert review.resolved_at is None
+
+
+def test_only_the_terms_advocate_is_offered_the_swap_form(client_for, desk, people, live):
+    _, nxt = live
+    url = reverse("rotations:swap_request", kwargs={"slug": "desk", "pk": nxt.pk})
+    assert client_for(people[1]).get(url).context["form"] is not None
+    assert client_for(people[2]).get(url).context["form"] is None
+    assert client_for(people[2]).post(url, {}).status_code == 403
+
+
+def test_the_handoff_page_lists_what_passed_with_the_baton(client_for, desk, people, boss, live):
+    current, _ = live
+    HotIssueFactory(program=desk, owner=people[0])
+    handoff = services.hand_over_now(term=current, to=people[2], actor=boss)
+    url = reverse("rotations:handoff_detail", kwargs={"slug": "desk", "pk": handoff.pk})
+    body = client_for(people[2]).get(url).content.decode()
+    assert escape(f"1 open issue moved to {display_name(people[2])}.") in body
+    assert handoff.effect_list[0].url in body
+
+
+def test_changing_the_zone_in_the_admin_moves_future_boundaries_as_the_settings_page_does(
+    admin_client, desk, people, live
+):
+    _, nxt = live
+    memberships = list(desk.memberships.order_by("pk"))
+    data = {
+        "name": desk.name,
+        "slug": desk.slug,
+        "description": desk.description,
+        "time_zone": "America/New_York",
+        "term_months": desk.term_months,
+        "handoff_time": "09:00",
+        "is_active": "on",
+        "role_description": "",
+        "memberships-TOTAL_FORMS": str(len(memberships)),
+        "memberships-INITIAL_FORMS": str(len(memberships)),
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    for i, m in enumerate(memberships):
+        data |= {
+            f"memberships-{i}-id": m.pk,
+            f"memberships-{i}-program": desk.pk,
+            f"memberships-{i}-user": m.user_id,
+            f"memberships-{i}-role": m.role,
+            f"memberships-{i}-is_eligible": "on" if m.is_eligible else "",
+        }
+    response = admin_client.post(reverse("admin:advocacy_program_change", args=[desk.pk]), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    nxt.refresh_from_db()
+    local = nxt.starts_at.astimezone(ZoneInfo("America/New_York"))
+    assert (local.date(), local.hour) == (nxt.start_date, 9)
