@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from advocacy.models import Program
 from config.observability import redact
-from issues.models import OPEN_Q, HotIssue, Level, Mention, Source, Status, Transfer
+from issues.models import OPEN_Q, HotIssue, Level, Mention, Source, Status, Transfer, overdue_q
 from issues.selectors import PRIORITY_ORDER, program_issue_summary
 from rotations.models import Term
 
@@ -453,12 +453,12 @@ def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> l
     # index entries read instead of sorting every open issue of a big program.
     # Only the chosen few rows are then read with their words.
     open_issues = HotIssue.objects.filter(OPEN_Q, program=program)
-    late = Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)
+    late = overdue_q(now)
     index_order = [key for key in PRIORITY_ORDER if key != "-overdue"]
-    ids = list(open_issues.filter(late).order_by(*index_order).values_list("id", flat=True)[:limit])
+    overdue_ids = list(open_issues.filter(late).order_by(*index_order).values_list("id", flat=True)[:limit])
+    ids = list(overdue_ids)
     if len(ids) < limit:
-        on_time = Q(first_outreach_at__isnull=False) | Q(first_outreach_due_at__gte=now)
-        ids += open_issues.filter(on_time).order_by(*index_order).values_list("id", flat=True)[: limit - len(ids)]
+        ids += open_issues.exclude(late).order_by(*index_order).values_list("id", flat=True)[: limit - len(ids)]
     fetched = {
         row["pk"]: row
         for row in HotIssue.objects.filter(pk__in=ids).values(
@@ -471,8 +471,6 @@ def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> l
             "source",
             "created_at",
             "runaround",
-            "first_outreach_at",
-            "first_outreach_due_at",
             "department__name",
             # Read only to be removed from the words; never shown.
             "customer__name",
@@ -482,8 +480,9 @@ def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> l
         )
     }
     rows = [fetched[pk] for pk in ids if pk in fetched]
-    for row in rows:  # the same test as the log's overdue, on the fetched row
-        row["overdue"] = row["first_outreach_at"] is None and row["first_outreach_due_at"] < now
+    overdue = set(overdue_ids)  # chosen by overdue_q above: the log's one definition
+    for row in rows:
+        row["overdue"] = row["pk"] in overdue
     out = []
     for row in rows:
         known = [row["customer__name"], row["customer__email"], row["customer__phone"], row["customer__company"]]
@@ -513,9 +512,8 @@ def weekly_changes(*, program: Program, now: datetime) -> list[Change]:
     def window(name, start, end):
         return Q(**{f"{name}__gte": start, f"{name}__lt": end})
 
-    missed = Q(
-        first_outreach_at__isnull=True, status__in=[s.value for s in (Status.NEW, Status.CONTACTED, Status.IN_PROGRESS)]
-    ) | Q(first_outreach_at__gt=F("first_outreach_due_at"))
+    # Missed its target: overdue now, or contacted after the target.
+    missed = overdue_q(now) | Q(first_outreach_at__gt=F("first_outreach_due_at"))
     # Only issues that arrived, were resolved or fell due in the fortnight can count.
     recent = Q(created_at__gte=last_start) | Q(resolved_at__gte=last_start) | Q(first_outreach_due_at__gte=last_start)
     row = HotIssue.objects.filter(recent, program=program, created_at__lt=now).aggregate(

@@ -85,7 +85,7 @@ def render_row(
     """
     raw_url = url_for(issue.pk) if url_for else issue.get_absolute_url()
     url = _e(raw_url)
-    late_by = getattr(issue, "late_by", None)
+    late_by = issue.overdue_by(now)
     flags = []
     if late_by:
         flags.append(

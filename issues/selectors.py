@@ -17,9 +17,9 @@ from django.utils import timezone
 from advocacy.models import Program
 from advocacy.permissions import visible_programs
 
-from .models import OPEN_Q, OPEN_STATUSES, HotIssue, IssueEvent, Mention, MentionFeed
+from .models import OPEN_Q, HotIssue, IssueEvent, Mention, MentionFeed, overdue_q
 
-OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
+__all__ = ["overdue_q"]  # the one definition lives with the model; re-exported for readers of the log
 
 # What a log row shows (issues/rows.py): fetching only these keeps each of the
 # page's 25 rows (and its four joined objects) small to build.
@@ -50,10 +50,6 @@ LOG_ROW_FIELDS = (
 PRIORITY_ORDER = ("-overdue", "-runaround", "-level", "-public", "created_at", "id")
 
 
-def overdue_q(now: datetime) -> Q:
-    return OPEN_Q & Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)
-
-
 def with_priority(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> QuerySet[HotIssue]:
     """Annotate `overdue` and order by the log's priority: overdue, runaround, level, public, oldest."""
     now = now or timezone.now()
@@ -67,8 +63,8 @@ def log_rows(qs: QuerySet[HotIssue]) -> QuerySet[HotIssue]:
     return qs.select_related("program", "customer", "owner", "department").only(*LOG_ROW_FIELDS)
 
 
-class LogPage:
-    """A sliceable view of the log for the paginator, fetched in two cheap steps.
+class LazyLogRows:
+    """The log's rows in priority order, fetched lazily a slice at a time (what the paginator slices).
 
     Step 1 takes the page's ids in priority order from the covering partial
     index (an index-only scan and a small top-N sort); step 2 fetches those 25
@@ -91,14 +87,7 @@ class LogPage:
         if not ids:
             return []
         rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
-        page = [rows[pk] for pk in ids if pk in rows]
-        for issue in page:  # the same test as overdue_q, on the fetched row
-            issue.overdue = (
-                issue.status in OPEN_VALUES
-                and issue.first_outreach_at is None
-                and issue.first_outreach_due_at < self.now
-            )
-        return page
+        return [rows[pk] for pk in ids if pk in rows]
 
 
 def search(qs: QuerySet[HotIssue], text: str) -> QuerySet[HotIssue]:
@@ -166,7 +155,7 @@ def program_issue_summary(*, program: Program, now: datetime | None = None) -> d
     agg = {f"level_{n}": Count("id", filter=Q(level=n)) for n in range(1, 6)}
     row = HotIssue.objects.filter(OPEN_Q, program=program).aggregate(
         open=Count("id"),
-        overdue=Count("id", filter=Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)),
+        overdue=Count("id", filter=overdue_q(now)),
         runaround=Count("id", filter=Q(runaround=True)),
         **agg,
     )

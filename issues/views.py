@@ -117,14 +117,13 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     chosen = {int(v) for v in data.get("level") or []}
     total = sum(c["n"] for level, c in counts.items() if not chosen or level in chosen)
     overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)
-    paginator = _CountedPaginator(selectors.LogPage(qs, now=now), PER_PAGE, total)
+    paginator = _CountedPaginator(selectors.LazyLogRows(qs, now=now), PER_PAGE, total)
     page = paginator.get_page(request.GET.get("page"))
     csrf_input = _csrf_input(request)
     single = len(programs) == 1
     rows = []
     url_for = detail_urls()
     for issue in page.object_list:
-        issue.late_by = (now - issue.first_outreach_due_at) if issue.overdue else None
         rows.append(render_row(issue, now=now, csrf_input=csrf_input, single_program=single, url_for=url_for))
     params = request.GET.copy()
     params.pop("page", None)
@@ -287,9 +286,8 @@ def _csrf_input(request: HttpRequest) -> str:
 
 
 def _row_response(request, issue, *, outreach_form=None, error: str = "") -> HttpResponse:
-    issue = selectors.LogPage(HotIssue.objects.filter(pk=issue.pk))[0:1][0]
     now = timezone.now()
-    issue.late_by = (now - issue.first_outreach_due_at) if issue.overdue else None
+    issue = selectors.LazyLogRows(HotIssue.objects.filter(pk=issue.pk), now=now)[0:1][0]
     html = render_row(
         issue,
         now=now,
