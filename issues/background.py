@@ -10,7 +10,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from advocacy.notifications import notify
 
-from .models import HotIssue, ImportJob, IssueEvent, Status
+from .models import OPEN_Q, HotIssue, ImportJob, IssueEvent, Status
 from .selectors import overdue_q, program_issue_summary
 from .services import default_owner
 
@@ -80,7 +80,7 @@ def send_digests(*, now=None) -> int:
         if advocate is None:
             continue
         top = (
-            HotIssue.objects.filter(program=program, status__in=[Status.NEW, Status.CONTACTED, Status.IN_PROGRESS])
+            HotIssue.objects.filter(OPEN_Q, program=program)
             .order_by("-level", "created_at")
             .values_list("title", "level")[:5]
         )

@@ -74,6 +74,13 @@ ALLOWED = {
     Status.UNREACHABLE: set(),
 }
 
+
+def next_statuses(current: str) -> list[Status]:
+    """Return the statuses change_status() may move an issue in `current` to, in the order they are listed."""
+    allowed = ALLOWED.get(current, set())
+    return [status for status in Status if status in allowed]
+
+
 PUBLIC_FORM_LIMIT = 5  # submissions per address
 PUBLIC_FORM_WINDOW = timedelta(minutes=10)
 
@@ -303,7 +310,7 @@ def change_status(*, issue: HotIssue, actor: AbstractBaseUser, status: str, note
     if status == Status.RESOLVED:
         raise ValidationError({"status": USE_RESOLVE})
     current = Status(issue.status)
-    if status not in Status.values or Status(status) not in ALLOWED[current]:
+    if status not in next_statuses(current):
         label = Status(status).label if status in Status.values else status
         if not issue.is_open:
             raise ValidationError(ISSUE_CLOSED, code="closed")
