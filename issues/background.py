@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from advocacy.models import Program
 from advocacy.notifications import notify
+from config.queueing import send
 
 from .models import OPEN_Q, HotIssue, ImportJob, IssueEvent, Status
 from .selectors import overdue_q, program_issue_summary
 from .services import default_owner
+from .task_names import RUN_IMPORT, registered
 
 
 def _humanize(delta) -> str:
@@ -141,10 +143,6 @@ SWEEP_HORIZON = timedelta(days=14)
 
 def resend_pending_work(*, now=None) -> dict[str, int]:
     """Do the work a broker outage kept from the queue: unasked satisfaction questions, pending imports."""
-    from config.queueing import send
-
-    from .tasks import run_import
-
     now = now or timezone.now()
     unasked = HotIssue.objects.filter(
         status=Status.RESOLVED,
@@ -158,5 +156,6 @@ def resend_pending_work(*, now=None) -> dict[str, int]:
     pending = ImportJob.objects.filter(
         state=ImportJob.State.PENDING, created_at__lt=now - SWEEP_GRACE, created_at__gte=now - SWEEP_HORIZON
     ).values_list("pk", flat=True)
+    run_import = registered(RUN_IMPORT)
     resent = sum(send(run_import, pk) for pk in pending)
     return {"asked": asked, "imports": resent}

@@ -12,12 +12,14 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Avg, BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from advocacy.models import Program
-from advocacy.permissions import visible_programs
+from advocacy.permissions import visible_program_ids, visible_programs
+from advocacy.selectors import display_name
 
-from .models import OPEN_Q, HotIssue, IssueEvent, Mention, MentionFeed, overdue_q
+from .models import OPEN_Q, Department, HotIssue, ImportJob, IssueEvent, Mention, MentionFeed, overdue_q
 
 __all__ = ["overdue_q"]  # the one definition lives with the model; re-exported for readers of the log
 
@@ -88,6 +90,53 @@ class LazyLogRows:
             return []
         rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
         return [rows[pk] for pk in ids if pk in rows]
+
+
+def log_programs(*, user: AbstractBaseUser) -> list[Program]:
+    """Return the programs whose issues `user` sees in the log, by name (only what the filter bar shows)."""
+    return list(visible_programs(user=user).order_by("name").only("pk", "name", "slug"))
+
+
+def log_people(*, program_ids: list[int]) -> list[tuple[int, str]]:
+    """Return (pk, name) of everyone in these programs, for the log's owner filter."""
+    return [
+        (u.pk, display_name(u))
+        for u in get_user_model()
+        .objects.filter(memberships__program_id__in=program_ids)
+        .distinct()
+        .only("pk", "first_name", "last_name", "username")
+        .order_by("first_name", "username")
+    ]
+
+
+def log_departments(*, program_ids: list[int]) -> list[tuple[str, str]]:
+    """Return (pk as text, name) of these programs' departments, for the log's department filter."""
+    return [
+        (str(pk), name) for pk, name in Department.objects.filter(program_id__in=program_ids).values_list("pk", "name")
+    ]
+
+
+def issue_for_tracking(*, token: str) -> HotIssue | None:
+    """Return the issue behind a customer's tracking link with only what its page shows, or None."""
+    return (
+        HotIssue.objects.select_related("program", "owner")
+        .only(
+            "title",
+            "status",
+            "created_at",
+            "last_contact_at",
+            "resolved_at",
+            "satisfaction",
+            "tracking_token",
+            "program__name",
+            "program__slug",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+        )
+        .filter(tracking_token=token)
+        .first()
+    )
 
 
 def search(qs: QuerySet[HotIssue], text: str) -> QuerySet[HotIssue]:
@@ -163,6 +212,34 @@ def program_issue_summary(*, program: Program, now: datetime | None = None) -> d
     return row
 
 
+def feed_of(*, program: Program, pk: int) -> MentionFeed:
+    """Return the program's feed `pk` (404 otherwise)."""
+    return get_object_or_404(MentionFeed, pk=pk, program=program)
+
+
+def mention_of(*, program: Program, pk: int) -> Mention:
+    """Return the program's mention `pk` (404 otherwise)."""
+    return get_object_or_404(Mention, pk=pk, program=program)
+
+
+def departments_with_issue_counts(*, program: Program) -> QuerySet[Department]:
+    """Return the program's departments, each with how many issues it has (`issue_count`)."""
+    return Department.objects.filter(program=program).annotate(issue_count=Count("issues"))
+
+
+def recent_imports(*, program: Program, limit: int = 10) -> QuerySet[ImportJob]:
+    """Return the program's latest imports, without their file contents."""
+    return ImportJob.objects.filter(program=program).defer("content")[:limit]
+
+
+def import_for_user(*, user: AbstractBaseUser, pk: int) -> ImportJob:
+    """Return an import of a program `user` sees (404 otherwise), without its file contents."""
+    job = get_object_or_404(ImportJob.objects.select_related("program").defer("content"), pk=pk)
+    if job.program_id not in visible_program_ids(user=user):
+        raise Http404("No such import.")
+    return job
+
+
 def mentions_to_triage(*, program: Program) -> QuerySet[Mention]:
     return Mention.objects.filter(program=program, state=Mention.State.NEW).select_related("feed")
 
@@ -210,12 +287,6 @@ def change_history(*, issue: HotIssue) -> list[dict]:
     Reads all history rows in one query and diffs neighbours in memory; owner
     and department ids are turned into names with one query each.
     """
-    from django.contrib.auth import get_user_model
-
-    from advocacy.selectors import display_name
-
-    from .models import Department
-
     records = list(issue.history.select_related("history_user").order_by("history_date", "history_id"))
     user_ids, dept_ids = set(), set()
     for r in records:

@@ -10,32 +10,38 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchVector
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 
 from advocacy.models import Membership, Program
-from advocacy.permissions import NOT_MANAGER, require_manager, require_member
+from advocacy.permissions import require_manager, require_member
 from advocacy.selectors import display_name
+from config.queueing import send_on_commit
+from rotations.selectors import current_advocate
 
+from .fetching import private_literal
 from .models import (
     CLOSED_STATUSES,
-    OPEN_STATUSES,
+    OPEN_Q,
     Customer,
     Department,
     HotIssue,
+    ImportJob,
     IntakeAttempt,
     IssueEvent,
     IssueSettings,
     Level,
     Mention,
+    MentionFeed,
     Outreach,
     Source,
     Status,
     Transfer,
 )
+from .task_names import ASK_SATISFACTION, RUN_IMPORT, registered
 
 User = get_user_model()
 
@@ -64,6 +70,10 @@ PUBLIC_WORDS_REQUIRED = "Tell us what happened, in your own words."
 RATE_LIMITED = "We received several messages from your connection just now. Please wait a few minutes and try again."
 MENTION_DECIDED = "This mention was already handled."
 DEPARTMENT_EXISTS = "%(name)s already exists in this program."
+FEED_NAME_REQUIRED = "Give the feed a name."
+FEED_NOT_PUBLIC = "Enter a feed address on the public internet, not one on this machine or a private network."
+IMPORT_KIND_REQUIRED = "Choose what the file holds: mystery-shop visits or survey responses."
+IMPORT_EMPTY = "The file is empty."
 
 # Which statuses change_status() may move to, from each status.
 ALLOWED = {
@@ -83,6 +93,8 @@ def next_statuses(current: str) -> list[Status]:
 
 PUBLIC_FORM_LIMIT = 5  # submissions per address
 PUBLIC_FORM_WINDOW = timedelta(minutes=10)
+# A quick outreach from the log suggests the next attempt this long after now.
+NEXT_ATTEMPT_AFTER = timedelta(days=1)
 
 
 # ---------------------------------------------------------------- helpers
@@ -103,8 +115,6 @@ def _require_owner_member(program: Program, owner: AbstractBaseUser) -> None:
 
 def default_owner(*, program: Program, at: datetime | None = None) -> AbstractBaseUser | None:
     """Return who owns new issues: the current advocate (or cover), else the first manager."""
-    from rotations.selectors import current_advocate
-
     advocate = current_advocate(program=program, at=at)
     if advocate is not None:
         return advocate
@@ -248,6 +258,12 @@ def create_issue(
 
 
 # ---------------------------------------------------------------- working an issue
+
+
+def default_next_attempt(*, now: datetime | None = None) -> datetime:
+    """Return when a quick outreach suggests trying again: a day from now, on the minute, in the active zone."""
+    local = timezone.localtime(now or timezone.now())
+    return (local + NEXT_ATTEMPT_AFTER).replace(second=0, microsecond=0)
 
 
 @transaction.atomic
@@ -428,12 +444,8 @@ def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisf
     _save(issue, actor, "Resolved")
     _event(issue, IssueEvent.Kind.RESOLVED, actor, f"Resolved by {display_name(actor)}", resolution, at=now)
     if issue.customer_id and issue.customer.email and issue.satisfaction is None:
-        from config.queueing import send_on_commit
-
-        from .tasks import ask_satisfaction
-
         # If the broker is down, the periodic sweep asks instead (satisfaction_asked_at stays empty).
-        send_on_commit(ask_satisfaction, issue.pk)
+        send_on_commit(registered(ASK_SATISFACTION), issue.pk)
     return issue
 
 
@@ -498,9 +510,7 @@ def move_issues_on_handoff(
     own_fields = {f.attname for f in HotIssue._meta.fields}
     fields = [f.attname for f in history_model._meta.fields if f.attname in own_fields]
     open_values = list(
-        HotIssue.objects.select_for_update()
-        .filter(program=program, owner=outgoing, status__in=[s.value for s in OPEN_STATUSES])
-        .values(*fields)
+        HotIssue.objects.select_for_update().filter(OPEN_Q, program=program, owner=outgoing).values(*fields)
     )
     if not open_values:
         return 0
@@ -537,9 +547,17 @@ def submit_public_form(
     name: str = "",
     email: str = "",
     phone: str = "",
+    honeypot: str = "",
     now: datetime | None = None,
-) -> HotIssue:
-    """Create a hot issue from the public form, limited per address."""
+) -> HotIssue | None:
+    """Create a hot issue from the public form, limited per address.
+
+    `honeypot` is the form's field hidden from people: when a bot has filled
+    it in, nothing is stored or counted and None is returned (the bot is told
+    all went well).
+    """
+    if honeypot:
+        return None
     now = now or timezone.now()
     recent = IntakeAttempt.objects.filter(address=address, at__gte=now - PUBLIC_FORM_WINDOW).count()
     if recent >= PUBLIC_FORM_LIMIT:
@@ -614,14 +632,49 @@ def dismiss_mention(*, mention: Mention, actor: AbstractBaseUser) -> Mention:
     return mention
 
 
+@transaction.atomic
+def add_mention_feed(
+    *, program: Program, actor: AbstractBaseUser, name: str, url: str, is_active: bool = True
+) -> MentionFeed:
+    """Add an RSS/Atom feed of web mentions to poll; only a feed on the public internet."""
+    require_manager(program=program, actor=actor)
+    name, url = (name or "").strip(), (url or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = FEED_NAME_REQUIRED
+    if url and private_literal(url):
+        errors["url"] = FEED_NOT_PUBLIC
+    if errors:
+        raise ValidationError(errors)
+    feed = MentionFeed(program=program, name=name, url=url, is_active=is_active)
+    feed.full_clean()
+    feed.save()
+    return feed
+
+
+# ---------------------------------------------------------------- imports
+
+
+@transaction.atomic
+def start_import(*, program: Program, actor: AbstractBaseUser, kind: str, filename: str, content: str) -> ImportJob:
+    """Store a CSV of mystery-shop visits or survey responses and queue its import once this commits."""
+    require_member(program=program, actor=actor)
+    errors = {}
+    if kind not in ImportJob.Kind.values:
+        errors["kind"] = IMPORT_KIND_REQUIRED
+    if not (content or "").strip():
+        errors["file"] = IMPORT_EMPTY
+    if errors:
+        raise ValidationError(errors)
+    job = ImportJob.objects.create(
+        program=program, kind=kind, filename=(filename or "")[:255], content=content, created_by=actor
+    )
+    # If the broker is down, the job waits (pending) and the periodic sweep re-sends it.
+    send_on_commit(registered(RUN_IMPORT), job.pk)
+    return job
+
+
 # ---------------------------------------------------------------- settings
-
-
-def _require_manager(program: Program, actor: AbstractBaseUser) -> None:
-    from advocacy.permissions import is_manager
-
-    if not is_manager(program=program, user=actor):
-        raise PermissionDenied(NOT_MANAGER)
 
 
 @transaction.atomic

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from advocacy.models import Notification
 from issues import background, feeds, fetching, services, tasks
-from issues.forms import FEED_NOT_PUBLIC
 from issues.models import IssueEvent, Mention, MentionFeed
+from issues.services import FEED_NOT_PUBLIC
 from tests.factories import MentionFeedFactory
 
 pytestmark = pytest.mark.django_db
