@@ -318,21 +318,41 @@ def log_outreach(
     return outreach
 
 
+def status_change_error(*, issue: HotIssue, status: str) -> ValidationError | None:
+    """Return why change_status() would refuse to set `issue` to `status`, or None when it would not."""
+    if status == Status.RESOLVED:
+        return ValidationError({"status": USE_RESOLVE})
+    current = Status(issue.status)
+    if status in next_statuses(current):
+        return None
+    if not issue.is_open:
+        return ValidationError(ISSUE_CLOSED, code="closed")
+    label = Status(status).label if status in Status.values else status
+    return ValidationError(
+        {"status": ValidationError(BAD_TRANSITION, params={"current": current.label, "target": label})}
+    )
+
+
+def owner_change_error(*, issue: HotIssue, owner: AbstractBaseUser) -> ValidationError | None:
+    """Return why reassign() would refuse to give `issue` to `owner`, or None when it would not."""
+    if owner.pk == issue.owner_id:
+        return ValidationError({"owner": ValidationError(SAME_OWNER, params={"name": display_name(owner)})})
+    try:
+        _require_owner_member(issue.program, owner)
+    except ValidationError as error:
+        return error
+    return None
+
+
 @transaction.atomic
 def change_status(*, issue: HotIssue, actor: AbstractBaseUser, status: str, note: str = "") -> HotIssue:
     """Move an open issue along new → contacted → in progress, or close it as unreachable."""
     require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
-    if status == Status.RESOLVED:
-        raise ValidationError({"status": USE_RESOLVE})
+    error = status_change_error(issue=issue, status=status)
+    if error is not None:
+        raise error
     current = Status(issue.status)
-    if status not in next_statuses(current):
-        label = Status(status).label if status in Status.values else status
-        if not issue.is_open:
-            raise ValidationError(ISSUE_CLOSED, code="closed")
-        raise ValidationError(
-            {"status": ValidationError(BAD_TRANSITION, params={"current": current.label, "target": label})}
-        )
     issue.status = status
     if status == Status.UNREACHABLE:
         issue.resolved_at = timezone.now()
@@ -410,9 +430,9 @@ def reassign(*, issue: HotIssue, actor: AbstractBaseUser, owner: AbstractBaseUse
     """Give the issue a new named owner in the same department (not counted as a transfer)."""
     require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
-    if owner.pk == issue.owner_id:
-        raise ValidationError({"owner": ValidationError(SAME_OWNER, params={"name": display_name(owner)})})
-    _require_owner_member(issue.program, owner)
+    error = owner_change_error(issue=issue, owner=owner)
+    if error is not None:
+        raise error
     previous = issue.owner
     issue.owner = owner
     _save(issue, actor, "Reassigned")
