@@ -16,14 +16,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from advocacy.selectors import display_name
 
-from .models import OPEN_STATUSES, HotIssue, Level, Source, Status
+from .models import OPEN_VALUES, HotIssue, Level, Source, Status
 from .services import next_statuses
 from .templatetags.issues_tags import ago, late
 
 LEVELS = dict(Level.choices)
 STATUSES = dict(Status.choices)
 SOURCES = dict(Source.choices)
-OPEN = {s.value for s in OPEN_STATUSES}
 
 # How each status a row's menu can move an issue to is offered; which ones it offers
 # comes from the service's transition table (services.next_statuses).
@@ -132,7 +131,7 @@ def render_row(
         extra += render_to_string(
             "issues/_quick_outreach.html", {"issue": issue, "outreach_form": quick_form, "u": raw_url}, request=request
         )
-    actions = _status_menu(issue, url, csrf_input) if issue.status in OPEN and quick_form is None else ""
+    actions = _status_menu(issue, url, csrf_input) if issue.status in OPEN_VALUES and quick_form is None else ""
     level = int(issue.level)
     return mark_safe(  # noqa: S308 — every value above is escaped with _e or is an int
         f'<li class="issue-row level-{level}{" is-overdue" if late_by else ""}" id="issue-{int(issue.pk)}">'
