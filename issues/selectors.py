@@ -92,9 +92,21 @@ class LazyLogRows:
         return [rows[pk] for pk in ids if pk in rows]
 
 
+def programs_for(*, user: AbstractBaseUser) -> QuerySet[Program]:
+    """Return the programs whose issues `user` sees (and may log issues in), by name."""
+    return visible_programs(user=user).order_by("name")
+
+
 def log_programs(*, user: AbstractBaseUser) -> list[Program]:
     """Return the programs whose issues `user` sees in the log, by name (only what the filter bar shows)."""
-    return list(visible_programs(user=user).order_by("name").only("pk", "name", "slug"))
+    return list(programs_for(user=user).only("pk", "name", "slug"))
+
+
+def log_issues(*, program_ids: list[int]) -> tuple[QuerySet[HotIssue], QuerySet[Program]]:
+    """Return the issues the log filters, and the programs its program filter offers."""
+    issues = HotIssue.objects.filter(program_id__in=program_ids)
+    programs = Program.objects.filter(pk__in=program_ids).order_by("name")
+    return issues, programs
 
 
 def log_people(*, program_ids: list[int]) -> list[tuple[int, str]]:
@@ -137,6 +149,11 @@ def issue_for_tracking(*, token: str) -> HotIssue | None:
         .filter(tracking_token=token)
         .first()
     )
+
+
+def log_row(*, pk: int, now: datetime | None = None) -> HotIssue:
+    """Return one issue as a log row shows it (for re-rendering that row after an action)."""
+    return LazyLogRows(HotIssue.objects.filter(pk=pk), now=now)[0:1][0]
 
 
 def search(qs: QuerySet[HotIssue], text: str) -> QuerySet[HotIssue]:

@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
-from advocacy.permissions import visible_programs
 from advocacy.selectors import display_name
 
 from .. import selectors, services
@@ -21,7 +20,7 @@ from .log import row_response
 @login_required
 @require_http_methods(["GET", "POST"])
 def issue_create(request: HttpRequest) -> HttpResponse:
-    programs = visible_programs(user=request.user).order_by("name")
+    programs = selectors.programs_for(user=request.user)
     slug = request.POST.get("program") or request.GET.get("program") or ""
     # Look up only what could be a slug: a NUL byte would reach PostgreSQL and fail there.
     program = programs.filter(slug=slug).first() if slug_re.fullmatch(slug) else None

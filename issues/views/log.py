@@ -11,13 +11,12 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 
-from advocacy.models import Program
 from advocacy.permissions import visible_program_ids
 
 from .. import selectors
 from ..filters import STATUS_CHOICES, HotIssueFilter
 from ..importing import export_rows
-from ..models import HotIssue, Level, Source
+from ..models import Level, Source
 from ..rows import detail_urls, render_row
 
 PER_PAGE = 25
@@ -29,10 +28,11 @@ def _filtered(request: HttpRequest, *, data=None):
     programs = selectors.log_programs(user=request.user)
     ids = [p.pk for p in programs]
     people = selectors.log_people(program_ids=ids)
+    issues, program_choices = selectors.log_issues(program_ids=ids)
     filterset = HotIssueFilter(
         request.GET if data is None else data,
-        queryset=HotIssue.objects.filter(program_id__in=ids),
-        programs=Program.objects.filter(pk__in=ids).order_by("name"),
+        queryset=issues,
+        programs=program_choices,
         people=people,
         user=request.user,
     )
@@ -64,7 +64,7 @@ def csrf_input(request: HttpRequest) -> str:
 def row_response(request, issue, *, outreach_form=None, error: str = "") -> HttpResponse:
     """Return one log row, freshly read, as htmx swaps it in after an action."""
     now = timezone.now()
-    issue = selectors.LazyLogRows(HotIssue.objects.filter(pk=issue.pk), now=now)[0:1][0]
+    issue = selectors.log_row(pk=issue.pk, now=now)
     html = render_row(
         issue,
         now=now,
