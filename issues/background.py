@@ -11,8 +11,8 @@ from advocacy.models import Program
 from advocacy.notifications import notify
 from config.queueing import send
 
-from .models import OPEN_Q, HotIssue, ImportJob, IssueEvent, Status
-from .selectors import overdue_q, program_issue_summary
+from .models import OPEN_Q, HotIssue, ImportJob, IssueEvent, Status, overdue_q
+from .selectors import program_issue_summary
 from .services import default_owner
 from .task_names import RUN_IMPORT, registered
 
@@ -41,7 +41,7 @@ def notify_overdue(*, now=None) -> int:
             )
             if issue is None:
                 continue  # contacted or handled meanwhile
-            late = _humanize(now - issue.first_outreach_due_at)
+            late = _humanize(issue.overdue_by(now))
             notify(
                 user=issue.owner,
                 kind="issue_overdue",

@@ -21,8 +21,6 @@ from advocacy.selectors import display_name
 
 from .models import OPEN_Q, Department, HotIssue, ImportJob, IssueEvent, Mention, MentionFeed, overdue_q
 
-__all__ = ["overdue_q"]  # the one definition lives with the model; re-exported for readers of the log
-
 # What a log row shows (issues/rows.py): fetching only these keeps each of the
 # page's 25 rows (and its four joined objects) small to build.
 LOG_ROW_FIELDS = (
