@@ -15,6 +15,7 @@ from advocacy.notifications import notify
 from advocacy.permissions import is_manager, require_manager
 from advocacy.selectors import display_name
 from rotations.models import Term
+from rotations.selectors import current_advocate
 
 from . import snapshots
 from .models import BriefQuestion, BriefSubscription, FigureSnapshot, Recognition
@@ -36,8 +37,6 @@ ONLY_ADVOCATE_OR_MANAGER = "Only the current advocate and the program's managers
 
 def can_edit_questions(*, program: Program, user: AbstractBaseUser) -> bool:
     """Return whether `user` may add, answer or remove the brief's questions: the current advocate or a manager."""
-    from rotations.selectors import current_advocate
-
     if not user.is_authenticated:
         return False
     if is_manager(program=program, user=user):

@@ -2,12 +2,20 @@
 
 Issues are shown with their full change history (django-simple-history).
 Business changes (outreach, transfers, resolving) go through the app's pages,
-which call the services; the admin is for corrections and settings.
+which call the services; the admin is for corrections and settings. A change
+of an issue's status or owner in the admin goes through the same services
+(change_status, reassign) with the staff user as the actor, so it is refused
+where the page would refuse it and leaves the same timeline event.
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from advocacy.permissions import require_member
+
+from . import services
 from .models import (
     Customer,
     Department,
@@ -72,8 +80,40 @@ class EventInline(admin.TabularInline):
     can_delete = False
 
 
+ADMIN_NOTE = "Changed in the admin"
+
+
+class HotIssueAdminForm(forms.ModelForm):
+    """Check a status or owner change with the services' own rules before anything is saved."""
+
+    # The model and fields come from HotIssueAdmin (through modelform_factory);
+    # the staff user is set by its get_form.
+    actor = None
+
+    def clean(self):
+        data = super().clean()
+        issue = self.instance  # still as stored: the form's values are applied after clean()
+        changes_status = issue.pk and "status" in self.changed_data and data.get("status")
+        changes_owner = issue.pk and "owner" in self.changed_data and data.get("owner")
+        if not (changes_status or changes_owner):
+            return data
+        try:
+            require_member(program=issue.program, actor=self.actor)
+        except PermissionDenied as refusal:
+            raise ValidationError(str(refusal)) from refusal
+        errors = []
+        if changes_owner:
+            errors.append(services.owner_change_error(issue=issue, owner=data["owner"]))
+        if changes_status:
+            errors.append(services.status_change_error(issue=issue, status=data["status"]))
+        for error in filter(None, errors):
+            self.add_error(None, error)
+        return data
+
+
 @admin.register(HotIssue)
 class HotIssueAdmin(SimpleHistoryAdmin):
+    form = HotIssueAdminForm
     list_display = ("title", "program", "level", "status", "owner", "public", "runaround", "created_at")
     list_filter = ("program", "status", "level", "source", "public", "runaround")
     search_fields = ("title", "words", "customer__name", "customer__email")
@@ -83,6 +123,27 @@ class HotIssueAdmin(SimpleHistoryAdmin):
     inlines = [OutreachInline, TransferInline, EventInline]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """Save the other fields as they are; hand a status or owner change to its service."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        stored = HotIssue.objects.only("status", "owner").get(pk=obj.pk)
+        new_status = obj.status if "status" in form.changed_data else None
+        new_owner = obj.owner if "owner" in form.changed_data else None
+        obj.status, obj.owner_id = stored.status, stored.owner_id
+        super().save_model(request, obj, form, change)
+        if new_owner is not None:
+            services.reassign(issue=obj, actor=request.user, owner=new_owner, note=ADMIN_NOTE)
+        if new_status is not None:
+            services.change_status(issue=obj, actor=request.user, status=new_status, note=ADMIN_NOTE)
+        obj.refresh_from_db()
 
 
 @admin.register(MentionFeed)

@@ -11,8 +11,8 @@ from advocacy.models import Program
 from advocacy.notifications import notify
 from core.outbox import enqueue, queued_args
 
-from .models import HotIssue, IssueEvent, Status
-from .selectors import overdue_q, program_issue_summary
+from .models import OPEN_Q, HotIssue, IssueEvent, Status, overdue_q
+from .selectors import program_issue_summary
 from .services import default_owner
 
 
@@ -40,7 +40,7 @@ def notify_overdue(*, now=None) -> int:
             )
             if issue is None:
                 continue  # contacted or handled meanwhile
-            late = _humanize(now - issue.first_outreach_due_at)
+            late = _humanize(issue.overdue_by(now))
             notify(
                 user=issue.owner,
                 kind="issue_overdue",
@@ -81,7 +81,7 @@ def send_digests(*, now=None) -> int:
         if advocate is None:
             continue
         top = (
-            HotIssue.objects.filter(program=program, status__in=[Status.NEW, Status.CONTACTED, Status.IN_PROGRESS])
+            HotIssue.objects.filter(OPEN_Q, program=program)
             .order_by("-level", "created_at")
             .values_list("title", "level")[:5]
         )

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from rotations.selectors import current_advocate
+
 from .models import Department, HotIssue, IssueEvent, Mention, MentionFeed, Transfer
 from .services import create_issue, log_outreach, resolve, transfer_issue
 
@@ -171,8 +173,6 @@ def build(ctx: dict) -> None:
 
     now = timezone.now()
     # The current advocate owns the log when the rotations demo has made one; else Dana and Nina.
-    from rotations.selectors import current_advocate
-
     owners = {
         slug: current_advocate(program=programs[slug]) or users[name]
         for slug, name in (("support-desk", "dana"), ("web-shop", "nina"))

@@ -9,8 +9,8 @@ from django.utils import timezone
 from advocacy.models import Program
 from core.edge import validate_sensible_date
 
-from .models import CLOSED_STATUSES, OPEN_STATUSES, Department, Level, Source, Status
-from .selectors import overdue_q, search
+from .models import CLOSED_STATUSES, OPEN_STATUSES, Department, Level, Source, Status, overdue_q
+from .selectors import search
 
 User = get_user_model()
 

@@ -7,7 +7,6 @@ from advocacy.models import Program
 from advocacy.selectors import display_name
 from core.edge import SensibleDateTimeField
 
-from .fetching import private_literal
 from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, Source, Status
 
 User = get_user_model()
@@ -20,7 +19,6 @@ PUBLIC_LEVEL_CHOICES = [
     (4, "Very angry — I feel badly treated"),
     (5, "I am leaving, or telling everyone"),
 ]
-FEED_NOT_PUBLIC = "Enter a feed address on the public internet, not one on this machine or a private network."
 STAFF_SOURCES = [c for c in Source.choices if c[0] not in (Source.CUSTOMER_FORM, Source.WEB_MENTION)]
 
 
@@ -141,7 +139,7 @@ class PublicIssueForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=200, required=False)
     email = forms.EmailField(label="E-mail", required=False)
     phone = forms.CharField(label="Phone", max_length=50, required=False)
-    # Honeypot: hidden from people; bots fill it in.
+    # Honeypot: hidden from people; bots fill it in (services.submit_public_form then stores nothing).
     website = forms.CharField(
         required=False,
         label="Leave this empty",
@@ -171,12 +169,6 @@ class FeedForm(forms.ModelForm):
         fields = ["name", "url", "is_active"]
         labels = {"url": "Feed address (RSS or Atom)"}
         help_texts = {"url": "For Google Alerts, choose “Deliver to: RSS feed” and paste the feed's address."}
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        if private_literal(url):
-            raise forms.ValidationError(FEED_NOT_PUBLIC)
-        return url
 
 
 class PromoteForm(forms.Form):

@@ -6,7 +6,7 @@ the priority order is one SQL ORDER BY served by a partial index over open issue
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -52,7 +52,18 @@ class Status(models.TextChoices):
 
 OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.IN_PROGRESS)
 CLOSED_STATUSES = (Status.RESOLVED, Status.UNREACHABLE)
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
 OPEN_Q = Q(status__in=[s.value for s in OPEN_STATUSES])
+
+
+def overdue_q(now: datetime) -> Q:
+    """Overdue, in SQL: open, never contacted, and its first-outreach target is before `now`.
+
+    `HotIssue.overdue_by` is the same test on a fetched row; every page, count,
+    notice and report asks one of the two.
+    """
+    return OPEN_Q & Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)
+
 
 # Hours to first outreach per dissatisfaction level, unless a program says otherwise.
 DEFAULT_TARGET_HOURS = {5: 4, 4: 8, 3: 24, 2: 72, 1: 168}
@@ -211,12 +222,19 @@ class HotIssue(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
-    def overdue_by(self, now=None) -> timedelta | None:
-        """Return how late the first outreach is, or None when it is not overdue."""
+    def overdue_by(self, now: datetime | None = None) -> timedelta | None:
+        """Return how late the first outreach is at `now`, or None when the issue is not overdue.
+
+        The same test as `overdue_q`, on a fetched row: open, never contacted,
+        target strictly before `now`.
+        """
         now = now or timezone.now()
-        if not self.is_open or self.first_outreach_at or self.first_outreach_due_at >= now:
+        if self.status not in OPEN_VALUES or self.first_outreach_at is not None or not self.first_outreach_due_at < now:
             return None
         return now - self.first_outreach_due_at
+
+    def is_overdue_at(self, now: datetime) -> bool:
+        return self.overdue_by(now) is not None
 
     @property
     def is_overdue(self) -> bool:

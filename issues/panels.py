@@ -2,6 +2,7 @@
 
 from advocacy.panels import Panel
 from advocacy.permissions import can_manage
+from rotations.selectors import current_term
 
 from .selectors import program_issue_summary, satisfaction_for_term
 
@@ -9,8 +10,6 @@ from .selectors import program_issue_summary, satisfaction_for_term
 def issues_panel(request, program, membership):
     if membership is None and not request.user.is_superuser:
         return None
-    from rotations.selectors import current_term
-
     term = current_term(program=program)
     context = {
         "program": program,

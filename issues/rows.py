@@ -16,21 +16,21 @@ from django.utils.safestring import SafeString, mark_safe
 
 from advocacy.selectors import display_name
 
-from .models import OPEN_STATUSES, HotIssue, Level, Source, Status
+from .models import OPEN_VALUES, HotIssue, Level, Source, Status
+from .services import next_statuses
 from .templatetags.issues_tags import ago, late
 
 LEVELS = dict(Level.choices)
 STATUSES = dict(Status.choices)
 SOURCES = dict(Source.choices)
-OPEN = {s.value for s in OPEN_STATUSES}
 
+# How each status a row's menu can move an issue to is offered; which ones it offers
+# comes from the service's transition table (services.next_statuses).
 STATUS_ITEMS = {
-    Status.CONTACTED: '<li><button class="dropdown-item" name="status" value="contacted">Contacted</button></li>',
-    Status.IN_PROGRESS: (
-        '<li><button class="dropdown-item" name="status" value="in_progress">In progress</button></li>'
-    ),
+    status: f'<li><button class="dropdown-item" name="status" value="{status.value}">{status.label}</button></li>'
+    for status in (Status.CONTACTED, Status.IN_PROGRESS)
 }
-CLOSE_ITEM = (
+STATUS_ITEMS[Status.UNREACHABLE] = (
     '<li><button class="dropdown-item" name="status" value="unreachable" '
     'hx-confirm="Close this issue as unreachable?">Unreachable — close</button></li>'
     '<li><hr class="dropdown-divider"></li>'
@@ -53,7 +53,7 @@ def detail_urls():
 
 
 def _status_menu(issue: HotIssue, url: str, csrf_input: str) -> str:
-    items = "".join(html for status, html in STATUS_ITEMS.items() if issue.status != status)
+    items = "".join(STATUS_ITEMS[status] for status in next_statuses(issue.status))
     return (
         '<div class="actions">'
         f'<button class="btn btn-sm btn-outline-success" type="button" hx-get="{url}outreach/quick/" '
@@ -63,7 +63,7 @@ def _status_menu(issue: HotIssue, url: str, csrf_input: str) -> str:
         f'method="post" action="{url}status/">{csrf_input}'
         '<button class="btn btn-sm btn-outline-secondary dropdown-toggle" type="button" data-bs-toggle="dropdown" '
         'aria-expanded="false">Status</button>'
-        f'<ul class="dropdown-menu dropdown-menu-end">{items}{CLOSE_ITEM}'
+        f'<ul class="dropdown-menu dropdown-menu-end">{items}'
         f'<li><a class="dropdown-item" href="{url}?open=resolve">Resolve…</a></li></ul></form></div>'
     )
 
@@ -85,7 +85,7 @@ def render_row(
     """
     raw_url = url_for(issue.pk) if url_for else issue.get_absolute_url()
     url = _e(raw_url)
-    late_by = getattr(issue, "late_by", None)
+    late_by = issue.overdue_by(now)
     flags = []
     if late_by:
         flags.append(
@@ -131,7 +131,7 @@ def render_row(
         extra += render_to_string(
             "issues/_quick_outreach.html", {"issue": issue, "outreach_form": quick_form, "u": raw_url}, request=request
         )
-    actions = _status_menu(issue, url, csrf_input) if issue.status in OPEN and quick_form is None else ""
+    actions = _status_menu(issue, url, csrf_input) if issue.status in OPEN_VALUES and quick_form is None else ""
     level = int(issue.level)
     return mark_safe(  # noqa: S308 — every value above is escaped with _e or is an int
         f'<li class="issue-row level-{level}{" is-overdue" if late_by else ""}" id="issue-{int(issue.pk)}">'

@@ -12,14 +12,14 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Avg, BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from advocacy.models import Program
-from advocacy.permissions import visible_programs
+from advocacy.permissions import visible_program_ids, visible_programs
+from advocacy.selectors import display_name
 
-from .models import OPEN_Q, OPEN_STATUSES, HotIssue, IssueEvent, Mention, MentionFeed
-
-OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
+from .models import OPEN_Q, Department, HotIssue, ImportJob, IssueEvent, Mention, MentionFeed, overdue_q
 
 # What a log row shows (issues/rows.py): fetching only these keeps each of the
 # page's 25 rows (and its four joined objects) small to build.
@@ -50,10 +50,6 @@ LOG_ROW_FIELDS = (
 PRIORITY_ORDER = ("-overdue", "-runaround", "-level", "-public", "created_at", "id")
 
 
-def overdue_q(now: datetime) -> Q:
-    return OPEN_Q & Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)
-
-
 def with_priority(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> QuerySet[HotIssue]:
     """Annotate `overdue` and order by the log's priority: overdue, runaround, level, public, oldest."""
     now = now or timezone.now()
@@ -67,8 +63,8 @@ def log_rows(qs: QuerySet[HotIssue]) -> QuerySet[HotIssue]:
     return qs.select_related("program", "customer", "owner", "department").only(*LOG_ROW_FIELDS)
 
 
-class LogPage:
-    """A sliceable view of the log for the paginator, fetched in two cheap steps.
+class LazyLogRows:
+    """The log's rows in priority order, fetched lazily a slice at a time (what the paginator slices).
 
     Step 1 takes the page's ids in priority order from the covering partial
     index (an index-only scan and a small top-N sort); step 2 fetches those 25
@@ -91,14 +87,71 @@ class LogPage:
         if not ids:
             return []
         rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
-        page = [rows[pk] for pk in ids if pk in rows]
-        for issue in page:  # the same test as overdue_q, on the fetched row
-            issue.overdue = (
-                issue.status in OPEN_VALUES
-                and issue.first_outreach_at is None
-                and issue.first_outreach_due_at < self.now
-            )
-        return page
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+def programs_for(*, user: AbstractBaseUser) -> QuerySet[Program]:
+    """Return the programs whose issues `user` sees (and may log issues in), by name."""
+    return visible_programs(user=user).order_by("name")
+
+
+def log_programs(*, user: AbstractBaseUser) -> list[Program]:
+    """Return the programs whose issues `user` sees in the log, by name (only what the filter bar shows)."""
+    return list(programs_for(user=user).only("pk", "name", "slug"))
+
+
+def log_issues(*, program_ids: list[int]) -> tuple[QuerySet[HotIssue], QuerySet[Program]]:
+    """Return the issues the log filters, and the programs its program filter offers."""
+    issues = HotIssue.objects.filter(program_id__in=program_ids)
+    programs = Program.objects.filter(pk__in=program_ids).order_by("name")
+    return issues, programs
+
+
+def log_people(*, program_ids: list[int]) -> list[tuple[int, str]]:
+    """Return (pk, name) of everyone in these programs, for the log's owner filter."""
+    return [
+        (u.pk, display_name(u))
+        for u in get_user_model()
+        .objects.filter(memberships__program_id__in=program_ids)
+        .distinct()
+        .only("pk", "first_name", "last_name", "username")
+        .order_by("first_name", "username")
+    ]
+
+
+def log_departments(*, program_ids: list[int]) -> list[tuple[str, str]]:
+    """Return (pk as text, name) of these programs' departments, for the log's department filter."""
+    return [
+        (str(pk), name) for pk, name in Department.objects.filter(program_id__in=program_ids).values_list("pk", "name")
+    ]
+
+
+def issue_for_tracking(*, token: str) -> HotIssue | None:
+    """Return the issue behind a customer's tracking link with only what its page shows, or None."""
+    return (
+        HotIssue.objects.select_related("program", "owner")
+        .only(
+            "title",
+            "status",
+            "created_at",
+            "last_contact_at",
+            "resolved_at",
+            "satisfaction",
+            "tracking_token",
+            "program__name",
+            "program__slug",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+        )
+        .filter(tracking_token=token)
+        .first()
+    )
+
+
+def log_row(*, pk: int, now: datetime | None = None) -> HotIssue:
+    """Return one issue as a log row shows it (for re-rendering that row after an action)."""
+    return LazyLogRows(HotIssue.objects.filter(pk=pk), now=now)[0:1][0]
 
 
 def search(qs: QuerySet[HotIssue], text: str) -> QuerySet[HotIssue]:
@@ -166,12 +219,40 @@ def program_issue_summary(*, program: Program, now: datetime | None = None) -> d
     agg = {f"level_{n}": Count("id", filter=Q(level=n)) for n in range(1, 6)}
     row = HotIssue.objects.filter(OPEN_Q, program=program).aggregate(
         open=Count("id"),
-        overdue=Count("id", filter=Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)),
+        overdue=Count("id", filter=overdue_q(now)),
         runaround=Count("id", filter=Q(runaround=True)),
         **agg,
     )
     row["levels"] = [(n, row[f"level_{n}"]) for n in range(5, 0, -1)]
     return row
+
+
+def feed_of(*, program: Program, pk: int) -> MentionFeed:
+    """Return the program's feed `pk` (404 otherwise)."""
+    return get_object_or_404(MentionFeed, pk=pk, program=program)
+
+
+def mention_of(*, program: Program, pk: int) -> Mention:
+    """Return the program's mention `pk` (404 otherwise)."""
+    return get_object_or_404(Mention, pk=pk, program=program)
+
+
+def departments_with_issue_counts(*, program: Program) -> QuerySet[Department]:
+    """Return the program's departments, each with how many issues it has (`issue_count`)."""
+    return Department.objects.filter(program=program).annotate(issue_count=Count("issues"))
+
+
+def recent_imports(*, program: Program, limit: int = 10) -> QuerySet[ImportJob]:
+    """Return the program's latest imports, without their file contents."""
+    return ImportJob.objects.filter(program=program).defer("content")[:limit]
+
+
+def import_for_user(*, user: AbstractBaseUser, pk: int) -> ImportJob:
+    """Return an import of a program `user` sees (404 otherwise), without its file contents."""
+    job = get_object_or_404(ImportJob.objects.select_related("program").defer("content"), pk=pk)
+    if job.program_id not in visible_program_ids(user=user):
+        raise Http404("No such import.")
+    return job
 
 
 def mentions_to_triage(*, program: Program) -> QuerySet[Mention]:
@@ -221,12 +302,6 @@ def change_history(*, issue: HotIssue) -> list[dict]:
     Reads all history rows in one query and diffs neighbours in memory; owner
     and department ids are turned into names with one query each.
     """
-    from django.contrib.auth import get_user_model
-
-    from advocacy.selectors import display_name
-
-    from .models import Department
-
     records = list(issue.history.select_related("history_user").order_by("history_date", "history_id"))
     user_ids, dept_ids = set(), set()
     for r in records:

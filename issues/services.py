@@ -10,29 +10,33 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchVector
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 
 from advocacy.models import Membership, Program
-from advocacy.permissions import NOT_MANAGER, require_manager, require_member
+from advocacy.permissions import require_manager, require_member
 from advocacy.selectors import display_name
 from core.locks import lock_for_transaction
 from core.outbox import enqueue
+from rotations.selectors import current_advocate
 
+from .fetching import private_literal
 from .models import (
     CLOSED_STATUSES,
-    OPEN_STATUSES,
+    OPEN_Q,
     Customer,
     Department,
     HotIssue,
+    ImportJob,
     IntakeAttempt,
     IssueEvent,
     IssueSettings,
     Level,
     Mention,
+    MentionFeed,
     Outreach,
     Source,
     Status,
@@ -66,6 +70,10 @@ PUBLIC_WORDS_REQUIRED = "Tell us what happened, in your own words."
 RATE_LIMITED = "We received several messages from your connection just now. Please wait a few minutes and try again."
 MENTION_DECIDED = "This mention was already handled."
 DEPARTMENT_EXISTS = "%(name)s already exists in this program."
+FEED_NAME_REQUIRED = "Give the feed a name."
+FEED_NOT_PUBLIC = "Enter a feed address on the public internet, not one on this machine or a private network."
+IMPORT_KIND_REQUIRED = "Choose what the file holds: mystery-shop visits or survey responses."
+IMPORT_EMPTY = "The file is empty."
 
 # Which statuses change_status() may move to, from each status.
 ALLOWED = {
@@ -76,8 +84,17 @@ ALLOWED = {
     Status.UNREACHABLE: set(),
 }
 
+
+def next_statuses(current: str) -> list[Status]:
+    """Return the statuses change_status() may move an issue in `current` to, in the order they are listed."""
+    allowed = ALLOWED.get(current, set())
+    return [status for status in Status if status in allowed]
+
+
 PUBLIC_FORM_LIMIT = 5  # submissions per program and address
 PUBLIC_FORM_WINDOW = timedelta(minutes=10)
+# A quick outreach from the log suggests the next attempt this long after now.
+NEXT_ATTEMPT_AFTER = timedelta(days=1)
 
 
 # ---------------------------------------------------------------- helpers
@@ -98,8 +115,6 @@ def _require_owner_member(program: Program, owner: AbstractBaseUser) -> None:
 
 def default_owner(*, program: Program, at: datetime | None = None) -> AbstractBaseUser | None:
     """Return who owns new issues: the current advocate (or cover), else the first manager."""
-    from rotations.selectors import current_advocate
-
     advocate = current_advocate(program=program, at=at)
     if advocate is not None:
         return advocate
@@ -245,6 +260,12 @@ def create_issue(
 # ---------------------------------------------------------------- working an issue
 
 
+def default_next_attempt(*, now: datetime | None = None) -> datetime:
+    """Return when a quick outreach suggests trying again: a day from now, on the minute, in the active zone."""
+    local = timezone.localtime(now or timezone.now())
+    return (local + NEXT_ATTEMPT_AFTER).replace(second=0, microsecond=0)
+
+
 @transaction.atomic
 def log_outreach(
     *,
@@ -297,21 +318,41 @@ def log_outreach(
     return outreach
 
 
+def status_change_error(*, issue: HotIssue, status: str) -> ValidationError | None:
+    """Return why change_status() would refuse to set `issue` to `status`, or None when it would not."""
+    if status == Status.RESOLVED:
+        return ValidationError({"status": USE_RESOLVE})
+    current = Status(issue.status)
+    if status in next_statuses(current):
+        return None
+    if not issue.is_open:
+        return ValidationError(ISSUE_CLOSED, code="closed")
+    label = Status(status).label if status in Status.values else status
+    return ValidationError(
+        {"status": ValidationError(BAD_TRANSITION, params={"current": current.label, "target": label})}
+    )
+
+
+def owner_change_error(*, issue: HotIssue, owner: AbstractBaseUser) -> ValidationError | None:
+    """Return why reassign() would refuse to give `issue` to `owner`, or None when it would not."""
+    if owner.pk == issue.owner_id:
+        return ValidationError({"owner": ValidationError(SAME_OWNER, params={"name": display_name(owner)})})
+    try:
+        _require_owner_member(issue.program, owner)
+    except ValidationError as error:
+        return error
+    return None
+
+
 @transaction.atomic
 def change_status(*, issue: HotIssue, actor: AbstractBaseUser, status: str, note: str = "") -> HotIssue:
     """Move an open issue along new → contacted → in progress, or close it as unreachable."""
     require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
-    if status == Status.RESOLVED:
-        raise ValidationError({"status": USE_RESOLVE})
+    error = status_change_error(issue=issue, status=status)
+    if error is not None:
+        raise error
     current = Status(issue.status)
-    if status not in Status.values or Status(status) not in ALLOWED[current]:
-        label = Status(status).label if status in Status.values else status
-        if not issue.is_open:
-            raise ValidationError(ISSUE_CLOSED, code="closed")
-        raise ValidationError(
-            {"status": ValidationError(BAD_TRANSITION, params={"current": current.label, "target": label})}
-        )
     issue.status = status
     if status == Status.UNREACHABLE:
         issue.resolved_at = timezone.now()
@@ -389,9 +430,9 @@ def reassign(*, issue: HotIssue, actor: AbstractBaseUser, owner: AbstractBaseUse
     """Give the issue a new named owner in the same department (not counted as a transfer)."""
     require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
-    if owner.pk == issue.owner_id:
-        raise ValidationError({"owner": ValidationError(SAME_OWNER, params={"name": display_name(owner)})})
-    _require_owner_member(issue.program, owner)
+    error = owner_change_error(issue=issue, owner=owner)
+    if error is not None:
+        raise error
     previous = issue.owner
     issue.owner = owner
     _save(issue, actor, "Reassigned")
@@ -488,9 +529,7 @@ def move_issues_on_handoff(
     own_fields = {f.attname for f in HotIssue._meta.fields}
     fields = [f.attname for f in history_model._meta.fields if f.attname in own_fields]
     open_values = list(
-        HotIssue.objects.select_for_update()
-        .filter(program=program, owner=outgoing, status__in=[s.value for s in OPEN_STATUSES])
-        .values(*fields)
+        HotIssue.objects.select_for_update().filter(OPEN_Q, program=program, owner=outgoing).values(*fields)
     )
     if not open_values:
         return []
@@ -527,13 +566,19 @@ def submit_public_form(
     name: str = "",
     email: str = "",
     phone: str = "",
+    honeypot: str = "",
     now: datetime | None = None,
-) -> HotIssue:
+) -> HotIssue | None:
     """Create a hot issue from the public form, limited per program and address.
 
     The count and the new attempt are serialised per program and address, so
     thirty submissions at the same instant still let only the limit through.
+    `honeypot` is the form's field hidden from people: when a bot has filled
+    it in, nothing is stored or counted and None is returned (the bot is told
+    all went well).
     """
+    if honeypot:
+        return None
     now = now or timezone.now()
     lock_for_transaction(f"intake:{program.pk}:{address}")
     recent = IntakeAttempt.objects.filter(program=program, address=address, at__gte=now - PUBLIC_FORM_WINDOW).count()
@@ -609,14 +654,49 @@ def dismiss_mention(*, mention: Mention, actor: AbstractBaseUser) -> Mention:
     return mention
 
 
+@transaction.atomic
+def add_mention_feed(
+    *, program: Program, actor: AbstractBaseUser, name: str, url: str, is_active: bool = True
+) -> MentionFeed:
+    """Add an RSS/Atom feed of web mentions to poll; only a feed on the public internet."""
+    require_manager(program=program, actor=actor)
+    name, url = (name or "").strip(), (url or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = FEED_NAME_REQUIRED
+    if url and private_literal(url):
+        errors["url"] = FEED_NOT_PUBLIC
+    if errors:
+        raise ValidationError(errors)
+    feed = MentionFeed(program=program, name=name, url=url, is_active=is_active)
+    feed.full_clean()
+    feed.save()
+    return feed
+
+
+# ---------------------------------------------------------------- imports
+
+
+@transaction.atomic
+def start_import(*, program: Program, actor: AbstractBaseUser, kind: str, filename: str, content: str) -> ImportJob:
+    """Store a CSV of mystery-shop visits or survey responses and queue its import once this commits."""
+    require_member(program=program, actor=actor)
+    errors = {}
+    if kind not in ImportJob.Kind.values:
+        errors["kind"] = IMPORT_KIND_REQUIRED
+    if not (content or "").strip():
+        errors["file"] = IMPORT_EMPTY
+    if errors:
+        raise ValidationError(errors)
+    job = ImportJob.objects.create(
+        program=program, kind=kind, filename=(filename or "")[:255], content=content, created_by=actor
+    )
+    # Through the outbox: a broker that is down delays the import, never loses it.
+    enqueue("issues.tasks.run_import", args=[job.pk])
+    return job
+
+
 # ---------------------------------------------------------------- settings
-
-
-def _require_manager(program: Program, actor: AbstractBaseUser) -> None:
-    from advocacy.permissions import is_manager
-
-    if not is_manager(program=program, user=actor):
-        raise PermissionDenied(NOT_MANAGER)
 
 
 @transaction.atomic

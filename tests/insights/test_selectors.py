@@ -46,7 +46,7 @@ def _build(program, issue_at, other_program=None):
 
 @pytest.mark.parametrize("percentile_cont", [True, False], ids=["percentile_cont", "window-fallback"])
 def test_term_figures_match_hand_computed_values(program, terms, issue_at, monkeypatch, percentile_cont):
-    monkeypatch.setattr(selectors, "percentiles_supported", lambda: percentile_cont)
+    monkeypatch.setattr(selectors.sql, "percentiles_supported", lambda: percentile_cont)
     _build(program, issue_at, other_program=ProgramFactory())
     feed = MentionFeedFactory(program=program)
     for i, state in enumerate(["promoted", "new", "dismissed"]):
@@ -77,7 +77,7 @@ def test_term_figures_match_hand_computed_values(program, terms, issue_at, monke
 
 @pytest.mark.parametrize("percentile_cont", [True, False], ids=["percentile_cont", "window-fallback"])
 def test_weekly_trend_groups_issues_by_the_week_they_arrived(program, issue_at, monkeypatch, percentile_cont):
-    monkeypatch.setattr(selectors, "percentiles_supported", lambda: percentile_cont)
+    monkeypatch.setattr(selectors.sql, "percentiles_supported", lambda: percentile_cont)
     _build(program, issue_at)
     health = selectors.program_health(program=program, now=NOW)
     weeks = {w.week.date(): w.figures for w in health.weeks}

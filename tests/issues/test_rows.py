@@ -1,12 +1,15 @@
 """The log's rows are built as strings for speed: every value must still be escaped."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from issues.models import Department, HotIssue
+from issues import services
+from issues.models import Department, HotIssue, Status
+from issues.rows import render_row
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +39,14 @@ def test_log_row_escapes_every_value_and_links_the_issue(client_for, program, ma
     assert f'href="{issue.get_absolute_url()}"' in row
     assert "flag-overdue" in row and "flag-runaround" in row and "flag-public" in row
     assert f'hx-post="{issue.get_absolute_url()}status/"' in row
+
+
+@pytest.mark.parametrize("status", [Status.NEW, Status.CONTACTED, Status.IN_PROGRESS])
+def test_row_status_menu_offers_exactly_the_transitions_the_service_allows(make_issue, status):
+    issue = make_issue()
+    HotIssue.objects.filter(pk=issue.pk).update(status=status)
+    issue.refresh_from_db()
+    html = render_row(issue, now=timezone.now(), csrf_input="")
+    offered = set(re.findall(r'name="status" value="(\w+)"', html))
+    assert offered == {s.value for s in services.ALLOWED[status]}
+    assert status.value not in offered

@@ -6,8 +6,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from advocacy.permissions import NOT_MANAGER, NOT_MEMBER
+from core.models import OutboxMessage
 from issues import selectors, services
-from issues.models import HotIssue, IssueEvent, IssueSettings, Outreach, Source, Status
+from issues.models import (
+    HotIssue,
+    ImportJob,
+    IntakeAttempt,
+    IssueEvent,
+    IssueSettings,
+    MentionFeed,
+    Outreach,
+    Source,
+    Status,
+)
 from issues.receivers import on_handoff
 from rotations.hooks import HandoffContext
 from tests.factories import DepartmentFactory, MembershipFactory, UserFactory
@@ -139,13 +151,32 @@ def test_runaround_threshold_is_configurable(make_issue, manager, departments, p
     assert issue.runaround
 
 
-def test_transfer_needs_a_reason_and_a_change(make_issue, manager, departments, other_program):
+def test_transfer_needs_a_reason(make_issue, manager, departments):
     issue = make_issue(department=departments[0])
     with pytest.raises(ValidationError) as error:
-        services.transfer_issue(issue=issue, actor=manager, to_department=departments[0], reason="")
-    assert error.value.message_dict == {
-        "reason": [services.TRANSFER_REASON_REQUIRED],
-    } or services.TRANSFER_NOTHING in str(error.value)
+        services.transfer_issue(issue=issue, actor=manager, to_department=departments[1], reason="  ")
+    assert error.value.message_dict == {"reason": [services.TRANSFER_REASON_REQUIRED]}
+    assert not issue.transfers.exists()
+
+
+def test_a_transfer_to_the_same_department_and_owner_is_refused_and_changes_nothing(make_issue, manager, departments):
+    issue = make_issue(department=departments[0], owner=manager)
+    events_before = list(issue.events.values_list("pk", flat=True))
+    history_before = issue.history.count()
+    with pytest.raises(ValidationError) as error:
+        services.transfer_issue(
+            issue=issue, actor=manager, to_department=departments[0], to_owner=manager, reason="Passing it on"
+        )
+    assert error.value.message_dict == {"__all__": [services.TRANSFER_NOTHING]}
+    issue.refresh_from_db()
+    assert (issue.department, issue.owner, issue.transfer_count, issue.runaround) == (departments[0], manager, 0, False)
+    assert not issue.transfers.exists()
+    assert list(issue.events.values_list("pk", flat=True)) == events_before
+    assert issue.history.count() == history_before
+
+
+def test_a_transfer_to_another_program_s_department_is_refused(make_issue, manager, departments, other_program):
+    issue = make_issue(department=departments[0])
     foreign = DepartmentFactory(program=other_program)
     with pytest.raises(ValidationError) as error:
         services.transfer_issue(issue=issue, actor=manager, to_department=foreign, reason="x")
@@ -313,3 +344,48 @@ def test_member_of_another_program_cannot_work_the_issue(make_issue, outsider):
     with pytest.raises(PermissionDenied):
         services.log_outreach(issue=issue, actor=outsider, channel="phone", outcome="spoke")
     UserFactory()
+
+
+# ---------------------------------------------------------------- feeds, imports, intake
+
+
+def test_add_mention_feed_is_for_managers_and_refuses_private_addresses(program, manager, member, settings):
+    settings.ISSUES_FEED_ALLOWED_NETWORKS = []
+    with pytest.raises(PermissionDenied, match=NOT_MANAGER):
+        services.add_mention_feed(program=program, actor=member, name="Alerts", url="https://x.example/feed")
+    with pytest.raises(ValidationError) as error:
+        services.add_mention_feed(program=program, actor=manager, name=" ", url="http://10.0.0.8/rss")
+    assert error.value.message_dict == {"name": [services.FEED_NAME_REQUIRED], "url": [services.FEED_NOT_PUBLIC]}
+    assert not MentionFeed.objects.exists()
+    feed = services.add_mention_feed(program=program, actor=manager, name=" Alerts ", url="https://x.example/feed")
+    assert (feed.program, feed.name, feed.is_active) == (program, "Alerts", True)
+
+
+def test_start_import_stores_the_job_and_records_its_queued_run(program, member, outsider):
+    with pytest.raises(PermissionDenied, match=NOT_MEMBER):
+        services.start_import(program=program, actor=outsider, kind="survey", filename="a.csv", content="x")
+    with pytest.raises(ValidationError) as error:
+        services.start_import(program=program, actor=member, kind="letters", filename="a.csv", content=" \n")
+    assert error.value.message_dict == {"kind": [services.IMPORT_KIND_REQUIRED], "file": [services.IMPORT_EMPTY]}
+    assert not OutboxMessage.objects.exists()
+    job = services.start_import(
+        program=program, actor=member, kind="survey", filename="a.csv", content="score,comment\n1,Bad\n"
+    )
+    assert (job.state, job.created_by, job.kind) == (ImportJob.State.PENDING, member, "survey")
+    (message,) = OutboxMessage.objects.all()
+    assert (message.task_name, message.args) == ("issues.tasks.run_import", [job.pk])
+
+
+def test_a_filled_honeypot_stores_and_counts_nothing(program, manager):
+    result = services.submit_public_form(
+        program=program, address="192.0.2.1", what_happened="Buy pills", level=2, email="a@b.example", honeypot="x"
+    )
+    assert result is None
+    assert not HotIssue.objects.exists() and not IntakeAttempt.objects.exists()
+
+
+def test_default_next_attempt_is_a_day_later_on_the_minute():
+    now = timezone.now().replace(second=42, microsecond=123)
+    suggested = services.default_next_attempt(now=now)
+    assert suggested - now == timedelta(days=1) - timedelta(seconds=42, microseconds=123)
+    assert (suggested.second, suggested.microsecond) == (0, 0)

@@ -1,4 +1,5 @@
-"""The customer's tracking link: only the exact token opens it, and it shows only public fields."""
+"""The customer's tracking link: only the exact token opens it, it shows only public fields, and it asks
+how satisfied the customer is once the issue is resolved."""
 
 import pytest
 from django.urls import reverse
@@ -110,3 +111,25 @@ def test_tracking_page_shows_only_the_issues_public_fields(client, issue, progra
         assert private not in body, private
     assert response.headers["Cache-Control"].startswith("max-age=0")
     assert "noindex" in body
+
+
+def test_tracking_page_follows_an_open_issue_without_internal_notes(client, make_issue, advocate, term, member):
+    issue = make_issue(title="Parcel late", words="Private words", customer_email="ana@example.com")
+    services.log_outreach(issue=issue, actor=member, channel="phone", outcome="spoke", note="internal note")
+    body = client.get(issue.get_tracking_url()).content.decode()
+    assert "Your advocate is Dana" in body and "Parcel late" in body and "Contacted" in body
+    assert "How satisfied are you now?" not in body  # asked only once it is resolved
+    for secret in ("Private words", "ana@example.com", "internal note"):
+        assert secret not in body
+
+
+def test_close_the_loop_satisfaction(client, make_issue, member):
+    issue = make_issue()
+    url = issue.get_tracking_url()
+    assert client.post(url, {"satisfaction": "4"}).status_code == 400
+    services.resolve(issue=issue, actor=member, resolution="Refunded")
+    assert client.post(url, {"satisfaction": "9"}).status_code == 400
+    assert client.post(url, {"satisfaction": "4"}).status_code == 302
+    issue.refresh_from_db()
+    assert issue.satisfaction == 4
+    assert "rated your satisfaction 4" in client.get(url).content.decode()

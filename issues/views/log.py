@@ -1,0 +1,152 @@
+"""The hot-issue log, its CSV export, and one log row re-rendered for htmx."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
+
+from advocacy.permissions import visible_program_ids
+
+from .. import selectors
+from ..filters import STATUS_CHOICES, HotIssueFilter
+from ..importing import export_rows
+from ..models import Level, Source
+from ..rows import detail_urls, render_row
+
+PER_PAGE = 25
+EXPORT_LIMIT = 50_000
+
+
+def _filtered(request: HttpRequest, *, data=None):
+    """Return (filterset, programs, people) for the log, limited to the user's programs."""
+    programs = selectors.log_programs(user=request.user)
+    ids = [p.pk for p in programs]
+    people = selectors.log_people(program_ids=ids)
+    issues, program_choices = selectors.log_issues(program_ids=ids)
+    filterset = HotIssueFilter(
+        request.GET if data is None else data,
+        queryset=issues,
+        programs=program_choices,
+        people=people,
+        user=request.user,
+    )
+    return filterset, programs, people
+
+
+def _filter_values(query, filterset) -> dict[str, str]:
+    """The filter values as typed, one for every filter (empty when absent): the form re-selects them.
+
+    A missing key in a QueryDict costs the template an exception per lookup,
+    and the filter bar looks each one up once per option.
+    """
+    return {name: query.get(name, "") for name in filterset.filters}
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count, so it does not run another COUNT(*)."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
+
+
+def csrf_input(request: HttpRequest) -> str:
+    """Return the CSRF hidden input the log's rows (built as strings) put in their forms."""
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+
+
+def row_response(request, issue, *, outreach_form=None, error: str = "") -> HttpResponse:
+    """Return one log row, freshly read, as htmx swaps it in after an action."""
+    now = timezone.now()
+    issue = selectors.log_row(pk=issue.pk, now=now)
+    html = render_row(
+        issue,
+        now=now,
+        csrf_input=csrf_input(request),
+        single_program=len(visible_program_ids(user=request.user)) == 1,
+        quick_form=outreach_form,
+        error=error,
+        request=request,
+    )
+    return HttpResponse(html)
+
+
+@login_required
+def issue_log(request: HttpRequest) -> HttpResponse:
+    filterset, programs, people = _filtered(request)
+    bad_filters = None
+    if not filterset.is_valid():
+        # Bad filter values: say so, and show the unfiltered open log.
+        bad_filters = filterset.form.errors
+        filterset, programs, people = _filtered(request, data={})
+        filterset.is_valid()
+    now = timezone.now()
+    chosen_filters = filterset.form.cleaned_data
+    # Counts per level ignore the level filter, so each chip says what it would show.
+    all_levels_qs, qs = filterset.split_qs()
+    counts = selectors.level_counts(all_levels_qs, now=now)
+    chosen = {int(v) for v in chosen_filters.get("level") or []}
+    total = sum(c["n"] for level, c in counts.items() if not chosen or level in chosen)
+    overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)
+    paginator = _CountedPaginator(selectors.LazyLogRows(qs, now=now), PER_PAGE, total)
+    page = paginator.get_page(request.GET.get("page"))
+    csrf = csrf_input(request)
+    single = len(programs) == 1
+    url_for = detail_urls()
+    rows = [
+        render_row(issue, now=now, csrf_input=csrf, single_program=single, url_for=url_for)
+        for issue in page.object_list
+    ]
+    params = request.GET.copy()
+    params.pop("page", None)
+    partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+    departments = [] if partial else selectors.log_departments(program_ids=[p.pk for p in programs])
+    context = {
+        "filterset": filterset,
+        "chosen_filters": chosen_filters,
+        "filter_values": _filter_values(request.GET if bad_filters is None else {}, filterset),
+        "bad_filters": bad_filters,
+        "page": page,
+        "rows": rows,
+        "counts": counts,
+        "chosen_levels": chosen,
+        "total": total,
+        "overdue_total": overdue_total,
+        "level_labels": dict(Level.choices),
+        "programs": programs,
+        "people": [(str(pk), name) for pk, name in people],
+        "departments": departments,
+        "status_choices": STATUS_CHOICES,
+        "source_choices": Source.choices,
+        "query": params.urlencode(),
+        "now": now,
+        "single_program": programs[0] if len(programs) == 1 else None,
+    }
+    response = render(request, "issues/_log_results.html" if partial else "issues/log.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+def issue_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Download the filtered log as CSV, in the log's order."""
+    filterset, _, _ = _filtered(request)
+    qs = selectors.with_priority(filterset.split_qs()[1])
+    qs = qs.select_related("program", "customer", "owner", "department").defer("search_vector")[:EXPORT_LIMIT]
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in export_rows(qs.iterator())), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="hot-issues-{timezone.now():%Y-%m-%d}.csv"'
+    return response

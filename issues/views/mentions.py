@@ -1,0 +1,90 @@
+"""Web mentions: a program's mention feeds and the list of mentions to triage."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from advocacy.forms import add_service_errors
+from advocacy.permissions import is_manager, program_for_user, require_manager
+from advocacy.selectors import display_name
+
+from .. import selectors, services
+from ..feeds import poll_feed
+from ..forms import FeedForm, PromoteForm
+
+PROMOTE_LEVEL_REQUIRED = "Choose how upset the customer is."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feed_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    can_manage = is_manager(program=program, user=request.user)
+    form = FeedForm(request.POST or None)
+    if request.method == "POST":
+        require_manager(program=program, actor=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                feed = services.add_mention_feed(
+                    program=program, actor=request.user, name=data["name"], url=data["url"], is_active=data["is_active"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Added “{feed.name}”. It is polled every 15 minutes.")
+                return redirect("issues:feed_list", slug=program.slug)
+    context = {"program": program, "feeds": selectors.feeds_of(program=program), "form": form, "can_manage": can_manage}
+    return render(request, "issues/feed_list.html", context)
+
+
+@login_required
+@require_POST
+def feed_poll(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    feed = selectors.feed_of(program=program, pk=pk)
+    result = poll_feed(feed=feed)
+    if result.error:
+        messages.error(request, f"“{feed.name}”: {result.error}")
+    else:
+        messages.success(request, f"“{feed.name}”: {result.new} new mention{'s' if result.new != 1 else ''}.")
+    return redirect("issues:feed_list", slug=program.slug)
+
+
+@login_required
+def mention_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    page = Paginator(selectors.mentions_to_triage(program=program), 30).get_page(request.GET.get("page"))
+    return render(request, "issues/mention_list.html", {"program": program, "page": page, "form": PromoteForm()})
+
+
+@login_required
+@require_POST
+def mention_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    mention = selectors.mention_of(program=program, pk=pk)
+    try:
+        if request.POST.get("action") == "dismiss":
+            services.dismiss_mention(mention=mention, actor=request.user)
+            text = "Dismissed."
+        else:
+            form = PromoteForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(PROMOTE_LEVEL_REQUIRED)
+            issue = services.promote_mention(
+                mention=mention,
+                actor=request.user,
+                level=form.cleaned_data["level"],
+                public=form.cleaned_data["public"],
+            )
+            text = f"Now a hot issue, owned by {display_name(issue.owner)}."
+    except ValidationError as error:
+        text = " ".join(error.messages)
+    if request.htmx:
+        return render(request, "issues/_mention_done.html", {"text": text, "mention": mention})
+    messages.info(request, text)
+    return redirect("issues:mention_list", slug=program.slug)

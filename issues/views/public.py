@@ -1,0 +1,72 @@
+"""The customer's pages, no sign-in: the public form and the private tracking link."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from advocacy.forms import add_service_errors
+from advocacy.models import Program
+from advocacy.selectors import display_name
+from core.clients import client_ip
+
+from .. import selectors, services
+from ..forms import PublicIssueForm, SatisfactionForm
+
+TRACKING_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def public_form(request: HttpRequest, slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=slug, is_active=True)
+    form = PublicIssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            issue = services.submit_public_form(
+                program=program,
+                address=client_ip(request),
+                what_happened=data["what_happened"],
+                level=data["level"],
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                honeypot=data["website"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            # A bot that filled the hidden field is thanked too, though nothing was stored.
+            status = 201 if issue is not None else 200
+            return render(request, "issues/public_thanks.html", {"program": program, "issue": issue}, status=status)
+    status = 400 if form.errors else 200
+    if form.errors and services.RATE_LIMITED in form.non_field_errors():
+        status = 429
+    return render(request, "issues/public_form.html", {"program": program, "form": form}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest, token: str) -> HttpResponse:
+    # Only a well-formed token is looked up: a short guess, or a NUL byte (which
+    # PostgreSQL refuses with an error), is simply not found.
+    if not TRACKING_TOKEN_RE.fullmatch(token):
+        raise Http404("No such issue.")
+    issue = selectors.issue_for_tracking(token=token)
+    if issue is None:
+        raise Http404("No such issue.")
+    form = SatisfactionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_satisfaction(issue=issue, score=form.cleaned_data["satisfaction"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("issues:track", token=token)
+    advocate = issue.owner.first_name or display_name(issue.owner)
+    context = {"issue": issue, "form": form, "advocate": advocate}
+    return render(request, "issues/track.html", context, status=400 if form.errors else 200)
