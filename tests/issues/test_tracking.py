@@ -67,8 +67,10 @@ def test_forged_or_truncated_tokens_get_404(client, issue):
     assert client.get(issue.get_tracking_url()).status_code == 200
     for token in forged_tokens(issue.tracking_token, issue.pk):
         url = "/track/" + token + "/"
+        # A token with a NUL byte is refused at the edge (400), before any lookup; any other forgery is not found.
+        expected = 400 if "\x00" in token else 404
         for response in (client.get(url), client.post(url, {"satisfaction": "5"})):
-            assert response.status_code == 404, (token, response.status_code)
+            assert response.status_code == expected, (token, response.status_code)
             assert "Parcel lost" not in response.content.decode()
     issue.refresh_from_db()
     assert issue.satisfaction is None
