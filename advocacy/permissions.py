@@ -19,6 +19,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from core.zones import activate_zone
+
 from .models import Membership, Program
 
 NOT_MANAGER: Final = "Only the program's managers can do that."
@@ -106,6 +108,7 @@ def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False)
 
     Someone outside the program gets a 404 (the program's existence is not
     revealed); a member asking to manage gets a 403. Superusers may do anything.
+    The program's time zone becomes the request's.
     """
     program = Program.objects.select_related("role_description").filter(slug=slug).first()
     if program is None:
@@ -115,6 +118,7 @@ def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False)
         raise Http404(NO_SUCH_PROGRAM)
     if manage and not can_manage(user=user, membership=membership):
         raise PermissionDenied(NOT_MANAGER)
+    activate_zone(program.time_zone)  # what this page shows and reads is in the program's zone
     return program, membership
 
 

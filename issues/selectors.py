@@ -18,6 +18,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from advocacy.permissions import visible_program_ids, visible_programs
 from advocacy.selectors import display_name
+from core.zones import activate_zone
 
 from .models import OPEN_Q, Department, HotIssue, ImportJob, IssueEvent, Mention, MentionFeed, overdue_q
 
@@ -97,7 +98,7 @@ def programs_for(*, user: AbstractBaseUser) -> QuerySet[Program]:
 
 def log_programs(*, user: AbstractBaseUser) -> list[Program]:
     """Return the programs whose issues `user` sees in the log, by name (only what the filter bar shows)."""
-    return list(programs_for(user=user).only("pk", "name", "slug"))
+    return list(programs_for(user=user).only("pk", "name", "slug", "time_zone"))
 
 
 def log_issues(*, program_ids: list[int]) -> tuple[QuerySet[HotIssue], QuerySet[Program]]:
@@ -140,6 +141,7 @@ def issue_for_tracking(*, token: str) -> HotIssue | None:
             "tracking_token",
             "program__name",
             "program__slug",
+            "program__time_zone",
             "owner__first_name",
             "owner__last_name",
             "owner__username",
@@ -191,6 +193,7 @@ def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
     Two queries: the issue with its program, customer and department (the
     access check is a subquery of it), then its three people in one. Joining
     auth_user three times costs PostgreSQL more to plan than both together.
+    The program's time zone becomes the request's (what is typed and shown).
     """
     qs = (
         HotIssue.objects.select_related("program", "customer", "department")
@@ -200,6 +203,7 @@ def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
     issue = next(iter(qs), None)  # not .first(): its ORDER BY only adds planning time
     if issue is None:
         raise Http404("No such issue.")
+    activate_zone(issue.program.time_zone)
     people_ids = {issue.owner_id, issue.created_by_id, issue.resolved_by_id} - {None}
     people = get_user_model().objects.in_bulk(people_ids)
     for name in ("owner", "created_by", "resolved_by"):

@@ -313,7 +313,7 @@ def log_outreach(
     _save(issue, actor, f"Outreach attempt {attempt}")
     summary = f"Attempt {attempt} by {outreach.get_channel_display().lower()}: {outreach.get_outcome_display()}"
     if next_attempt_due_at:
-        summary += f"; next attempt due {timezone.localtime(next_attempt_due_at):%d %b %H:%M}"
+        summary += f"; next attempt due {timezone.localtime(next_attempt_due_at, issue.program.zone):%d %b %H:%M}"
     _event(issue, IssueEvent.Kind.OUTREACH, actor, summary, outreach.note, at=at)
     return outreach
 

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # First of ours: behind a trusted proxy, REMOTE_ADDR becomes the real client's address.
     "core.clients.ClientAddressMiddleware",
+    # Every request starts in UTC; program pages activate their program's zone.
+    "core.zones.ResetTimeZone",
     # Before anything reads the request: a NUL byte in the path, query or form is a plain 400.
     "core.edge.RefuseUnstorableInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",

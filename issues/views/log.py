@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 
 from advocacy.permissions import visible_program_ids
+from core.zones import activate_shared_zone
 
 from .. import selectors
 from ..filters import STATUS_CHOICES, HotIssueFilter
@@ -80,6 +81,7 @@ def row_response(request, issue, *, outreach_form=None, error: str = "") -> Http
 @login_required
 def issue_log(request: HttpRequest) -> HttpResponse:
     filterset, programs, people = _filtered(request)
+    activate_shared_zone(p.time_zone for p in programs)
     bad_filters = None
     if not filterset.is_valid():
         # Bad filter values: say so, and show the unfiltered open log.

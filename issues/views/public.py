@@ -12,6 +12,7 @@ from advocacy.forms import add_service_errors
 from advocacy.models import Program
 from advocacy.selectors import display_name
 from core.clients import client_ip
+from core.zones import activate_zone
 
 from .. import selectors, services
 from ..forms import PublicIssueForm, SatisfactionForm
@@ -59,6 +60,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     issue = selectors.issue_for_tracking(token=token)
     if issue is None:
         raise Http404("No such issue.")
+    activate_zone(issue.program.time_zone)  # the customer reads times in the program's zone
     form = SatisfactionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
