@@ -4,12 +4,18 @@ Each named URL must declare who may see it (ACCESS below); a URL added
 without a declaration fails `test_every_url_declares_its_access`. For each
 URL and person the test asserts the status code and that nothing of another
 program leaks into the page.
+
+A POST-only URL (one that refuses GET with 405) must also declare what a POST
+does for each person (`Access.post`, with `Access.data` as the form), and is
+then posted to as every person: a refused POST changes no row.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from advocacy.models import Membership
@@ -44,15 +50,23 @@ def program_post(status: int) -> dict:
 
 @dataclass
 class Access:
+    """Who gets which status: `expect` for `method`; for a POST-only URL also `post` for a POST of `data`."""
+
     expect: dict
     kwargs: callable = field(default=lambda w: {})
     method: str = "get"
+    post: dict | None = None
+    data: callable = field(default=lambda w: {})
+
+    @property
+    def post_only(self) -> bool:
+        return self.method == "get" and 405 in self.expect.values()
 
 
 ACCESS: dict[str, Access] = {
     "home": Access(REDIRECT_HOME),
     "login": Access({**dict.fromkeys(ROLES, 302), "anonymous": 200}),
-    "logout": Access({**dict.fromkeys(ROLES, 405)}),
+    "logout": Access({**dict.fromkeys(ROLES, 405)}),  # POST only: see POST_ONLY_POSTS
     "password_change": Access(SIGNED_IN),
     "password_change_done": Access(SIGNED_IN),
     "health": Access({**dict.fromkeys(ROLES, (200, 500))}),
@@ -164,6 +178,34 @@ ACCESS |= {
         dict.fromkeys(ROLES, 200), lambda w: {"token": rotations_world(w)["token"].token}, method="head"
     ),
 }
+
+
+def no_form(w) -> dict:
+    return {}
+
+
+# What a POST does on the POST-only URLs above (their GET is refused with 405).
+POST_ONLY_POSTS: dict[str, tuple[dict, callable]] = {
+    # name: (status by person, the form posted: a function of the world)
+    # Signing out works for everyone, signed in or not, and lands on the sign-in page.
+    "logout": (dict.fromkeys(ROLES, 302), no_form),
+    # As adding one: the term's advocate or a manager.
+    "rotations:cover_remove": (
+        {**PROGRAM_MANAGER, **dict.fromkeys(("advocate", "manager", "superuser"), 302)},
+        no_form,
+    ),
+    # Only the manager resolves a roster review.
+    "rotations:roster_review": ({**program_post(302), "member": 403, "advocate": 403}, lambda w: {"action": "keep"}),
+    # The program's people may try: an eligible member accepts an open swap; the requester, or someone
+    # not eligible, is sent back to the swap list with the reason.
+    "rotations:swap_action": (program_post(302), no_form),
+    # Only the person on leave removes it; to anyone else it does not exist.
+    "rotations:leave_delete": ({**dict.fromkeys(ROLES, 404), "anonymous": "login", "member": 302}, no_form),
+    # Everyone signed in has their own calendar address.
+    "rotations:calendar_reset": ({**dict.fromkeys(ROLES, 302), "anonymous": "login"}, no_form),
+}
+for _name, (_post, _data) in POST_ONLY_POSTS.items():
+    ACCESS[_name] = replace(ACCESS[_name], post=_post, data=_data)
 
 
 def insights_world(w) -> dict:
@@ -351,6 +393,52 @@ def test_access_matrix(name, world, client):
         if role not in ("other", "superuser") and response.status_code == 200:
             body = b"".join(response.streaming_content) if response.streaming else response.content
             assert SECRET not in body.decode(), (role, url)
+
+
+def test_every_post_only_url_declares_what_a_post_does():
+    missing = sorted(name for name, access in ACCESS.items() if access.post_only and access.post is None)
+    assert not missing, f"These URLs refuse GET: declare what a POST does for each person (Access.post): {missing}"
+
+
+POSTED = sorted(name for name, access in ACCESS.items() if access.post is not None or access.method == "post")
+# Refusals: these must leave every row as it was.
+REFUSED = {"login", 400, 403, 404, 405}
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        m._meta.label: m._default_manager.count()
+        for m in apps.get_models()
+        if m._meta.app_label in ("core", "advocacy", "rotations", "issues", "insights", "auth")
+    }
+
+
+@pytest.mark.parametrize("name", POSTED)
+def test_post_access_matrix(name, world, client):
+    """POST to each POST-only URL as every person, each on the same world (rolled back after each person)."""
+    access = ACCESS[name]
+    expect = access.expect if access.method == "post" else access.post
+    url = reverse(name, kwargs=access.kwargs(world))
+    data = access.data(world)
+    for role in ROLES:
+        with transaction.atomic():
+            client.logout()
+            if world.users[role] is not None:
+                client.force_login(world.users[role])
+            before = row_counts()
+            response = client.post(url, data)
+            expected = expect[role]
+            if expected == "login":
+                assert response.status_code == 302 and response.url.startswith(reverse("login")), (role, url)
+            elif isinstance(expected, tuple):
+                assert response.status_code in expected, (role, url, response.status_code)
+            else:
+                assert response.status_code == expected, (role, url, response.status_code)
+            if expected in REFUSED:
+                assert row_counts() == before, (role, url, "a refused POST changed rows")
+            if role not in ("other", "superuser") and response.status_code == 200:
+                assert SECRET not in response.content.decode(), (role, url)
+            transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("model", [m._meta.label_lower for m in admin.site._registry])
