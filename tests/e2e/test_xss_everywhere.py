@@ -3,10 +3,16 @@
 Generated from the access matrix and the models, so new pages and new text
 fields are covered without anyone remembering to add them. The CSP is
 bypassed so the test checks the escaping itself.
+
+Every field gets, whole, a payload that runs by itself on load if the field is
+rendered unescaped (its alert names the field), then where it fits one of the
+corpus's other payloads. A field too short for any firing payload fails the test
+rather than getting a truncated, harmless one.
 """
 
 import itertools
-from pathlib import Path
+import re
+from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
@@ -14,9 +20,9 @@ from django.db import models
 from django.urls import reverse
 
 from tests.e2e.test_accessibility import SKIP
+from tests.e2e.xss_corpus import FIRING, OTHER, SHORT
 from tests.test_access_matrix import ACCESS, World
 
-PAYLOADS = [line for line in (Path(__file__).parents[1] / "data" / "xss_payloads.txt").read_text().splitlines() if line]
 APPS = ("advocacy", "rotations", "issues", "insights", "auth")
 # Fields that are identifiers, secrets or machine values rather than text people type.
 NOT_TEXT = {
@@ -66,20 +72,105 @@ def text_fields(model) -> list[models.Field]:
     ]
 
 
-def fill_with_payloads() -> int:
-    """Overwrite every free-text value in the database with payloads; return how many fields."""
-    payloads = itertools.cycle(PAYLOADS)
-    count = 0
+@dataclass
+class Filled:
+    field: str  # app_label.Model.field
+    marker: str  # what its alert says: f<number>, or "" for the short payload
+    value: str
+
+
+def marked(payload: str, marker: str) -> str:
+    """The payload with its alert text naming the field: alert('xss-3') becomes alert('f7')."""
+    return re.sub(r"xss-\d+", marker, payload)
+
+
+def payload_for(field: models.Field, number: int) -> tuple[str, str]:
+    """Return (marker, value): a firing payload, stored whole, and another of the corpus if it still fits.
+
+    Both payloads' alerts say the marker, which names the field in a failure.
+    """
+    marker = f"f{number}"
+    limit = field.max_length or 10**6
+    firing = [marked(p, marker) for p in itertools.islice(itertools.cycle(FIRING), number, number + len(FIRING))]
+    fits = [p for p in firing if len(p) <= limit]
+    if fits:
+        value = fits[0]
+    else:
+        short = [p for p in SHORT if len(p) <= limit]
+        assert short, f"No firing payload fits {field.model._meta.label}.{field.name} ({limit} characters): add one"
+        marker, value = "", short[0]
+    extra = marked(OTHER[number % len(OTHER)], marker or "xss")
+    if len(value) + 1 + len(extra) <= limit:
+        value = f"{value} {extra}"
+    return marker, value
+
+
+def fill_with_payloads() -> list[Filled]:
+    """Overwrite every free-text value in the database with payloads; return what went where."""
+    filled: list[Filled] = []
     for model in apps.get_models():
         if model._meta.app_label not in APPS or model._meta.proxy or not model._meta.managed:
             continue
         for field in text_fields(model):
-            payload = next(payloads)
-            if field.max_length:
-                payload = payload[: field.max_length]
-            model._default_manager.update(**{field.name: payload})
-            count += 1
-    return count
+            marker, value = payload_for(field, len(filled))
+            model._default_manager.update(**{field.name: value})
+            filled.append(Filled(f"{model._meta.label}.{field.name}", marker, value))
+    return filled
+
+
+def test_every_field_gets_a_whole_firing_payload():
+    """Checked without a browser: the payloads that fire are stored whole, in every field."""
+    fields = [
+        f
+        for m in apps.get_models()
+        if m._meta.app_label in APPS and not m._meta.proxy and m._meta.managed
+        for f in text_fields(m)
+    ]
+    assert len(fields) > 30
+    for number, field in enumerate(fields):
+        marker, value = payload_for(field, number)
+        assert any(value.startswith(marked(p, marker)) for p in FIRING + SHORT), (field, value)
+        assert field.max_length is None or len(value) <= field.max_length
+    # Every firing payload is used, and so is every other one.
+    used = [payload_for(f, n)[1] for n, f in enumerate(fields)]
+    assert all(any(marked(p, f"f{n}") in v for n, v in enumerate(used)) for p in FIRING)
+    assert all(any(marked(p, f"f{n}") in v for n, v in enumerate(used)) for p in OTHER)
+
+
+# Where a template may put a value; the payloads must break out of each when written unescaped.
+CONTEXTS = {
+    "body": "<div>{}</div>",
+    "double-quoted attribute": '<div title="{}">x</div>',
+    "single-quoted attribute": "<div title='{}'>x</div>",
+    "textarea": "<textarea>{}</textarea>",
+    "title": "<title>{}</title>",
+}
+
+
+def test_the_firing_payloads_fire(browser):
+    """Unescaped, each firing payload runs on its own in the page body, and each context is broken by some."""
+    fired_in: dict[str, set[str]] = {name: set() for name in CONTEXTS}
+    page = browser.new_context(bypass_csp=True).new_page()
+    for payload in FIRING + SHORT:
+        for name, context in CONTEXTS.items():
+            messages: list[str] = []
+
+            def handler(dialog, messages=messages):
+                messages.append(dialog.message)
+                dialog.dismiss()
+
+            page.on("dialog", handler)
+            page.set_content(f"<!doctype html><html><body>{context.format(payload)}</body></html>")
+            page.wait_for_timeout(100)
+            page.remove_listener("dialog", handler)
+            if messages:
+                fired_in[name].add(payload)
+        assert payload in fired_in["body"], f"does not fire in the page body: {payload}"
+    page.context.close()
+    assert all(fired_in.values()), {name: len(payloads) for name, payloads in fired_in.items()}
+    # The universal one breaks out of every context.
+    universal = FIRING[-1]
+    assert all(universal in payloads for payloads in fired_in.values()), universal
 
 
 def test_no_payload_runs_on_any_page(browser, live_server, password):
@@ -93,7 +184,8 @@ def test_no_payload_runs_on_any_page(browser, live_server, password):
             if access.expect.get(role) == 200:
                 pages.append((role, reverse(name, kwargs=kwargs)))
                 break
-    assert fill_with_payloads() > 10
+    filled = fill_with_payloads()
+    assert len(filled) > 30
 
     fired: list[str] = []
     for role in VIEWERS:
@@ -115,4 +207,6 @@ def test_no_payload_runs_on_any_page(browser, live_server, password):
             page.wait_for_load_state("networkidle")
             page.evaluate("document.querySelectorAll('*').forEach(e => e.dispatchEvent(new Event('mouseover')))")
         context.close()
-    assert not fired, fired
+    fields = {f.marker: f.field for f in filled}
+    named = [f"{message} ({fields.get(message.rsplit(': ', 1)[-1], 'a field of 20 characters')})" for message in fired]
+    assert not fired, named
