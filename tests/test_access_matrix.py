@@ -112,7 +112,7 @@ ACCESS: dict[str, Access] = {
 
 
 def rotations_world(w) -> dict:
-    """Terms, a handoff, a cover, a swap, a roster review, leave and a feed in `w.program`, made once."""
+    """Terms, a handoff between two of them, a cover, a swap, a roster review, leave and a feed in `w.program`, made once."""
     if not hasattr(w, "_rotations"):
         from datetime import timedelta
 
@@ -123,6 +123,13 @@ def rotations_world(w) -> dict:
 
         advocate, member = w.users["advocate"], w.users["member"]
         today = boundaries.local_date(program=w.program, at=timezone.now())
+        # The member's term before, so the handoff to the current term has an outgoing term and a note to show.
+        services.create_term(
+            program=w.program,
+            start_date=today - timedelta(days=100),
+            end_date=today - timedelta(days=10),
+            advocate=member,
+        )
         current = services.create_term(
             program=w.program,
             start_date=today - timedelta(days=10),
