@@ -3,7 +3,8 @@
 Layers, lowest first: core <- advocacy <- rotations <- issues <- insights <- config.
 A module of a lower app must not import a module of a higher app (at module
 level or inside a function), look one up by name (importlib, apps.get_model),
-or reverse one of its URL names ("issues:log" in rotations). A lower app that
+or reverse one of its URL names ("issues:log" in rotations, or {% url 'issues:log' %}
+in templates/rotations/). A lower app that
 must let higher apps act calls an explicit hook they register with.
 """
 
@@ -84,6 +85,19 @@ def _in_function(parents: dict, node: ast.AST) -> bool:
     return False
 
 
+TEMPLATE_URL = re.compile(r"""\{%\s*url\s+["'](\w+):([\w-]+)["']""")
+
+
+def template_violations_in(text: str, *, app: str, path: str) -> list[Violation]:
+    """Return every {% url %} of a higher app's URL name in one of the app's templates."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in TEMPLATE_URL.finditer(line):
+            if match.group(1) in RANK and _is_higher(match.group(1), app):
+                found.append(Violation(path, number, f"reverses the URL '{match.group(1)}:{match.group(2)}'"))
+    return found
+
+
 def project_modules():
     """Yield (app, path) for every Python module of the layered apps that exist in this checkout."""
     for app in LAYERS:
@@ -97,6 +111,10 @@ def all_violations() -> list[Violation]:
     found = []
     for app, path in project_modules():
         found += violations_in(path.read_text(encoding="utf-8"), app=app, path=str(path.relative_to(ROOT)))
+    for app in LAYERS:
+        for path in sorted((ROOT / "templates" / app).rglob("*.html")):
+            text = path.read_text(encoding="utf-8")
+            found += template_violations_in(text, app=app, path=str(path.relative_to(ROOT)))
     return found
 
 
@@ -132,6 +150,13 @@ def later():
     ]
     # The same source is fine one layer up, where rotations and issues are below.
     assert [str(v) for v in violations_in(source, app="insights", path="insights/fake.py")] == []
+
+
+def test_the_check_finds_a_higher_url_in_a_template():
+    text = """<a href="{% url 'rotations:schedule' program.slug %}">Schedule</a>
+<a href="{% url "issues:log" %}?program={{ program.slug }}">Issues</a>"""
+    found = [str(v) for v in template_violations_in(text, app="rotations", path="templates/rotations/x.html")]
+    assert found == ["templates/rotations/x.html:2: reverses the URL 'issues:log'"]
 
 
 @pytest.mark.xfail(
