@@ -19,7 +19,7 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
-from tests.e2e.test_accessibility import SKIP
+from tests.e2e.test_accessibility import OTHER_STATES
 from tests.e2e.xss_corpus import FIRING, OTHER, SHORT
 from tests.test_access_matrix import ACCESS, World
 
@@ -55,6 +55,9 @@ NOT_TEXT = {
     "history_type",
 }
 VIEWERS = ("manager", "member", "advocate", "superuser", "anonymous")
+# Not HTML: redirects, the health check, a CSV download. The htmx fragments (an issue's history, its
+# action forms) are opened directly: they are HTML too, and the history shows only when toggled open.
+NOT_PAGES = {"logout", "health", "home", "issues:export"}
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -177,13 +180,14 @@ def test_no_payload_runs_on_any_page(browser, live_server, password):
     world = World()
     pages = []
     for name, access in sorted(ACCESS.items()):
-        if name in SKIP or access.method != "get":
+        if name in NOT_PAGES or access.method != "get":
             continue
-        kwargs = access.kwargs(world)  # also builds the objects the page needs
-        for role in VIEWERS:
-            if access.expect.get(role) == 200:
-                pages.append((role, reverse(name, kwargs=kwargs)))
-                break
+        role = next((r for r in VIEWERS if access.expect.get(r) == 200), None)
+        if role is None:  # a POST-only URL
+            continue
+        # The kwargs also build the objects the page needs; some pages are opened in a second state too.
+        for kwargs in [access.kwargs, *OTHER_STATES.get(name, [])]:
+            pages.append((role, reverse(name, kwargs=kwargs(world))))
     filled = fill_with_payloads()
     assert len(filled) > 30
 
