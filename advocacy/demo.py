@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .models import Membership, Program, ThanksNote
 
-DEMO_PASSWORD = "baton-demo"
+DEMO_PASSWORD = "baton-demo"  # noqa: S105 — the demo's published sign-in, for local demo data only
 
 PEOPLE = [
     # username, first, last, email domain role note

@@ -56,7 +56,7 @@ def resolve_client(peer: str, forwarded_for: str | None, networks: tuple[Network
     """Return the client's address for a connection from `peer` carrying `forwarded_for`."""
     peer_address = _address(peer or "")
     if peer_address is None:
-        return peer or "0.0.0.0"
+        return peer or "0.0.0.0"  # noqa: S104 — a placeholder address for a peer we cannot read, not a bind
     if not forwarded_for or not _trusted(peer_address, networks):
         return str(peer_address)
     client = peer_address
@@ -73,7 +73,7 @@ def resolve_client(peer: str, forwarded_for: str | None, networks: tuple[Network
 def client_ip(request: HttpRequest) -> str:
     """Return the address of the client that sent `request` (see the module docstring)."""
     if "PEER_ADDR" in request.META:  # already resolved by the middleware
-        return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+        return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 — a placeholder, not a bind
     return resolve_client(
         request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR"), trusted_networks()
     )

@@ -17,5 +17,5 @@ def _flush_on_worker_start(**kwargs) -> None:
     # A worker that starts after an outage sends what queued up meanwhile.
     try:
         outbox.flush_outbox()
-    except Exception:  # never keep a worker from starting
+    except Exception:  # noqa: S110 — never keep a worker from starting; the periodic flush retries
         pass

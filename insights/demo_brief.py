@@ -48,7 +48,7 @@ def _advocate_at(terms: list[Term], at, fallback: int) -> int:
 
 
 def build(ctx: dict) -> None:
-    rng = random.Random(20260105)
+    rng = random.Random(20260105)  # noqa: S311 — seeded, repeatable demo data, not a secret
     users, programs = ctx["users"], ctx["programs"]
     now = timezone.now()
     for slug, volume in VOLUME.items():

@@ -1,6 +1,11 @@
-"""Shared fixtures: people in a program with each role, and signed-in clients."""
+"""Shared fixtures: people in a program with each role, a quarterly Berlin desk, and signed-in clients.
+
+Fixtures used by more than one test package live here; a package's conftest.py
+keeps only what its own tests need (its fixed clock, its own history).
+"""
 
 import shutil
+from datetime import time
 
 import pytest
 from django.db.models import F
@@ -47,6 +52,30 @@ def outsider(other_program):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def desk(db):
+    """A quarterly Berlin program handing off at 09:00."""
+    return ProgramFactory(name="Desk", slug="desk", time_zone="Europe/Berlin", term_months=3, handoff_time=time(9, 0))
+
+
+@pytest.fixture
+def boss(desk):
+    """The desk's manager, who is not in the rotation."""
+    return MembershipFactory(program=desk, role=Membership.Role.MANAGER, is_eligible=False, user__username="boss").user
+
+
+@pytest.fixture
+def ann(desk):
+    """An eligible member of the desk. (tests/rotations' `people` makes its own ann: use one or the other.)"""
+    return MembershipFactory(program=desk, user__username="ann", user__first_name="Ann").user
+
+
+@pytest.fixture
+def ben(desk):
+    """Another eligible member of the desk."""
+    return MembershipFactory(program=desk, user__username="ben", user__first_name="Ben").user
 
 
 @pytest.fixture

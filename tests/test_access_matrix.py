@@ -4,11 +4,16 @@ Each named URL must declare who may see it (ACCESS below); a URL added
 without a declaration fails `test_every_url_declares_its_access`. For each
 URL and person the test asserts the status code and that nothing of another
 program leaks into the page.
+
+A POST-only URL (one that refuses GET with 405) must also declare what a POST
+does for each person (`Access.post`, with `Access.data` as the form), and is
+then posted to as every person: a refused POST changes no row.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -45,15 +50,23 @@ def program_post(status: int) -> dict:
 
 @dataclass
 class Access:
+    """Who gets which status: `expect` for `method`; for a POST-only URL also `post` for a POST of `data`."""
+
     expect: dict
     kwargs: callable = field(default=lambda w: {})
     method: str = "get"
+    post: dict | None = None
+    data: callable = field(default=lambda w: {})
+
+    @property
+    def post_only(self) -> bool:
+        return self.method == "get" and 405 in self.expect.values()
 
 
 ACCESS: dict[str, Access] = {
     "home": Access(REDIRECT_HOME),
     "login": Access({**dict.fromkeys(ROLES, 302), "anonymous": 200}),
-    "logout": Access({**dict.fromkeys(ROLES, 405)}),
+    "logout": Access({**dict.fromkeys(ROLES, 405)}),  # POST only: see POST_ONLY_POSTS
     "password_change": Access(SIGNED_IN),
     "password_change_done": Access(SIGNED_IN),
     "health": Access({**dict.fromkeys(ROLES, (200, 500))}),
@@ -99,7 +112,7 @@ ACCESS: dict[str, Access] = {
 
 
 def rotations_world(w) -> dict:
-    """Terms, a handoff, a cover, a swap, a roster review, leave and a feed in `w.program`, made once."""
+    """Terms, a handoff between two of them, a cover, a swap, a roster review, leave and a feed in `w.program`, made once."""
     if not hasattr(w, "_rotations"):
         from datetime import timedelta
 
@@ -110,6 +123,13 @@ def rotations_world(w) -> dict:
 
         advocate, member = w.users["advocate"], w.users["member"]
         today = boundaries.local_date(program=w.program, at=timezone.now())
+        # The member's term before, so the handoff to the current term has an outgoing term and a note to show.
+        services.create_term(
+            program=w.program,
+            start_date=today - timedelta(days=100),
+            end_date=today - timedelta(days=10),
+            advocate=member,
+        )
         current = services.create_term(
             program=w.program,
             start_date=today - timedelta(days=10),
@@ -167,36 +187,32 @@ ACCESS |= {
 }
 
 
-@dataclass
-class PostProbe:
-    """What a POST-only URL answers each kind of person (its GET is declared POST_ONLY in ACCESS)."""
-
-    expect: dict
-    kwargs: callable
-    data: dict = field(default_factory=dict)
+def no_form(w) -> dict:
+    return {}
 
 
-SIGNED_IN_REDIRECT = {**dict.fromkeys(ROLES, 302), "anonymous": "login"}
-
-# Each POST runs in a transaction rolled back afterwards, so every person meets the same world.
-POST_PROBES: dict[str, PostProbe] = {
-    # The term's advocate or a manager removes a cover; other members are refused.
-    "rotations:cover_remove": PostProbe({**program_post(302), "member": 403}, _rot("cover")),
-    "rotations:roster_review": PostProbe(
-        {**program_post(302), "member": 403, "advocate": 403}, _rot("review"), {"action": "keep"}
+# What a POST does on the POST-only URLs above (their GET is refused with 405).
+POST_ONLY_POSTS: dict[str, tuple[dict, callable]] = {
+    # name: (status by person, the form posted: a function of the world)
+    # Signing out works for everyone, signed in or not, and lands on the sign-in page.
+    "logout": (dict.fromkeys(ROLES, 302), no_form),
+    # As adding one: the term's advocate or a manager.
+    "rotations:cover_remove": (
+        {**PROGRAM_MANAGER, **dict.fromkeys(("advocate", "manager", "superuser"), 302)},
+        no_form,
     ),
-    # Accepting is for the program's people; a refusal (one's own request, not eligible) is a message.
-    "rotations:swap_action": PostProbe(
-        program_post(302),
-        lambda w: {"slug": w.program.slug, "pk": rotations_world(w)["swap"].pk, "action": "accept"},
-    ),
-    # Only one's own leave can be removed; anyone else's is not found.
-    "rotations:leave_delete": PostProbe(
-        {**dict.fromkeys(ROLES, 404), "anonymous": "login", "member": 302},
-        lambda w: {"pk": rotations_world(w)["leave"].pk},
-    ),
-    "rotations:calendar_reset": PostProbe(SIGNED_IN_REDIRECT, lambda w: {}),
+    # Only the manager resolves a roster review.
+    "rotations:roster_review": ({**program_post(302), "member": 403, "advocate": 403}, lambda w: {"action": "keep"}),
+    # The program's people may try: an eligible member accepts an open swap; the requester, or someone
+    # not eligible, is sent back to the swap list with the reason.
+    "rotations:swap_action": (program_post(302), no_form),
+    # Only the person on leave removes it; to anyone else it does not exist.
+    "rotations:leave_delete": ({**dict.fromkeys(ROLES, 404), "anonymous": "login", "member": 302}, no_form),
+    # Everyone signed in has their own calendar address.
+    "rotations:calendar_reset": ({**dict.fromkeys(ROLES, 302), "anonymous": "login"}, no_form),
 }
+for _name, (_post, _data) in POST_ONLY_POSTS.items():
+    ACCESS[_name] = replace(ACCESS[_name], post=_post, data=_data)
 
 
 def insights_world(w) -> dict:
@@ -386,27 +402,50 @@ def test_access_matrix(name, world, client):
             assert SECRET not in body.decode(), (role, url)
 
 
-def test_every_post_only_rotations_url_is_probed_with_a_post():
-    post_only = {name for name, access in ACCESS.items() if access.expect is POST_ONLY}
-    assert post_only == set(POST_PROBES)
+def test_every_post_only_url_declares_what_a_post_does():
+    missing = sorted(name for name, access in ACCESS.items() if access.post_only and access.post is None)
+    assert not missing, f"These URLs refuse GET: declare what a POST does for each person (Access.post): {missing}"
 
 
-@pytest.mark.parametrize("name", sorted(POST_PROBES))
-def test_post_only_urls_answer_a_post(name, world, client):
-    probe = POST_PROBES[name]
-    url = reverse(name, kwargs=probe.kwargs(world))
+POSTED = sorted(name for name, access in ACCESS.items() if access.post is not None or access.method == "post")
+# Refusals: these must leave every row as it was.
+REFUSED = {"login", 400, 403, 404, 405}
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        m._meta.label: m._default_manager.count()
+        for m in apps.get_models()
+        if m._meta.app_label in ("core", "advocacy", "rotations", "issues", "insights", "auth")
+    }
+
+
+@pytest.mark.parametrize("name", POSTED)
+def test_post_access_matrix(name, world, client):
+    """POST to each POST-only URL as every person, each on the same world (rolled back after each person)."""
+    access = ACCESS[name]
+    expect = access.expect if access.method == "post" else access.post
+    url = reverse(name, kwargs=access.kwargs(world))
+    data = access.data(world)
     for role in ROLES:
-        client.logout()
         with transaction.atomic():
+            client.logout()
             if world.users[role] is not None:
                 client.force_login(world.users[role])
-            response = client.post(url, probe.data)
+            before = row_counts()
+            response = client.post(url, data)
+            expected = expect[role]
+            if expected == "login":
+                assert response.status_code == 302 and response.url.startswith(reverse("login")), (role, url)
+            elif isinstance(expected, tuple):
+                assert response.status_code in expected, (role, url, response.status_code)
+            else:
+                assert response.status_code == expected, (role, url, response.status_code)
+            if expected in REFUSED:
+                assert row_counts() == before, (role, url, "a refused POST changed rows")
+            if role not in ("other", "superuser") and response.status_code == 200:
+                assert SECRET not in response.content.decode(), (role, url)
             transaction.set_rollback(True)
-        expected = probe.expect[role]
-        if expected == "login":
-            assert response.status_code == 302 and response.url.startswith(reverse("login")), (role, url)
-        else:
-            assert response.status_code == expected, (role, url, response.status_code)
 
 
 @pytest.mark.parametrize("model", [m._meta.label_lower for m in admin.site._registry])

@@ -1,13 +1,17 @@
-"""The dependency direction: core <- advocacy <- rotations <- issues <- insights, and config on top.
+"""The dependency direction, checked on the source: a lower app never uses a higher one.
 
-A lower app never imports a higher one (not even inside a function), never
-reverses one of its URLs and never links to it from its templates. When a
-lower app's action must let higher apps act, it calls an explicit hook whose
-participants are listed in the settings.
+Layers, lowest first: core <- advocacy <- rotations <- issues <- insights <- config.
+A module of a lower app must not import a module of a higher app (at module
+level or inside a function), look one up by name (importlib, apps.get_model),
+or reverse one of its URL names ("issues:log" in rotations, or {% url 'issues:log' %}
+in templates/rotations/). A lower app that
+must let higher apps act calls an explicit hook whose participants are listed
+in the settings (HANDOFF_PARTICIPANTS and friends).
 """
 
 import ast
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,70 +19,153 @@ from django.conf import settings
 
 from advocacy.hooks import participants
 
-ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["core", "advocacy", "rotations", "issues", "insights"]
-URL_NAME = re.compile(r"""["'](?P<app>\w+):\w+["']""")
-# The one module of config an app may use: log scrubbing, which imports no app.
-SHARED_CONFIG = {"config.observability"}
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ["core", "advocacy", "rotations", "issues", "insights", "config"]
+RANK = {app: i for i, app in enumerate(LAYERS)}
+# A URL name of an app: "issues:log", or the start of one built in an f-string (f"issues:{name}").
+URL_NAME = re.compile(rf"^({'|'.join(LAYERS)}):[\w.-]*$")
 
 
-def _higher(app: str) -> list[str]:
-    return LAYERS[LAYERS.index(app) + 1 :]
+@dataclass(frozen=True)
+class Violation:
+    path: str
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.what}"
 
 
-def _sources(app: str) -> list[Path]:
-    return [p for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts]
+def _app_of(dotted: str) -> str | None:
+    head = dotted.split(".", 1)[0]
+    return head if head in RANK else None
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every module `path` imports, at module level or inside a function."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+def _is_higher(app: str | None, than: str) -> bool:
+    return app is not None and RANK[app] > RANK[than]
+
+
+def violations_in(source: str, *, app: str, path: str) -> list[Violation]:
+    """Return every use of a higher app's modules or URL names in one module's source."""
+    found: list[Violation] = []
+    tree = ast.parse(source, filename=path)
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    for node in ast.walk(tree):
+        where = "inside a function" if _in_function(parents, node) else "at module level"
         if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
+            for alias in node.names:
+                if _is_higher(_app_of(alias.name), app):
+                    found.append(Violation(path, node.lineno, f"imports {alias.name} {where}"))
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module)
+            if _is_higher(_app_of(node.module), app):
+                found.append(Violation(path, node.lineno, f"imports from {node.module} {where}"))
+        elif isinstance(node, ast.Call) and _lookup_by_name(node, app):
+            found.append(Violation(path, node.lineno, f"looks up {_lookup_by_name(node, app)} by name {where}"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            match = URL_NAME.match(node.value)
+            if match and _is_higher(match.group(1), app):
+                found.append(Violation(path, node.lineno, f"names the URL {node.value!r} of {match.group(1)}"))
+    return sorted(set(found), key=lambda v: (v.path, v.line, v.what))
+
+
+def _lookup_by_name(call: ast.Call, app: str) -> str | None:
+    """importlib.import_module("issues.x"), __import__("issues"), apps.get_model("issues", ...) or ("issues.X")."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name not in ("import_module", "__import__", "get_model", "get_app_config") or not call.args:
+        return None
+    first = call.args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str) and _is_higher(_app_of(first.value), app):
+        return first.value
+    return None
+
+
+def _in_function(parents: dict, node: ast.AST) -> bool:
+    node = parents.get(node)
+    while node is not None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return True
+        node = parents.get(node)
+    return False
+
+
+TEMPLATE_URL = re.compile(r"""\{%\s*url\s+["'](\w+):([\w-]+)["']""")
+
+
+def template_violations_in(text: str, *, app: str, path: str) -> list[Violation]:
+    """Return every {% url %} of a higher app's URL name in one of the app's templates."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in TEMPLATE_URL.finditer(line):
+            if match.group(1) in RANK and _is_higher(match.group(1), app):
+                found.append(Violation(path, number, f"reverses the URL '{match.group(1)}:{match.group(2)}'"))
     return found
 
 
-def test_the_check_sees_an_import_inside_a_function(tmp_path):
-    module = tmp_path / "m.py"
-    module.write_text("def f():\n    from insights.selectors import x\n    import issues.models\n")
-    assert imports_of(module) == {"insights.selectors", "issues.models"}
+def project_modules():
+    """Yield (app, path) for every Python module of the layered apps that exist in this checkout."""
+    for app in LAYERS:
+        folder = ROOT / app
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*.py")):
+                yield app, path
 
 
-@pytest.mark.parametrize("app", LAYERS[:-1])
-def test_a_lower_app_imports_no_higher_app(app):
-    higher = set(_higher(app))
-    wrong = {
-        str(path.relative_to(ROOT)): sorted(m for m in imports_of(path) if m.split(".")[0] in higher)
-        for path in _sources(app)
-    }
-    assert not {file: modules for file, modules in wrong.items() if modules}
+def all_violations() -> list[Violation]:
+    found = []
+    for app, path in project_modules():
+        found += violations_in(path.read_text(encoding="utf-8"), app=app, path=str(path.relative_to(ROOT)))
+    for app in LAYERS:
+        for path in sorted((ROOT / "templates" / app).rglob("*.html")):
+            text = path.read_text(encoding="utf-8")
+            found += template_violations_in(text, app=app, path=str(path.relative_to(ROOT)))
+    return found
 
 
-@pytest.mark.parametrize("app", LAYERS[:-1])
-def test_a_lower_app_names_no_url_of_a_higher_app(app):
-    files = _sources(app) + list((ROOT / "templates" / app).rglob("*.html"))
-    wrong = [
-        f"{path.relative_to(ROOT)}: {match.group(0)}"
-        for path in files
-        for match in URL_NAME.finditer(path.read_text())
-        if match.group("app") in _higher(app)
+def test_the_check_sees_the_apps():
+    apps = {app for app, _ in project_modules()}
+    assert {"advocacy", "rotations", "issues", "insights", "config"} <= apps
+    assert sum(1 for _ in project_modules()) > 50
+
+
+def test_the_check_finds_a_violating_import_a_url_name_and_a_lookup():
+    source = """
+from django.urls import reverse
+from issues.models import HotIssue
+import insights.selectors as health
+from . import services
+from advocacy.models import Program
+
+
+def later():
+    from issues import services as issue_services
+    import importlib
+    importlib.import_module("insights.reports")
+    return reverse("issues:log"), f"issues:{'detail'}", reverse("rotations:schedule")
+"""
+    found = [str(v) for v in violations_in(source, app="rotations", path="rotations/fake.py")]
+    assert found == [
+        "rotations/fake.py:3: imports from issues.models at module level",
+        "rotations/fake.py:4: imports insights.selectors at module level",
+        "rotations/fake.py:10: imports from issues inside a function",
+        "rotations/fake.py:12: looks up insights.reports by name inside a function",
+        "rotations/fake.py:13: names the URL 'issues:' of issues",
+        "rotations/fake.py:13: names the URL 'issues:log' of issues",
     ]
-    assert not wrong
+    # The same source is fine one layer up, where rotations and issues are below.
+    assert [str(v) for v in violations_in(source, app="insights", path="insights/fake.py")] == []
 
 
-@pytest.mark.parametrize("app", LAYERS)
-def test_apps_use_nothing_of_config_but_its_log_scrubbing(app):
-    used = {m for path in _sources(app) for m in imports_of(path) if m.split(".")[0] == "config"}
-    if app in ("core", "advocacy"):  # below everything: not even that
-        assert not used
-    assert used <= SHARED_CONFIG
+def test_the_check_finds_a_higher_url_in_a_template():
+    text = """<a href="{% url 'rotations:schedule' program.slug %}">Schedule</a>
+<a href="{% url "issues:log" %}?program={{ program.slug }}">Issues</a>"""
+    found = [str(v) for v in template_violations_in(text, app="rotations", path="templates/rotations/x.html")]
+    assert found == ["templates/rotations/x.html:2: reverses the URL 'issues:log'"]
 
 
-def test_the_shared_config_module_imports_no_app():
-    assert not {m for m in imports_of(ROOT / "config" / "observability.py") if m.split(".")[0] in LAYERS}
+def test_no_app_uses_a_higher_one():
+    found = all_violations()
+    assert not found, f"{len(found)} uses of a higher app from a lower one:\n" + "\n".join(map(str, found))
 
 
 @pytest.mark.parametrize(
@@ -88,4 +175,4 @@ def test_every_hook_participant_is_a_function_of_an_app_above_the_hook(setting):
     owner = "rotations" if setting == "HANDOFF_PARTICIPANTS" else "advocacy"
     assert all(callable(p) for p in participants(setting))
     apps = [path.split(".")[0] for path in getattr(settings, setting)]
-    assert apps and all(app in _higher(owner) for app in apps)
+    assert apps and all(_is_higher(app, owner) for app in apps)

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from advocacy.models import Program
-from config.observability import redact
+from core.scrub import redact
 from issues.models import OPEN_Q, HotIssue, Level, Source, Status, Transfer, overdue_q
 from issues.selectors import PRIORITY_ORDER
 from rotations.selectors import current_advocate

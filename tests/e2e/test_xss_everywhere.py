@@ -3,20 +3,28 @@
 Generated from the access matrix and the models, so new pages and new text
 fields are covered without anyone remembering to add them. The CSP is
 bypassed so the test checks the escaping itself.
+
+Every field gets, whole, a payload that runs by itself on load if the field is
+rendered unescaped (its alert names the field), then where it fits one of the
+corpus's other payloads. A field too short for any firing payload fails the test
+rather than getting a truncated, harmless one. And every field must show on
+some page (or be listed in NOT_SHOWN with the reason), since a payload in a
+field no page renders proves nothing.
 """
 
 import itertools
-from pathlib import Path
+import re
+from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
-from tests.e2e.test_accessibility import SKIP
+from tests.e2e.test_accessibility import OTHER_STATES
+from tests.e2e.xss_corpus import FIRING, OTHER, SHORT
 from tests.test_access_matrix import ACCESS, World
 
-PAYLOADS = [line for line in (Path(__file__).parents[1] / "data" / "xss_payloads.txt").read_text().splitlines() if line]
 APPS = ("advocacy", "rotations", "issues", "insights", "auth")
 # Fields that are identifiers, secrets or machine values rather than text people type.
 NOT_TEXT = {
@@ -49,6 +57,19 @@ NOT_TEXT = {
     "history_type",
 }
 VIEWERS = ("manager", "member", "advocate", "superuser", "anonymous")
+# Not HTML: redirects, the health check, a CSV download. The htmx fragments (an issue's history, its
+# action forms) are opened directly: they are HTML too, and the history shows only when toggled open.
+NOT_PAGES = {"logout", "health", "home", "issues:export"}
+# Text no page shows, so no page can let it run: checked, so that a field the gate never renders is a decision.
+NOT_SHOWN = {
+    "auth.Permission.name": "Django admin only",
+    "advocacy.RoleDescriptionVersion.change_note": "Django admin only",
+    "issues.ImportJob.content": "the uploaded CSV, read by the import, never displayed",
+    "issues.MentionFeed.modified": "the feed server's Last-Modified header, sent back to it",
+    # The issue's timeline shows the event each of these wrote (its detail, a field filled itself).
+    "issues.Outreach.note": "shown as the outreach event's detail",
+    "issues.Transfer.reason": "shown as the transfer event's detail",
+}
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,36 +87,162 @@ def text_fields(model) -> list[models.Field]:
     ]
 
 
-def fill_with_payloads() -> int:
-    """Overwrite every free-text value in the database with payloads; return how many fields."""
-    payloads = itertools.cycle(PAYLOADS)
-    count = 0
+@dataclass
+class Filled:
+    field: str  # app_label.Model.field
+    marker: str  # what its alert says: f<number>, or "" for the short payload
+    value: str
+
+
+def marked(payload: str, marker: str) -> str:
+    """The payload with its alert text naming the field: alert('xss-3') becomes alert('f7')."""
+    return re.sub(r"xss-\d+", marker, payload)
+
+
+def payload_for(field: models.Field, number: int) -> tuple[str, str]:
+    """Return (marker, value): a firing payload, stored whole, and another of the corpus if it still fits.
+
+    Both payloads' alerts say the marker, which names the field in a failure.
+    """
+    marker = f"f{number}"
+    limit = field.max_length or 10**6
+    firing = [marked(p, marker) for p in itertools.islice(itertools.cycle(FIRING), number, number + len(FIRING))]
+    fits = [p for p in firing if len(p) <= limit]
+    if fits:
+        value = fits[0]
+    else:
+        short = [p for p in SHORT if len(p) <= limit]
+        assert short, f"No firing payload fits {field.model._meta.label}.{field.name} ({limit} characters): add one"
+        marker, value = "", short[0]
+    extra = marked(OTHER[number % len(OTHER)], marker or "xss")
+    if len(value) + 1 + len(extra) <= limit:
+        value = f"{value} {extra}"
+    return marker, value
+
+
+def add_what_the_world_lacks(world) -> None:
+    """Give the world the rows some text fields live in, where its people's pages show them."""
+    from django.utils import timezone
+
+    from advocacy.models import ThanksNote
+    from insights import services as insights_services
+    from issues import services as issue_services
+    from issues.models import Outreach
+    from rotations import services as rotation_services
+    from tests.factories import DepartmentFactory
+    from tests.test_access_matrix import insights_world
+
+    manager, member = world.users["manager"], world.users["member"]
+    ThanksNote.objects.create(program=world.program, sender=member, recipient=manager, message="Thanks.")
+    issue_services.log_outreach(
+        issue=world.issue, actor=manager, channel=Outreach.Channel.PHONE, outcome=Outreach.Outcome.LEFT_MESSAGE
+    )
+    issue_services.transfer_issue(
+        issue=world.issue,
+        actor=manager,
+        reason="Billing owns this.",
+        to_department=DepartmentFactory(program=world.program),
+    )
+    insights_services.answer_question(question=insights_world(world)["question"], actor=manager, answer="Finance.")
+    today = timezone.localdate()
+    rotation_services.record_leave(user=manager, first_day=today, last_day=today)
+
+
+def _rows(model):
+    """All rows; of a history, only each object's latest version, so the history page shows a change."""
+    rows = model._default_manager.all()
+    if hasattr(model, "history_id") and hasattr(model, "instance_type"):
+        latest = rows.values("id").annotate(last=models.Max("history_id")).values("last")
+        rows = rows.filter(history_id__in=latest)
+    return rows
+
+
+def fill_with_payloads() -> list[Filled]:
+    """Overwrite every free-text value in the database with payloads; return what went where."""
+    filled: list[Filled] = []
     for model in apps.get_models():
         if model._meta.app_label not in APPS or model._meta.proxy or not model._meta.managed:
             continue
         for field in text_fields(model):
-            payload = next(payloads)
-            if field.max_length:
-                payload = payload[: field.max_length]
-            model._default_manager.update(**{field.name: payload})
-            count += 1
-    return count
+            marker, value = payload_for(field, len(filled))
+            _rows(model).update(**{field.name: value})
+            filled.append(Filled(f"{model._meta.label}.{field.name}", marker, value))
+    return filled
+
+
+def test_every_field_gets_a_whole_firing_payload():
+    """Checked without a browser: the payloads that fire are stored whole, in every field."""
+    fields = [
+        f
+        for m in apps.get_models()
+        if m._meta.app_label in APPS and not m._meta.proxy and m._meta.managed
+        for f in text_fields(m)
+    ]
+    assert len(fields) > 30
+    for number, field in enumerate(fields):
+        marker, value = payload_for(field, number)
+        assert any(value.startswith(marked(p, marker)) for p in FIRING + SHORT), (field, value)
+        assert field.max_length is None or len(value) <= field.max_length
+    # Every firing payload is used, and so is every other one.
+    used = [payload_for(f, n)[1] for n, f in enumerate(fields)]
+    assert all(any(marked(p, f"f{n}") in v for n, v in enumerate(used)) for p in FIRING)
+    assert all(any(marked(p, f"f{n}") in v for n, v in enumerate(used)) for p in OTHER)
+
+
+# Where a template may put a value; the payloads must break out of each when written unescaped.
+CONTEXTS = {
+    "body": "<div>{}</div>",
+    "double-quoted attribute": '<div title="{}">x</div>',
+    "single-quoted attribute": "<div title='{}'>x</div>",
+    "textarea": "<textarea>{}</textarea>",
+    "title": "<title>{}</title>",
+}
+
+
+def test_the_firing_payloads_fire(browser):
+    """Unescaped, each firing payload runs on its own in the page body, and each context is broken by some."""
+    fired_in: dict[str, set[str]] = {name: set() for name in CONTEXTS}
+    page = browser.new_context(bypass_csp=True).new_page()
+    for payload in FIRING + SHORT:
+        for name, context in CONTEXTS.items():
+            messages: list[str] = []
+
+            def handler(dialog, messages=messages):
+                messages.append(dialog.message)
+                dialog.dismiss()
+
+            page.on("dialog", handler)
+            page.set_content(f"<!doctype html><html><body>{context.format(payload)}</body></html>")
+            page.wait_for_timeout(100)
+            page.remove_listener("dialog", handler)
+            if messages:
+                fired_in[name].add(payload)
+        assert payload in fired_in["body"], f"does not fire in the page body: {payload}"
+    page.context.close()
+    assert all(fired_in.values()), {name: len(payloads) for name, payloads in fired_in.items()}
+    # The universal one breaks out of every context.
+    universal = FIRING[-1]
+    assert all(universal in payloads for payloads in fired_in.values()), universal
 
 
 def test_no_payload_runs_on_any_page(browser, live_server, password):
     world = World()
     pages = []
     for name, access in sorted(ACCESS.items()):
-        if name in SKIP or access.method != "get":
+        if name in NOT_PAGES or access.method != "get":
             continue
-        kwargs = access.kwargs(world)  # also builds the objects the page needs
-        for role in VIEWERS:
-            if access.expect.get(role) == 200:
-                pages.append((role, reverse(name, kwargs=kwargs)))
-                break
-    assert fill_with_payloads() > 10
+        role = next((r for r in VIEWERS if access.expect.get(r) == 200), None)
+        if role is None:  # a POST-only URL
+            continue
+        # The kwargs also build the objects the page needs; some pages are opened in a second state too.
+        for kwargs in [access.kwargs, *OTHER_STATES.get(name, [])]:
+            pages.append((role, reverse(name, kwargs=kwargs(world))))
+    add_what_the_world_lacks(world)
+    filled = fill_with_payloads()
+    assert len(filled) > 30
 
     fired: list[str] = []
+    shown: set[str] = set()  # markers seen, as text, on some page
     for role in VIEWERS:
         urls = [url for who, url in pages if who == role]
         if not urls:
@@ -114,5 +261,10 @@ def test_no_payload_runs_on_any_page(browser, live_server, password):
             page.goto(live_server.url + url)
             page.wait_for_load_state("networkidle")
             page.evaluate("document.querySelectorAll('*').forEach(e => e.dispatchEvent(new Event('mouseover')))")
+            shown.update(re.findall(r"\bf\d+\b", page.content()))
         context.close()
-    assert not fired, fired
+    fields = {f.marker: f.field for f in filled}
+    named = [f"{message} ({fields.get(message.rsplit(': ', 1)[-1], 'a field of 20 characters')})" for message in fired]
+    assert not fired, named
+    unseen = sorted(f.field for f in filled if f.marker and f.marker not in shown and f.field not in NOT_SHOWN)
+    assert not unseen, f"No page showed these fields, so the gate cannot tell they are escaped: {unseen}"

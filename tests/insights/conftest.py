@@ -1,12 +1,11 @@
-"""Fixtures for insights: programs with terms and issues of known history."""
+"""Fixtures for insights: programs with terms and issues of known history (desk, boss, ann, ben: tests/conftest.py)."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from advocacy.models import Membership
 from rotations.models import Term
-from tests.factories import HotIssueFactory, MembershipFactory, ProgramFactory, TermFactory, UserFactory
+from tests.factories import HotIssueFactory, TermFactory, UserFactory
 
 # A Wednesday; the current term started on 1 March, the previous one ran January and February.
 NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
@@ -53,26 +52,6 @@ def issue_at(program):
         )
 
     return make
-
-
-@pytest.fixture
-def desk(db):
-    return ProgramFactory(name="Desk", slug="desk", time_zone="Europe/Berlin", term_months=3, handoff_time=time(9, 0))
-
-
-@pytest.fixture
-def boss(desk):
-    return MembershipFactory(program=desk, role=Membership.Role.MANAGER, is_eligible=False, user__username="boss").user
-
-
-@pytest.fixture
-def ann(desk):
-    return MembershipFactory(program=desk, user__username="ann", user__first_name="Ann").user
-
-
-@pytest.fixture
-def ben(desk):
-    return MembershipFactory(program=desk, user__username="ben", user__first_name="Ben").user
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from advocacy.models import Membership, Notification
+from advocacy.models import Notification
 from insights import reports, selectors, services
 from insights.models import Recognition, TermReport
 from issues.models import Status
@@ -26,12 +26,6 @@ from tests.factories import (
 def report(finished_term):
     Term.objects.filter(pk=finished_term.pk).update(declaration="Customers first, out loud.")
     return reports.build_term_report(term=finished_term)
-
-
-@pytest.fixture
-def outsider(db):
-    other = ProgramFactory(name="Zanzibar", slug="zanzibar")
-    return MembershipFactory(program=other, role=Membership.Role.MANAGER, user__username="outsider").user
 
 
 def reflection_url(report):

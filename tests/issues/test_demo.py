@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -10,7 +12,7 @@ def test_demo_builds_a_realistic_log_and_can_run_twice(settings):
     # The issues demo alone: later builders (insights' year of history) add issues of their own.
     settings.DEMO_BUILDERS = settings.DEMO_BUILDERS[: settings.DEMO_BUILDERS.index("issues.demo.build") + 1]
     for _ in range(2):
-        call_command("demo", "--quiet-logins", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("demo", "--quiet-logins", stdout=io.StringIO())
     assert HotIssue.objects.count() == 14
     assert HotIssue.objects.filter(runaround=True).exists()
     assert HotIssue.objects.filter(status="resolved", satisfaction__isnull=False).exists()

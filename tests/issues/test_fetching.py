@@ -88,7 +88,7 @@ def test_a_dripping_feed_fails_at_the_total_deadline_not_after_the_whole_drip(dr
 
 
 def test_fetch_raises_deadline_exceeded_with_the_peer_still_sending(drip_server):
-    request = urllib.request.Request(drip_server)
+    request = urllib.request.Request(drip_server)  # noqa: S310 — a local http server of the test
     with pytest.raises(fetching.DeadlineExceeded):
         fetching.fetch(request, deadline=0.5, read_timeout=5, max_bytes=10_000)
 

@@ -1,12 +1,11 @@
-"""Fixtures for rotations: a program with eligible members and a fixed clock."""
+"""Fixtures for rotations: eligible members of the shared desk (tests/conftest.py) and a fixed clock."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import pytest
 
-from advocacy.models import Membership
 from rotations import services
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MembershipFactory
 
 NOW = datetime(2026, 5, 15, 12, 0, tzinfo=UTC)
 
@@ -14,17 +13,6 @@ NOW = datetime(2026, 5, 15, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def now():
     return NOW
-
-
-@pytest.fixture
-def desk(db):
-    """A quarterly Berlin program handing off at 09:00."""
-    return ProgramFactory(name="Desk", slug="desk", time_zone="Europe/Berlin", term_months=3, handoff_time=time(9, 0))
-
-
-@pytest.fixture
-def boss(desk):
-    return MembershipFactory(program=desk, role=Membership.Role.MANAGER, is_eligible=False, user__username="boss").user
 
 
 @pytest.fixture

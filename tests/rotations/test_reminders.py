@@ -11,8 +11,9 @@ from rotations import boundaries, reminders, services
 pytestmark = pytest.mark.django_db
 
 
-def test_reminders_are_each_sent_once(desk, people, boss):
-    now = timezone.now()
+def test_reminders_are_each_sent_once(desk, people, boss, now):
+    # A fixed clock: the closer reminders fall due three days on only after 08:00 in Berlin, so the real
+    # time of day would decide the outcome.
     today = boundaries.local_date(program=desk, at=now)
     current = services.create_term(
         program=desk, start_date=today - timedelta(days=60), end_date=today + timedelta(days=5), advocate=people[0]
