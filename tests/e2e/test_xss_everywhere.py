@@ -15,6 +15,7 @@ field no page renders proves nothing.
 import itertools
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -144,8 +145,10 @@ def add_what_the_world_lacks(world) -> None:
         to_department=DepartmentFactory(program=world.program),
     )
     insights_services.answer_question(question=insights_world(world)["question"], actor=manager, answer="Finance.")
+    # A week long, so it is "upcoming" in every program zone whatever the time of day (near midnight
+    # UTC a one-day leave is already over in a zone east of UTC).
     today = timezone.localdate()
-    rotation_services.record_leave(user=manager, first_day=today, last_day=today)
+    rotation_services.record_leave(user=manager, first_day=today, last_day=today + timedelta(days=7))
 
 
 def _rows(model):
