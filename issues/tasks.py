@@ -43,3 +43,11 @@ def run_import(job_id: int) -> str:
 def resend_pending_work() -> dict:
     """Ask the satisfaction questions and re-send the imports a broker outage kept from the queue."""
     return background.resend_pending_work()
+
+
+@shared_task(name="issues.tasks.requeue_stuck_imports")
+def requeue_stuck_imports() -> dict:
+    """Send again the imports whose worker stopped mid-way; fail those that keep stopping."""
+    from .importing import requeue_stuck_imports
+
+    return requeue_stuck_imports()

@@ -167,6 +167,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "issues-poll-mention-feeds": {"task": "issues.tasks.poll_mention_feeds", "schedule": 900.0},
     "issues-daily-digest": {"task": "issues.tasks.send_daily_digests", "schedule": 3600.0},
     "issues-resend-pending-work": {"task": "issues.tasks.resend_pending_work", "schedule": 300.0},
+    # Imports whose worker died mid-way (no progress for ten minutes) are sent again, a few times.
+    "issues-requeue-stuck-imports": {"task": "issues.tasks.requeue_stuck_imports", "schedule": 300.0},
     # Monday 07:00 UTC; the later Monday runs only catch up what a broker outage kept from going out
     # (each member gets one brief a week: the send is deduplicated per program, week and person).
     "insights-weekly-brief": {
