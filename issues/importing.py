@@ -18,6 +18,7 @@ import io
 import logging
 import unicodedata
 from datetime import datetime, time, timedelta
+from time import monotonic
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -324,6 +325,7 @@ def _progress(job: ImportJob, **fields) -> None:
 
 def _run(job: ImportJob) -> ImportJob:
     program = job.program
+    started = monotonic()
     # First pass: the file's shape, and how many rows there are for the progress bar.
     total = sum(1 for _ in _rows(job.content))
     if not total:
@@ -363,6 +365,7 @@ def _run(job: ImportJob) -> ImportJob:
     if errors:
         return _finish(job, ImportJob.State.FAILED, errors=errors)
     _progress(job, processed_rows=total)
+    checked = monotonic()
 
     try:
         with transaction.atomic():
@@ -373,7 +376,14 @@ def _run(job: ImportJob) -> ImportJob:
             if state not in UNFINISHED:
                 return ImportJob.objects.get(pk=job.pk)
             created = create_issues_in_bulk(program=program, actor=job.created_by, source=source, issues=issues)
-            return _finish(job, ImportJob.State.DONE, created=created)
+            job = _finish(job, ImportJob.State.DONE, created=created)
+        check_seconds, write_seconds = checked - started, monotonic() - checked
+        logger.info(
+            "Import %s: %d rows checked in %.1f s, %d issues written in %.1f s",
+            *(job.pk, total, check_seconds, created, write_seconds),
+            extra={"rows": total, "issues": created, "check_seconds": check_seconds, "write_seconds": write_seconds},
+        )
+        return job
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             errors = [

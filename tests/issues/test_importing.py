@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -339,6 +340,43 @@ def test_the_sweep_fails_a_job_after_the_retries(make_job, django_capture_on_com
     assert job.state == ImportJob.State.FAILED and job.finished_at is not None
     assert job.errors == [{"row": 0, "message": "The import stopped and was retried 2 times; please upload it again."}]
     assert run(job).state == ImportJob.State.FAILED and written() == (0, 0, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_leaves_a_job_whose_write_is_under_way(worker_program):
+    """The bulk write holds the job's row lock however long it takes; the sweep skips a locked job."""
+    program, manager = worker_program
+    old = timezone.now() - timedelta(hours=1)
+    job = ImportJob.objects.create(
+        program=program,
+        kind=ImportJob.Kind.SURVEY,
+        content="score,comment\n1,Rude\n",
+        created_by=manager,
+        state=ImportJob.State.RUNNING,
+        attempts=1,
+    )
+    ImportJob.objects.filter(pk=job.pk).update(progress_at=old)
+    locked, release = threading.Event(), threading.Event()
+
+    def writer():
+        try:
+            with transaction.atomic():
+                ImportJob.objects.select_for_update().get(pk=job.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        assert importing.requeue_stuck_imports() == {"requeued": 0, "failed": 0}
+    finally:
+        release.set()
+        thread.join(10)
+    job.refresh_from_db()
+    assert (job.state, job.progress_at) == (ImportJob.State.RUNNING, old)
 
 
 def test_the_stuck_import_sweep_is_scheduled():
