@@ -331,7 +331,7 @@ def create_issues_in_bulk(
     actor: AbstractBaseUser | None,
     source: str,
     issues: Iterable[dict],
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> int:
     """Log many hot issues at once, exactly as create_issue would one by one; return how many.
 
