@@ -58,11 +58,14 @@ CREATOR_GONE = "%(name)s, who uploaded the file, is no longer a member of this p
 NOT_SAVED = "The hot issues could not be saved, so nothing was imported: %(reason)s"
 UNEXPECTED = "The import stopped on an unexpected error, so nothing was imported. Upload the file again; if it stops again, tell your administrator."
 GAVE_UP = "The import stopped and was retried %(retries)d times; please upload it again."
+TOO_LATE_TO_RETRY = "The import stopped and was not finished the day it was uploaded; please upload it again."
 
 # A running job with no heartbeat for this long was dropped by its worker.
 STUCK_AFTER = timedelta(minutes=10)
 # The sweep sends a dropped job again this many times, then fails it.
 MAX_RETRIES = 2
+# A dropped job uploaded longer ago than this is failed rather than run so late.
+TOO_LATE = timedelta(days=1)
 
 
 class Refused(Exception):
@@ -127,7 +130,7 @@ def decode_upload(raw: bytes) -> str:
     if _looks_binary(text):
         raise ValidationError(NOT_TEXT)
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
+        line = len((text[: text.index("\x00")] + "_").splitlines())  # counts CR-only line ends too
         raise ValidationError(NUL_IN_FILE, params={"line": line})
     return text
 
@@ -438,11 +441,14 @@ def requeue_stuck_imports(*, now=None) -> dict[str, int]:
             ImportJob.objects.select_for_update(skip_locked=True)
             .annotate(heartbeat=Coalesce("progress_at", "created_at"))
             .filter(state=ImportJob.State.RUNNING, heartbeat__lt=now - STUCK_AFTER)
-            .only("pk", "attempts", "total_rows")
+            .only("pk", "attempts", "created_at")
         )
         for job in stuck:
-            if job.attempts > MAX_RETRIES:
-                message = GAVE_UP % {"retries": job.attempts - 1}
+            if job.attempts > MAX_RETRIES or job.created_at < now - TOO_LATE:
+                if job.attempts > MAX_RETRIES:
+                    message = GAVE_UP % {"retries": job.attempts - 1}
+                else:
+                    message = TOO_LATE_TO_RETRY
                 ImportJob.objects.filter(pk=job.pk).update(
                     state=ImportJob.State.FAILED,
                     errors=[{"row": 0, "message": message}],

@@ -147,8 +147,9 @@ def upload(client, program, data: bytes):
         (bytes(range(256)) * 40, importing.NOT_TEXT),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), importing.NOT_TEXT),
         (b"score,comment\n1,Rude\n2,Sl\x00ow\n", "Line 3 holds a NUL byte"),
+        (b"score,comment\r1,Rude\r2,Sl\x00ow\r", "Line 3 holds a NUL byte"),
     ],
-    ids=["binary", "an image", "a NUL byte in a cell"],
+    ids=["binary", "an image", "a NUL byte in a cell", "a NUL byte in a file with CR line ends"],
 )
 def test_an_upload_that_is_not_text_is_refused_before_any_job(client_for, member, program, data, message):
     response = upload(client_for(member), program, data)
@@ -393,6 +394,16 @@ def test_the_sweep_leaves_a_job_whose_write_is_under_way(worker_program):
         thread.join(10)
     job.refresh_from_db()
     assert (job.state, job.progress_at) == (ImportJob.State.RUNNING, old)
+
+
+def test_the_sweep_fails_rather_than_runs_a_job_uploaded_days_ago(make_job, django_capture_on_commit_callbacks):
+    job = make_job("score,comment\n1,Rude\n", state=ImportJob.State.RUNNING, attempts=1)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=3), progress_at=None)
+    with django_capture_on_commit_callbacks() as sent:
+        assert importing.requeue_stuck_imports() == {"requeued": 0, "failed": 1}
+    assert not sent
+    job.refresh_from_db()
+    assert (job.state, job.errors) == (ImportJob.State.FAILED, [{"row": 0, "message": importing.TOO_LATE_TO_RETRY}])
 
 
 def test_the_stuck_import_sweep_is_scheduled():
