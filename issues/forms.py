@@ -7,6 +7,7 @@ from advocacy.models import Program
 from advocacy.selectors import display_name
 from core.edge import SensibleDateTimeField
 
+from .importing import decode_upload
 from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, Source, Status
 
 User = get_user_model()
@@ -187,13 +188,7 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > 20 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 20 MB. Split it into smaller files.")
-        raw = upload.read()
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                return upload.name, raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        raise forms.ValidationError("The file is not a text CSV file.")
+        return upload.name, decode_upload(upload.read())
 
 
 class IssueSettingsForm(forms.ModelForm):

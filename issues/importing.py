@@ -1,49 +1,256 @@
 """CSV import of mystery-shop visits and survey responses, and CSV export of the log.
 
-Import is all-or-nothing: every row is checked first (progress is saved as it
-goes, so the page can show a bar); if any row is wrong, nothing is created and
-the job lists each bad row with a message. Otherwise the rows that score below
-the program's threshold become hot issues in one transaction.
+Import is all-or-nothing. The file is read twice, streaming: the first pass
+checks its shape (header, quotes, cells per row) and counts the rows, the second
+checks every row and saves the progress as it goes, so the page can show a bar.
+If any row is wrong, nothing is created and the job lists each bad row with a
+message. Otherwise the rows that score below the program's threshold become hot
+issues, written in bulk in one transaction.
+
+Every job ends done or failed: whatever stops the import is recorded on the job
+as a reason a person can act on. A worker that dies leaves the job running with
+an old heartbeat (`progress_at`); `requeue_stuck_imports` sends it again a few
+times, then fails it.
 """
 
 import csv
 import io
-from datetime import datetime, time
+import logging
+import unicodedata
+from datetime import datetime, time, timedelta
+from time import monotonic
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.outbox import enqueue
+
 from .models import HotIssue, ImportJob, Level, Source
-from .services import create_issue, issue_settings
+from .services import create_issues_in_bulk, issue_settings
+
+logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("score", "comment")
 OPTIONAL_COLUMNS = ("date", "name", "email", "phone", "company", "title", "location", "level")
-PROGRESS_EVERY = 200
+PROGRESS_EVERY = 1000
+# The csv module's own limit; a longer cell is nearly always a quote that was never closed.
+CELL_LIMIT = 131_072
 MISSING_COLUMNS = "The file needs the columns: %s. It has: %s."
 EMPTY_FILE = "The file has no rows."
+NOT_TEXT = "This file is not a text CSV file."
+NUL_IN_FILE = "Line %(line)d holds a NUL byte (character 0), which is not text. Remove it and upload the file again."
+NUL_IN_ROW = "a cell holds a NUL byte (character 0), which is not text; remove it"
+DUPLICATE_HEADER = "The header has “%(name)s” twice (columns %(first)d and %(second)d)."
+UNCLOSED_QUOTE = "a quote is not closed, so rows %(first)d-%(last)d would run together"
+UNCLOSED_QUOTE_AT_END = "a quote is not closed"
+STRAY_QUOTE = 'a quoted cell has a stray quote in it; write a quote inside quotes as two ("")'
+CELL_TOO_LONG = f"a cell is longer than {CELL_LIMIT:,} characters"
+EXTRA_CELLS = "this row has %(cells)d cells but the header names %(columns)d columns (is a comma not inside quotes?)"
+BAD_CSV = "the file cannot be read as CSV here (%(reason)s)"
 BAD_SCORE = "score must be a whole number from 1 to 5"
 BAD_DATE = "date must look like 2026-03-31"
 BAD_EMAIL = "email is not a valid address"
 BAD_ROW_LEVEL = "level must be a whole number from 1 to 5"
 EMPTY_COMMENT = "comment is empty"
+CREATOR_GONE = "%(name)s, who uploaded the file, is no longer a member of this program. Upload it again."
+NOT_SAVED = "The hot issues could not be saved, so nothing was imported: %(reason)s"
+UNEXPECTED = "The import stopped on an unexpected error, so nothing was imported. Upload the file again; if it stops again, tell your administrator."
+GAVE_UP = "The import stopped and was retried %(retries)d times; please upload it again."
+TOO_LATE_TO_RETRY = "The import stopped and was not finished the day it was uploaded; please upload it again."
+
+# A running job with no heartbeat for this long was dropped by its worker.
+STUCK_AFTER = timedelta(minutes=10)
+# The sweep sends a dropped job again this many times, then fails it.
+MAX_RETRIES = 2
+# A dropped job uploaded longer ago than this is failed rather than run so late.
+TOO_LATE = timedelta(days=1)
+
+
+class Refused(Exception):
+    """The file cannot be imported; `errors` are the rows and messages to show."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+# ---------------------------------------------------------------- decoding the upload
+
+
+def _looks_binary(text: str) -> bool:
+    """Return whether decoded text is full of control characters, as a binary file read as text is."""
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch not in "\t\r\n\f" and unicodedata.category(ch) == "Cc")
+    return controls > max(2, len(sample) // 1000)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 text without a byte-order mark has a NUL beside nearly every ASCII character."""
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    for encoding, nuls in (("utf-16-be", even), ("utf-16-le", odd)):
+        if nuls > 0.9 * half:
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def decode_upload(raw: bytes) -> str:
+    """Return the text of an uploaded CSV file, or raise ValidationError with what is wrong.
+
+    UTF-8 (with or without a byte-order mark) and UTF-16 (with or without one)
+    are read as such, anything else as Windows-1252, the encoding spreadsheets
+    on Windows save in. A file that is not text is refused, as is a NUL byte,
+    which PostgreSQL cannot store.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ValidationError(NOT_TEXT) from None
+    else:
+        text = _utf16_without_bom(raw)
+        if text is None:
+            for encoding in ("utf-8-sig", "cp1252"):
+                try:
+                    text = raw.decode(encoding)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            else:
+                raise ValidationError(NOT_TEXT)
+    text = text.removeprefix("\ufeff")
+    if _looks_binary(text):
+        raise ValidationError(NOT_TEXT)
+    if "\x00" in text:
+        line = len((text[: text.index("\x00")] + "_").splitlines())  # counts CR-only line ends too
+        raise ValidationError(NUL_IN_FILE, params={"line": line})
+    return text
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _span_message(first: int, lines: int) -> str:
+    return UNCLOSED_QUOTE % {"first": first, "last": first + lines - 1} if lines > 1 else UNCLOSED_QUOTE_AT_END
+
+
+def _looks_like_a_row(line: str, *, columns: int, score_at: int) -> bool:
+    """Return whether a line inside a cell reads like a row of its own: a full set of cells, a 1-5 score."""
+    try:
+        cells = next(csv.reader([line]), [])
+    except csv.Error:
+        return False
+    return len(cells) >= columns and cells[score_at].strip() in {"1", "2", "3", "4", "5"}
+
+
+def records(content: str):
+    """Yield (row number, header, cells) for each row of a CSV text, or raise Refused.
+
+    Row numbers are those a spreadsheet shows: the header is row 1, a blank line
+    is a row. The reader is strict, and each row's physical lines are counted,
+    so an unclosed quote that would swallow the rows after it is refused with
+    the rows it would merge, never read as one long comment.
+    """
+    content = content.removeprefix("\ufeff")
+    if _looks_binary(content):
+        raise Refused([{"row": 0, "message": NOT_TEXT}])
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    header, score_at = None, 0
+    number, lines_before = 0, 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            if header is None:
+                _check_header([])
+            return
+        except csv.Error as error:
+            lines = reader.line_num - lines_before
+            reason = str(error)
+            if "field larger than field limit" in reason:
+                message = _span_message(number, lines) if lines > 1 else CELL_TOO_LONG
+            elif "unexpected end of data" in reason:
+                message = _span_message(number, lines)
+            elif "expected after" in reason:
+                message = _span_message(number, lines) if lines > 1 else STRAY_QUOTE
+            else:
+                message = BAD_CSV % {"reason": reason}
+            raise Refused([{"row": number, "message": message}]) from None
+        lines = reader.line_num - lines_before
+        lines_before = reader.line_num
+        if header is None:
+            header = [c.strip().lower() for c in cells]
+            _check_header(header)
+            score_at = header.index("score")
+            yield number, header, cells
+            continue
+        if lines > 1 and any(
+            _looks_like_a_row(line, columns=len(header), score_at=score_at)
+            for cell in cells
+            if "\n" in cell or "\r" in cell
+            for line in cell.splitlines()[1:]
+        ):
+            raise Refused([{"row": number, "message": _span_message(number, lines)}])
+        yield number, header, cells
+
+
+def _check_header(header: list[str]) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        shown = ", ".join(h for h in header if h) or "nothing"
+        raise Refused([{"row": 0, "message": MISSING_COLUMNS % (", ".join(REQUIRED_COLUMNS), shown)}])
+    seen = {}
+    for position, name in enumerate(header, start=1):
+        if not name:
+            continue
+        if name in seen:
+            params = {"name": name, "first": seen[name], "second": position}
+            raise Refused([{"row": 1, "message": DUPLICATE_HEADER % params}])
+        seen[name] = position
 
 
 def read_rows(content: str) -> tuple[list[dict], list[str]]:
     """Return the rows (lower-cased column names) and the header, or raise ValidationError."""
-    if content.startswith("\ufeff"):
-        content = content[1:]
-    reader = csv.DictReader(io.StringIO(content))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise ValidationError(MISSING_COLUMNS % (", ".join(REQUIRED_COLUMNS), ", ".join(header) or "nothing"))
-    rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
-    rows = [row for row in rows if any(row.values())]
+    rows, header = [], []
+    try:
+        for _, columns, row, problems in _rows(content):
+            if problems:
+                raise ValidationError(problems)
+            rows.append(row)
+            header = columns
+    except Refused as refused:
+        raise ValidationError([e["message"] for e in refused.errors]) from None
     if not rows:
         raise ValidationError(EMPTY_FILE)
     return rows, header
+
+
+def _rows(content: str):
+    """Yield (row number, header, row as a dict, shape problems) for each non-blank row."""
+    for number, header, cells in records(content):
+        if number == 1:
+            continue
+        row = dict(zip(header, (c.strip() for c in cells), strict=False))
+        row.pop("", None)
+        if not any(row.values()) and not any(c.strip() for c in cells):
+            continue
+        problems = []
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            problems.append(EXTRA_CELLS % {"cells": len(cells), "columns": len(header)})
+        if any("\x00" in c for c in cells):
+            problems.append(NUL_IN_ROW)
+        yield number, header, row, problems
 
 
 def check_row(row: dict, *, program_tz) -> tuple[dict, list[str]]:
@@ -89,71 +296,170 @@ def level_for(score: int) -> int:
     return max(1, min(4, 5 - score))
 
 
+# ---------------------------------------------------------------- running a job
+
+
+UNFINISHED = (ImportJob.State.PENDING, ImportJob.State.RUNNING)
+
+
 def run_import_job(*, job_id: int) -> ImportJob:
+    """Run one import job to its end, done or failed; safe to run again (a second run creates nothing)."""
     job = ImportJob.objects.select_related("program", "created_by").get(pk=job_id)
-    if job.state in (ImportJob.State.DONE, ImportJob.State.FAILED):
+    if job.state not in UNFINISHED:
         return job  # delivered twice: already finished
-    job.state = ImportJob.State.RUNNING
-    job.save(update_fields=["state"])
-    program = job.program
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job.pk, state__in=UNFINISHED).update(
+        state=ImportJob.State.RUNNING, attempts=F("attempts") + 1, processed_rows=0, progress_at=now
+    )
+    if not claimed:
+        return ImportJob.objects.get(pk=job.pk)  # another run finished it meanwhile
+    job.state, job.processed_rows, job.progress_at = ImportJob.State.RUNNING, 0, now
     try:
-        rows, _ = read_rows(job.content)
-    except ValidationError as error:
-        return _finish(job, ImportJob.State.FAILED, errors=[{"row": 0, "message": m} for m in error.messages])
-    job.total_rows = len(rows)
-    job.save(update_fields=["total_rows"])
-    errors, cleaned = [], []
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        clean, problems = check_row(row, program_tz=program.zone)
-        if problems:
-            errors.append({"row": number, "message": "; ".join(problems)})
-        cleaned.append(clean)
-        if len(cleaned) % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=len(cleaned))
-    if errors:
-        return _finish(job, ImportJob.State.FAILED, errors=errors, processed=len(rows))
+        return _run(job)
+    except Refused as refused:
+        return _finish(job, ImportJob.State.FAILED, errors=refused.errors)
+    except Exception:
+        logger.exception("Import %s stopped on an unexpected error", job.pk)
+        return _finish(job, ImportJob.State.FAILED, errors=[{"row": 0, "message": UNEXPECTED}])
+
+
+def _progress(job: ImportJob, **fields) -> None:
+    """Save progress and the heartbeat outside any transaction, so the page sees it at once."""
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.RUNNING).update(progress_at=timezone.now(), **fields)
+
+
+def _run(job: ImportJob) -> ImportJob:
+    program = job.program
+    started = monotonic()
+    # First pass: the file's shape, and how many rows there are for the progress bar.
+    total = sum(1 for _ in _rows(job.content))
+    if not total:
+        raise Refused([{"row": 0, "message": EMPTY_FILE}])
+    job.total_rows = total
+    _progress(job, total_rows=total)
+
+    # Second pass: every row's values; keep only what the rows that become issues need.
     threshold = issue_settings(program=program).import_threshold
     source = Source.MYSTERY_SHOP if job.kind == ImportJob.Kind.MYSTERY_SHOP else Source.SURVEY
     label = "Mystery shop" if source == Source.MYSTERY_SHOP else "Survey"
-    created = 0
+    errors, issues, rows_of_issues = [], [], []
+    processed = 0
+    for number, _, row, problems in _rows(job.content):
+        clean, more = check_row(row, program_tz=program.zone)
+        problems += more
+        if problems:
+            errors.append({"row": number, "message": "; ".join(problems)})
+        elif not errors and clean["score"] < threshold:
+            where = f" at {clean['location']}" if clean.get("location") else ""
+            issues.append(
+                {
+                    "title": (clean.get("title") or f"{label}{where}: scored {clean['score']} of 5")[:200],
+                    "words": clean["comment"],
+                    "level": clean.get("level") or level_for(clean["score"]),
+                    "customer_name": clean.get("name", ""),
+                    "customer_email": clean.get("email", ""),
+                    "customer_phone": clean.get("phone", ""),
+                    "customer_company": clean.get("company", ""),
+                    "created_at": clean["date"],
+                }
+            )
+            rows_of_issues.append(number)
+        processed += 1
+        if processed % PROGRESS_EVERY == 0:
+            _progress(job, processed_rows=processed)
+    if errors:
+        return _finish(job, ImportJob.State.FAILED, errors=errors)
+    _progress(job, processed_rows=total)
+    checked = monotonic()
+
     try:
         with transaction.atomic():
-            # Delivered twice (a re-send after a broker outage, say): the second run waits
-            # for the first's lock here, then finds the job done and creates nothing.
+            # Delivered twice (a re-send after a broker outage, or the sweep's after a lost worker):
+            # the second run waits here for the first's lock, then finds the job done and creates nothing.
+            # While this transaction holds the lock, the sweep leaves the job alone.
             state = ImportJob.objects.select_for_update().values_list("state", flat=True).get(pk=job.pk)
-            if state == ImportJob.State.DONE:
+            if state not in UNFINISHED:
                 return ImportJob.objects.get(pk=job.pk)
-            for clean in cleaned:
-                if clean["score"] >= threshold:
-                    continue
-                where = f" at {clean['location']}" if clean.get("location") else ""
-                create_issue(
-                    program=program,
-                    actor=job.created_by,
-                    title=(clean.get("title") or f"{label}{where}: scored {clean['score']} of 5")[:200],
-                    words=clean["comment"],
-                    level=clean.get("level") or level_for(clean["score"]),
-                    source=source,
-                    customer_name=clean.get("name", ""),
-                    customer_email=clean.get("email", ""),
-                    customer_phone=clean.get("phone", ""),
-                    customer_company=clean.get("company", ""),
-                    created_at=clean["date"],
-                )
-                created += 1
-            return _finish(job, ImportJob.State.DONE, created=created, processed=len(rows))
+            created = create_issues_in_bulk(program=program, actor=job.created_by, source=source, issues=issues)
+            job = _finish(job, ImportJob.State.DONE, created=created)
+        check_seconds, write_seconds = checked - started, monotonic() - checked
+        logger.info(
+            "Import %s: %d rows checked in %.1f s, %d issues written in %.1f s",
+            *(job.pk, total, check_seconds, created, write_seconds),
+            extra={"rows": total, "issues": created, "check_seconds": check_seconds, "write_seconds": write_seconds},
+        )
+        return job
     except ValidationError as error:
-        return _finish(job, ImportJob.State.FAILED, errors=[{"row": 0, "message": m} for m in error.messages])
+        if hasattr(error, "error_dict"):
+            errors = [
+                {"row": rows_of_issues[int(index)], "message": "; ".join(messages)}
+                for index, messages in error.message_dict.items()
+            ]
+        else:
+            errors = [{"row": 0, "message": m} for m in error.messages]
+        return _finish(job, ImportJob.State.FAILED, errors=errors)
+    except PermissionDenied:
+        name = job.created_by.get_full_name() or job.created_by.get_username()
+        return _finish(job, ImportJob.State.FAILED, errors=[{"row": 0, "message": CREATOR_GONE % {"name": name}}])
+    except DatabaseError as error:
+        logger.warning("Import %s could not be saved", job.pk, exc_info=True)
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        return _finish(job, ImportJob.State.FAILED, errors=[{"row": 0, "message": NOT_SAVED % {"reason": reason}}])
 
 
-def _finish(job: ImportJob, state: str, *, errors=None, created: int = 0, processed: int = 0) -> ImportJob:
+def _finish(job: ImportJob, state: str, *, errors=None, created: int = 0) -> ImportJob:
+    """Record the end of the job, unless another run of it finished first."""
     job.state = state
     job.errors = errors or []
     job.created_issues = created
-    job.processed_rows = processed or job.total_rows
+    job.processed_rows = job.total_rows
     job.finished_at = timezone.now()
-    job.save(update_fields=["state", "errors", "created_issues", "processed_rows", "finished_at"])
-    return job
+    ImportJob.objects.filter(pk=job.pk, state__in=UNFINISHED).update(
+        state=job.state,
+        errors=job.errors,
+        created_issues=created,
+        total_rows=job.total_rows,
+        processed_rows=job.processed_rows,
+        finished_at=job.finished_at,
+        progress_at=job.finished_at,
+    )
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def requeue_stuck_imports(*, now=None) -> dict[str, int]:
+    """Send again the running imports whose worker stopped (no heartbeat for a while); fail those retried enough.
+
+    A job whose bulk write is under way holds its row lock, so it is skipped
+    however long the write takes.
+    """
+    now = now or timezone.now()
+    requeued = failed = 0
+    with transaction.atomic():
+        stuck = list(
+            ImportJob.objects.select_for_update(skip_locked=True)
+            .annotate(heartbeat=Coalesce("progress_at", "created_at"))
+            .filter(state=ImportJob.State.RUNNING, heartbeat__lt=now - STUCK_AFTER)
+            .only("pk", "attempts", "created_at")
+        )
+        for job in stuck:
+            if job.attempts > MAX_RETRIES or job.created_at < now - TOO_LATE:
+                if job.attempts > MAX_RETRIES:
+                    message = GAVE_UP % {"retries": job.attempts - 1}
+                else:
+                    message = TOO_LATE_TO_RETRY
+                ImportJob.objects.filter(pk=job.pk).update(
+                    state=ImportJob.State.FAILED,
+                    errors=[{"row": 0, "message": message}],
+                    created_issues=0,
+                    finished_at=now,
+                    progress_at=now,
+                )
+                failed += 1
+            else:
+                ImportJob.objects.filter(pk=job.pk).update(progress_at=now)
+                enqueue("issues.tasks.run_import", args=[job.pk])
+                requeued += 1
+    return {"requeued": requeued, "failed": failed}
 
 
 EXPORT_COLUMNS = [
@@ -232,4 +538,4 @@ def export_rows(issues) -> list[list]:
     return out
 
 
-__all__ = ["run_import_job", "export_rows", "read_rows", "HotIssue"]
+__all__ = ["run_import_job", "requeue_stuck_imports", "decode_upload", "export_rows", "read_rows", "HotIssue"]

@@ -405,6 +405,11 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker started this job; the sweep gives up on a job that keeps stopping.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The worker's heartbeat: set when it starts and each time it saves its progress.
+    # A running job whose heartbeat is old was dropped by its worker.
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -5,7 +5,9 @@ understands (the constants below, which tests reuse), writes the change and a
 timeline event in one transaction, and returns the changed object.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from itertools import islice
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,8 +15,10 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
-from django.db.models import Value
+from django.db.models import F, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from advocacy.models import Membership, Program
 from advocacy.permissions import require_manager, require_member
@@ -154,20 +158,126 @@ def _save(issue: HotIssue, actor, reason: str) -> None:
     issue.save()
 
 
+def _search_who(customer: Customer | None) -> str:
+    return " ".join(filter(None, [customer.name, customer.company, customer.email])) if customer else ""
+
+
+def _search_document(title, who, words) -> SearchVector:
+    """The issue's search document: its title and customer weigh more than the customer's words."""
+    return (
+        SearchVector(title, weight="A", config="english")
+        + SearchVector(who, weight="A", config="english")
+        + SearchVector(words, weight="B", config="english")
+    )
+
+
 def _index_for_search(issue: HotIssue) -> None:
     """Store the issue's search document (PostgreSQL only; SQLite searches with LIKE)."""
     if connection.vendor != "postgresql":
         return
-    customer = issue.customer
-    who = " ".join(filter(None, [customer.name, customer.company, customer.email])) if customer else ""
     HotIssue.objects.filter(pk=issue.pk).update(
-        search_vector=SearchVector(Value(issue.title), weight="A", config="english")
-        + SearchVector(Value(who), weight="A", config="english")
-        + SearchVector(Value(issue.words), weight="B", config="english")
+        search_vector=_search_document(Value(issue.title), Value(_search_who(issue.customer)), Value(issue.words))
     )
 
 
+def _index_many_for_search(issues: list[HotIssue]) -> None:
+    """Store the search documents of many new issues with one statement (PostgreSQL only)."""
+    if connection.vendor != "postgresql" or not issues:
+        return
+    # The same document as _index_for_search, compiled once, with the customer text passed per row.
+    query = HotIssue.objects.filter(pk=0).annotate(
+        document=_search_document(F("title"), RawSQL("batch.who", ()), F("words"))
+    )
+    compiler = query.query.get_compiler(connection=connection)
+    document, params = compiler.compile(query.query.annotations["document"])
+    table = connection.ops.quote_name(HotIssue._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table name is quoted by the backend and the document compiled by the ORM;
+            # every value is a parameter.
+            f"UPDATE {table} SET search_vector = {document} "  # noqa: S608
+            f"FROM unnest(%s::bigint[], %s::text[]) AS batch(id, who) WHERE {table}.id = batch.id",
+            [*params, [issue.pk for issue in issues], [_search_who(issue.customer) for issue in issues]],
+        )
+
+
 # ---------------------------------------------------------------- creating
+
+
+def _check_new_issue(*, program: Program, title: str, level, department: Department | None) -> tuple[str, int]:
+    """Return the cleaned title and level of a new issue, or raise ValidationError."""
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = TITLE_REQUIRED
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in Level.values:
+        errors["level"] = BAD_LEVEL
+    if department is not None and department.program_id != program.pk:
+        errors["department"] = DEPARTMENT_OTHER_PROGRAM
+    if errors:
+        raise ValidationError(errors)
+    return title, level
+
+
+def _owner_of_new_issues(*, program: Program, owner: AbstractBaseUser | None) -> AbstractBaseUser:
+    if owner is None:
+        owner = default_owner(program=program)
+        if owner is None:
+            raise ValidationError(NO_OWNER, code="no_owner")
+    else:
+        _require_owner_member(program, owner)
+    return owner
+
+
+def _new_customer(*, program: Program, name: str, email: str, phone: str, company: str) -> Customer | None:
+    """Return the unsaved customer described by these details, or None when there are none."""
+    if not any([name, email, phone, company]):
+        return None
+    return Customer(
+        program=program, name=name.strip(), email=email.strip(), phone=phone.strip(), company=company.strip()
+    )
+
+
+def _new_issue(
+    *,
+    program: Program,
+    actor,
+    settings: IssueSettings,
+    customer: Customer | None,
+    title: str,
+    words: str,
+    source: str,
+    source_url: str,
+    level: int,
+    public: bool,
+    owner: AbstractBaseUser,
+    department: Department | None,
+    created_at: datetime,
+) -> HotIssue:
+    return HotIssue(
+        program=program,
+        customer=customer,
+        title=title,
+        words=(words or "").strip(),
+        source=source,
+        source_url=source_url or "",
+        level=level,
+        public=bool(public),
+        owner=owner,
+        department=department,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=created_at,
+        first_outreach_due_at=created_at + settings.target_for(level),
+    )
+
+
+def _created_summary(issue: HotIssue, actor, owner: AbstractBaseUser) -> str:
+    origin = f"by {display_name(actor)}" if issue.created_by else f"from {issue.get_source_display().lower()}"
+    return f"Logged {origin}; owner {display_name(owner)}"
 
 
 @transaction.atomic
@@ -196,65 +306,133 @@ def create_issue(
     """
     if actor is not None:
         require_member(program=program, actor=actor)
-    errors = {}
-    title = (title or "").strip()
-    if not title:
-        errors["title"] = TITLE_REQUIRED
-    try:
-        level = int(level)
-    except (TypeError, ValueError):
-        level = 0
-    if level not in Level.values:
-        errors["level"] = BAD_LEVEL
-    if department is not None and department.program_id != program.pk:
-        errors["department"] = DEPARTMENT_OTHER_PROGRAM
-    if errors:
-        raise ValidationError(errors)
-    if owner is None:
-        owner = default_owner(program=program)
-        if owner is None:
-            raise ValidationError(NO_OWNER, code="no_owner")
-    else:
-        _require_owner_member(program, owner)
+    title, level = _check_new_issue(program=program, title=title, level=level, department=department)
+    owner = _owner_of_new_issues(program=program, owner=owner)
 
-    if customer is None and any([customer_name, customer_email, customer_phone, customer_company]):
-        customer = Customer(
-            program=program,
-            name=customer_name.strip(),
-            email=customer_email.strip(),
-            phone=customer_phone.strip(),
-            company=customer_company.strip(),
+    if customer is None:
+        customer = _new_customer(
+            program=program, name=customer_name, email=customer_email, phone=customer_phone, company=customer_company
         )
-        customer.full_clean()
-        customer.save()
+        if customer is not None:
+            customer.full_clean()
+            customer.save()
 
     created_at = created_at or timezone.now()
-    issue = HotIssue(
+    issue = _new_issue(
         program=program,
+        actor=actor,
+        settings=issue_settings(program=program),
         customer=customer,
         title=title,
-        words=(words or "").strip(),
+        words=words,
         source=source,
-        source_url=source_url or "",
+        source_url=source_url,
         level=level,
-        public=bool(public),
+        public=public,
         owner=owner,
         department=department,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
         created_at=created_at,
-        first_outreach_due_at=created_at + issue_settings(program=program).target_for(level),
     )
     _save(issue, actor, "Created")
     _index_for_search(issue)
-    origin = f"by {display_name(actor)}" if issue.created_by else f"from {issue.get_source_display().lower()}"
-    _event(
-        issue,
-        IssueEvent.Kind.CREATED,
-        actor,
-        f"Logged {origin}; owner {display_name(owner)}",
-        at=created_at,
-    )
+    _event(issue, IssueEvent.Kind.CREATED, actor, _created_summary(issue, actor, owner), at=created_at)
     return issue
+
+
+# The foreign keys create_issues_in_bulk checks once for all the issues rather than once per issue.
+_CHECKED_ONCE = ["program", "customer", "owner", "department", "created_by"]
+
+
+@transaction.atomic
+def create_issues_in_bulk(
+    *,
+    program: Program,
+    actor: AbstractBaseUser | None,
+    source: str,
+    issues: Iterable[dict],
+    batch_size: int = 5000,
+) -> int:
+    """Log many hot issues at once, exactly as create_issue would one by one; return how many.
+
+    Each item of `issues` holds the arguments create_issue takes for one issue
+    (title, level, words, customer_name, customer_email, customer_phone,
+    customer_company, created_at). Every issue goes to the program's default
+    owner, with no department. The rules are create_issue's; what it checks per
+    issue against the database (membership, the owner, the level's range) is
+    checked once here. All or nothing: if an item breaks a rule, ValidationError
+    names it by its position, {"3": [messages]}, and nothing is written.
+    """
+    if actor is not None:
+        require_member(program=program, actor=actor)
+    owner = _owner_of_new_issues(program=program, owner=None)
+    rules = issue_settings(program=program)
+    now = timezone.now()
+    history_user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    summary = None
+    count = 0
+    batches = iter(issues)
+    while batch := list(islice(batches, batch_size)):
+        errors, customers, new = {}, [], []
+        for index, item in enumerate(batch, start=count):
+            try:
+                title, level = _check_new_issue(
+                    program=program, title=item.get("title", ""), level=item.get("level"), department=None
+                )
+                customer = _new_customer(
+                    program=program,
+                    name=item.get("customer_name", ""),
+                    email=item.get("customer_email", ""),
+                    phone=item.get("customer_phone", ""),
+                    company=item.get("customer_company", ""),
+                )
+                if customer is not None:
+                    customer.full_clean(exclude=["program"])
+                issue = _new_issue(
+                    program=program,
+                    actor=actor,
+                    settings=rules,
+                    customer=customer,
+                    title=title,
+                    words=item.get("words", ""),
+                    source=source,
+                    source_url="",
+                    level=level,
+                    public=False,
+                    owner=owner,
+                    department=None,
+                    created_at=item.get("created_at") or now,
+                )
+                issue.full_clean(
+                    exclude=["search_vector", "tracking_token", *_CHECKED_ONCE],
+                    validate_unique=False,
+                    validate_constraints=False,
+                )
+            except ValidationError as error:
+                errors[str(index)] = error.messages
+                continue
+            if customer is not None:
+                customers.append(customer)
+            new.append(issue)
+        if errors:
+            raise ValidationError(errors)
+        Customer.objects.bulk_create(customers)
+        bulk_create_with_history(
+            new, HotIssue, default_user=history_user, default_change_reason="Created", default_date=now
+        )
+        _index_many_for_search(new)
+        summary = summary or _created_summary(new[0], actor, owner)
+        IssueEvent.objects.bulk_create(
+            IssueEvent(
+                issue=issue,
+                kind=IssueEvent.Kind.CREATED,
+                actor=history_user,
+                at=issue.created_at,
+                summary=summary[:300],
+            )
+            for issue in new
+        )
+        count += len(new)
+    return count
 
 
 # ---------------------------------------------------------------- working an issue

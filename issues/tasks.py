@@ -4,6 +4,7 @@ from celery import shared_task
 
 from . import background
 from .feeds import poll_all
+from .importing import requeue_stuck_imports as requeue_stuck_import_jobs
 from .importing import run_import_job
 
 
@@ -41,3 +42,9 @@ def run_import(job_id: int) -> str:
 def resend_pending_work() -> int:
     """Queue again the satisfaction questions a mail-server failure left unasked (periodic)."""
     return background.requeue_unasked_questions()
+
+
+@shared_task(name="issues.tasks.requeue_stuck_imports")
+def requeue_stuck_imports() -> dict:
+    """Send again the imports whose worker stopped mid-way; fail those that keep stopping."""
+    return requeue_stuck_import_jobs()

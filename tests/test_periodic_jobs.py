@@ -42,6 +42,7 @@ COVERED = {
 NO_NOTICES = {
     "core.tasks.flush_outbox",
     "issues.tasks.poll_mention_feeds",
+    "issues.tasks.requeue_stuck_imports",  # re-sends or fails stuck imports: tests/issues/test_importing.py
     "issues.tasks.resend_pending_work",  # the satisfaction question: tests/issues/test_tasks.py
     "insights.tasks.build_missing_term_reports",  # one notice per report: term_report:<term>
     "insights.tasks.refresh_snapshots",

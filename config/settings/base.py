@@ -190,6 +190,8 @@ _TASKS = [
     ("issues.tasks.run_import",                         _Q,    None,                                  None),
     # Queues again the satisfaction questions a mail-server failure left unasked.
     ("issues.tasks.resend_pending_work",                _Q,    "issues-resend-pending-work",          300.0),
+    # Imports whose worker died mid-way (no progress for ten minutes) are sent again, a few times.
+    ("issues.tasks.requeue_stuck_imports",              _Q,    "issues-requeue-stuck-imports",        300.0),
     # Monday 07:00 UTC; the later Monday runs only catch up what a broker outage kept from going out
     # (each member gets one brief a week: the send is deduplicated per program, week and person).
     ("insights.tasks.send_weekly_briefs",               _Q,    "insights-weekly-brief",               crontab(minute=0, hour="7-12", day_of_week="mon")),
