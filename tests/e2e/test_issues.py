@@ -71,6 +71,7 @@ def test_advocate_filters_the_log_logs_an_outreach_and_resolves(page, live_serve
 def test_customer_submits_the_public_form_and_opens_the_tracking_link(page, live_server, desk):
     program, _, _ = desk
     page.goto(f"{live_server.url}/tell-us/{program.slug}/")
+    page.get_by_label("In a few words").fill("Parcel <i>lost</i>")
     page.get_by_label("What happened?").fill("My parcel never came <b>and</b> nobody answers.")
     page.get_by_label("Frustrated").check()
     page.get_by_label("E-mail").fill("ana@example.com")
