@@ -15,10 +15,11 @@ from advocacy.notifications import notify
 from advocacy.selectors import display_name
 from rotations.notices import Notice, tell_managers
 
-from .models import HotIssue, IssueEvent, Level, TrackingLinkEmail
+from .models import HotIssue, IssueEvent, Level, Source, TrackingLinkEmail
 
 # Levels that tell the owner at once, without waiting for the overdue notice.
 ANGRY_LEVELS = frozenset({Level.HOSTILE, Level.LEAVING})
+IMPORTED = frozenset({Source.SURVEY, Source.MYSTERY_SHOP})
 
 
 def advocate_first_name(user: AbstractBaseUser) -> str:
@@ -44,9 +45,12 @@ def tell_owner_of_angry_customer(issue: HotIssue) -> bool:
 
     Every way an issue arrives calls this: `create_issue` does, and so must any
     writer that creates issues in bulk. An owner who logged the issue themselves
-    already knows, and is not told. Return whether a notice was recorded now.
+    already knows, and is not told (one who uploaded an import is: the rows were
+    not read one by one). Return whether a notice was recorded now.
     """
-    if issue.level not in ANGRY_LEVELS or (issue.created_by_id and issue.created_by_id == issue.owner_id):
+    if issue.level not in ANGRY_LEVELS:
+        return False
+    if issue.created_by_id == issue.owner_id and issue.source not in IMPORTED:
         return False
     due = timezone.localtime(issue.first_outreach_due_at, issue.program.zone)
     who = customer_name(issue, "A customer")
