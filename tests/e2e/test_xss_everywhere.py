@@ -143,6 +143,8 @@ def add_what_the_world_lacks(world) -> None:
         reason="Billing owns this.",
         to_department=DepartmentFactory(program=world.program),
     )
+    # What a customer adds on the tracking page shows there, on the issue's timeline and in the owner's notices.
+    issue_services.add_customer_note(issue=world.issue, text="My order number is 4711.")
     insights_services.answer_question(question=insights_world(world)["question"], actor=manager, answer="Finance.")
     today = timezone.localdate()
     rotation_services.record_leave(user=manager, first_day=today, last_day=today)
