@@ -109,9 +109,7 @@ ACCESS: dict[str, Access] = {
     "issues:public_form": Access(PUBLIC, lambda w: {"slug": w.program.slug}),
     "issues:track": Access(PUBLIC, lambda w: {"token": w.issue.tracking_token}),
     # The customer adds information from the tracking page: POST only; an empty note is refused and stores nothing.
-    "issues:track_note": Access(
-        dict.fromkeys(ROLES, 405), lambda w: {"token": w.issue.tracking_token}, post=dict.fromkeys(ROLES, 400)
-    ),
+    "issues:track_note": Access(dict.fromkeys(ROLES, 400), lambda w: {"token": w.issue.tracking_token}, "post"),
 }
 
 
