@@ -26,6 +26,7 @@ from .models import (
     Mention,
     MentionFeed,
     Outreach,
+    TrackingLinkEmail,
     Transfer,
 )
 
@@ -166,3 +167,16 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ("state", "kind")
     exclude = ("content",)
     readonly_fields = ("errors",)
+
+
+@admin.register(TrackingLinkEmail)
+class TrackingLinkEmailAdmin(admin.ModelAdmin):
+    """Which customers were sent their tracking link, and when: read only (the services write these)."""
+
+    list_display = ("__str__", "reason", "created_at", "sent_at")
+    list_filter = ("reason",)
+    raw_id_fields = ("issue",)
+    readonly_fields = ("issue", "reason", "dedupe_key", "created_at", "sent_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

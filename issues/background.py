@@ -1,4 +1,4 @@
-"""What the periodic and on-commit tasks do: overdue notices, digests, the satisfaction question."""
+"""What the periodic and on-commit tasks do: overdue notices, digests, the satisfaction question, tracking links."""
 
 from datetime import timedelta
 
@@ -11,9 +11,10 @@ from advocacy.models import Program
 from advocacy.notifications import notify
 from core.outbox import enqueue, queued_args
 
-from .models import OPEN_Q, HotIssue, IssueEvent, Status, overdue_q
+from .models import OPEN_Q, HotIssue, IssueEvent, Status, TrackingLinkEmail, overdue_q
+from .notices import tracking_link_email
 from .selectors import program_issue_summary
-from .services import default_owner
+from .services import SEND_TRACKING_LINKS_TASK, default_owner
 
 
 def _humanize(delta) -> str:
@@ -159,5 +160,59 @@ def requeue_unasked_questions(*, now=None) -> int:
     for pk in list(unasked[:500]):
         if (pk,) not in on_their_way:
             enqueue(ASK_TASK, args=[pk])
+            queued += 1
+    return queued
+
+
+# ---------------------------------------------------------------- tracking links
+
+# Unsent tracking-link e-mails older than this are not sent any more (the customer has the link on the thank-you page).
+LINK_GIVE_UP_AFTER = timedelta(days=3)
+LINK_RETRY_AFTER = timedelta(minutes=2)
+
+
+def send_tracking_links(*, message_ids, now=None) -> int:
+    """Send each tracking-link e-mail that is still unsent; return how many were sent now.
+
+    Each row is locked and stamped in the transaction that sends it, so a job
+    delivered twice, or two jobs naming the same row, send it once; a failed
+    send leaves it (and those after it) for `requeue_unsent_tracking_links`.
+    Only ids reach the task and its log lines, never the customer's address.
+    """
+    sent = 0
+    for message_id in message_ids:
+        with transaction.atomic():
+            message = (
+                TrackingLinkEmail.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("issue__customer", "issue__owner", "issue__program")
+                .filter(pk=message_id, sent_at__isnull=True)
+                .first()
+            )
+            if message is None:
+                continue  # sent already, or being sent by another worker
+            customer = message.issue.customer
+            if customer is not None and customer.email:
+                subject, body = tracking_link_email(message)
+                send_mail(subject, body, None, [customer.email])
+                sent += 1
+            # Without an address any more there is nothing to send: the row is done either way.
+            TrackingLinkEmail.objects.filter(pk=message.pk).update(sent_at=now or timezone.now())
+    return sent
+
+
+def requeue_unsent_tracking_links(*, now=None) -> int:
+    """Queue again the recent tracking-link e-mails a failure left unsent; return how many.
+
+    Those still waiting in the outbox, or queued in the last few minutes, are left alone.
+    """
+    now = now or timezone.now()
+    unsent = TrackingLinkEmail.objects.filter(
+        sent_at__isnull=True, created_at__gte=now - LINK_GIVE_UP_AFTER
+    ).values_list("pk", flat=True)
+    on_their_way = {pk for args in queued_args(SEND_TRACKING_LINKS_TASK, since=now - LINK_RETRY_AFTER) for pk in args}
+    queued = 0
+    for pk in list(unsent[:500]):
+        if pk not in on_their_way:
+            enqueue(SEND_TRACKING_LINKS_TASK, args=[pk])
             queued += 1
     return queued

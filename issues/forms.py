@@ -9,6 +9,7 @@ from core.edge import SensibleDateTimeField
 
 from .importing import decode_upload
 from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, Source, Status
+from .services import CUSTOMER_NOTE_MAX, PUBLIC_SUMMARY_MAX
 
 User = get_user_model()
 
@@ -128,6 +129,11 @@ class ReopenForm(forms.Form):
 
 
 class PublicIssueForm(forms.Form):
+    summary = forms.CharField(
+        label="In a few words",
+        max_length=PUBLIC_SUMMARY_MAX,
+        help_text="For example “Charged twice for one order”. It becomes the title of your page.",
+    )
     what_happened = forms.CharField(
         label="What happened?",
         max_length=5000,
@@ -154,6 +160,15 @@ class SatisfactionForm(forms.Form):
         coerce=int,
         choices=[(1, "1 — not at all"), (2, "2"), (3, "3"), (4, "4"), (5, "5 — very satisfied")],
         widget=forms.RadioSelect,
+    )
+
+
+class CustomerNoteForm(forms.Form):
+    information = forms.CharField(
+        label="Add information",
+        max_length=CUSTOMER_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Anything your advocate should know: what happened since, a reference number, when to call you.",
     )
 
 

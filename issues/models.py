@@ -307,6 +307,7 @@ class IssueEvent(models.Model):
         HANDOFF = "handoff", "Handoff"
         SATISFACTION = "satisfaction", "Customer satisfaction"
         OVERDUE = "overdue", "Overdue"
+        CUSTOMER_NOTE = "customer_note", "The customer added information"
 
     issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=14, choices=Kind.choices)
@@ -323,6 +324,35 @@ class IssueEvent(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class TrackingLinkEmail(models.Model):
+    """One e-mail to a customer with their private tracking link, sent once.
+
+    Written in the transaction of what it tells (the issue received, a new
+    owner); the task that sends it locks the row and stamps `sent_at`, so a job
+    delivered twice sends one e-mail. `dedupe_key` makes a repeated cause (a
+    handoff run again) write no second row.
+    """
+
+    class Reason(models.TextChoices):
+        RECEIVED = "received", "The issue was received"
+        NEW_OWNER = "new_owner", "The issue has a new owner"
+
+    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="link_emails")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issue", "created_at", "id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="tracking_link_email_unsent")
+        ]
+
+    def __str__(self) -> str:
+        return f"Tracking link for {self.issue_id} ({self.get_reason_display()})"
 
 
 class MentionFeed(models.Model):

@@ -27,6 +27,7 @@ from core.locks import lock_for_transaction
 from core.outbox import enqueue
 from rotations.selectors import current_advocate
 
+from . import notices
 from .fetching import private_literal
 from .models import (
     CLOSED_STATUSES,
@@ -44,6 +45,7 @@ from .models import (
     Outreach,
     Source,
     Status,
+    TrackingLinkEmail,
     Transfer,
 )
 
@@ -71,6 +73,11 @@ NEXT_ATTEMPT_IN_PAST = "The next attempt must be in the future."
 OUTREACH_IN_FUTURE = "An outreach cannot be logged in the future."
 CONTACT_REQUIRED = "Tell us how to reach you: an e-mail address or a phone number."
 PUBLIC_WORDS_REQUIRED = "Tell us what happened, in your own words."
+PUBLIC_SUMMARY_REQUIRED = "Sum up your problem in a few words."
+PUBLIC_SUMMARY_TOO_LONG = "Keep it to %(limit)d characters; the details go below."
+CUSTOMER_NOTE_REQUIRED = "Write what you would like to add."
+CUSTOMER_NOTE_TOO_LONG = "Keep it to %(limit)d characters, or send it in two parts."
+CUSTOMER_NOTES_LIMITED = "You have added several messages in the last hour. Please wait a little before adding more."
 RATE_LIMITED = "We received several messages from your connection just now. Please wait a few minutes and try again."
 MENTION_DECIDED = "This mention was already handled."
 DEPARTMENT_EXISTS = "%(name)s already exists in this program."
@@ -97,6 +104,11 @@ def next_statuses(current: str) -> list[Status]:
 
 PUBLIC_FORM_LIMIT = 5  # submissions per program and address
 PUBLIC_FORM_WINDOW = timedelta(minutes=10)
+PUBLIC_SUMMARY_MAX = 80  # the customer's own few words, used as the issue's title
+CUSTOMER_NOTE_MAX = 2000
+CUSTOMER_NOTE_LIMIT = 5  # notes per issue (per tracking link) in the window
+CUSTOMER_NOTE_WINDOW = timedelta(hours=1)
+SEND_TRACKING_LINKS_TASK = "issues.tasks.send_tracking_links"
 # A quick outreach from the log suggests the next attempt this long after now.
 NEXT_ATTEMPT_AFTER = timedelta(days=1)
 
@@ -169,6 +181,29 @@ def _search_document(title, who, words) -> SearchVector:
         + SearchVector(who, weight="A", config="english")
         + SearchVector(words, weight="B", config="english")
     )
+
+
+def tells_customer(issue: HotIssue) -> bool:
+    """Return whether the customer follows this issue by e-mail: they gave an address on the public form."""
+    return issue.source == Source.CUSTOMER_FORM and bool(issue.customer_id and issue.customer.email)
+
+
+def _queue_tracking_link(issue: HotIssue, *, reason: str, key: str) -> TrackingLinkEmail | None:
+    """Queue one e-mail of the tracking link to the customer, once per `key`; None when it was queued before."""
+    message, created = TrackingLinkEmail.objects.get_or_create(
+        dedupe_key=key, defaults={"issue": issue, "reason": reason}
+    )
+    if not created:
+        return None
+    enqueue(SEND_TRACKING_LINKS_TASK, args=[message.pk])
+    return message
+
+
+def _tell_customer_of_new_owner(issue: HotIssue, event: IssueEvent) -> None:
+    if tells_customer(issue):
+        _queue_tracking_link(
+            issue, reason=TrackingLinkEmail.Reason.NEW_OWNER, key=f"tracking-link-{issue.pk}-event-{event.pk}"
+        )
 
 
 def _index_for_search(issue: HotIssue) -> None:
@@ -336,6 +371,7 @@ def create_issue(
     _save(issue, actor, "Created")
     _index_for_search(issue)
     _event(issue, IssueEvent.Kind.CREATED, actor, _created_summary(issue, actor, owner), at=created_at)
+    notices.tell_owner_of_angry_customer(issue)
     return issue
 
 
@@ -431,6 +467,7 @@ def create_issues_in_bulk(
             )
             for issue in new
         )
+        notices.tell_owner_of_angry_customers_in_bulk(new)
         count += len(new)
     return count
 
@@ -585,6 +622,7 @@ def transfer_issue(
     issue.transfer_count += 1
     threshold = issue_settings(program=issue.program).runaround_transfers
     bounced_back = changes_department and to_department.pk in left_before
+    was_runaround = issue.runaround
     if issue.transfer_count >= threshold or bounced_back:
         issue.runaround = True
     parts = []
@@ -599,7 +637,11 @@ def transfer_issue(
     if issue.runaround:
         why = "sent back to a department it already left" if bounced_back else f"{issue.transfer_count} transfers"
         summary += f" — runaround ({why})"
-    _event(issue, IssueEvent.Kind.TRANSFER, actor, summary, reason, at=transfer.at)
+    event = _event(issue, IssueEvent.Kind.TRANSFER, actor, summary, reason, at=transfer.at)
+    if issue.runaround and not was_runaround:
+        notices.tell_managers_of_runaround(issue, transfers=issue.transfer_count)
+    if changes_owner:
+        _tell_customer_of_new_owner(issue, event)
     return transfer
 
 
@@ -614,7 +656,10 @@ def reassign(*, issue: HotIssue, actor: AbstractBaseUser, owner: AbstractBaseUse
     previous = issue.owner
     issue.owner = owner
     _save(issue, actor, "Reassigned")
-    _event(issue, IssueEvent.Kind.REASSIGNED, actor, f"Owner: {display_name(previous)} → {display_name(owner)}", note)
+    event = _event(
+        issue, IssueEvent.Kind.REASSIGNED, actor, f"Owner: {display_name(previous)} → {display_name(owner)}", note
+    )
+    _tell_customer_of_new_owner(issue, event)
     return issue
 
 
@@ -697,7 +742,10 @@ def move_issues_on_handoff(
     """Move every open issue of the outgoing advocate to the incoming one; return the ids of the issues moved.
 
     A fixed number of queries whatever the number of issues: one SELECT of the rows,
-    one UPDATE, one bulk INSERT of timeline events and one of history rows.
+    one UPDATE, one bulk INSERT of timeline events and one of history rows; and
+    when some of the customers follow their issue by e-mail, three more to queue
+    each of them one e-mail with their new advocate and link (once per issue and
+    handoff, so a handoff run again sends nothing twice).
     The rows are locked so a concurrent edit cannot slip between them.
     Runs inside the caller's (the handoff's) transaction.
     """
@@ -707,11 +755,18 @@ def move_issues_on_handoff(
     own_fields = {f.attname for f in HotIssue._meta.fields}
     fields = [f.attname for f in history_model._meta.fields if f.attname in own_fields]
     open_values = list(
-        HotIssue.objects.select_for_update().filter(OPEN_Q, program=program, owner=outgoing).values(*fields)
+        HotIssue.objects.select_for_update(of=("self",))
+        .filter(OPEN_Q, program=program, owner=outgoing)
+        .values(*fields, "customer__email")
     )
     if not open_values:
         return []
     ids = [values["id"] for values in open_values]
+    followed = [
+        values["id"]
+        for values in open_values
+        if values.pop("customer__email") and values["source"] == Source.CUSTOMER_FORM
+    ]
     HotIssue.objects.filter(pk__in=ids).update(owner=incoming)
     summary = f"Handoff: {display_name(outgoing)} → {display_name(incoming)}"
     IssueEvent.objects.bulk_create(
@@ -728,7 +783,24 @@ def move_issues_on_handoff(
         for values in open_values
     ]
     history_model.objects.bulk_create(rows)
+    if followed:
+        _queue_handoff_links(followed, incoming=incoming, at=at)
     return ids
+
+
+def _queue_handoff_links(issue_ids: list[int], *, incoming: AbstractBaseUser, at: datetime) -> None:
+    """Queue one tracking-link e-mail per handed-off issue, in three queries; skip those this handoff queued already."""
+    keys = {pk: f"tracking-link-{pk}-handoff-{incoming.pk}-{at.isoformat()}" for pk in issue_ids}
+    known = set(TrackingLinkEmail.objects.filter(dedupe_key__in=keys.values()).values_list("dedupe_key", flat=True))
+    messages = TrackingLinkEmail.objects.bulk_create(
+        [
+            TrackingLinkEmail(issue_id=pk, reason=TrackingLinkEmail.Reason.NEW_OWNER, dedupe_key=key, created_at=at)
+            for pk, key in keys.items()
+            if key not in known
+        ]
+    )
+    if messages:
+        enqueue(SEND_TRACKING_LINKS_TASK, args=[message.pk for message in messages])
 
 
 # ---------------------------------------------------------------- intake
@@ -741,6 +813,7 @@ def submit_public_form(
     address: str,
     what_happened: str,
     level: int,
+    summary: str = "",
     name: str = "",
     email: str = "",
     phone: str = "",
@@ -753,7 +826,9 @@ def submit_public_form(
     thirty submissions at the same instant still let only the limit through.
     `honeypot` is the form's field hidden from people: when a bot has filled
     it in, nothing is stored or counted and None is returned (the bot is told
-    all went well).
+    all went well). `summary`, the customer's own few words, is the issue's
+    title. A customer who gave an e-mail address is sent their tracking link
+    and their advocate's name once this commits.
     """
     if honeypot:
         return None
@@ -766,17 +841,20 @@ def submit_public_form(
     what_happened = (what_happened or "").strip()
     if not what_happened:
         errors["what_happened"] = PUBLIC_WORDS_REQUIRED
+    summary = " ".join((summary or "").split())
+    if not summary:
+        errors["summary"] = PUBLIC_SUMMARY_REQUIRED
+    elif len(summary) > PUBLIC_SUMMARY_MAX:
+        errors["summary"] = ValidationError(PUBLIC_SUMMARY_TOO_LONG, params={"limit": PUBLIC_SUMMARY_MAX})
     if not (email or "").strip() and not (phone or "").strip():
         errors["email"] = CONTACT_REQUIRED
     if errors:
         raise ValidationError(errors)
     IntakeAttempt.objects.create(program=program, address=address, at=now)
-    first_line = what_happened.splitlines()[0]
-    title = first_line if len(first_line) <= 80 else first_line[:77].rsplit(" ", 1)[0] + "…"
-    return create_issue(
+    issue = create_issue(
         program=program,
         actor=None,
-        title=title,
+        title=summary,
         words=what_happened,
         level=level,
         source=Source.CUSTOMER_FORM,
@@ -784,6 +862,33 @@ def submit_public_form(
         customer_email=email,
         customer_phone=phone,
     )
+    if tells_customer(issue):
+        _queue_tracking_link(issue, reason=TrackingLinkEmail.Reason.RECEIVED, key=f"tracking-link-{issue.pk}-received")
+    return issue
+
+
+@transaction.atomic
+def add_customer_note(*, issue: HotIssue, text: str, now: datetime | None = None) -> IssueEvent:
+    """Add what the customer wrote on their tracking page to the issue's timeline, and tell the owner.
+
+    Limited per issue (that is, per tracking link): the count and the new note
+    are serialised by the issue's row lock.
+    """
+    issue = _locked(issue)
+    now = now or timezone.now()
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"information": CUSTOMER_NOTE_REQUIRED})
+    if len(text) > CUSTOMER_NOTE_MAX:
+        raise ValidationError(
+            {"information": ValidationError(CUSTOMER_NOTE_TOO_LONG, params={"limit": CUSTOMER_NOTE_MAX})}
+        )
+    recent = issue.events.filter(kind=IssueEvent.Kind.CUSTOMER_NOTE, at__gte=now - CUSTOMER_NOTE_WINDOW).count()
+    if recent >= CUSTOMER_NOTE_LIMIT:
+        raise ValidationError(CUSTOMER_NOTES_LIMITED, code="rate_limited")
+    event = _event(issue, IssueEvent.Kind.CUSTOMER_NOTE, None, "The customer added information", text, at=now)
+    notices.tell_owner_of_customer_note(issue, event)
+    return event
 
 
 @transaction.atomic

@@ -14,6 +14,12 @@ def ask_satisfaction(issue_id: int) -> bool:
     return background.ask_satisfaction(issue_id=issue_id)
 
 
+@shared_task(name="issues.tasks.send_tracking_links", acks_late=True)
+def send_tracking_links(*message_ids: int) -> int:
+    """E-mail customers their private tracking link and their advocate's name (each e-mail once)."""
+    return background.send_tracking_links(message_ids=message_ids)
+
+
 @shared_task(name="issues.tasks.notify_overdue_issues")
 def notify_overdue_issues() -> int:
     """Tell owners, once per issue, that an issue passed its first-outreach target."""
@@ -40,8 +46,8 @@ def run_import(job_id: int) -> str:
 
 @shared_task(name="issues.tasks.resend_pending_work")
 def resend_pending_work() -> int:
-    """Queue again the satisfaction questions a mail-server failure left unasked (periodic)."""
-    return background.requeue_unasked_questions()
+    """Queue again the satisfaction questions and tracking links a mail-server failure left unsent (periodic)."""
+    return background.requeue_unasked_questions() + background.requeue_unsent_tracking_links()
 
 
 @shared_task(name="issues.tasks.requeue_stuck_imports")

@@ -28,4 +28,5 @@ urlpatterns = [
     # Customers, no login.
     path("tell-us/<slug:slug>/", public.public_form, name="public_form"),
     path("track/<str:token>/", public.track, name="track"),
+    path("track/<str:token>/add/", public.track_note, name="track_note"),
 ]

@@ -108,6 +108,8 @@ ACCESS: dict[str, Access] = {
     # Customers, no login: the program's public form and the issue's unguessable tracking link.
     "issues:public_form": Access(PUBLIC, lambda w: {"slug": w.program.slug}),
     "issues:track": Access(PUBLIC, lambda w: {"token": w.issue.tracking_token}),
+    # The customer adds information from the tracking page: POST only; an empty note is refused and stores nothing.
+    "issues:track_note": Access(dict.fromkeys(ROLES, 400), lambda w: {"token": w.issue.tracking_token}, "post"),
 }
 
 

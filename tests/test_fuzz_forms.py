@@ -73,6 +73,7 @@ FUZZ = {
     "issues:mention_decide": "member",
     "issues:public_form": "anonymous",
     "issues:track": "anonymous",
+    "issues:track_note": "anonymous",
     "insights:brief": "manager",
     "insights:question": "manager",
     "insights:report_reflection": "advocate",
@@ -97,6 +98,7 @@ FORM_PAGES = {
     **{f"issues:{a}": action_form_page(a) for a in ("outreach", "status", "transfer", "reassign", "resolve")},
     "issues:reopen": action_form_page("reopen", "resolved_issue"),
     "issues:mention_decide": lambda w: reverse("issues:mention_list", args=[w.program.slug]),
+    "issues:track_note": lambda w: w.issue.get_tracking_url(),
     "insights:question": lambda w: reverse("insights:brief", args=[w.program.slug]),
 }
 # URLs fuzzed with other objects than the access matrix's: the satisfaction

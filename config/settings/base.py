@@ -184,11 +184,12 @@ _TASKS = [
     ("rotations.tasks.send_reminders",                  _Q,    "rotations-send-reminders",            15 * 60.0),
     ("rotations.tasks.send_program_reminders",          _Q,    None,                                  None),
     ("issues.tasks.ask_satisfaction",                   _Q,    None,                                  None),
+    ("issues.tasks.send_tracking_links",                _Q,    None,                                  None),
     ("issues.tasks.notify_overdue_issues",              _Q,    "issues-notify-overdue",               300.0),
     ("issues.tasks.poll_mention_feeds",                 _Q,    "issues-poll-mention-feeds",           900.0),
     ("issues.tasks.send_daily_digests",                 _Q,    "issues-daily-digest",                 3600.0),
     ("issues.tasks.run_import",                         _Q,    None,                                  None),
-    # Queues again the satisfaction questions a mail-server failure left unasked.
+    # Queues again the satisfaction questions and tracking links a mail-server failure left unsent.
     ("issues.tasks.resend_pending_work",                _Q,    "issues-resend-pending-work",          300.0),
     # Imports whose worker died mid-way (no progress for ten minutes) are sent again, a few times.
     ("issues.tasks.requeue_stuck_imports",              _Q,    "issues-requeue-stuck-imports",        300.0),

@@ -10,12 +10,14 @@ from django.views.decorators.http import require_http_methods
 
 from advocacy.forms import add_service_errors
 from advocacy.models import Program
-from advocacy.selectors import display_name
 from core.clients import client_ip
 from core.zones import activate_zone
 
 from .. import selectors, services
-from ..forms import PublicIssueForm, SatisfactionForm
+from ..forms import CustomerNoteForm, PublicIssueForm, SatisfactionForm
+from ..models import HotIssue
+from ..notices import advocate_first_name
+from ..tracking import tracking_for
 
 TRACKING_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
@@ -31,6 +33,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
             issue = services.submit_public_form(
                 program=program,
                 address=client_ip(request),
+                summary=data["summary"],
                 what_happened=data["what_happened"],
                 level=data["level"],
                 name=data["name"],
@@ -50,9 +53,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "issues/public_form.html", {"program": program, "form": form}, status=status)
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def track(request: HttpRequest, token: str) -> HttpResponse:
+def _tracked_issue(token: str) -> HotIssue:
     # Only a well-formed token is looked up: a short guess, or a NUL byte (which
     # PostgreSQL refuses with an error), is simply not found.
     if not TRACKING_TOKEN_RE.fullmatch(token):
@@ -61,6 +62,24 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     if issue is None:
         raise Http404("No such issue.")
     activate_zone(issue.program.time_zone)  # the customer reads times in the program's zone
+    return issue
+
+
+def _track_page(request: HttpRequest, issue: HotIssue, *, form=None, note_form=None, status: int = 200) -> HttpResponse:
+    context = {
+        "issue": issue,
+        "form": form or SatisfactionForm(),
+        "note_form": note_form or CustomerNoteForm(),
+        "advocate": advocate_first_name(issue.owner),
+        "tracking": tracking_for(issue=issue),
+    }
+    return render(request, "issues/track.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest, token: str) -> HttpResponse:
+    issue = _tracked_issue(token)
     form = SatisfactionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,6 +88,21 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
             add_service_errors(form, error)
         else:
             return redirect("issues:track", token=token)
-    advocate = issue.owner.first_name or display_name(issue.owner)
-    context = {"issue": issue, "form": form, "advocate": advocate}
-    return render(request, "issues/track.html", context, status=400 if form.errors else 200)
+    return _track_page(request, issue, form=form, status=400 if form.errors else 200)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def track_note(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer adds information to their issue from the tracking page."""
+    issue = _tracked_issue(token)
+    form = CustomerNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_customer_note(issue=issue, text=form.cleaned_data["information"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect(f"{issue.get_tracking_url()}#history")
+    status = 429 if services.CUSTOMER_NOTES_LIMITED in form.non_field_errors() else 400
+    return _track_page(request, issue, note_form=form, status=status)

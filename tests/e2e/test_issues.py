@@ -2,13 +2,16 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from advocacy.models import Membership
-from issues import services
+from core.models import OutboxMessage
+from issues import services, tasks
 from issues.models import HotIssue, Status
 from rotations.models import Term
 from tests.factories import PASSWORD, MembershipFactory, ProgramFactory
@@ -71,6 +74,7 @@ def test_advocate_filters_the_log_logs_an_outreach_and_resolves(page, live_serve
 def test_customer_submits_the_public_form_and_opens_the_tracking_link(page, live_server, desk):
     program, _, _ = desk
     page.goto(f"{live_server.url}/tell-us/{program.slug}/")
+    page.get_by_label("In a few words").fill("Parcel <i>lost</i>")
     page.get_by_label("What happened?").fill("My parcel never came <b>and</b> nobody answers.")
     page.get_by_label("Frustrated").check()
     page.get_by_label("E-mail").fill("ana@example.com")
@@ -82,5 +86,43 @@ def test_customer_submits_the_public_form_and_opens_the_tracking_link(page, live
     text = page.locator("main").inner_text()
     assert "Your advocate is Dana" in text
     assert "not contacted yet" in text
-    assert "<b>and</b>" in text  # shown escaped, as typed
+    assert "Parcel <i>lost</i>" in text  # the customer's own few words, shown escaped, as typed
     assert HotIssue.objects.get().source == "customer_form"
+
+
+def test_customer_gets_the_link_by_email_follows_the_history_and_adds_information(page, live_server, sign_in, desk):
+    program, _, dana = desk
+    page.goto(f"{live_server.url}/tell-us/{program.slug}/")
+    page.get_by_label("In a few words").fill("Charged twice at midnight")
+    page.get_by_label("What happened?").fill("Two payments for one order.")
+    page.get_by_label("Very angry").check()
+    page.get_by_label("E-mail").fill("ana@example.com")
+    page.get_by_role("button", name="Send to the advocate").click()
+    page.wait_for_load_state("networkidle")
+    assert "we have it" in page.content()
+
+    # The jobs went to a broker no worker reads here: run them as the worker would.
+    for job in OutboxMessage.objects.filter(task_name="issues.tasks.send_tracking_links"):
+        tasks.send_tracking_links(*job.args)
+    [sent] = [m for m in mail.outbox if m.to == ["ana@example.com"]]
+    link = re.search(r"Your advocate is Dana; here is your link: (\S+)", sent.body).group(1)
+    page.goto(live_server.url + urlparse(link).path)
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_have_text("Charged twice at midnight")
+    history = page.locator("#history")
+    expect(history).to_contain_text("We received your message")
+
+    page.get_by_label("Add information").fill("The second payment was on my Visa ending 4242.")
+    page.get_by_role("button", name="Send to Dana").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#history")).to_contain_text("You added information")
+    expect(page.locator("#history")).to_contain_text("Visa ending 4242")
+
+    issue = HotIssue.objects.get()
+    assert issue.owner == dana and issue.title == "Charged twice at midnight"
+    page.context.clear_cookies()
+    sign_in(page, "dana", PASSWORD)
+    page.goto(f"{live_server.url}{issue.get_absolute_url()}")
+    timeline = page.locator(".timeline")
+    expect(timeline).to_contain_text("The customer added information")
+    expect(timeline).to_contain_text("Visa ending 4242")

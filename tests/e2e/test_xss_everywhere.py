@@ -144,6 +144,8 @@ def add_what_the_world_lacks(world) -> None:
         reason="Billing owns this.",
         to_department=DepartmentFactory(program=world.program),
     )
+    # What a customer adds on the tracking page shows there, on the issue's timeline and in the owner's notices.
+    issue_services.add_customer_note(issue=world.issue, text="My order number is 4711.")
     insights_services.answer_question(question=insights_world(world)["question"], actor=manager, answer="Finance.")
     # A week long, so it is "upcoming" in every program zone whatever the time of day (near midnight
     # UTC a one-day leave is already over in a zone east of UTC).

@@ -508,3 +508,13 @@ def test_a_worker_killed_mid_import_is_requeued_by_the_sweep_and_another_worker_
     job.refresh_from_db()
     assert (job.attempts, job.processed_rows, job.created_issues) == (2, 40_000, 16_000)
     assert written() == (16_000, 16_000, 16_000, 16_000)
+
+
+def test_an_import_tells_the_owner_once_how_many_angry_customers_arrived(make_job, manager):
+    from advocacy.models import Notification
+
+    content = "score,comment\n1,Rude staff\n1,Never again\n4,Fine\n"
+    assert run(make_job(content)).state == ImportJob.State.DONE
+    (notice,) = Notification.objects.filter(user=manager, kind="issue_angry_customer")
+    assert notice.title == "2 angry or leaving customers just arrived by import"
+    assert "level=4" in notice.url and "level=5" in notice.url

@@ -28,7 +28,12 @@ def _submit_at_once(program, address: str, count: int) -> list[str]:
         try:
             barrier.wait()
             services.submit_public_form(
-                program=program, address=address, what_happened=f"Order {n} never came", level=3, email="jo@example.com"
+                program=program,
+                address=address,
+                summary="Order missing",
+                what_happened=f"Order {n} never came",
+                level=3,
+                email="jo@example.com",
             )
             outcomes.append("in")
         except ValidationError as error:
@@ -57,13 +62,28 @@ def test_the_limit_is_per_program():
     first, second = _program(), _program()
     for n in range(services.PUBLIC_FORM_LIMIT):
         services.submit_public_form(
-            program=first, address="198.51.100.7", what_happened=f"Late {n}", level=2, email="jo@example.com"
+            program=first,
+            address="198.51.100.7",
+            summary="Late",
+            what_happened=f"Late {n}",
+            level=2,
+            email="jo@example.com",
         )
     with pytest.raises(ValidationError):
         services.submit_public_form(
-            program=first, address="198.51.100.7", what_happened="Again", level=2, email="jo@example.com"
+            program=first,
+            address="198.51.100.7",
+            summary="Late",
+            what_happened="Again",
+            level=2,
+            email="jo@example.com",
         )
     services.submit_public_form(
-        program=second, address="198.51.100.7", what_happened="Another team", level=2, email="jo@example.com"
+        program=second,
+        address="198.51.100.7",
+        summary="Late",
+        what_happened="Another team",
+        level=2,
+        email="jo@example.com",
     )
     assert HotIssue.objects.filter(program=second).count() == 1

@@ -302,7 +302,8 @@ def test_public_form_creates_an_issue_and_is_rate_limited(program, manager):
         issue = services.submit_public_form(
             program=program,
             address="203.0.113.9",
-            what_happened=f"My parcel never arrived ({i})\nThird time this year.",
+            summary=f"  My parcel never   arrived ({i}) ",
+            what_happened="It never came.\nThird time this year.",
             level=4,
             name="Ana",
             email="ana@example.com",
@@ -311,11 +312,16 @@ def test_public_form_creates_an_issue_and_is_rate_limited(program, manager):
     assert issue.title == "My parcel never arrived (4)"
     with pytest.raises(ValidationError) as error:
         services.submit_public_form(
-            program=program, address="203.0.113.9", what_happened="again", level=4, email="a@example.com"
+            program=program,
+            address="203.0.113.9",
+            summary="Again",
+            what_happened="again",
+            level=4,
+            email="a@example.com",
         )
     assert services.RATE_LIMITED in error.value.messages
     services.submit_public_form(
-        program=program, address="203.0.113.10", what_happened="other person", level=1, phone="555"
+        program=program, address="203.0.113.10", summary="Other", what_happened="other person", level=1, phone="555"
     )
 
 
@@ -324,6 +330,7 @@ def test_public_form_needs_words_and_a_way_to_reach(program, manager):
         services.submit_public_form(program=program, address="203.0.113.9", what_happened="", level=3)
     assert error.value.message_dict == {
         "what_happened": [services.PUBLIC_WORDS_REQUIRED],
+        "summary": [services.PUBLIC_SUMMARY_REQUIRED],
         "email": [services.CONTACT_REQUIRED],
     }
     assert not HotIssue.objects.exists()
@@ -378,7 +385,13 @@ def test_start_import_stores_the_job_and_records_its_queued_run(program, member,
 
 def test_a_filled_honeypot_stores_and_counts_nothing(program, manager):
     result = services.submit_public_form(
-        program=program, address="192.0.2.1", what_happened="Buy pills", level=2, email="a@b.example", honeypot="x"
+        program=program,
+        address="192.0.2.1",
+        summary="Pills",
+        what_happened="Buy pills",
+        level=2,
+        email="a@b.example",
+        honeypot="x",
     )
     assert result is None
     assert not HotIssue.objects.exists() and not IntakeAttempt.objects.exists()

@@ -212,7 +212,13 @@ def test_public_form_creates_issue_and_shows_private_link(client, program, manag
     url = reverse("issues:public_form", args=[program.slug])
     assert client.get(url).status_code == 200
     response = client.post(
-        url, {"what_happened": "<script>alert(1)</script> my order", "level": "4", "email": "ana@example.com"}
+        url,
+        {
+            "summary": "<script>alert(1)</script> order gone",
+            "what_happened": "<script>alert(1)</script> my order",
+            "level": "4",
+            "email": "ana@example.com",
+        },
     )
     assert response.status_code == 201
     issue = HotIssue.objects.get()
@@ -228,13 +234,15 @@ def test_public_form_bad_input_and_honeypot_and_rate_limit(client, program, mana
     response = client.post(url, {"what_happened": "", "level": "12"})
     assert response.status_code == 400 and not HotIssue.objects.exists()
     assert "Select a valid choice" in response.content.decode()
-    response = client.post(url, {"what_happened": "x", "level": "2"})
+    response = client.post(url, {"summary": "x", "what_happened": "x", "level": "2"})
     assert services.CONTACT_REQUIRED in response.content.decode()
-    response = client.post(url, {"what_happened": "spam", "level": "2", "email": "a@b.example", "website": "http://x"})
+    response = client.post(
+        url, {"summary": "x", "what_happened": "spam", "level": "2", "email": "a@b.example", "website": "http://x"}
+    )
     assert response.status_code == 200 and not HotIssue.objects.exists()
     for _ in range(services.PUBLIC_FORM_LIMIT):
-        assert client.post(url, {"what_happened": "x", "level": "2", "phone": "555"}).status_code == 201
-    response = client.post(url, {"what_happened": "x", "level": "2", "phone": "555"})
+        assert client.post(url, {"summary": "x", "what_happened": "x", "level": "2", "phone": "555"}).status_code == 201
+    response = client.post(url, {"summary": "x", "what_happened": "x", "level": "2", "phone": "555"})
     assert response.status_code == 429 and services.RATE_LIMITED in response.content.decode()
     assert IntakeAttempt.objects.count() == services.PUBLIC_FORM_LIMIT
     assert client.get(reverse("issues:public_form", args=["no-such"])).status_code == 404
