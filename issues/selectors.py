@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Avg, BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import Avg, BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -48,14 +48,26 @@ LOG_ROW_FIELDS = (
     "owner__last_name",
     "department__name",
 )
-PRIORITY_ORDER = ("-overdue", "-runaround", "-level", "-public", "created_at", "id")
+# The log's order, the product's order: unhappiest customers first. By
+# dissatisfaction level (5 -> 1); within a level the overdue issues first, the
+# most overdue (earliest first-outreach target) first; then runarounds, then
+# public ones, then the oldest (created_at, then id). Every list of issues "by
+# priority" (the log, its CSV, the brief's top issues, My page) uses this one
+# definition, through `with_priority` (or `priority_ids`, its index-driven twin).
+PRIORITY_ORDER = ("-level", "-overdue", "overdue_since", "-runaround", "-public", "created_at", "id")
+PRIORITY_IN_WORDS = (
+    "Unhappiest customers first: by dissatisfaction, and within each level the most overdue, "
+    "then runarounds, then public, then the oldest."
+)
 
 
 def with_priority(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> QuerySet[HotIssue]:
-    """Annotate `overdue` and order by the log's priority: overdue, runaround, level, public, oldest."""
+    """Annotate `overdue` (and `overdue_since`, its due time) and order by PRIORITY_ORDER."""
     now = now or timezone.now()
+    late = overdue_q(now)
     return qs.annotate(
-        overdue=Case(When(overdue_q(now), then=Value(True)), default=Value(False), output_field=BooleanField())
+        overdue=Case(When(late, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        overdue_since=Case(When(late, then=F("first_outreach_due_at")), default=None, output_field=DateTimeField()),
     ).order_by(*PRIORITY_ORDER)
 
 

@@ -128,6 +128,7 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "source_choices": Source.choices,
         "query": params.urlencode(),
         "now": now,
+        "priority_in_words": selectors.PRIORITY_IN_WORDS,
         "single_program": programs[0] if len(programs) == 1 else None,
     }
     response = render(request, "issues/_log_results.html" if partial else "issues/log.html", context)
