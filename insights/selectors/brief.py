@@ -10,7 +10,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from core.scrub import redact
 from issues.models import OPEN_Q, HotIssue, Level, Source, Status, Transfer, overdue_q
-from issues.selectors import with_priority
+from issues.selectors import priority_ids
 from rotations.selectors import current_advocate
 
 from .. import snapshots
@@ -78,9 +78,8 @@ class Brief:
 def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> list[BriefIssue]:
     """Return the open issues at the top of the log, in the customers' words with contact details removed."""
     # The log's top `limit` for this program, in the log's one order.
-    ranked = with_priority(HotIssue.objects.filter(OPEN_Q, program=program), now=now)
-    overdue = dict(ranked.values_list("id", "overdue")[:limit])  # overdue as the log decides it
-    ids = list(overdue)
+    open_issues = HotIssue.objects.filter(OPEN_Q, program=program)
+    ids = priority_ids(open_issues, program_ids=[program.pk], counts=None, offset=0, limit=limit, now=now)
     fetched = {
         row["pk"]: row
         for row in HotIssue.objects.filter(pk__in=ids).values(
@@ -93,6 +92,8 @@ def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> l
             "source",
             "created_at",
             "runaround",
+            "first_outreach_at",
+            "first_outreach_due_at",
             "department__name",
             # Read only to be removed from the words; never shown.
             "customer__name",
@@ -102,8 +103,12 @@ def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> l
         )
     }
     rows = [fetched[pk] for pk in ids if pk in fetched]
-    for row in rows:
-        row["overdue"] = overdue[row["pk"]]
+    for row in rows:  # overdue as the log decides it (HotIssue.overdue_by, overdue_q's twin)
+        row["overdue"] = HotIssue(
+            status=row["status"],
+            first_outreach_at=row["first_outreach_at"],
+            first_outreach_due_at=row["first_outreach_due_at"],
+        ).is_overdue_at(now)
     out = []
     for row in rows:
         known = [row["customer__name"], row["customer__email"], row["customer__phone"], row["customer__company"]]
