@@ -256,7 +256,7 @@ class LazyLogRows:
             ids = list(with_priority(self.qs, now=self.now).values_list("id", flat=True)[window])
         if not ids:
             return []
-        rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
+        rows = log_rows(HotIssue.objects.filter(pk__in=ids).order_by()).in_bulk(ids)  # no ORDER BY: ids give it
         return [rows[pk] for pk in ids if pk in rows]
 
 
