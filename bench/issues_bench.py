@@ -4,8 +4,16 @@
   .venv/bin/python bench/issues_bench.py [--runs 50] [--explain]
 
 Requests go through Django's full stack in-process (middleware, session,
-templates) as the user `bench0`, who belongs to two programs. Fill the database
-first with bench/issues_fill.py.
+templates). Fill the database first with bench/issues_fill.py.
+
+Two tables, from one interleaved run:
+- the pages as `bench0` (two programs) sees them: the log, filters, searches, an issue;
+- the log's pages for `benchsmall` (one program, --small-open open issues, 100 by
+  default) and `benchwide` (every bench program: ~35,000 open issues with the
+  fills in bench/issues_fill.py), each against the *floor* page (bench/floor.py:
+  a signed-in page doing one indexed SELECT … LIMIT 25 into a tiny template)
+  measured in the same run: "x floor" is the page's median over the floor's, and
+  "wide/small" the big case's median over the small case's.
 """
 
 import argparse
@@ -27,8 +35,44 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import clear_url_caches  # noqa: E402
 
-from issues.models import HotIssue  # noqa: E402
+from advocacy.models import Program  # noqa: E402
+from issues.models import Department, HotIssue  # noqa: E402
+
+FLOOR = "/bench/floor/"
+
+
+def p95(series: list[float]) -> float:
+    series = sorted(series)
+    return series[min(len(series) - 1, int(round(0.95 * len(series))) - 1)]
+
+
+def log_cases(username: str) -> list[tuple[str, str, dict]]:
+    """The log's pages as one user opens them: first, later, filtered; every one counts levels and totals."""
+    user = get_user_model().objects.get(username=username)
+    program = Program.objects.filter(memberships__user=user).order_by("slug").first()
+    department = Department.objects.filter(program=program).order_by("pk").first()
+    owner = (
+        HotIssue.objects.filter(program=program, status="new").order_by("pk").values_list("owner_id", flat=True).first()
+    )
+    return [
+        ("first page", "/issues/", {}),
+        ("page 2", "/issues/", {"page": "2"}),
+        ("page 4", "/issues/", {"page": "4"}),
+        ("level 5", "/issues/", {"level": "5"}),
+        ("levels 1+2", "/issues/", {"level": ["1", "2"]}),
+        ("status new", "/issues/", {"status": "new"}),
+        ("owner", "/issues/", {"owner": str(owner)}),
+        ("overdue", "/issues/", {"overdue": "yes"}),
+        ("department", "/issues/", {"department": str(department.pk)}),
+    ]
+
+
+def explain(sql: str, params) -> str:
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
+        return "\n".join("      " + r[0] for r in cur.fetchall())
 
 
 def main() -> None:
@@ -37,60 +81,114 @@ def main() -> None:
     ap.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the log's queries")
     args = ap.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
-    user = get_user_model().objects.get(username="bench0")
-    client = Client()
-    client.force_login(user)
+    settings.ROOT_URLCONF = "bench.floor"
+    clear_url_caches()
+    User = get_user_model()
+    clients = {}
+    for name in ("bench0", "benchsmall", "benchwide"):
+        clients[name] = Client()
+        clients[name].force_login(User.objects.get(username=name))
     detail = HotIssue.objects.filter(title="Bench detail issue").order_by("-pk").first()
     total = HotIssue.objects.count()
-    # Pick a customer surname that occurs in the first program, for a realistic search.
+    # (table, label, user, url, params)
     cases = [
-        ("log first page", "/issues/", {}),
+        ("pages", "log first page", "bench0", "/issues/", {}),
         (
+            "pages",
             "filtered page",
+            "bench0",
             "/issues/",
             {"program": "bench-00", "level": ["4", "5"], "status": "new", "department": ""},
         ),
-        ("filtered: overdue", "/issues/", {"overdue": "yes", "program": "bench-01"}),
-        ("search", "/issues/", {"q": "refund router"}),
-        ("search: name", "/issues/", {"q": "Albers"}),
-        (f"detail ({detail.events.count()} events)", f"/issues/{detail.pk}/", {}),
+        ("pages", "filtered: overdue", "bench0", "/issues/", {"overdue": "yes", "program": "bench-01"}),
+        ("pages", "search", "bench0", "/issues/", {"q": "refund router"}),
+        ("pages", "search: name", "bench0", "/issues/", {"q": "Albers"}),
+        ("pages", f"detail ({detail.events.count()} events)", "bench0", f"/issues/{detail.pk}/", {}),
     ]
-    print(f"{total:,} issues in the database; user bench0 in 2 programs; {args.runs} runs each")
-    print(f"{'page':28} {'median ms':>10} {'p95 ms':>8} {'python ms':>10} {'queries':>8} {'rows/events':>12}")
+    for name in ("benchsmall", "benchwide"):
+        cases.append(("log", "floor", name, FLOOR, {}))
+        cases += [("log", label, name, url, params) for label, url, params in log_cases(name)]
+    visible = {
+        name: HotIssue.objects.filter(
+            program__memberships__user__username=name, status__in=["new", "contacted", "in_progress"]
+        ).count()
+        for name in ("benchsmall", "benchwide")
+    }
+    print(
+        f"{total:,} issues in the database; bench0 in 2 programs; benchsmall sees {visible['benchsmall']:,} open, "
+        f"benchwide {visible['benchwide']:,} open; {args.runs} runs each"
+    )
     # Runs go round the pages in turn, so a burst of noise on a shared machine
     # touches every page alike instead of one page's whole series.
-    for _, url, params in cases:
+    for _, _, name, url, params in cases:
         for _ in range(3):
-            client.get(url, params)
-    timings = {label: [] for label, _, _ in cases}
-    python = {label: [] for label, _, _ in cases}  # this process's CPU time: the share not spent in PostgreSQL
+            clients[name].get(url, params)
+    timings = {i: [] for i in range(len(cases))}
+    python = {i: [] for i in range(len(cases))}  # this process's CPU time: the share not spent in PostgreSQL
     for _ in range(args.runs):
-        for label, url, params in cases:
+        for i, (_, _, name, url, params) in enumerate(cases):
             t0, c0 = time.perf_counter(), time.process_time()
-            response = client.get(url, params)
-            timings[label].append((time.perf_counter() - t0) * 1000)
-            python[label].append((time.process_time() - c0) * 1000)
+            response = clients[name].get(url, params)
+            timings[i].append((time.perf_counter() - t0) * 1000)
+            python[i].append((time.process_time() - c0) * 1000)
             assert response.status_code == 200, (url, response.status_code)
-    for label, url, params in cases:
+    captured = {}
+    rows_of = {}
+    for i, (_, _, name, url, params) in enumerate(cases):
         with CaptureQueriesContext(connection) as ctx:
-            response = client.get(url, params)
+            response = clients[name].get(url, params)
         body = response.content.decode()
-        rows = body.count('class="issue-row') or body.count('<span class="dot ')
-        series = sorted(timings[label])
-        p95 = series[min(len(series) - 1, int(round(0.95 * len(series))) - 1)]
-        cpu = statistics.median(python[label])
+        rows_of[i] = body.count('class="issue-row') or body.count('<span class="dot ') or body.count("<li>")
+        captured[i] = ctx.captured_queries
+
+    print(
+        f"\n{'page (bench0)':28} {'median ms':>10} {'p95 ms':>8} {'python ms':>10} {'queries':>8} {'rows/events':>12}"
+    )
+    for i, (table, label, *_rest) in enumerate(cases):
+        if table != "pages":
+            continue
         print(
-            f"{label:28} {statistics.median(series):10.1f} {p95:8.1f} {cpu:10.1f}"
-            f" {len(ctx.captured_queries):8d} {rows:>12}"
+            f"{label:28} {statistics.median(timings[i]):10.1f} {p95(timings[i]):8.1f}"
+            f" {statistics.median(python[i]):10.1f} {len(captured[i]):8d} {rows_of[i]:>12}"
         )
-        if args.explain and "hotissue" in " ".join(q["sql"] for q in ctx.captured_queries):
-            for q in ctx.captured_queries:
+
+    print(
+        f"\n{'log page':14} | {'small: median':>13} {'p95':>6} {'x floor':>7} {'q':>3} | "
+        f"{'wide: median':>12} {'p95':>6} {'x floor':>7} {'q':>3} | {'wide/small':>10}"
+    )
+    index = {(name, label): i for i, (table, label, name, _, _) in enumerate(cases) if table == "log"}
+    floors = {name: statistics.median(timings[index[(name, "floor")]]) for name in ("benchsmall", "benchwide")}
+    for label, _, _ in log_cases("benchsmall"):
+        if label == "floor":
+            continue
+        cells = []
+        medians = {}
+        for name in ("benchsmall", "benchwide"):
+            i = index[(name, label)]
+            medians[name] = statistics.median(timings[i])
+            cells.append(
+                f"{medians[name]:13.1f} {p95(timings[i]):6.1f} {medians[name] / floors[name]:7.2f} {len(captured[i]):3d}"
+            )
+        print(f"{label:14} | {cells[0]} | {cells[1]} | {medians['benchwide'] / medians['benchsmall']:10.2f}")
+    for name in ("benchsmall", "benchwide"):
+        i = index[(name, "floor")]
+        print(f"floor ({name}): median {floors[name]:.1f} ms, p95 {p95(timings[i]):.1f} ms")
+
+    if args.explain:
+        for i, (table, label, name, url, params) in enumerate(cases):
+            if table == "log" and name != "benchwide":
+                continue
+            if label in ("floor",) or label.startswith("detail") or label.startswith("search"):
+                continue
+            print(f"\n== {name} {label}: {url} {params}")
+            for q in captured[i]:
                 sql = q["sql"]
-                if 'FROM "issues_hotissue"' in sql and "issues_historical" not in sql and sql.startswith("SELECT"):
-                    with connection.cursor() as cur:
-                        cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
-                        plan = "\n".join("      " + r[0] for r in cur.fetchall())
-                    print(f"    -- {sql[:150]}…\n{plan}")
+                if (
+                    "issues_hotissue" in sql
+                    and "issues_historical" not in sql
+                    and sql.lstrip().startswith(("SELECT", "(", "WITH"))
+                ):
+                    print(f"    -- {sql[:200]}…\n{explain(sql, None)}")
 
 
 if __name__ == "__main__":

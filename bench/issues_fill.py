@@ -5,6 +5,12 @@
   .venv/bin/python manage.py migrate
   .venv/bin/python bench/issues_fill.py --issues 1000000 --programs 50
 
+For the log's "a page costs what a page costs" figures, one user (`benchwide`)
+sees every program's open issues and another (`benchsmall`) a program of its own
+with exactly `--small-open` open issues:
+  bench/issues_fill.py --issues 100000 --programs 14 --open-share 0.35 --small-open 100    (~35,000 visible)
+  bench/issues_fill.py --issues 1000000 --programs 14 --open-share 0.035 --small-open 100  (~35,000 visible)
+
 Rows are streamed with COPY into an unlogged staging table and moved with one
 INSERT … SELECT that computes the search vectors; secondary indexes are dropped
 before and rebuilt after the load. Existing bench data is replaced.
@@ -70,6 +76,7 @@ def main() -> None:
     ap.add_argument("--issues", type=int, default=1_000_000)
     ap.add_argument("--programs", type=int, default=50)
     ap.add_argument("--open-share", type=float, default=0.25, help="share of issues still open")
+    ap.add_argument("--small-open", type=int, default=100, help="open issues of the one program `benchsmall` sees")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     assert connection.vendor == "postgresql", "The benchmark needs PostgreSQL (set DATABASE_URL)."
@@ -90,6 +97,9 @@ def main() -> None:
         programs = Program.objects.bulk_create(
             [Program(name=f"Bench program {i:02d}", slug=f"bench-{i:02d}") for i in range(args.programs)]
         )
+        small = Program.objects.create(name="Bench small program", slug="bench-small")
+        wide = User.objects.create(username="benchwide", first_name="Wanda", last_name="Wide", password=password)
+        small_user = User.objects.create(username="benchsmall", first_name="Sam", last_name="Small", password=password)
         members, departments = {}, {}
         rows = []
         for p_index, program in enumerate(programs):
@@ -100,9 +110,16 @@ def main() -> None:
             ]
         # bench0 (the first program's manager) is also a member of the second program.
         rows.append(Membership(program=programs[1], user=users[0], role="member"))
+        # benchwide sees every program's issues (the big case); benchsmall only its small program's.
+        rows += [Membership(program=p, user=wide, role="member") for p in programs]
+        rows.append(Membership(program=small, user=small_user, role="manager"))
+        members[small.pk] = [small_user.pk]
         Membership.objects.bulk_create(rows)
         depts = Department.objects.bulk_create(
             [Department(program=p, name=n) for p in programs for n in ("Billing", "Delivery", "Tech", "Accounts")]
+        )
+        depts += Department.objects.bulk_create(
+            [Department(program=small, name=n) for n in ("Billing", "Delivery", "Tech", "Accounts")]
         )
         for d in depts:
             departments.setdefault(d.program_id, []).append(d.pk)
@@ -133,14 +150,21 @@ def main() -> None:
     batch = 100_000
     done = 0
     program_ids = [p.pk for p in programs]
-    while done < args.issues:
-        n = min(batch, args.issues - done)
+    # The small program: exactly --small-open open issues and three times as many closed ones.
+    small_plan = [True] * args.small_open + [False] * (3 * args.small_open)
+    total_rows = args.issues + len(small_plan)
+    while done < total_rows:
+        n = min(batch, total_rows - done)
         issues_buf, customers_buf = io.StringIO(), io.StringIO()
         for _ in range(n):
-            program_id = program_ids[done % len(program_ids)]
+            if done < args.issues:
+                program_id = program_ids[done % len(program_ids)]
+                # Most issues are old and closed; the open ones are recent.
+                is_open = rng.random() < args.open_share
+            else:
+                program_id = small.pk
+                is_open = small_plan[done - args.issues]
             done += 1
-            # Most issues are old and closed; the open ones are recent.
-            is_open = rng.random() < args.open_share
             age = rng.random() * (span / 20 if is_open else span)
             created = now - timedelta(seconds=age)
             level = rng.choices([1, 2, 3, 4, 5], weights=[30, 30, 22, 12, 6])[0]
@@ -191,6 +215,12 @@ def main() -> None:
         print(f"  staged {done:,} issues: {time.perf_counter() - started:.1f} s", flush=True)
 
     with connection.cursor() as cur:
+        # The open-issue counts (issues.OpenIssueCount) are kept by a trigger: off for the bulk
+        # load, then recounted from scratch in one statement.
+        cur.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'issues_count_open'")
+        counted = cur.fetchone() is not None
+        if counted:
+            cur.execute("ALTER TABLE issues_hotissue DISABLE TRIGGER issues_count_open")
         cols = ", ".join(issue_cols)
         cur.execute(
             f"""INSERT INTO issues_hotissue ({cols}, search_vector)
@@ -201,6 +231,9 @@ def main() -> None:
             FROM bench_issue_stage s LEFT JOIN issues_customer c ON c.id = s.customer_id"""
         )
         cur.execute("DROP TABLE bench_issue_stage")
+        if counted:
+            cur.execute("ALTER TABLE issues_hotissue ENABLE TRIGGER issues_count_open")
+            cur.execute("SELECT issues_recount_open()")
         cur.execute(
             "SELECT setval(pg_get_serial_sequence('issues_customer', 'id'), (SELECT max(id) FROM issues_customer))"
         )

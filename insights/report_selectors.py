@@ -13,8 +13,8 @@ from django.http import Http404
 
 from advocacy.models import Program, ThanksNote
 from advocacy.permissions import visible_program_ids
-from issues.models import OPEN_Q, HotIssue, Status
-from issues.selectors import log_rows, with_priority
+from issues.models import OPEN_Q, OPEN_VALUES, HotIssue, Status
+from issues.selectors import LazyLogRows, open_level_counts
 from rotations.models import Term
 
 from .models import Recognition, TermReport
@@ -119,10 +119,12 @@ def recent_terms(*, program: Program, limit: int = 4) -> list[Term]:
 
 def my_open_issues(*, user: AbstractBaseUser, limit: int = 10) -> tuple[list[HotIssue], int]:
     """Return the first open issues I own, in the log's priority order, and how many I own in all."""
-    qs = HotIssue.objects.filter(OPEN_Q, owner=user, program_id__in=visible_program_ids(user=user))
-    ids = list(with_priority(qs).values_list("id", flat=True)[:limit])
-    rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
-    return [rows[pk] for pk in ids if pk in rows], qs.count()
+    program_ids = list(visible_program_ids(user=user))
+    qs = HotIssue.objects.filter(OPEN_Q, owner=user, program_id__in=program_ids)
+    counts = open_level_counts(program_ids=program_ids, statuses=list(OPEN_VALUES), owner_id=user.pk)
+    rows = LazyLogRows(qs, program_ids=program_ids, counts=counts)[0:limit]
+    total = sum(c["n"] for c in counts.values()) if counts is not None else qs.count()
+    return rows, total
 
 
 def my_reports(*, user: AbstractBaseUser) -> QuerySet[TermReport]:

@@ -2,7 +2,8 @@
 
 Everything the log sorts or filters on is a plain column on `HotIssue`
 (`first_outreach_due_at`, `runaround`, `level`, `public`, `status`, ...) so that
-the priority order is one SQL ORDER BY served by a partial index over open issues.
+the priority order is served by partial indexes over open issues, and
+`OpenIssueCount` keeps the open counts the log shows (kept by a trigger).
 """
 
 import secrets
@@ -189,18 +190,27 @@ class HotIssue(models.Model):
             ),
         ]
         indexes = [
-            # The log's default order inside a program, over open issues only.
-            # It covers the overdue test too, so the page's ids and the level counts
-            # come from an index-only scan.
+            # The log reads a page as a few index range scans in its final order, per
+            # program and level, that stop after the page (issues.selectors.priority_ids):
+            # the issues not overdue in (runaround, public, oldest) order ...
             models.Index(
-                fields=["program", "-runaround", "-level", "-public", "created_at", "id"],
-                include=["status", "first_outreach_at", "first_outreach_due_at"],
+                fields=["program", "-level", "-runaround", "-public", "created_at", "id"],
+                include=["status", "first_outreach_at", "first_outreach_due_at", "owner", "department"],
                 condition=OPEN_Q,
                 name="hot_issue_open_priority",
             ),
-            # Overdue: open, never contacted, past its target.
+            # ... and the overdue ones, most overdue first (open and never contacted).
+            models.Index(
+                fields=["program", "level", "first_outreach_due_at", "-runaround", "-public", "created_at", "id"],
+                include=["status", "owner", "department"],
+                condition=OPEN_Q & Q(first_outreach_at__isnull=True),
+                name="hot_issue_open_late",
+            ),
+            # Open and never contacted by due time: the overdue notices, and the
+            # issues not yet due that the log's overdue counts subtract.
             models.Index(
                 fields=["program", "first_outreach_due_at"],
+                include=["level", "status", "owner", "department"],
                 condition=OPEN_Q & Q(first_outreach_at__isnull=True),
                 name="hot_issue_open_due",
             ),
@@ -464,3 +474,41 @@ class IntakeAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class OpenIssueCount(models.Model):
+    """How many open issues there are per program, level, status and contacted-or-not,
+    overall (kind ALL), per owner (OWNER, ref = the owner) and per department
+    (DEPARTMENT, ref = the department or 0).
+
+    Kept by a PostgreSQL trigger on the issues table (migration
+    0006_open_issue_counts) in the same transaction as every write, whichever
+    code path makes it (services, imports, handoffs, admin, bulk updates), so
+    the log's level counts and totals cost the same at 100 and 100,000 open
+    issues. `issues_recount_open()` rebuilds them from scratch. Read through
+    issues.selectors.level_counts only. No foreign keys: a program's deletion
+    removes its issues, whose deletion brings its counts to zero.
+    """
+
+    class Kind(models.IntegerChoices):
+        ALL = 0
+        OWNER = 1
+        DEPARTMENT = 2
+
+    program_id = models.BigIntegerField()
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    ref = models.BigIntegerField(default=0)
+    level = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12)
+    uncontacted = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program_id", "kind", "ref", "level", "status", "uncontacted"], name="open_issue_count_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}/{self.kind}/{self.ref} level {self.level} {self.status}: {self.n}"

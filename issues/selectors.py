@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Avg, BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import Avg, BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,7 +20,7 @@ from advocacy.permissions import visible_program_ids, visible_programs
 from advocacy.selectors import display_name
 from core.zones import activate_zone
 
-from .models import OPEN_Q, Department, HotIssue, ImportJob, IssueEvent, Mention, MentionFeed, overdue_q
+from .models import OPEN_Q, Department, HotIssue, ImportJob, IssueEvent, Mention, MentionFeed, OpenIssueCount, overdue_q
 
 # What a log row shows (issues/rows.py): fetching only these keeps each of the
 # page's 25 rows (and its four joined objects) small to build.
@@ -48,14 +48,26 @@ LOG_ROW_FIELDS = (
     "owner__last_name",
     "department__name",
 )
-PRIORITY_ORDER = ("-overdue", "-runaround", "-level", "-public", "created_at", "id")
+# The log's order, the product's order: unhappiest customers first. By
+# dissatisfaction level (5 -> 1); within a level the overdue issues first, the
+# most overdue (earliest first-outreach target) first; then runarounds, then
+# public ones, then the oldest (created_at, then id). Every list of issues "by
+# priority" (the log, its CSV, the brief's top issues, My page) uses this one
+# definition, through `with_priority` (or `priority_ids`, its index-driven twin).
+PRIORITY_ORDER = ("-level", "-overdue", "overdue_since", "-runaround", "-public", "created_at", "id")
+PRIORITY_IN_WORDS = (
+    "Unhappiest customers first: by dissatisfaction, and within each level the most overdue, "
+    "then runarounds, then public, then the oldest."
+)
 
 
 def with_priority(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> QuerySet[HotIssue]:
-    """Annotate `overdue` and order by the log's priority: overdue, runaround, level, public, oldest."""
+    """Annotate `overdue` (and `overdue_since`, its due time) and order by PRIORITY_ORDER."""
     now = now or timezone.now()
+    late = overdue_q(now)
     return qs.annotate(
-        overdue=Case(When(overdue_q(now), then=Value(True)), default=Value(False), output_field=BooleanField())
+        overdue=Case(When(late, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        overdue_since=Case(When(late, then=F("first_outreach_due_at")), default=None, output_field=DateTimeField()),
     ).order_by(*PRIORITY_ORDER)
 
 
@@ -64,17 +76,164 @@ def log_rows(qs: QuerySet[HotIssue]) -> QuerySet[HotIssue]:
     return qs.select_related("program", "customer", "owner", "department").only(*LOG_ROW_FIELDS)
 
 
+# The log as index range scans in its final order. Within a level the overdue
+# issues come first, read from hot_issue_open_late in due-time order; then the
+# rest, read from hot_issue_open_priority. One scan per program (each stops
+# after the page), merged by a small sort of at most programs x page rows.
+SEGMENT_KEYS = {
+    "late": ("first_outreach_due_at", "-runaround", "-public", "created_at", "id"),
+    "rest": ("-runaround", "-public", "created_at", "id"),
+}
+SEGMENT_SQL_KEYS = {
+    "late": "first_outreach_due_at, runaround DESC, public DESC, created_at, id",
+    "rest": "runaround DESC, public DESC, created_at, id",
+}
+LEVELS_DOWN = (5, 4, 3, 2, 1)
+
+
+def _late(now: datetime) -> Q:
+    return Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)
+
+
+_PROGRAM, _LEVEL = 9_070_707_070_707, 32_171  # stand-ins compiled into a branch, replaced by each branch's values
+
+
+def _branch_template(qs, *, part: str, now: datetime) -> tuple[str, list, int, int]:
+    """Compile one segment scan once (program and level as stand-ins): SQL, params and their positions."""
+    branch = qs.filter(program_id=_PROGRAM, level=_LEVEL)
+    branch = branch.filter(_late(now)) if part == "late" else branch.exclude(_late(now))
+    branch = branch.order_by(*SEGMENT_KEYS[part]).values_list(
+        "id", "first_outreach_due_at", "runaround", "public", "created_at"
+    )
+    sql, params = branch.query.sql_with_params()
+    params = list(params)
+    at_program = [i for i, v in enumerate(params) if v == _PROGRAM]
+    at_level = [i for i, v in enumerate(params) if v == _LEVEL]
+    if len(at_program) != 1 or len(at_level) != 1:  # a filter value equal to a stand-in: never in practice
+        raise ValueError("Cannot build the log's scans for these filters.")
+    return f"({sql} LIMIT %s)", params, at_program[0], at_level[0]
+
+
+def _segment_sql(template, *, program_ids, level: int, part: str, start: int, stop: int, caps=None):
+    """SQL for rows [start, stop) of one (level, overdue-or-not) segment: a scan per program, merged.
+
+    One scan, planned once, run for each program (a LATERAL join over the
+    programs), each stopping after `stop` rows. `caps` ({program: rows it has
+    in the segment}, from the kept counts) leaves out the programs with none
+    and lets each scan stop at its last row.
+    """
+    branch_sql, branch_params, at_program, at_level = template
+    programs = []
+    for program_id in program_ids:
+        cap = stop if caps is None else min(stop, caps.get(program_id, 0))
+        if cap > 0:
+            programs.append((int(program_id), int(cap)))
+    if not programs:
+        return None, []
+    # The branch's program and its LIMIT become the joined program's columns.
+    pieces = branch_sql.split("%s")
+    sql_parts, params = [pieces[0]], []
+    for i, piece in enumerate(pieces[1:]):
+        if i == at_program:
+            sql_parts.append("p.pid")
+        elif i == len(branch_params):  # the LIMIT
+            sql_parts.append("p.cap")
+        else:
+            sql_parts.append("%s")
+            params.append(level if i == at_level else branch_params[i])
+        sql_parts.append(piece)
+    values = ", ".join(f"({pid}, {cap})" for pid, cap in programs)
+    keys = SEGMENT_SQL_KEYS[part]
+    sql = (
+        f"SELECT id, row_number() OVER (ORDER BY {keys}) AS rn "  # noqa: S608 — compiled querysets, ints and constants
+        f"FROM (VALUES {values}) AS p(pid, cap) CROSS JOIN LATERAL {''.join(sql_parts)} AS u "
+        f"ORDER BY {keys} LIMIT {int(stop - start)} OFFSET {int(start)}"
+    )
+    return sql, params
+
+
+def priority_ids(
+    qs: QuerySet[HotIssue],
+    *,
+    program_ids: list[int],
+    counts: "LevelCounts | None",
+    offset: int,
+    limit: int,
+    now: datetime,
+) -> list[int]:
+    """Return the ids of rows [offset, offset + limit) of `qs` (open issues, filtered) in PRIORITY_ORDER.
+
+    With `counts` (level_counts of exactly `qs`), only the segments the window
+    covers are read, each from its own index position; without them every
+    segment is read up to the window's end (fine for a top five). One query
+    either way; on other databases, with_priority's ORDER BY.
+    """
+    if connection.vendor != "postgresql":
+        return list(with_priority(qs, now=now).values_list("id", flat=True)[offset : offset + limit])
+    end = offset + limit
+    parts, position = [], 0
+    for level in LEVELS_DOWN:
+        for part in ("late", "rest"):
+            if counts is None:
+                size = end
+                start, stop = 0, end
+            else:
+                late = counts[level]["overdue"]
+                size = late if part == "late" else counts[level]["n"] - late
+                start, stop = max(offset - position, 0), min(end - position, size)
+            if counts is not None:
+                position += size
+            if stop > start:
+                parts.append((level, part, start, stop))
+    if not parts or not program_ids:
+        return []
+    sqls, params = [], []
+    templates = {part: _branch_template(qs, part=part, now=now) for part in {p[1] for p in parts}}
+    for seg, (level, part, start, stop) in enumerate(parts):
+        caps = None
+        if counts is not None:
+            caps = {}
+            for (program_id, at_level), c in counts.per_program.items():
+                if at_level == level:
+                    caps[program_id] = c["overdue"] if part == "late" else c["n"] - c["overdue"]
+        sql, seg_params = _segment_sql(
+            templates[part], program_ids=program_ids, level=level, part=part, start=start, stop=stop, caps=caps
+        )
+        if sql is None:
+            continue
+        sqls.append(f"(SELECT id, {seg} AS seg, rn FROM ({sql}) AS s{seg})")  # noqa: S608
+        params.extend(seg_params)
+    if not sqls:
+        return []
+    sql = f"SELECT id FROM ({' UNION ALL '.join(sqls)}) AS page ORDER BY seg, rn LIMIT {int(limit)}"  # noqa: S608
+    if counts is None:
+        sql += f" OFFSET {int(offset)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 class LazyLogRows:
     """The log's rows in priority order, fetched lazily a slice at a time (what the paginator slices).
 
-    Step 1 takes the page's ids in priority order from the covering partial
-    index (an index-only scan and a small top-N sort); step 2 fetches those 25
-    rows with their joins. Both cost the same at 100 and 1,000,000 issues.
+    Step 1 takes the page's ids in priority order (priority_ids: index range
+    scans that stop after the page, when `program_ids` and `counts` are given;
+    with_priority's ORDER BY otherwise); step 2 fetches those 25 rows with
+    their joins.
     """
 
-    def __init__(self, qs: QuerySet[HotIssue], *, now: datetime | None = None):
+    def __init__(
+        self,
+        qs: QuerySet[HotIssue],
+        *,
+        now: datetime | None = None,
+        program_ids: list[int] | None = None,
+        counts: "LevelCounts | None" = None,
+    ):
         self.qs = qs
         self.now = now or timezone.now()
+        self.program_ids = program_ids
+        self.counts = counts
 
     def count(self) -> int:  # the paginator is told the count; this is a fallback
         return self.qs.count()
@@ -83,11 +242,21 @@ class LazyLogRows:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[HotIssue]:
-        ordered = with_priority(self.qs, now=self.now)
-        ids = list(ordered.values_list("id", flat=True)[window])
+        if self.counts is not None and self.program_ids is not None:
+            start = window.start or 0
+            ids = priority_ids(
+                self.qs,
+                program_ids=self.program_ids,
+                counts=self.counts,
+                offset=start,
+                limit=window.stop - start,
+                now=self.now,
+            )
+        else:
+            ids = list(with_priority(self.qs, now=self.now).values_list("id", flat=True)[window])
         if not ids:
             return []
-        rows = log_rows(HotIssue.objects.filter(pk__in=ids)).in_bulk(ids)
+        rows = log_rows(HotIssue.objects.filter(pk__in=ids).order_by()).in_bulk(ids)  # no ORDER BY: ids give it
         return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -185,6 +354,76 @@ def level_counts(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> dict
     for level, n, overdue in rows:
         counts[level] = {"n": n, "overdue": overdue}
     return counts
+
+
+class LevelCounts(dict):
+    """{level: {"n", "overdue"}} as level_counts returns, plus the same per (program, level) in `per_program`."""
+
+    def __init__(self, per_program: dict[tuple[int, int], dict[str, int]]):
+        super().__init__({level: {"n": 0, "overdue": 0} for level in LEVELS_DOWN})
+        self.per_program = per_program
+        for (_, level), c in per_program.items():
+            self[level]["n"] += c["n"]
+            self[level]["overdue"] += c["overdue"]
+
+    def only_levels(self, levels: set[int]) -> "LevelCounts":
+        """The counts with the other levels left out (what a level filter shows)."""
+        if not levels:
+            return self
+        return LevelCounts({key: c for key, c in self.per_program.items() if key[1] in levels})
+
+
+def open_level_counts(
+    *,
+    program_ids: list[int],
+    statuses: list[str],
+    owner_id: int | None = None,
+    department_id: int | None = None,
+    overdue: bool | None = None,
+    now: datetime | None = None,
+) -> LevelCounts | None:
+    """level_counts of the open issues of these programs and statuses (of one owner or one department),
+    from the counts the database keeps (OpenIssueCount), or None where it keeps none (not PostgreSQL).
+
+    Overdue = never contacted, less those not yet due: the latter are read from
+    the due-time index and are few (issues younger than their target). With
+    `overdue` (the log's overdue filter) the counts are those of the filtered log.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    now = now or timezone.now()
+    kept = OpenIssueCount.objects.filter(program_id__in=program_ids, status__in=statuses)
+    not_due = HotIssue.objects.filter(
+        OPEN_Q,
+        program_id__in=program_ids,
+        status__in=statuses,
+        first_outreach_at__isnull=True,
+        first_outreach_due_at__gte=now,
+    )
+    if owner_id is not None and department_id is not None:
+        return None
+    if owner_id is not None:
+        kept = kept.filter(kind=OpenIssueCount.Kind.OWNER, ref=owner_id)
+        not_due = not_due.filter(owner_id=owner_id)
+    elif department_id is not None:
+        kept = kept.filter(kind=OpenIssueCount.Kind.DEPARTMENT, ref=department_id)
+        not_due = not_due.filter(department_id=department_id)
+    else:
+        kept = kept.filter(kind=OpenIssueCount.Kind.ALL)
+    per_program: dict[tuple[int, int], dict[str, int]] = {}
+    rows = kept.order_by().values_list("program_id", "level", "uncontacted").annotate(total=Sum("n"))
+    for program_id, level, uncontacted, n in rows:
+        c = per_program.setdefault((program_id, level), {"n": 0, "overdue": 0})
+        c["n"] += n
+        if uncontacted:
+            c["overdue"] += n
+    for program_id, level, n in not_due.order_by().values_list("program_id", "level").annotate(total=Count("id")):
+        per_program.setdefault((program_id, level), {"n": 0, "overdue": 0})["overdue"] -= n
+    if overdue is True:
+        per_program = {key: {"n": c["overdue"], "overdue": c["overdue"]} for key, c in per_program.items()}
+    elif overdue is False:
+        per_program = {key: {"n": c["n"] - c["overdue"], "overdue": 0} for key, c in per_program.items()}
+    return LevelCounts(per_program)
 
 
 def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from core.scrub import redact
 from issues.models import OPEN_Q, HotIssue, Level, Source, Status, Transfer, overdue_q
-from issues.selectors import PRIORITY_ORDER
+from issues.selectors import priority_ids
 from rotations.selectors import current_advocate
 
 from .. import snapshots
@@ -77,18 +77,9 @@ class Brief:
 
 def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> list[BriefIssue]:
     """Return the open issues at the top of the log, in the customers' words with contact details removed."""
-    # The log's order is overdue first, then the order of its covering index
-    # (runaround, level, public, oldest). So walk that index in order twice,
-    # overdue issues and then the rest, and stop after `limit`: a handful of
-    # index entries read instead of sorting every open issue of a big program.
-    # Only the chosen few rows are then read with their words.
+    # The log's top `limit` for this program, in the log's one order.
     open_issues = HotIssue.objects.filter(OPEN_Q, program=program)
-    late = overdue_q(now)
-    index_order = [key for key in PRIORITY_ORDER if key != "-overdue"]
-    overdue_ids = list(open_issues.filter(late).order_by(*index_order).values_list("id", flat=True)[:limit])
-    ids = list(overdue_ids)
-    if len(ids) < limit:
-        ids += open_issues.exclude(late).order_by(*index_order).values_list("id", flat=True)[: limit - len(ids)]
+    ids = priority_ids(open_issues, program_ids=[program.pk], counts=None, offset=0, limit=limit, now=now)
     fetched = {
         row["pk"]: row
         for row in HotIssue.objects.filter(pk__in=ids).values(
@@ -101,6 +92,8 @@ def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> l
             "source",
             "created_at",
             "runaround",
+            "first_outreach_at",
+            "first_outreach_due_at",
             "department__name",
             # Read only to be removed from the words; never shown.
             "customer__name",
@@ -110,9 +103,12 @@ def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> l
         )
     }
     rows = [fetched[pk] for pk in ids if pk in fetched]
-    overdue = set(overdue_ids)  # chosen by overdue_q above: the log's one definition
-    for row in rows:
-        row["overdue"] = row["pk"] in overdue
+    for row in rows:  # overdue as the log decides it (HotIssue.overdue_by, overdue_q's twin)
+        row["overdue"] = HotIssue(
+            status=row["status"],
+            first_outreach_at=row["first_outreach_at"],
+            first_outreach_due_at=row["first_outreach_due_at"],
+        ).is_overdue_at(now)
     out = []
     for row in rows:
         known = [row["customer__name"], row["customer__email"], row["customer__phone"], row["customer__company"]]

@@ -17,7 +17,7 @@ from core.zones import activate_shared_zone
 from .. import selectors
 from ..filters import STATUS_CHOICES, HotIssueFilter
 from ..importing import export_rows
-from ..models import Level, Source
+from ..models import OPEN_STATUSES, Level, Source
 from ..rows import detail_urls, render_row
 
 PER_PAGE = 25
@@ -47,6 +47,34 @@ def _filter_values(query, filterset) -> dict[str, str]:
     and the filter bar looks each one up once per option.
     """
     return {name: query.get(name, "") for name in filterset.filters}
+
+
+# Filters the kept open counts answer (with the program and level filters);
+# any other filter set means counting the filtered issues instead.
+KEPT_COUNT_FILTERS = {"program", "level", "status", "owner", "department", "overdue"}
+OPEN_STATUS_FILTERS = {"open": [s.value for s in OPEN_STATUSES], **{s.value: [s.value] for s in OPEN_STATUSES}}
+
+
+def _kept_counts_scope(request: HttpRequest, chosen: dict, programs) -> dict | None:
+    """Return the open_level_counts arguments for these filters, or None if the kept counts cannot answer."""
+    if any(value for name, value in chosen.items() if name not in KEPT_COUNT_FILTERS):
+        return None
+    statuses = OPEN_STATUS_FILTERS.get(chosen.get("status") or "open")
+    if statuses is None:
+        return None
+    owner = chosen.get("owner") or None
+    department = chosen.get("department")
+    if owner and department:
+        return None
+    program = chosen.get("program")
+    overdue = chosen.get("overdue")
+    return {
+        "program_ids": [program.pk] if program else [p.pk for p in programs],
+        "statuses": statuses,
+        "owner_id": request.user.pk if owner == "me" else (int(owner) if owner else None),
+        "department_id": department.pk if department else None,
+        "overdue": {"yes": True, "no": False}.get(overdue),
+    }
 
 
 class _CountedPaginator(Paginator):
@@ -92,11 +120,20 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     chosen_filters = filterset.form.cleaned_data
     # Counts per level ignore the level filter, so each chip says what it would show.
     all_levels_qs, qs = filterset.split_qs()
-    counts = selectors.level_counts(all_levels_qs, now=now)
     chosen = {int(v) for v in chosen_filters.get("level") or []}
+    scope = _kept_counts_scope(request, chosen_filters, programs)
+    counts = selectors.open_level_counts(now=now, **scope) if scope else None
+    if counts is None:
+        counts = selectors.level_counts(all_levels_qs, now=now)
+        rows_source = selectors.LazyLogRows(qs, now=now)
+    else:
+        # The page is read by index range scans that stop after it (the counts say where each level starts).
+        rows_source = selectors.LazyLogRows(
+            qs, now=now, program_ids=scope["program_ids"], counts=counts.only_levels(chosen)
+        )
     total = sum(c["n"] for level, c in counts.items() if not chosen or level in chosen)
     overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)
-    paginator = _CountedPaginator(selectors.LazyLogRows(qs, now=now), PER_PAGE, total)
+    paginator = _CountedPaginator(rows_source, PER_PAGE, total)
     page = paginator.get_page(request.GET.get("page"))
     csrf = csrf_input(request)
     single = len(programs) == 1
@@ -128,6 +165,7 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "source_choices": Source.choices,
         "query": params.urlencode(),
         "now": now,
+        "priority_in_words": selectors.PRIORITY_IN_WORDS,
         "single_program": programs[0] if len(programs) == 1 else None,
     }
     response = render(request, "issues/_log_results.html" if partial else "issues/log.html", context)

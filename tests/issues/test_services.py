@@ -59,7 +59,7 @@ def test_create_issue_rejects_bad_input_and_saves_nothing(make_issue, outsider, 
     assert not HotIssue.objects.exists()
 
 
-def test_priority_order_overdue_then_level_then_public_then_oldest(make_issue):
+def test_priority_order_level_then_overdue_then_public_then_oldest(make_issue):
     now = timezone.now()
     old_calm = make_issue(title="old calm", level=1, created_at=now - timedelta(days=2))
     angry = make_issue(title="angry", level=3, created_at=now - timedelta(hours=1))
@@ -69,24 +69,25 @@ def test_priority_order_overdue_then_level_then_public_then_oldest(make_issue):
     leaving = make_issue(title="leaving", level=5, created_at=now - timedelta(minutes=5))
     order = list(selectors.with_priority(HotIssue.objects.all()).values_list("title", flat=True))
     assert order == [
-        overdue_mild.title,
         leaving.title,
         angry_public.title,
         angry_older.title,
         angry.title,
+        overdue_mild.title,  # overdue, but only frustrated: below every angrier customer
         old_calm.title,
     ]
     assert overdue_mild.is_overdue and not leaving.is_overdue
     assert overdue_mild.overdue_by() > timedelta(hours=23)
 
 
-def test_runaround_rises_above_other_non_overdue_issues(make_issue, manager, departments):
-    calm = make_issue(level=1, department=departments[0])
-    hostile = make_issue(level=4)
+def test_runaround_rises_above_other_non_overdue_issues_of_its_level(make_issue, manager, departments):
+    bounced = make_issue(level=4, department=departments[0])
+    hostile = make_issue(level=4, created_at=timezone.now() - timedelta(hours=1))
+    leaving = make_issue(level=5)
     for dept in (departments[1], departments[2], departments[0]):
-        services.transfer_issue(issue=calm, actor=manager, to_department=dept, reason="Not ours")
+        services.transfer_issue(issue=bounced, actor=manager, to_department=dept, reason="Not ours")
     order = list(selectors.with_priority(HotIssue.objects.all()).values_list("pk", flat=True))
-    assert order == [calm.pk, hostile.pk]
+    assert order == [leaving.pk, bounced.pk, hostile.pk]
 
 
 def test_outreach_stops_the_overdue_clock_and_counts_attempts(make_issue, manager):
