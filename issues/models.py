@@ -482,7 +482,7 @@ class OpenIssueCount(models.Model):
     (DEPARTMENT, ref = the department or 0).
 
     Kept by a PostgreSQL trigger on the issues table (migration
-    0006_open_issue_counts) in the same transaction as every write, whichever
+    0008_open_issue_counts) in the same transaction as every write, whichever
     code path makes it (services, imports, handoffs, admin, bulk updates), so
     the log's level counts and totals cost the same at 100 and 100,000 open
     issues. `issues_recount_open()` rebuilds them from scratch. Read through

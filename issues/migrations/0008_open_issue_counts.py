@@ -71,7 +71,7 @@ def drop_trigger(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("advocacy", "0004_notification_email_sweep"),
-        ("issues", "0005_satisfaction_asked_at"),
+        ("issues", "0007_customer_notes_and_tracking_link_emails"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
