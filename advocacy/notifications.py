@@ -15,6 +15,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.edge import single_line
 from core.outbox import enqueue, queued_args
 
 from .models import Notification, Program
@@ -48,7 +49,7 @@ def notify(
                 user=user,
                 program=program,
                 kind=kind,
-                title=title[:200],
+                title=single_line(title)[:200],
                 body=body,
                 url=url,
                 dedupe_key=dedupe_key[:200],
@@ -73,7 +74,7 @@ def deliver_email(*, notification_id: int) -> bool:
         if note is None:
             return False
         link = f"\n\n{settings.SITE_URL.rstrip('/')}{note.url}" if note.url else ""
-        send_mail(note.title, f"{note.body}{link}", None, [note.user.email])
+        send_mail(single_line(note.title), f"{note.body}{link}", None, [note.user.email])
         note.emailed_at = timezone.now()
         note.save(update_fields=["emailed_at"])
         return True

@@ -9,12 +9,18 @@ form has to think of it.
 Every redirect target taken from a request (`?next=`, a form's `next` field)
 goes through `safe_next`, which keeps only paths on this site.
 
+A single-line field (a name, a title, a short note) holds no line break or
+other control character (`validate_single_line`): a program name with a line
+break makes every e-mail whose subject names it fail. `single_line` flattens a
+stored value where one must be a single line anyway (an e-mail subject).
+
 Every date a person types is between 2000 and 2099 (`SensibleDateField`,
 `SensibleDateTimeField`, `validate_sensible_date` for services): month
 arithmetic near year 9999 overflows, and a time late on 31 December 9999
 cannot be shown in a zone east of UTC.
 """
 
+import unicodedata
 from datetime import date, datetime
 
 from django import forms
@@ -51,6 +57,27 @@ class RefuseUnstorableInput:
         if carries_nul(request):
             return render(request, "400.html", {"reason": UNSTORABLE}, status=400)
         return self.get_response(request)
+
+
+NOT_SINGLE_LINE = "Use a single line: remove line breaks and control characters."
+# Unicode's line and paragraph separators are not control characters but break lines all the same.
+LINE_SEPARATORS = frozenset("\u2028\u2029")
+
+
+def _breaks_line(char: str) -> bool:
+    return char in LINE_SEPARATORS or unicodedata.category(char) == "Cc"
+
+
+def validate_single_line(value: str | None) -> None:
+    """Refuse a value holding a line break, tab or other control character (for single-line fields)."""
+    if value and any(_breaks_line(char) for char in value):
+        raise ValidationError(NOT_SINGLE_LINE, code="not_single_line")
+
+
+def single_line(value: str) -> str:
+    """Return `value` with every run of line breaks, control characters and spaces made one space."""
+    flat = "".join(" " if _breaks_line(char) else char for char in value or "")
+    return " ".join(flat.split())
 
 
 EARLIEST = date(2000, 1, 1)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from advocacy.models import Program
 from advocacy.notifications import notify
+from core.edge import single_line
 from core.outbox import enqueue, queued_args
 
 from .models import OPEN_Q, HotIssue, IssueEvent, Status, overdue_q
@@ -121,7 +122,7 @@ def ask_satisfaction(*, issue_id: int, now=None) -> bool:
             return False
         link = f"{settings.SITE_URL.rstrip('/')}{issue.get_tracking_url()}"
         send_mail(
-            f"{issue.program.name}: how satisfied are you now?",
+            single_line(f"{issue.program.name}: how satisfied are you now?"),
             (
                 f"Hello{' ' + issue.customer.name if issue.customer.name else ''},\n\n"
                 f"We have resolved the problem you told us about: “{issue.title}”.\n"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from advocacy.models import Program
+from core.edge import validate_single_line
 
 
 class Level(models.IntegerChoices):
@@ -103,7 +104,7 @@ class IssueSettings(models.Model):
 
 class Department(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="departments")
-    name = models.CharField(max_length=120)
+    name = models.CharField(validators=[validate_single_line], max_length=120)
 
     class Meta:
         ordering = ["program", "name"]
@@ -117,10 +118,10 @@ class Customer(models.Model):
     """Whoever is hurting; every field is optional (a web mention may have only a name)."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="customers")
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(validators=[validate_single_line], max_length=200, blank=True)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
-    company = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(validators=[validate_single_line], max_length=50, blank=True)
+    company = models.CharField(validators=[validate_single_line], max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -138,7 +139,7 @@ def new_tracking_token() -> str:
 class HotIssue(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="hot_issues")
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")
-    title = models.CharField(max_length=200)
+    title = models.CharField(validators=[validate_single_line], max_length=200)
     words = models.TextField("customer's own words", blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
     source_url = models.URLField("source link", max_length=1000, blank=True)
@@ -174,7 +175,9 @@ class HotIssue(models.Model):
     transfer_count = models.PositiveSmallIntegerField(default=0)
     runaround = models.BooleanField(default=False)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
-    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
+    tracking_token = models.CharField(
+        validators=[validate_single_line], max_length=64, unique=True, default=new_tracking_token, editable=False
+    )
     search_vector = SearchVectorField(null=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["search_vector", "tracking_token"])
@@ -314,7 +317,7 @@ class IssueEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    summary = models.CharField(max_length=300)
+    summary = models.CharField(validators=[validate_single_line], max_length=300)
     detail = models.TextField(blank=True)
 
     class Meta:
@@ -329,11 +332,11 @@ class MentionFeed(models.Model):
     """An RSS/Atom feed of web mentions (e.g. a Google Alerts feed) polled periodically."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="mention_feeds")
-    name = models.CharField(max_length=120)
+    name = models.CharField(validators=[validate_single_line], max_length=120)
     url = models.URLField(max_length=1000)
     is_active = models.BooleanField(default=True)
-    etag = models.CharField(max_length=255, blank=True)
-    modified = models.CharField(max_length=100, blank=True)
+    etag = models.CharField(validators=[validate_single_line], max_length=255, blank=True)
+    modified = models.CharField(validators=[validate_single_line], max_length=100, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_ok_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -359,8 +362,8 @@ class Mention(models.Model):
 
     feed = models.ForeignKey(MentionFeed, on_delete=models.CASCADE, related_name="mentions")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="mentions")
-    entry_id = models.CharField(max_length=500)
-    title = models.CharField(max_length=500)
+    entry_id = models.CharField(validators=[validate_single_line], max_length=500)
+    title = models.CharField(validators=[validate_single_line], max_length=500)
     link = models.URLField(max_length=2000, blank=True)
     snippet = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -395,7 +398,7 @@ class ImportJob(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="issue_imports")
     kind = models.CharField(max_length=14, choices=Kind.choices)
-    filename = models.CharField(max_length=255, blank=True)
+    filename = models.CharField(validators=[validate_single_line], max_length=255, blank=True)
     content = models.TextField()
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     total_rows = models.PositiveIntegerField(default=0)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from advocacy.models import Membership, Program
 from advocacy.permissions import require_manager, require_member
 from advocacy.selectors import display_name
+from core.edge import single_line
 from core.locks import lock_for_transaction
 from core.outbox import enqueue
 from rotations.selectors import current_advocate
@@ -689,7 +690,7 @@ def start_import(*, program: Program, actor: AbstractBaseUser, kind: str, filena
     if errors:
         raise ValidationError(errors)
     job = ImportJob.objects.create(
-        program=program, kind=kind, filename=(filename or "")[:255], content=content, created_by=actor
+        program=program, kind=kind, filename=single_line(filename)[:255], content=content, created_by=actor
     )
     # Through the outbox: a broker that is down delays the import, never loses it.
     enqueue("issues.tasks.run_import", args=[job.pk])
