@@ -233,6 +233,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     wants_email = models.BooleanField(default=True, help_text="Also sent by e-mail (once).")
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Tries to send the e-mail, and why the last one failed; the e-mail is given up after a few.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(validators=[validate_single_line], max_length=500, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

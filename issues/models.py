@@ -172,6 +172,11 @@ class HotIssue(models.Model):
     satisfaction_at = models.DateTimeField(null=True, blank=True)
     # When the customer was e-mailed the satisfaction question; empty while it is still to send.
     satisfaction_asked_at = models.DateTimeField(null=True, blank=True)
+    # Tries to e-mail that question, and why the last one failed; it is given up after a few.
+    satisfaction_ask_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    satisfaction_ask_error = models.CharField(
+        validators=[validate_single_line], max_length=500, blank=True, editable=False
+    )
     transfer_count = models.PositiveSmallIntegerField(default=0)
     runaround = models.BooleanField(default=False)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)

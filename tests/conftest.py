@@ -5,6 +5,7 @@ keeps only what its own tests need (its fixed clock, its own history).
 """
 
 import shutil
+import socket
 from datetime import time
 
 import pytest
@@ -130,6 +131,21 @@ def run_jobs():
         return results
 
     return run
+
+
+@pytest.fixture
+def refusing_mail_server(settings) -> int:
+    """Send e-mail by SMTP to a local port nothing listens on, so every send fails as in a real outage."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 2
+    return port
 
 
 @pytest.fixture

@@ -11,7 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Notification
-from advocacy.notifications import EMAIL_RETRY_AFTER, SEND_EMAIL_TASK, deliver_email, notify, requeue_unsent_emails
+from advocacy.notifications import (
+    EMAIL_FAILED_KIND,
+    EMAIL_MAX_ATTEMPTS,
+    EMAIL_RETRY_AFTER,
+    SEND_EMAIL_TASK,
+    deliver_email,
+    notify,
+    requeue_unsent_emails,
+)
 from config.celery import app
 from core.models import OutboxMessage
 from tests.factories import UserFactory
@@ -55,6 +63,28 @@ def test_a_mail_server_failure_leaves_the_e_mail_pending_and_the_sweep_queues_it
     assert requeue_unsent_emails(now=later) == 0  # waiting in the outbox
     assert run_jobs() == [True] and len(mail.outbox) == 1
     assert requeue_unsent_emails(now=later + EMAIL_RETRY_AFTER * 2) == 0
+
+
+@pytest.mark.django_db
+def test_an_e_mail_the_mail_server_keeps_refusing_is_given_up_and_the_admins_are_told_once(
+    member, superuser, run_jobs, refusing_mail_server
+):
+    note = notify(user=member, kind="t", title="Your term starts soon", dedupe_key="k")
+    later = timezone.now()
+    for _ in range(EMAIL_MAX_ATTEMPTS + 3):
+        later += EMAIL_RETRY_AFTER * 2
+        requeue_unsent_emails(now=later)
+        for result in run_jobs():
+            assert isinstance(result, ConnectionRefusedError)
+    note.refresh_from_db()
+    assert note.emailed_at is None and note.email_attempts == EMAIL_MAX_ATTEMPTS
+    assert "ConnectionRefusedError" in note.email_error
+    assert requeue_unsent_emails(now=later + EMAIL_RETRY_AFTER * 2) == 0
+    assert deliver_email(notification_id=note.pk) is False  # a stray job does not try again
+    [notice] = Notification.objects.filter(user=superuser)
+    assert notice.kind == EMAIL_FAILED_KIND and not notice.wants_email
+    assert f"#{note.pk}" in notice.body and member.email not in notice.body + notice.title
+    assert not Notification.objects.filter(user=member, kind=EMAIL_FAILED_KIND).exists()
 
 
 @pytest.mark.django_db

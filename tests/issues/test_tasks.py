@@ -11,6 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from advocacy.models import Notification
+from advocacy.notifications import EMAIL_FAILED_KIND, EMAIL_MAX_ATTEMPTS
 from core.models import OutboxMessage
 from issues import background, feeds, fetching, services, tasks
 from issues.models import IssueEvent, Mention, MentionFeed
@@ -248,6 +249,27 @@ def test_a_mail_server_failure_loses_no_satisfaction_question(make_issue, manage
     assert run_jobs() == [True]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@example.com"]
     assert background.requeue_unasked_questions(now=later + background.ASK_RETRY_AFTER * 2) == 0
+
+
+def test_a_satisfaction_question_the_mail_server_keeps_refusing_is_given_up_and_the_admins_are_told_once(
+    make_issue, manager, superuser, run_jobs, refusing_mail_server
+):
+    issue = make_issue(customer_name="Ana Albers", customer_email="ana@example.com", customer_phone="+49 30 1234567")
+    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    later = timezone.now()
+    for _ in range(EMAIL_MAX_ATTEMPTS + 3):
+        run_jobs()
+        later += background.ASK_RETRY_AFTER * 2
+        background.requeue_unasked_questions(now=later)
+    issue.refresh_from_db()
+    assert issue.satisfaction_asked_at is None and issue.satisfaction_ask_attempts == EMAIL_MAX_ATTEMPTS
+    assert "ConnectionRefusedError" in issue.satisfaction_ask_error
+    assert background.requeue_unasked_questions(now=later + background.ASK_RETRY_AFTER * 2) == 0
+    assert tasks.ask_satisfaction(issue.pk) is False
+    [notice] = Notification.objects.filter(user=superuser, kind=EMAIL_FAILED_KIND)
+    assert f"#{issue.pk}" in notice.body and notice.url == issue.get_absolute_url()
+    for detail in ("ana@example.com", "Ana Albers", "1234567"):
+        assert detail not in notice.title + notice.body
 
 
 def test_an_import_delivered_twice_imports_once(manager, program):
