@@ -9,6 +9,7 @@ import socket
 from datetime import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.db.models import F
 from django.utils import timezone
 
@@ -131,6 +132,16 @@ def run_jobs():
         return results
 
     return run
+
+
+@pytest.fixture
+def worker_queues():
+    """Every queue the routes name, for a test worker that runs work of both kinds (start_worker's queues=).
+
+    start_worker(queues=...) narrows the shared app's queue selection; undo that afterwards.
+    """
+    yield sorted({route["queue"] for route in django_settings.CELERY_TASK_ROUTES.values()})
+    app.amqp.queues._consume_from = None
 
 
 @pytest.fixture

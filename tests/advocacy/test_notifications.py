@@ -107,12 +107,12 @@ def test_delivering_the_same_notification_twice_sends_one_e_mail(member):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_sends_the_e_mail_queued_after_commit(client_for, program, manager):
+def test_a_real_worker_sends_the_e_mail_queued_after_commit(client_for, program, manager, worker_queues):
     """A notice queued on commit is e-mailed by a worker consuming from Redis."""
     app.control.purge()  # jobs other tests queued without a worker
     newcomer = UserFactory(username="newcomer")
     note = notify(user=newcomer, kind="t", title="Welcome to Support Desk", dedupe_key="welcome", url=reverse("home"))
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=worker_queues, shutdown_timeout=10):
         for _ in range(50):
             if Notification.objects.get(pk=note.pk).emailed_at:
                 break

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Notification
@@ -15,6 +16,7 @@ from advocacy.notifications import EMAIL_FAILED_KIND, EMAIL_MAX_ATTEMPTS
 from core.models import OutboxMessage
 from issues import background, feeds, fetching, services, tasks
 from issues.models import IssueEvent, Mention, MentionFeed
+from issues.views.mentions import POLLING
 from tests.factories import MentionFeedFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +131,22 @@ def test_broken_slow_and_malformed_feeds_are_reported_and_never_stop_the_others(
     assert "in time" in messages["slow"]
     assert "not valid" in messages["malformed"] or "RSS or Atom" in messages["malformed"]
     assert "404" in messages["missing"]
+
+
+def test_poll_now_queues_the_poll_for_a_worker_instead_of_fetching_in_the_request(
+    feed_server, client_for, member, program, run_jobs
+):
+    feed = MentionFeedFactory(program=program, url=f"{feed_server}/google_alerts.xml")
+    client = client_for(member)
+    url = reverse("issues:feed_poll", args=[program.slug, feed.pk])
+    response = client.post(url, follow=True)
+    assert POLLING in response.content.decode()
+    assert FeedHandler.hits == []  # the request fetched nothing
+    assert client.post(url).status_code == 302  # asked twice in a row: queued once
+    assert OutboxMessage.objects.filter(task_name="issues.tasks.poll_mention_feed", args=[feed.pk]).count() == 1
+    assert run_jobs() == [2]
+    assert Mention.objects.filter(feed=feed).count() == 2 and len(FeedHandler.hits) == 1
+    assert tasks.poll_mention_feed(-1) == 0  # a feed deleted meanwhile
 
 
 def test_feeds_inside_our_network_are_refused_with_a_clear_message(feed_server, program, settings):
