@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "core.zones.ResetTimeZone",
     # Before anything reads the request: a NUL byte in the path, query or form is a plain 400.
     "core.edge.RefuseUnstorableInput",
+    "core.edge.RefuseImpossibleDrilldown",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
