@@ -41,6 +41,7 @@ COVERED = {
 }
 NO_NOTICES = {
     "core.tasks.flush_outbox",
+    "core.tasks.heartbeat",  # stamps one row for /health/: tests/test_platform.py
     "issues.tasks.poll_mention_feeds",
     "issues.tasks.resend_pending_work",  # the satisfaction question: tests/issues/test_tasks.py
     "insights.tasks.build_missing_term_reports",  # one notice per report: term_report:<term>
