@@ -238,4 +238,4 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("user", "kind", "title", "program", "created_at", "emailed_at", "read_at")
     list_filter = ("kind", "program")
     search_fields = ("title", "user__username", "dedupe_key")
-    readonly_fields = ("created_at", "emailed_at")
+    readonly_fields = ("created_at", "emailed_at", "email_attempts", "email_error")

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from core.edge import validate_single_line
+
 TERM_LENGTH_PRESETS = [(1, "Monthly"), (3, "Quarterly"), (6, "Every six months")]
 MAX_TERM_MONTHS = 24
 
@@ -33,7 +35,12 @@ class RoleDescription(models.Model):
     default, used by programs that have none of their own.
     """
 
-    name = models.CharField(max_length=120, unique=True, help_text="Internal name, e.g. “Default advocate role”.")
+    name = models.CharField(
+        validators=[validate_single_line],
+        max_length=120,
+        unique=True,
+        help_text="Internal name, e.g. “Default advocate role”.",
+    )
     is_default = models.BooleanField(
         default=False, help_text="Used by every program that has no description of its own."
     )
@@ -60,12 +67,12 @@ class RoleDescriptionVersion(models.Model):
 
     role = models.ForeignKey(RoleDescription, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    title = models.CharField(max_length=200)
+    title = models.CharField(validators=[validate_single_line], max_length=200)
     summary = models.TextField(blank=True, help_text="A sentence or two on what the role is for.")
     mandate = models.TextField(help_text="One point per line: what the advocate is empowered and expected to do.")
     responsibilities = models.TextField(help_text="One responsibility per line.")
     qualities = models.JSONField(default=list, help_text="The qualities of a strong advocate, one string each.")
-    change_note = models.CharField(max_length=255, blank=True)
+    change_note = models.CharField(validators=[validate_single_line], max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -105,7 +112,7 @@ def _lines(text: str) -> list[str]:
 class Program(models.Model):
     """One team's rotating customer-advocate program."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(validators=[validate_single_line], max_length=120)
     slug = models.SlugField(max_length=60, unique=True, help_text="Used in the program's web address.")
     description = models.TextField(blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
@@ -211,14 +218,24 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=50, help_text="A short code, e.g. term_starting or issue_overdue.")
-    title = models.CharField(max_length=200)
+    kind = models.CharField(
+        validators=[validate_single_line], max_length=50, help_text="A short code, e.g. term_starting or issue_overdue."
+    )
+    title = models.CharField(validators=[validate_single_line], max_length=200)
     body = models.TextField(blank=True)
-    url = models.CharField(max_length=500, blank=True, help_text="Where to act on it, a path inside Baton.")
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    url = models.CharField(
+        validators=[validate_single_line],
+        max_length=500,
+        blank=True,
+        help_text="Where to act on it, a path inside Baton.",
+    )
+    dedupe_key = models.CharField(validators=[validate_single_line], max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     wants_email = models.BooleanField(default=True, help_text="Also sent by e-mail (once).")
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Tries to send the e-mail, and why the last one failed; the e-mail is given up after a few.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(validators=[validate_single_line], max_length=500, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

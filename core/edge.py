@@ -9,12 +9,22 @@ form has to think of it.
 Every redirect target taken from a request (`?next=`, a form's `next` field)
 goes through `safe_next`, which keeps only paths on this site.
 
+A single-line field (a name, a title, a short note) holds no line break or
+other control character (`validate_single_line`): a program name with a line
+break makes every e-mail whose subject names it fail. `single_line` flattens a
+stored value where one must be a single line anyway (an e-mail subject).
+
+The admin's date drill-down (`?created_at__year=…`) crashes Django on a year
+past 9998 (the end of its range cannot be computed); `RefuseImpossibleDrilldown`
+answers such an address with a 400 instead.
+
 Every date a person types is between 2000 and 2099 (`SensibleDateField`,
 `SensibleDateTimeField`, `validate_sensible_date` for services): month
 arithmetic near year 9999 overflows, and a time late on 31 December 9999
 cannot be shown in a zone east of UTC.
 """
 
+import unicodedata
 from datetime import date, datetime
 
 from django import forms
@@ -51,6 +61,58 @@ class RefuseUnstorableInput:
         if carries_nul(request):
             return render(request, "400.html", {"reason": UNSTORABLE}, status=400)
         return self.get_response(request)
+
+
+# The admin's date hierarchy parameters, and the values Django can compute a range for.
+DRILLDOWN_RANGES = {"__year": (1, 9998), "__month": (1, 12), "__day": (1, 31)}
+IMPOSSIBLE_DATE = "The address asks for a date that does not exist. Go back and choose one from the list."
+
+
+def impossible_drilldown(request: HttpRequest) -> bool:
+    """Return whether the query string asks the admin for a year, month or day out of range."""
+    for key, value in request.GET.items():
+        for suffix, (low, high) in DRILLDOWN_RANGES.items():
+            if key.endswith(suffix):
+                try:
+                    number = int(value)
+                except ValueError:
+                    continue  # the admin refuses it itself
+                if not low <= number <= high:
+                    return True
+    return False
+
+
+class RefuseImpossibleDrilldown:
+    """Answer 400 to an admin date drill-down the admin would crash on (a year after 9998)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if impossible_drilldown(request):
+            return render(request, "400.html", {"reason": IMPOSSIBLE_DATE}, status=400)
+        return self.get_response(request)
+
+
+NOT_SINGLE_LINE = "Use a single line: remove line breaks and control characters."
+# Unicode's line and paragraph separators are not control characters but break lines all the same.
+LINE_SEPARATORS = frozenset("\u2028\u2029")
+
+
+def _breaks_line(char: str) -> bool:
+    return char in LINE_SEPARATORS or unicodedata.category(char) == "Cc"
+
+
+def validate_single_line(value: str | None) -> None:
+    """Refuse a value holding a line break, tab or other control character (for single-line fields)."""
+    if value and any(_breaks_line(char) for char in value):
+        raise ValidationError(NOT_SINGLE_LINE, code="not_single_line")
+
+
+def single_line(value: str) -> str:
+    """Return `value` with every run of line breaks, control characters and spaces made one space."""
+    flat = "".join(" " if _breaks_line(char) else char for char in value or "")
+    return " ".join(flat.split())
 
 
 EARLIEST = date(2000, 1, 1)

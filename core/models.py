@@ -1,4 +1,4 @@
-"""The outbox: every Celery job is a row first, written in the caller's transaction."""
+"""The outbox (every Celery job is a row first, written in the caller's transaction) and the worker's heartbeat."""
 
 from django.db import models
 
@@ -24,3 +24,17 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)} ({'sent' if self.sent_at else 'pending'})"
+
+
+class Heartbeat(models.Model):
+    """When a worker last finished the periodic heartbeat task: one row, written every minute.
+
+    /health/ fails when it is too old, which also covers the embedded broker of
+    `make run`, where no worker can be pinged.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,8 +1,9 @@
-"""The outbox's own jobs: re-send what the broker missed, periodically and when a worker starts."""
+"""Core jobs: re-send what the broker missed (periodically and when a worker starts), and the heartbeat."""
 
 from celery import shared_task
 from celery.signals import worker_ready
 
+from . import heartbeat as heartbeats
 from . import outbox
 
 
@@ -10,6 +11,12 @@ from . import outbox
 def flush_outbox() -> int:
     """Send jobs kept in the outbox while the broker was down."""
     return outbox.flush_outbox()
+
+
+@shared_task(name="core.tasks.heartbeat")
+def heartbeat() -> str:
+    """Stamp the time a worker last finished a task (periodic; /health/ reads it)."""
+    return heartbeats.beat().isoformat()
 
 
 @worker_ready.connect

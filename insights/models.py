@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from advocacy.models import Program
+from core.edge import validate_single_line
 from rotations.models import Term
 
 
@@ -74,10 +75,10 @@ class BriefQuestion(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="brief_questions")
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    text = models.CharField(max_length=300)
+    text = models.CharField(validators=[validate_single_line], max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
-    answer = models.CharField(max_length=500, blank=True)
+    answer = models.CharField(validators=[validate_single_line], max_length=500, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -95,8 +96,14 @@ class FigureSnapshot(models.Model):
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="figure_snapshots")
-    name = models.CharField(max_length=20, help_text="Which figures: health or brief.")
-    key = models.CharField(max_length=500, help_text="What the figures were computed for (terms, weeks).")
+    name = models.CharField(
+        validators=[validate_single_line], max_length=20, help_text="Which figures: health or brief."
+    )
+    key = models.CharField(
+        validators=[validate_single_line],
+        max_length=500,
+        help_text="What the figures were computed for (terms, weeks).",
+    )
     data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
     computed_at = models.DateTimeField(db_index=True)
     seconds = models.FloatField(help_text="How long computing them took.")

@@ -120,7 +120,13 @@ class HotIssueAdmin(SimpleHistoryAdmin):
     search_fields = ("title", "words", "customer__name", "customer__email")
     list_select_related = ("program", "owner")
     raw_id_fields = ("customer", "owner", "created_by", "resolved_by", "department")
-    readonly_fields = ("tracking_token", "transfer_count", "created_at")
+    readonly_fields = (
+        "tracking_token",
+        "transfer_count",
+        "created_at",
+        "satisfaction_ask_attempts",
+        "satisfaction_ask_error",
+    )
     inlines = [OutreachInline, TransferInline, EventInline]
     date_hierarchy = "created_at"
     show_full_result_count = False

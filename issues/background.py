@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from advocacy.models import Program
-from advocacy.notifications import notify
+from advocacy.notifications import EMAIL_MAX_ATTEMPTS, failure_reason, notify, notify_admins
+from core.edge import single_line
 from core.outbox import enqueue, queued_args
 
 from .models import OPEN_Q, HotIssue, IssueEvent, Status, TrackingLinkEmail, overdue_q
@@ -107,7 +108,9 @@ def ask_satisfaction(*, issue_id: int, now=None) -> bool:
 
     The issue row is locked and stamped in the same transaction as the e-mail
     is sent, so a task delivered twice (or queued again by the sweep) asks once,
-    and a failed send leaves the question for `requeue_unasked_questions`.
+    and a failed send leaves the question for `requeue_unasked_questions`. A
+    failed send is counted, its reason kept and raised again; after
+    `EMAIL_MAX_ATTEMPTS` tries the question is given up and the admins are told.
     """
     with transaction.atomic():
         issue = (
@@ -120,19 +123,43 @@ def ask_satisfaction(*, issue_id: int, now=None) -> bool:
             return False
         if issue.satisfaction_asked_at is not None or not (issue.customer and issue.customer.email):
             return False
+        if issue.satisfaction_ask_attempts >= EMAIL_MAX_ATTEMPTS:
+            return False
         link = f"{settings.SITE_URL.rstrip('/')}{issue.get_tracking_url()}"
-        send_mail(
-            f"{issue.program.name}: how satisfied are you now?",
-            (
-                f"Hello{' ' + issue.customer.name if issue.customer.name else ''},\n\n"
-                f"We have resolved the problem you told us about: “{issue.title}”.\n"
-                f"One question: how satisfied are you now, from 1 to 5? Answer here:\n{link}\n"
+        attempts = issue.satisfaction_ask_attempts + 1
+        try:
+            send_mail(
+                single_line(f"{issue.program.name}: how satisfied are you now?"),
+                (
+                    f"Hello{' ' + issue.customer.name if issue.customer.name else ''},\n\n"
+                    f"We have resolved the problem you told us about: “{issue.title}”.\n"
+                    f"One question: how satisfied are you now, from 1 to 5? Answer here:\n{link}\n"
+                ),
+                None,
+                [issue.customer.email],
+            )
+        except Exception as error:  # the mail server refused, timed out, is down…: count it, keep why
+            failure = error
+            reason = failure_reason(error)
+            HotIssue.objects.filter(pk=issue.pk).update(
+                satisfaction_ask_attempts=attempts, satisfaction_ask_error=reason
+            )
+        else:
+            HotIssue.objects.filter(pk=issue.pk).update(
+                satisfaction_asked_at=now or timezone.now(), satisfaction_ask_attempts=attempts
+            )
+            return True
+    if attempts >= EMAIL_MAX_ATTEMPTS:
+        notify_admins(
+            title="A satisfaction question could not be sent",
+            body=(
+                f"The satisfaction question of issue #{issue.pk} in {issue.program.name} failed {attempts} times "
+                f"and will not be tried again. Last error: {reason}"
             ),
-            None,
-            [issue.customer.email],
+            url=issue.get_absolute_url(),
+            dedupe_key=f"email-given-up:satisfaction:{issue.pk}",
         )
-        HotIssue.objects.filter(pk=issue.pk).update(satisfaction_asked_at=now or timezone.now())
-    return True
+    raise failure
 
 
 ASK_TASK = "issues.tasks.ask_satisfaction"
@@ -152,6 +179,7 @@ def requeue_unasked_questions(*, now=None) -> int:
         status=Status.RESOLVED,
         satisfaction__isnull=True,
         satisfaction_asked_at__isnull=True,
+        satisfaction_ask_attempts__lt=EMAIL_MAX_ATTEMPTS,
         customer__email__gt="",
         resolved_at__gte=now - SWEEP_HORIZON,
     ).values_list("pk", flat=True)

@@ -181,6 +181,12 @@ def _store(feed: MentionFeed, entries, now) -> int:
     return new
 
 
+def poll_feed_by_id(*, feed_id: int, timeout: float | None = None) -> PollResult | None:
+    """Poll the feed with this id now (someone asked to); return None if it was deleted meanwhile."""
+    feed = MentionFeed.objects.filter(pk=feed_id).first()
+    return poll_feed(feed=feed, timeout=timeout) if feed else None
+
+
 def poll_all(*, timeout: float | None = None) -> list[PollResult]:
     """Poll every active feed; one failing feed never stops the others."""
     return [poll_feed(feed=feed, timeout=timeout) for feed in MentionFeed.objects.filter(is_active=True)]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from advocacy.models import Program
+from core.edge import validate_single_line
 
 
 class Level(models.IntegerChoices):
@@ -104,7 +105,7 @@ class IssueSettings(models.Model):
 
 class Department(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="departments")
-    name = models.CharField(max_length=120)
+    name = models.CharField(validators=[validate_single_line], max_length=120)
 
     class Meta:
         ordering = ["program", "name"]
@@ -118,10 +119,10 @@ class Customer(models.Model):
     """Whoever is hurting; every field is optional (a web mention may have only a name)."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="customers")
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(validators=[validate_single_line], max_length=200, blank=True)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
-    company = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(validators=[validate_single_line], max_length=50, blank=True)
+    company = models.CharField(validators=[validate_single_line], max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -139,7 +140,7 @@ def new_tracking_token() -> str:
 class HotIssue(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="hot_issues")
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")
-    title = models.CharField(max_length=200)
+    title = models.CharField(validators=[validate_single_line], max_length=200)
     words = models.TextField("customer's own words", blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
     source_url = models.URLField("source link", max_length=1000, blank=True)
@@ -172,10 +173,17 @@ class HotIssue(models.Model):
     satisfaction_at = models.DateTimeField(null=True, blank=True)
     # When the customer was e-mailed the satisfaction question; empty while it is still to send.
     satisfaction_asked_at = models.DateTimeField(null=True, blank=True)
+    # Tries to e-mail that question, and why the last one failed; it is given up after a few.
+    satisfaction_ask_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    satisfaction_ask_error = models.CharField(
+        validators=[validate_single_line], max_length=500, blank=True, editable=False
+    )
     transfer_count = models.PositiveSmallIntegerField(default=0)
     runaround = models.BooleanField(default=False)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
-    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
+    tracking_token = models.CharField(
+        validators=[validate_single_line], max_length=64, unique=True, default=new_tracking_token, editable=False
+    )
     search_vector = SearchVectorField(null=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["search_vector", "tracking_token"])
@@ -325,7 +333,7 @@ class IssueEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    summary = models.CharField(max_length=300)
+    summary = models.CharField(validators=[validate_single_line], max_length=300)
     detail = models.TextField(blank=True)
 
     class Meta:
@@ -369,11 +377,11 @@ class MentionFeed(models.Model):
     """An RSS/Atom feed of web mentions (e.g. a Google Alerts feed) polled periodically."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="mention_feeds")
-    name = models.CharField(max_length=120)
+    name = models.CharField(validators=[validate_single_line], max_length=120)
     url = models.URLField(max_length=1000)
     is_active = models.BooleanField(default=True)
-    etag = models.CharField(max_length=255, blank=True)
-    modified = models.CharField(max_length=100, blank=True)
+    etag = models.CharField(validators=[validate_single_line], max_length=255, blank=True)
+    modified = models.CharField(validators=[validate_single_line], max_length=100, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_ok_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -399,8 +407,8 @@ class Mention(models.Model):
 
     feed = models.ForeignKey(MentionFeed, on_delete=models.CASCADE, related_name="mentions")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="mentions")
-    entry_id = models.CharField(max_length=500)
-    title = models.CharField(max_length=500)
+    entry_id = models.CharField(validators=[validate_single_line], max_length=500)
+    title = models.CharField(validators=[validate_single_line], max_length=500)
     link = models.URLField(max_length=2000, blank=True)
     snippet = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -435,7 +443,7 @@ class ImportJob(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="issue_imports")
     kind = models.CharField(max_length=14, choices=Kind.choices)
-    filename = models.CharField(max_length=255, blank=True)
+    filename = models.CharField(validators=[validate_single_line], max_length=255, blank=True)
     content = models.TextField()
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     total_rows = models.PositiveIntegerField(default=0)

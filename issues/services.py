@@ -23,8 +23,9 @@ from simple_history.utils import bulk_create_with_history
 from advocacy.models import Membership, Program
 from advocacy.permissions import require_manager, require_member
 from advocacy.selectors import display_name
+from core.edge import single_line
 from core.locks import lock_for_transaction
-from core.outbox import enqueue
+from core.outbox import enqueue, queued_args
 from rotations.selectors import current_advocate
 
 from . import notices
@@ -957,6 +958,24 @@ def add_mention_feed(
     return feed
 
 
+POLL_FEED_TASK = "issues.tasks.poll_mention_feed"
+# A poll asked for this recently (or still waiting for the broker) is not queued again.
+POLL_AGAIN_AFTER = timedelta(minutes=1)
+
+
+@transaction.atomic
+def request_feed_poll(*, feed: MentionFeed, actor: AbstractBaseUser) -> bool:
+    """Queue a poll of one feed now, on the worker; return False if one is already on its way.
+
+    The fetch may take many seconds: a web request never waits for it.
+    """
+    require_member(program=feed.program, actor=actor)
+    if (feed.pk,) in queued_args(POLL_FEED_TASK, since=timezone.now() - POLL_AGAIN_AFTER):
+        return False
+    enqueue(POLL_FEED_TASK, args=[feed.pk])
+    return True
+
+
 # ---------------------------------------------------------------- imports
 
 
@@ -972,7 +991,7 @@ def start_import(*, program: Program, actor: AbstractBaseUser, kind: str, filena
     if errors:
         raise ValidationError(errors)
     job = ImportJob.objects.create(
-        program=program, kind=kind, filename=(filename or "")[:255], content=content, created_by=actor
+        program=program, kind=kind, filename=single_line(filename)[:255], content=content, created_by=actor
     )
     # Through the outbox: a broker that is down delays the import, never loses it.
     enqueue("issues.tasks.run_import", args=[job.pk])

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from . import background
-from .feeds import poll_all
+from .feeds import poll_all, poll_feed_by_id
 from .importing import requeue_stuck_imports as requeue_stuck_import_jobs
 from .importing import run_import_job
 
@@ -36,6 +36,13 @@ def send_daily_digests() -> int:
 def poll_mention_feeds() -> int:
     """Poll every active mention feed; return how many new mentions were stored."""
     return sum(result.new for result in poll_all())
+
+
+@shared_task(name="issues.tasks.poll_mention_feed")
+def poll_mention_feed(feed_id: int) -> int:
+    """Poll one mention feed someone asked to poll now; return how many new mentions were stored."""
+    result = poll_feed_by_id(feed_id=feed_id)
+    return result.new if result else 0
 
 
 @shared_task(name="issues.tasks.run_import", acks_late=True)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from advocacy.models import Program, RoleDescriptionVersion
+from core.edge import validate_single_line
 
 from .hooks import HandoffEffect
 
@@ -43,7 +44,10 @@ class Term(models.Model):
         help_text="The role description in force when the term became active.",
     )
     time_zone = models.CharField(
-        max_length=64, blank=True, help_text="The program's zone the boundaries were computed in."
+        validators=[validate_single_line],
+        max_length=64,
+        blank=True,
+        help_text="The program's zone the boundaries were computed in.",
     )
     handoff_time = models.TimeField(null=True, blank=True, help_text="The program's local handoff time.")
     pinned = models.BooleanField(
@@ -141,7 +145,7 @@ class Leave(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leaves")
     first_day = models.DateField()
     last_day = models.DateField()
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(validators=[validate_single_line], max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -163,7 +167,7 @@ class Cover(models.Model):
     last_day = models.DateField()
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField(db_index=True)
-    reason = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(validators=[validate_single_line], max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -293,7 +297,7 @@ class RosterReview(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    resolution = models.CharField(max_length=20, blank=True)
+    resolution = models.CharField(validators=[validate_single_line], max_length=20, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -309,7 +313,7 @@ class CalendarToken(models.Model):
     program = models.ForeignKey(
         Program, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Empty: personal feed."
     )
-    token = models.CharField(max_length=64, unique=True)
+    token = models.CharField(validators=[validate_single_line], max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -5,9 +5,11 @@ keeps only what its own tests need (its fixed clock, its own history).
 """
 
 import shutil
+import socket
 from datetime import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.db.models import F
 from django.utils import timezone
 
@@ -130,6 +132,31 @@ def run_jobs():
         return results
 
     return run
+
+
+@pytest.fixture
+def worker_queues():
+    """Every queue the routes name, for a test worker that runs work of both kinds (start_worker's queues=).
+
+    start_worker(queues=...) narrows the shared app's queue selection; undo that afterwards.
+    """
+    yield sorted({route["queue"] for route in django_settings.CELERY_TASK_ROUTES.values()})
+    app.amqp.queues._consume_from = None
+
+
+@pytest.fixture
+def refusing_mail_server(settings) -> int:
+    """Send e-mail by SMTP to a local port nothing listens on, so every send fails as in a real outage."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 2
+    return port
 
 
 @pytest.fixture

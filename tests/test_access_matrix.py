@@ -100,7 +100,7 @@ ACCESS: dict[str, Access] = {
     "issues:import_start": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     "issues:import_detail": Access(PROGRAM_MEMBER, lambda w: {"pk": w.import_job.pk}),
     "issues:feed_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
-    # Polling a feed (at a closed port here) reports the result on the feed page.
+    # "Poll now" queues the poll for a worker and returns to the feed page.
     "issues:feed_poll": Access(program_post(302), lambda w: {"slug": w.program.slug, "pk": w.feed.pk}, "post"),
     "issues:mention_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     # An empty decision (no level) is refused with a message and changes nothing.

@@ -110,4 +110,36 @@ def test_routes_and_beat_entries_name_registered_tasks_and_every_task_is_routed(
     for entry, schedule in settings.CELERY_BEAT_SCHEDULE.items():
         assert schedule["task"] in tasks, f"beat entry {entry} names an unknown task"
     queues = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
-    assert queues == {app.conf.task_default_queue}, "a queue no worker consumes"
+    assert queues == {app.conf.task_default_queue, "io"}
+    for procfile in ("Procfile", "Procfile.dev"):
+        consumed = set()
+        for line in (ROOT / procfile).read_text().splitlines():
+            words = line.split()
+            if "worker" in words:
+                assert "-Q" in words, f"{procfile}: give each worker its queues"
+                consumed |= set(words[words.index("-Q") + 1].split(","))
+        assert consumed == queues, f"{procfile}: a queue no worker consumes, or a worker of no queue"
+
+
+def _queue_of(task_name: str) -> str:
+    return app.amqp.router.route({}, task_name)["queue"].name
+
+
+def test_slow_work_waits_on_its_own_queue_and_handoffs_and_reminders_never_behind_it():
+    for task in (
+        "issues.tasks.poll_mention_feeds",
+        "issues.tasks.poll_mention_feed",
+        "issues.tasks.run_import",
+        "advocacy.tasks.send_notification_email",
+        "issues.tasks.ask_satisfaction",
+    ):
+        assert _queue_of(task) == "io", task
+    for task in (
+        "rotations.tasks.run_handoffs",
+        "rotations.tasks.handoff_program",
+        "rotations.tasks.send_reminders",
+        "rotations.tasks.send_program_reminders",
+        "core.tasks.flush_outbox",
+        "core.tasks.heartbeat",
+    ):
+        assert _queue_of(task) == app.conf.task_default_queue, task

@@ -36,7 +36,7 @@ def test_a_dropped_database_connection_mid_request_leaves_no_partial_write(clien
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_broker_outage_breaks_no_page_and_loses_no_work(private_broker, client):
+def test_a_broker_outage_breaks_no_page_and_loses_no_work(private_broker, client, worker_queues):
     """Redis stops; a member logs, works and resolves an issue and imports a file; Redis returns; all is delivered."""
     from celery.contrib.testing.worker import start_worker
     from django.core import mail
@@ -98,7 +98,7 @@ def test_a_broker_outage_breaks_no_page_and_loses_no_work(private_broker, client
 
     # Redis is back; the flush (beat's, or the worker's on start) sends it all to a real worker.
     private_broker.start()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=worker_queues, shutdown_timeout=10):
         outbox.flush_outbox()
         deadline = time.monotonic() + 30
         while ImportJob.objects.get(pk=job.pk).state != ImportJob.State.DONE or not mail.outbox:

@@ -98,9 +98,35 @@ def test_health_reports_database_broker_and_worker(client):
     assert any("Redis" in k and v == "OK" for k, v in body.items())
     assert any("Ping" in k and "unavailable" in v for k, v in body.items())
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        app.send_task("core.tasks.heartbeat").get(timeout=10)  # what beat sends every minute
         response = client.get(reverse("health"), {"format": "json"})
     assert response.status_code == 200, response.content
     assert set(response.json().values()) == {"OK"}
+
+
+def _heartbeat_status(client) -> str:
+    body = client.get(reverse("health"), {"format": "json"}).json()
+    [status] = [value for key, value in body.items() if "WorkerHeartbeat" in key]
+    return status
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_fails_when_no_worker_finished_a_task_for_too_long(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core import heartbeat
+    from core.tasks import heartbeat as heartbeat_task
+
+    assert "No task has finished yet" in _heartbeat_status(client)
+    heartbeat.beat(now=timezone.now() - timedelta(minutes=settings.WORKER_SILENT_AFTER_MINUTES + 3))
+    assert f"No task finished for {settings.WORKER_SILENT_AFTER_MINUTES + 3} minutes" in _heartbeat_status(client)
+    heartbeat_task.apply()  # a worker finishes the periodic task
+    assert _heartbeat_status(client) == "OK"
+    settings.CELERY_BROKER_URL = "filesystem://"  # make run: no Redis to ask, no worker to ping
+    response = client.get(reverse("health"), {"format": "json"})
+    assert response.status_code == 200 and any("WorkerHeartbeat" in key for key in response.json())
 
 
 def test_contact_details_are_scrubbed_from_log_records():

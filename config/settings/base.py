@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "core.zones.ResetTimeZone",
     # Before anything reads the request: a NUL byte in the path, query or form is a plain 400.
     "core.edge.RefuseUnstorableInput",
+    "core.edge.RefuseImpossibleDrilldown",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,6 +139,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A mail server that accepts the connection and then says nothing must not hold a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Baton <baton@localhost>")
 
 # Celery: an embedded filesystem broker by default, Redis when CELERY_BROKER_URL says so.
@@ -165,30 +168,37 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Every Celery task in one table: its queue and, for a periodic one, its beat entry and schedule.
 # Beat copies the entries into django-celery-beat's tables, where admins edit them; an entry's
-# name is its key there, so keep the names. One queue for now: the I/O-bound tasks (feeds,
-# imports) may get a queue of their own once every worker (Procfile, Procfile.dev, the test
-# workers) consumes it. A test checks that each task here is registered and vice versa.
+# name is its key there, so keep the names. Two queues: the default one for the work that must
+# never wait (handoffs, reminders, the outbox), and "io" for the slow work that waits on other
+# servers or reads large files (feed polls, imports, outgoing e-mail), consumed by a worker of
+# its own (Procfile, Procfile.dev: worker-io) so a hanging feed or mail server never holds up a
+# handoff. A test checks that each task here is registered and vice versa, and that every queue
+# has a worker.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 _Q = CELERY_TASK_DEFAULT_QUEUE
+_IO = "io"
 # fmt: off
 _TASKS = [
     # task                                              queue  beat entry                             schedule (s)
     ("baton.ping",                                      _Q,    None,                                  None),
     # Sends the jobs the outbox kept while the broker was down.
     ("core.tasks.flush_outbox",                         _Q,    "core-flush-outbox",                   60.0),
-    ("advocacy.tasks.send_notification_email",          _Q,    None,                                  None),
+    # Proves a worker finishes tasks: /health/ fails when the last one is too old.
+    ("core.tasks.heartbeat",                            _Q,    "core-heartbeat",                      60.0),
+    ("advocacy.tasks.send_notification_email",          _IO,   None,                                  None),
     # Queues again the e-mails a mail-server failure left unsent.
     ("advocacy.tasks.send_pending_notification_emails", _Q,    "advocacy-send-pending-emails",        60.0),
     ("rotations.tasks.run_handoffs",                    _Q,    "rotations-run-handoffs",              60.0),
     ("rotations.tasks.handoff_program",                 _Q,    None,                                  None),
     ("rotations.tasks.send_reminders",                  _Q,    "rotations-send-reminders",            15 * 60.0),
     ("rotations.tasks.send_program_reminders",          _Q,    None,                                  None),
-    ("issues.tasks.ask_satisfaction",                   _Q,    None,                                  None),
-    ("issues.tasks.send_tracking_links",                _Q,    None,                                  None),
+    ("issues.tasks.ask_satisfaction",                   _IO,   None,                                  None),
+    ("issues.tasks.send_tracking_links",                _IO,   None,                                  None),
     ("issues.tasks.notify_overdue_issues",              _Q,    "issues-notify-overdue",               300.0),
-    ("issues.tasks.poll_mention_feeds",                 _Q,    "issues-poll-mention-feeds",           900.0),
+    ("issues.tasks.poll_mention_feeds",                 _IO,   "issues-poll-mention-feeds",           900.0),
     ("issues.tasks.send_daily_digests",                 _Q,    "issues-daily-digest",                 3600.0),
-    ("issues.tasks.run_import",                         _Q,    None,                                  None),
+    ("issues.tasks.poll_mention_feed",                  _IO,   None,                                  None),
+    ("issues.tasks.run_import",                         _IO,   None,                                  None),
     # Queues again the satisfaction questions and tracking links a mail-server failure left unsent.
     ("issues.tasks.resend_pending_work",                _Q,    "issues-resend-pending-work",          300.0),
     # Imports whose worker died mid-way (no progress for ten minutes) are sent again, a few times.
@@ -203,6 +213,8 @@ _TASKS = [
     ("insights.tasks.refresh_snapshots",                _Q,    "insights-refresh-snapshots",          120.0),
 ]
 # fmt: on
+# /health/ fails when no task has finished for this many minutes (the heartbeat runs every minute).
+WORKER_SILENT_AFTER_MINUTES = env.int("WORKER_SILENT_AFTER_MINUTES", default=5)
 CELERY_TASK_ROUTES = {task: {"queue": queue} for task, queue, _, _ in _TASKS}
 CELERY_BEAT_SCHEDULE = {entry: {"task": task, "schedule": every} for task, _, entry, every in _TASKS if entry}
 

@@ -13,10 +13,10 @@ from advocacy.permissions import is_manager, program_for_user, require_manager
 from advocacy.selectors import display_name
 
 from .. import selectors, services
-from ..feeds import poll_feed
 from ..forms import FeedForm, PromoteForm
 
 PROMOTE_LEVEL_REQUIRED = "Choose how upset the customer is."
+POLLING = "Polling; the result appears here in a minute."
 
 
 @login_required
@@ -47,11 +47,8 @@ def feed_list(request: HttpRequest, slug: str) -> HttpResponse:
 def feed_poll(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
     feed = selectors.feed_of(program=program, pk=pk)
-    result = poll_feed(feed=feed)
-    if result.error:
-        messages.error(request, f"“{feed.name}”: {result.error}")
-    else:
-        messages.success(request, f"“{feed.name}”: {result.new} new mention{'s' if result.new != 1 else ''}.")
+    services.request_feed_poll(feed=feed, actor=request.user)
+    messages.info(request, POLLING)
     return redirect("issues:feed_list", slug=program.slug)
 
 

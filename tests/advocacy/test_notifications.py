@@ -11,7 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Notification
-from advocacy.notifications import EMAIL_RETRY_AFTER, SEND_EMAIL_TASK, deliver_email, notify, requeue_unsent_emails
+from advocacy.notifications import (
+    EMAIL_FAILED_KIND,
+    EMAIL_MAX_ATTEMPTS,
+    EMAIL_RETRY_AFTER,
+    SEND_EMAIL_TASK,
+    deliver_email,
+    notify,
+    requeue_unsent_emails,
+)
 from config.celery import app
 from core.models import OutboxMessage
 from tests.factories import UserFactory
@@ -58,6 +66,28 @@ def test_a_mail_server_failure_leaves_the_e_mail_pending_and_the_sweep_queues_it
 
 
 @pytest.mark.django_db
+def test_an_e_mail_the_mail_server_keeps_refusing_is_given_up_and_the_admins_are_told_once(
+    member, superuser, run_jobs, refusing_mail_server
+):
+    note = notify(user=member, kind="t", title="Your term starts soon", dedupe_key="k")
+    later = timezone.now()
+    for _ in range(EMAIL_MAX_ATTEMPTS + 3):
+        later += EMAIL_RETRY_AFTER * 2
+        requeue_unsent_emails(now=later)
+        for result in run_jobs():
+            assert isinstance(result, ConnectionRefusedError)
+    note.refresh_from_db()
+    assert note.emailed_at is None and note.email_attempts == EMAIL_MAX_ATTEMPTS
+    assert "ConnectionRefusedError" in note.email_error
+    assert requeue_unsent_emails(now=later + EMAIL_RETRY_AFTER * 2) == 0
+    assert deliver_email(notification_id=note.pk) is False  # a stray job does not try again
+    [notice] = Notification.objects.filter(user=superuser)
+    assert notice.kind == EMAIL_FAILED_KIND and not notice.wants_email
+    assert f"#{note.pk}" in notice.body and member.email not in notice.body + notice.title
+    assert not Notification.objects.filter(user=member, kind=EMAIL_FAILED_KIND).exists()
+
+
+@pytest.mark.django_db
 def test_old_unsent_e_mails_are_given_up(member):
     note = notify(user=member, kind="t", title="Stale", dedupe_key="k")
     OutboxMessage.objects.all().delete()  # sent and forgotten long ago
@@ -77,12 +107,12 @@ def test_delivering_the_same_notification_twice_sends_one_e_mail(member):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_sends_the_e_mail_queued_after_commit(client_for, program, manager):
+def test_a_real_worker_sends_the_e_mail_queued_after_commit(client_for, program, manager, worker_queues):
     """A notice queued on commit is e-mailed by a worker consuming from Redis."""
     app.control.purge()  # jobs other tests queued without a worker
     newcomer = UserFactory(username="newcomer")
     note = notify(user=newcomer, kind="t", title="Welcome to Support Desk", dedupe_key="welcome", url=reverse("home"))
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=worker_queues, shutdown_timeout=10):
         for _ in range(50):
             if Notification.objects.get(pk=note.pk).emailed_at:
                 break

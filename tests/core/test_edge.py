@@ -5,7 +5,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from advocacy.models import ThanksNote
-from core.edge import UNSTORABLE, safe_next
+from core.edge import IMPOSSIBLE_DATE, UNSTORABLE, safe_next
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,14 @@ def test_the_log_date_filter_refuses_year_9999_without_a_500(client_for, program
     response = client_for(member).get(reverse("issues:log"), {"created_after": "9999-12-31"})
     assert response.status_code in (200, 400)
     assert "Choose a date between 2000 and 2099." in response.content.decode()
+
+
+def test_an_admin_date_drilldown_past_9998_is_a_400_not_a_500(client_for, superuser):
+    client = client_for(superuser)
+    url = reverse("admin:issues_hotissue_changelist")
+    for year in ("9999", "99999999999999999999", "0"):
+        response = client.get(url, {"created_at__year": year})
+        assert response.status_code == 400, year
+        assert IMPOSSIBLE_DATE in response.content.decode()
+    assert client.get(url, {"created_at__year": "2026", "created_at__month": "12"}).status_code == 200
+    assert client.get(url, {"created_at__year": "2026", "created_at__month": "13"}).status_code == 400

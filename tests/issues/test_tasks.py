@@ -8,12 +8,15 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Notification
+from advocacy.notifications import EMAIL_FAILED_KIND, EMAIL_MAX_ATTEMPTS
 from core.models import OutboxMessage
 from issues import background, feeds, fetching, services, tasks
 from issues.models import IssueEvent, Mention, MentionFeed
+from issues.views.mentions import POLLING
 from tests.factories import MentionFeedFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +131,22 @@ def test_broken_slow_and_malformed_feeds_are_reported_and_never_stop_the_others(
     assert "in time" in messages["slow"]
     assert "not valid" in messages["malformed"] or "RSS or Atom" in messages["malformed"]
     assert "404" in messages["missing"]
+
+
+def test_poll_now_queues_the_poll_for_a_worker_instead_of_fetching_in_the_request(
+    feed_server, client_for, member, program, run_jobs
+):
+    feed = MentionFeedFactory(program=program, url=f"{feed_server}/google_alerts.xml")
+    client = client_for(member)
+    url = reverse("issues:feed_poll", args=[program.slug, feed.pk])
+    response = client.post(url, follow=True)
+    assert POLLING in response.content.decode()
+    assert FeedHandler.hits == []  # the request fetched nothing
+    assert client.post(url).status_code == 302  # asked twice in a row: queued once
+    assert OutboxMessage.objects.filter(task_name="issues.tasks.poll_mention_feed", args=[feed.pk]).count() == 1
+    assert run_jobs() == [2]
+    assert Mention.objects.filter(feed=feed).count() == 2 and len(FeedHandler.hits) == 1
+    assert tasks.poll_mention_feed(-1) == 0  # a feed deleted meanwhile
 
 
 def test_feeds_inside_our_network_are_refused_with_a_clear_message(feed_server, program, settings):
@@ -248,6 +267,27 @@ def test_a_mail_server_failure_loses_no_satisfaction_question(make_issue, manage
     assert run_jobs() == [True]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@example.com"]
     assert background.requeue_unasked_questions(now=later + background.ASK_RETRY_AFTER * 2) == 0
+
+
+def test_a_satisfaction_question_the_mail_server_keeps_refusing_is_given_up_and_the_admins_are_told_once(
+    make_issue, manager, superuser, run_jobs, refusing_mail_server
+):
+    issue = make_issue(customer_name="Ana Albers", customer_email="ana@example.com", customer_phone="+49 30 1234567")
+    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    later = timezone.now()
+    for _ in range(EMAIL_MAX_ATTEMPTS + 3):
+        run_jobs()
+        later += background.ASK_RETRY_AFTER * 2
+        background.requeue_unasked_questions(now=later)
+    issue.refresh_from_db()
+    assert issue.satisfaction_asked_at is None and issue.satisfaction_ask_attempts == EMAIL_MAX_ATTEMPTS
+    assert "ConnectionRefusedError" in issue.satisfaction_ask_error
+    assert background.requeue_unasked_questions(now=later + background.ASK_RETRY_AFTER * 2) == 0
+    assert tasks.ask_satisfaction(issue.pk) is False
+    [notice] = Notification.objects.filter(user=superuser, kind=EMAIL_FAILED_KIND)
+    assert f"#{issue.pk}" in notice.body and notice.url == issue.get_absolute_url()
+    for detail in ("ana@example.com", "Ana Albers", "1234567"):
+        assert detail not in notice.title + notice.body
 
 
 def test_an_import_delivered_twice_imports_once(manager, program):

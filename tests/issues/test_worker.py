@@ -10,7 +10,7 @@ from tests.factories import MembershipFactory, ProgramFactory
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_import_runs_in_a_worker():
+def test_import_runs_in_a_worker(worker_queues):
     from issues.tasks import run_import
 
     program = ProgramFactory()
@@ -19,7 +19,7 @@ def test_import_runs_in_a_worker():
     job = ImportJob.objects.create(
         program=program, kind=ImportJob.Kind.SURVEY, content=f"score,comment\n{rows}\n", created_by=manager
     )
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=worker_queues, shutdown_timeout=10):
         assert run_import.delay(job.pk).get(timeout=30) == ImportJob.State.DONE
     job.refresh_from_db()
     assert (job.total_rows, job.processed_rows, job.percent) == (450, 450, 100)
