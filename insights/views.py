@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advocacy.forms import add_service_errors
 from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user
 from advocacy.selectors import display_name, thanks_for_program, thanks_received
-from rotations.selectors import live_calendar_token, terms_for_user
+from rotations.selectors import live_calendar_token, terms_for_user, unacknowledged_handoff_for
 
 from . import report_selectors, reports, selectors, services
 from .forms import AnswerForm, QuestionForm, RecognitionForm, ReflectionForm
@@ -208,5 +208,6 @@ def my_page(request: HttpRequest) -> HttpResponse:
         "thanks": thanks_received(user=request.user)[:5],
         "reports": report_selectors.my_reports(user=request.user)[:6],
         "recognitions": report_selectors.my_recognitions(user=request.user)[:3],
+        "pending_handoff": unacknowledged_handoff_for(request.user),
     }
     return render(request, "insights/my_page.html", context)

@@ -214,6 +214,33 @@ def pending_handoffs_for(*, user: AbstractBaseUser) -> QuerySet[Handoff]:
     )
 
 
+def current_incoming_handoffs(*, user: AbstractBaseUser, at: datetime | None = None) -> list[Handoff]:
+    """Return the handoffs that gave `user` the terms they serve now (at most one per program), newest first."""
+    at = at or timezone.now()
+    return list(
+        Handoff.objects.filter(
+            incoming_advocate=user,
+            incoming_term__advocate=user,
+            incoming_term__status=Term.Status.ACTIVE,
+            incoming_term__starts_at__lte=at,
+            incoming_term__ends_at__gt=at,
+        )
+        .select_related("program", "outgoing_term", "incoming_term", "outgoing_advocate")
+        .order_by("-boundary_at")
+    )
+
+
+def unacknowledged_handoff_for(user: AbstractBaseUser, *, at: datetime | None = None) -> Handoff | None:
+    """Return the handoff into the user's current term they have not acknowledged yet, if any.
+
+    This is what the incoming advocate reads first: the previous advocate's
+    note, until they confirm they have the baton.
+    """
+    if not user.is_authenticated:
+        return None
+    return next((h for h in current_incoming_handoffs(user=user, at=at) if h.acknowledged_at is None), None)
+
+
 def swaps_for_program(*, program: Program) -> QuerySet[SwapRequest]:
     return SwapRequest.objects.filter(term__program=program).select_related(
         "term", "target_term", "requested_by", "target", "accepted_by", "decided_by"

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.permissions import is_manager, program_for_user
 from advocacy.selectors import display_name
+from core.edge import safe_next
 
 from . import feeds, selectors, services
 from .forms import (
@@ -31,6 +32,7 @@ from .forms import (
     SwapRequestForm,
 )
 from .models import RosterReview, SwapRequest, Term
+from .panels import handoff_panels
 
 
 def _error_text(error: ValidationError) -> str:
@@ -255,13 +257,21 @@ def handoff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 messages.warning(request, _error_text(error))
+                if request.POST.get("next"):
+                    return redirect(safe_next(request, request.POST["next"], program.get_absolute_url()))
             else:
                 messages.success(request, "Handoff acknowledged. Welcome to your term.")
-                return redirect(program)
+                return redirect(safe_next(request, request.POST.get("next"), program.get_absolute_url()))
     return render(
         request,
         "rotations/handoff_detail.html",
-        {"program": program, "handoff": handoff, "is_incoming": is_incoming, "form": form},
+        {
+            "program": program,
+            "handoff": handoff,
+            "is_incoming": is_incoming,
+            "form": form,
+            "panels": handoff_panels(request, handoff),
+        },
     )
 
 
