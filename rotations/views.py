@@ -198,9 +198,11 @@ def term_handover(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            handoff = services.hand_over_now(term=term, to=form.cleaned_data["to"], actor=request.user)
+            handoff = services.hand_over_now(
+                term=term, to=form.cleaned_data["to"], actor=request.user, note=form.cleaned_data["handoff_note"]
+            )
         except ValidationError as error:
-            form.add_error("to", error)
+            form.add_error("handoff_note" if error.code == "note_required" else "to", error)
         else:
             messages.success(request, f"{display_name(handoff.incoming_advocate)} has the baton now.")
             return redirect("rotations:schedule", slug=slug)

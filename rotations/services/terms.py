@@ -93,12 +93,14 @@ def save_rotation_settings(
     allow_back_to_back: bool,
     max_terms_per_year: int,
     auto_approve_swaps: bool,
+    require_note_to_hand_over_early: bool = False,
 ) -> RotationSettings:
     require_manager(program=program, actor=actor)
     found, _ = RotationSettings.objects.select_for_update().get_or_create(program=program)
     found.allow_back_to_back = allow_back_to_back
     found.max_terms_per_year = max_terms_per_year
     found.auto_approve_swaps = auto_approve_swaps
+    found.require_note_to_hand_over_early = require_note_to_hand_over_early
     found.full_clean()
     found.save()
     return found
