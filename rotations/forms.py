@@ -65,8 +65,32 @@ class PlanForm(forms.Form):
         label="First term starts on",
         required=False,
         widget=DATE,
-        help_text="Only used when the program has no terms yet; default: the 1st of next month.",
+        help_text="Only used when no term is ahead; default: the 1st of next month. Never in the past.",
     )
+    fill_gaps = forms.BooleanField(
+        label="Fill the gaps instead",
+        required=False,
+        help_text="Propose a term for every uncovered span between today and the last term "
+        "(the number of terms is then ignored).",
+    )
+
+
+class AddTermForm(forms.Form):
+    advocate = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Nobody yet (leave the term open)"
+    )
+    start_date = SensibleDateField(widget=DATE, label="First day")
+    end_date = SensibleDateField(
+        widget=DATE,
+        label="Ends on",
+        help_text="The next advocate takes over on this day (the term's last day is the day before).",
+    )
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["advocate"].queryset = eligible_people(program)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Create the term"))
 
 
 class RotationSettingsForm(forms.ModelForm):

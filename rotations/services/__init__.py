@@ -54,7 +54,18 @@ from .leave import (
     remove_cover,
     warn_leave_conflicts,
 )
-from .planning import MAX_PLAN, PLAN_CHANGED, PLAN_COUNT, PlanPreview, PlanRow, preview_plan, save_plan
+from .planning import (
+    MAX_PLAN,
+    NO_GAPS,
+    PLAN_CHANGED,
+    PLAN_COUNT,
+    PLAN_IN_PAST,
+    PlanPreview,
+    PlanRow,
+    preview_plan,
+    save_plan,
+    terms_to_cover,
+)
 from .roster import (
     REVIEW_ACTIONS,
     REVIEW_DONE,
@@ -83,6 +94,9 @@ from .swaps import (
 from .terms import (
     NOT_PLANNED,
     SAME_ADVOCATE,
+    TERM_IN_PAST,
+    TERM_ORDER,
+    add_term,
     assign_term,
     create_term,
     reschedule_program_terms,
@@ -98,6 +112,7 @@ __all__ = [
     "LEAVE_ORDER",
     "LeaveProposal",
     "MAX_PLAN",
+    "NO_GAPS",
     "NOT_CURRENT",
     "NOT_ELIGIBLE",
     "NOT_INCOMING",
@@ -108,6 +123,7 @@ __all__ = [
     "OVERLAP",
     "PLAN_CHANGED",
     "PLAN_COUNT",
+    "PLAN_IN_PAST",
     "PlanPreview",
     "PlanRow",
     "REVIEW_ACTIONS",
@@ -115,6 +131,9 @@ __all__ = [
     "REVIEW_NEWCOMER",
     "REVIEW_UNKNOWN_ACTION",
     "SAME_ADVOCATE",
+    "TERM_IN_PAST",
+    "TERM_ORDER",
+    "add_term",
     "SWAP_NOT_ACCEPTED",
     "SWAP_NOT_FOR_YOU",
     "SWAP_NOT_OPEN",
@@ -157,6 +176,7 @@ __all__ = [
     "save_declaration",
     "save_plan",
     "save_rotation_settings",
+    "terms_to_cover",
     "warn_leave_conflicts",
     "write_handoff_note",
 ]
