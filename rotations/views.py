@@ -52,6 +52,7 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     can_manage = is_manager(program=program, user=request.user)
     show_all = request.GET.get("past") == "all"
     sched = selectors.schedule_for(program=program, past_limit=10_000 if show_all else 6)
+    token = selectors.live_calendar_token(user=request.user, program=program)
     if can_manage:
         # For each leave conflict, the person the planner would propose, to cover or take over.
         for row in [sched.current, *sched.upcoming]:
@@ -64,7 +65,8 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
         "schedule": sched,
         "reviews": selectors.open_roster_reviews(program=program) if can_manage else [],
         "settings": selectors.rotation_settings(program=program),
-        "calendar_token": selectors.live_calendar_token(user=request.user, program=program),
+        "calendar_token": token,
+        "calendar_links": feeds.subscription_links(token) if token else None,
     }
     return render(request, "rotations/schedule.html", context)
 
@@ -438,6 +440,7 @@ def my_rotation(request: HttpRequest) -> HttpResponse:
         services.record_leave(user=request.user, **form.cleaned_data)
         messages.success(request, "Leave recorded. If it touches one of your terms, your managers have been told.")
         return redirect("rotations:my_rotation")
+    token = selectors.live_calendar_token(user=request.user, program=None)
     context = {
         "form": form,
         "terms": selectors.terms_for_user(user=request.user),
@@ -445,7 +448,8 @@ def my_rotation(request: HttpRequest) -> HttpResponse:
         "leaves": selectors.upcoming_leave_for(user=request.user),
         "handoffs": selectors.pending_handoffs_for(user=request.user),
         "swaps": selectors.swaps_open_to(user=request.user),
-        "calendar_token": selectors.live_calendar_token(user=request.user, program=None),
+        "calendar_token": token,
+        "calendar_links": feeds.subscription_links(token) if token else None,
         "now": now,
     }
     return render(request, "rotations/my_rotation.html", context)
