@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Notification
+from core.edge import DATE_OUT_OF_RANGE
 from rotations import boundaries, services
 from rotations.models import Term
 from tests.factories import MembershipFactory, ProgramFactory
@@ -111,3 +112,14 @@ def test_the_preview_ledger_shows_terms_in_other_programs(client_for, desk, peop
     services.create_term(program=other, start_date=boundaries.first_of_next_month(today), advocate=people[0])
     body = client_for(boss).get(reverse("rotations:plan", kwargs={"slug": "desk"}), {"count": 2}).content.decode()
     assert "(1 term in other programs)" in body
+
+
+def test_the_services_refuse_dates_outside_the_sensible_range(desk, people):
+    for call in (
+        lambda: services.create_term(program=desk, start_date=date(1900, 1, 1), advocate=people[0]),
+        lambda: services.record_leave(user=people[0], first_day=date(1999, 12, 31), last_day=date(2026, 1, 1)),
+        lambda: services.preview_plan(program=desk, count=1, start_date=date(2150, 1, 1)),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            call()
+        assert refused.value.messages == [DATE_OUT_OF_RANGE]
