@@ -75,9 +75,17 @@ class ProgramForm(forms.ModelForm):
         }
         help_texts = {"description": "What this team does and who its customers are."}
 
+    creator_serves = forms.BooleanField(
+        label="I will take turns as advocate too",
+        required=False,
+        initial=False,
+        help_text="Leave it unticked if you set the program up for others; you can change it later on the roster.",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            del self.fields["creator_serves"]  # only when creating: the roster says who serves afterwards
             months = self.instance.term_months
             presets = {str(m) for m, _ in TERM_LENGTH_PRESETS}
             self.initial["term_length"] = str(months) if str(months) in presets else CUSTOM
@@ -91,6 +99,7 @@ class ProgramForm(forms.ModelForm):
             Row(Column("term_length", css_class="col-md-6"), Column("custom_months", css_class="col-md-6")),
             Row(Column("time_zone", css_class="col-md-8"), Column("handoff_time", css_class="col-md-4")),
             "role_description",
+            *(["creator_serves"] if "creator_serves" in self.fields else []),
             Submit("save", "Save program"),
         )
 

@@ -47,8 +47,13 @@ def create_program(
     term_months: int = 3,
     handoff_time: time = time(9, 0),
     role_description: RoleDescription | None = None,
+    creator_serves: bool = False,
 ) -> Program:
-    """Create a program and make its creator its first manager (the roster hook hears of them)."""
+    """Create a program and make its creator its first manager (the roster hook hears of them).
+
+    The creator takes turns as advocate only when they say so (`creator_serves`):
+    setting a program up is not volunteering for its rotation.
+    """
     _check_slug_free(slug)
     program = Program(
         name=name.strip(),
@@ -61,7 +66,7 @@ def create_program(
     )
     program.full_clean()
     program.save()
-    membership = Membership(program=program, user=creator, role=Membership.Role.MANAGER, is_eligible=True)
+    membership = Membership(program=program, user=creator, role=Membership.Role.MANAGER, is_eligible=creator_serves)
     membership.full_clean(validate_unique=False)
     membership.save()
     hooks.membership_changed(MembershipChange(membership=membership, change=MembershipChange.ADDED, actor=creator))

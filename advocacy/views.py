@@ -37,7 +37,9 @@ def program_create(request: HttpRequest) -> HttpResponse:
     form = ProgramForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            program = services.create_program(creator=request.user, **form.service_arguments())
+            program = services.create_program(
+                creator=request.user, creator_serves=form.cleaned_data["creator_serves"], **form.service_arguments()
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:

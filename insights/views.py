@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advocacy.forms import add_service_errors
 from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user
 from advocacy.selectors import display_name, thanks_for_program, thanks_received
-from rotations.selectors import live_calendar_token, terms_for_user
+from rotations.feeds import subscription_links
+from rotations.selectors import live_calendar_token, terms_for_user, unacknowledged_handoff_for
 
 from . import report_selectors, reports, selectors, services
 from .forms import AnswerForm, QuestionForm, RecognitionForm, ReflectionForm
@@ -199,14 +200,17 @@ def recognition(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def my_page(request: HttpRequest) -> HttpResponse:
     issues, issue_count = report_selectors.my_open_issues(user=request.user)
+    token = live_calendar_token(user=request.user, program=None)
     context = {
         "terms": terms_for_user(user=request.user)[:6],
-        "calendar_token": live_calendar_token(user=request.user, program=None),
+        "calendar_token": token,
+        "calendar_links": subscription_links(token) if token else None,
         "issues": issues,
         "issue_count": issue_count,
         "notifications": request.user.notifications.select_related("program")[:5],
         "thanks": thanks_received(user=request.user)[:5],
         "reports": report_selectors.my_reports(user=request.user)[:6],
         "recognitions": report_selectors.my_recognitions(user=request.user)[:3],
+        "pending_handoff": unacknowledged_handoff_for(request.user),
     }
     return render(request, "insights/my_page.html", context)

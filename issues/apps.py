@@ -7,7 +7,9 @@ class IssuesConfig(AppConfig):
 
     def ready(self) -> None:
         from advocacy.panels import register_program_panel
+        from rotations.panels import register_handoff_panel
 
-        from .panels import issues_panel
+        from .panels import handoff_issues_panel, issues_panel
 
         register_program_panel(issues_panel)
+        register_handoff_panel(handoff_issues_panel)

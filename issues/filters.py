@@ -10,7 +10,7 @@ from advocacy.models import Program
 from core.edge import validate_sensible_date
 
 from .models import CLOSED_STATUSES, OPEN_STATUSES, Department, Level, Source, Status, overdue_q
-from .selectors import search
+from .selectors import inherited_issues, search
 
 User = get_user_model()
 
@@ -33,6 +33,9 @@ class HotIssueFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(choices=YES, method="filter_overdue", empty_label="Overdue?")
     runaround = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Runaround?")
     public = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Public?")
+    inherited = django_filters.ChoiceFilter(
+        choices=[("yes", "Yes")], method="filter_inherited", label="Came with the baton", empty_label="Any"
+    )
     created_after = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__gte",
@@ -110,3 +113,9 @@ class HotIssueFilter(django_filters.FilterSet):
 
     def filter_flag(self, queryset, name, value):
         return queryset.filter(Q(**{name: value == "yes"}))
+
+    def filter_inherited(self, queryset, name, value):
+        """Keep the issues that passed to this user at the handoff that began their current term."""
+        if value != "yes" or self.user is None:
+            return queryset
+        return queryset.filter(pk__in=list(inherited_issues(user=self.user)))

@@ -4,7 +4,7 @@ from advocacy.panels import Panel
 from advocacy.permissions import can_manage
 from rotations.selectors import current_term
 
-from .selectors import program_issue_summary, satisfaction_for_term
+from .selectors import issues_moved_at, program_issue_summary, satisfaction_for_term
 
 
 def issues_panel(request, program, membership):
@@ -18,3 +18,11 @@ def issues_panel(request, program, membership):
         "term_satisfaction": satisfaction_for_term(term=term) if term else None,
     }
     return Panel(template="issues/_program_panel.html", context=context, slot="main", order=10)
+
+
+def handoff_issues_panel(request, handoff):
+    """The handoff page: the issues that moved with the baton, those the viewer may see."""
+    issues = issues_moved_at(handoff=handoff, user=request.user)
+    if not issues:
+        return None
+    return Panel(template="issues/_handoff_issues.html", context={"issues": issues}, order=10)

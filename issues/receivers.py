@@ -5,6 +5,7 @@ from django.urls import reverse
 from advocacy.selectors import display_name
 from rotations.hooks import HandoffContext, HandoffEffect
 
+from .selectors import HANDOFF_PARTICIPANT
 from .services import move_issues_on_handoff
 
 NOTHING_TO_MOVE = "There were no open issues to move."
@@ -25,7 +26,7 @@ def on_handoff(context: HandoffContext) -> HandoffEffect:
     else:
         summary = ""
     return HandoffEffect(
-        participant="issues.open_issues",
+        participant=HANDOFF_PARTICIPANT,
         count=len(ids),
         summary=summary,
         url=reverse("issues:log") if ids else "",

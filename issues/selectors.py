@@ -19,6 +19,7 @@ from advocacy.models import Program
 from advocacy.permissions import visible_program_ids, visible_programs
 from advocacy.selectors import display_name
 from core.zones import activate_zone
+from rotations.selectors import current_incoming_handoffs
 
 from .models import OPEN_Q, Department, HotIssue, ImportJob, IssueEvent, Mention, MentionFeed, OpenIssueCount, overdue_q
 
@@ -579,3 +580,34 @@ def change_history(*, issue: HotIssue) -> list[dict]:
             }
         )
     return out[::-1]
+
+
+# ---------------------------------------------------------------- issues that came with the baton
+
+# The name issues' handoff participant (issues.receivers.on_handoff) reports its moved issues under.
+HANDOFF_PARTICIPANT = "issues.open_issues"
+
+
+def inherited_issues(*, user: AbstractBaseUser, at: datetime | None = None) -> dict[int, AbstractBaseUser | None]:
+    """Return {issue id: the previous advocate} for the issues that passed to `user` when their current terms began.
+
+    Read from what the issues participant recorded on each handoff (Handoff.effects): one query.
+    """
+    found: dict[int, AbstractBaseUser | None] = {}
+    for handoff in current_incoming_handoffs(user=user, at=at):
+        for effect in handoff.effect_list:
+            if effect.participant == HANDOFF_PARTICIPANT:
+                found.update(dict.fromkeys(effect.ids, handoff.outgoing_advocate))
+    return found
+
+
+def issues_moved_at(*, handoff, user: AbstractBaseUser) -> list[HotIssue]:
+    """Return the issues the handoff moved (as its issues participant recorded them) that `user` may see."""
+    ids = [i for effect in handoff.effect_list if effect.participant == HANDOFF_PARTICIPANT for i in effect.ids]
+    if not ids:
+        return []
+    return list(
+        HotIssue.objects.filter(pk__in=ids, program__in=visible_programs(user=user).values("pk"))
+        .only("pk", "title", "level", "status")
+        .order_by("-level", "pk")
+    )

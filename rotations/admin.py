@@ -104,6 +104,7 @@ class RotationSettingsAdmin(admin.ModelAdmin):
             allow_back_to_back=obj.allow_back_to_back,
             max_terms_per_year=obj.max_terms_per_year,
             auto_approve_swaps=obj.auto_approve_swaps,
+            require_note_to_hand_over_early=obj.require_note_to_hand_over_early,
         )
         obj.pk = saved.pk
 

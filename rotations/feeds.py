@@ -1,6 +1,8 @@
 """iCalendar feeds (RFC 5545) of terms and covers, with stable UIDs so calendar apps update in place."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -26,6 +28,32 @@ def cover_uid(cover_id: int) -> str:
 def _sequence(updated_at) -> int:
     # Grows whenever the row changes, so clients take the newer version.
     return int(updated_at.timestamp()) - 1_700_000_000 if updated_at else 0
+
+
+@dataclass(frozen=True)
+class SubscriptionLinks:
+    """The addresses a person subscribes to a feed with, all on settings.SITE_URL."""
+
+    url: str  # the feed itself (https:// on a production site)
+    webcal: str  # the same address for calendar apps that open webcal:// links
+    google: str  # "add by URL" in Google Calendar
+    outlook: str  # "subscribe from web" in Outlook (Microsoft 365)
+    outlook_com: str  # the same in Outlook.com
+
+
+def subscription_links(token: CalendarToken) -> SubscriptionLinks:
+    """Return the feed's address and the links that subscribe a calendar app to it."""
+    url = settings.SITE_URL.rstrip("/") + reverse("rotations:calendar_feed", kwargs={"token": token.token})
+    webcal = "webcal://" + url.split("://", 1)[1]
+    name = f"Baton: {token.program.name}" if token.program_id else "Baton: my advocate terms"
+    add_from_web = urlencode({"url": url, "name": name})
+    return SubscriptionLinks(
+        url=url,
+        webcal=webcal,
+        google="https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal}),
+        outlook="https://outlook.office.com/calendar/0/addfromweb?" + add_from_web,
+        outlook_com="https://outlook.live.com/calendar/0/addfromweb?" + add_from_web,
+    )
 
 
 def _local(at: datetime, program) -> datetime:

@@ -42,8 +42,17 @@ class AssignTermForm(forms.Form):
 
 class HandOverForm(forms.Form):
     to = PersonChoiceField(queryset=User.objects.none(), label="Hand the baton to", empty_label="Choose a person")
+    handoff_note = forms.CharField(
+        label="Handoff note for the next advocate",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text="Open issues, promises made to customers, who to call. Saved on the outgoing term; "
+        "the next advocate reads it first.",
+    )
 
     def __init__(self, *args, program: Program, term: Term, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {"handoff_note": term.handoff_note, **kwargs["initial"]}
         super().__init__(*args, **kwargs)
         self.fields["to"].queryset = eligible_people(program, exclude_id=term.advocate_id)
 
@@ -56,18 +65,43 @@ class PlanForm(forms.Form):
         label="First term starts on",
         required=False,
         widget=DATE,
-        help_text="Only used when the program has no terms yet; default: the 1st of next month.",
+        help_text="Only used when no term is ahead; default: the 1st of next month. Never in the past.",
     )
+    fill_gaps = forms.BooleanField(
+        label="Fill the gaps instead",
+        required=False,
+        help_text="Propose a term for every uncovered span between today and the last term "
+        "(the number of terms is then ignored).",
+    )
+
+
+class AddTermForm(forms.Form):
+    advocate = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Nobody yet (leave the term open)"
+    )
+    start_date = SensibleDateField(widget=DATE, label="First day")
+    end_date = SensibleDateField(
+        widget=DATE,
+        label="Ends on",
+        help_text="The next advocate takes over on this day (the term's last day is the day before).",
+    )
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["advocate"].queryset = eligible_people(program)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Create the term"))
 
 
 class RotationSettingsForm(forms.ModelForm):
     class Meta:
         model = RotationSettings
-        fields = ["allow_back_to_back", "max_terms_per_year", "auto_approve_swaps"]
+        fields = ["allow_back_to_back", "max_terms_per_year", "auto_approve_swaps", "require_note_to_hand_over_early"]
         labels = {
             "allow_back_to_back": "Allow back-to-back terms",
             "max_terms_per_year": "Most terms per person in any 12 months",
             "auto_approve_swaps": "Approve swaps automatically",
+            "require_note_to_hand_over_early": "Require a handoff note before handing over early",
         }
 
     def __init__(self, *args, **kwargs):

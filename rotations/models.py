@@ -115,6 +115,10 @@ class RotationSettings(models.Model):
     auto_approve_swaps = models.BooleanField(
         default=False, help_text="Swaps take effect as soon as the other person accepts, without a manager."
     )
+    require_note_to_hand_over_early = models.BooleanField(
+        default=False,
+        help_text="Refuse to hand over before the planned boundary unless the outgoing term has a handoff note.",
+    )
 
     def __str__(self) -> str:
         return f"Rotation settings of {self.program}"

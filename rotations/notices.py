@@ -287,6 +287,17 @@ def cover_ended_for_person(cover) -> Notice:
     )
 
 
+def cover_cancelled_by_handover(cover, *, to: AbstractBaseUser) -> Notice:
+    program = cover.term.program
+    return Notice(
+        "cover_cancelled",
+        f"Your {program.name} cover {span(cover.first_day, cover.last_day)} is cancelled",
+        f"The term you were to cover for {display_name(cover.term.advocate)} was handed over early to "
+        f"{display_name(to)}, so the cover is no longer needed. Nothing is planned for you on those days.",
+        schedule_url(program),
+    )
+
+
 # ---------------------------------------------------------------- swaps
 
 

@@ -6,7 +6,7 @@ the result. The same input always gives the same plan.
 
 For each slot in order it picks, among eligible people not on leave during
 the slot, the one with the fewest terms in the ledger; ties go to whoever
-served longest ago (never served first), then to roster order; a saved
+has fewer terms in other programs, then to whoever served longest ago (never served first), then to roster order; a saved
 advocate keeps the slot whenever they are among the fewest, so replanning
 moves as few people as fairness allows. Someone
 skipped for leave keeps their low count and so their place in line. It avoids
@@ -26,6 +26,7 @@ class Slot:
     end_date: date  # exclusive
     fixed_advocate: int | None = None  # kept as it is (a pinned term); still counts in the ledger
     current: int | None = None  # the saved advocate, kept when the choice is otherwise a tie
+    after: int | None = None  # advocate of the saved term right before this slot (when filling gaps)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class PlanInput:
     previous_advocate: int | None = None  # advocate of the term right before the first slot
     allow_back_to_back: bool = False
     max_per_year: int = 0  # 0: no limit
+    elsewhere: dict[int, int] = field(default_factory=dict)  # terms each person has in other programs
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ def plan(data: PlanInput) -> list[Pick]:
     for slot in data.slots:
         if slot.current is not None:
             ahead[slot.current] -= 1
+        if slot.after is not None:
+            previous = slot.after
         if slot.fixed_advocate is not None:
             chosen, reason = slot.fixed_advocate, "kept (assigned by hand)"
         else:
@@ -121,6 +125,13 @@ def _choose(data, slot, ledger, last, order, starts, previous, ahead) -> tuple[i
 
     def key(p: int):
         served = last.get(p)
-        return (ledger.get(p, 0), ahead.get(p, 0), served is not None, served or date.min, order[p])
+        return (
+            ledger.get(p, 0),
+            data.elsewhere.get(p, 0),
+            ahead.get(p, 0),
+            served is not None,
+            served or date.min,
+            order[p],
+        )
 
     return min(available, key=key), reason

@@ -101,6 +101,7 @@ class ScheduleRow:
     leave_conflicts: list | None = None
     pending_swaps: list | None = None
     proposals: list | None = None
+    fill_from: date | None = None  # for a gap: the first day a term for it may start (not in the past)
 
     @property
     def last_day(self) -> date:
@@ -191,6 +192,10 @@ def schedule_for(*, program: Program, at: datetime | None = None, past_limit: in
         if today < upcoming[0].start_date:
             # Nobody serves right now: show that as the current coverage gap.
             current = ScheduleRow(kind="gap", start_date=today, end_date=upcoming[0].start_date, is_current=True)
+    today = at.astimezone(program.zone).date()
+    for gap in [current, *upcoming]:
+        if gap is not None and gap.kind == "gap":
+            gap.fill_from = max(gap.start_date, today)
     return Schedule(past=[row(t) for t in past_terms], current=current, upcoming=upcoming, more_past=more_past)
 
 
@@ -212,6 +217,33 @@ def pending_handoffs_for(*, user: AbstractBaseUser) -> QuerySet[Handoff]:
     return Handoff.objects.filter(incoming_advocate=user, acknowledged_at__isnull=True).select_related(
         "program", "outgoing_term", "incoming_term", "outgoing_advocate"
     )
+
+
+def current_incoming_handoffs(*, user: AbstractBaseUser, at: datetime | None = None) -> list[Handoff]:
+    """Return the handoffs that gave `user` the terms they serve now (at most one per program), newest first."""
+    at = at or timezone.now()
+    return list(
+        Handoff.objects.filter(
+            incoming_advocate=user,
+            incoming_term__advocate=user,
+            incoming_term__status=Term.Status.ACTIVE,
+            incoming_term__starts_at__lte=at,
+            incoming_term__ends_at__gt=at,
+        )
+        .select_related("program", "outgoing_term", "incoming_term", "outgoing_advocate")
+        .order_by("-boundary_at")
+    )
+
+
+def unacknowledged_handoff_for(user: AbstractBaseUser, *, at: datetime | None = None) -> Handoff | None:
+    """Return the handoff into the user's current term they have not acknowledged yet, if any.
+
+    This is what the incoming advocate reads first: the previous advocate's
+    note, until they confirm they have the baton.
+    """
+    if not user.is_authenticated:
+        return None
+    return next((h for h in current_incoming_handoffs(user=user, at=at) if h.acknowledged_at is None), None)
 
 
 def swaps_for_program(*, program: Program) -> QuerySet[SwapRequest]:
@@ -288,6 +320,18 @@ def ledger_counts(program: Program, people: list[int], exclude_term_ids: set[int
     )
     baselines = dict(LedgerEntry.objects.filter(program=program, user_id__in=people).values_list("user_id", "baseline"))
     return {p: counts.get(p, 0) + baselines.get(p, 0) for p in people}
+
+
+def terms_elsewhere(*, program: Program, people: list[int], now: datetime | None = None) -> dict[int, int]:
+    """Return how many terms each person has in other programs, in the last 12 months or planned."""
+    now = now or timezone.now()
+    return dict(
+        Term.objects.filter(advocate_id__in=people, ends_at__gt=now - timedelta(days=365))
+        .exclude(program=program)
+        .values_list("advocate_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
 
 
 # ---------------------------------------------------------------- what the pages show

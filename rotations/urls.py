@@ -8,6 +8,7 @@ urlpatterns = [
     path("programs/<slug:slug>/schedule/", views.schedule, name="schedule"),
     path("programs/<slug:slug>/schedule/plan/", views.plan, name="plan"),
     path("programs/<slug:slug>/schedule/rules/", views.rotation_settings, name="settings"),
+    path("programs/<slug:slug>/terms/new/", views.term_add, name="term_add"),
     path("programs/<slug:slug>/terms/<int:pk>/", views.term_detail, name="term_detail"),
     path("programs/<slug:slug>/terms/<int:pk>/edit/", views.term_edit, name="term_edit"),
     path("programs/<slug:slug>/terms/<int:pk>/hand-over/", views.term_handover, name="term_handover"),

@@ -6,6 +6,8 @@ every write and every rule, and turn the services' ValidationError into a
 message or a form error. No query and no rule is written here.
 """
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,9 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.permissions import is_manager, program_for_user
 from advocacy.selectors import display_name
+from core.edge import safe_next, validate_sensible_date
 
-from . import feeds, selectors, services
+from . import boundaries, feeds, selectors, services
 from .forms import (
+    AddTermForm,
     AssignTermForm,
     CoverForm,
     DeclarationForm,
@@ -31,6 +35,7 @@ from .forms import (
     SwapRequestForm,
 )
 from .models import RosterReview, SwapRequest, Term
+from .panels import handoff_panels
 
 
 def _error_text(error: ValidationError) -> str:
@@ -47,6 +52,7 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     can_manage = is_manager(program=program, user=request.user)
     show_all = request.GET.get("past") == "all"
     sched = selectors.schedule_for(program=program, past_limit=10_000 if show_all else 6)
+    token = selectors.live_calendar_token(user=request.user, program=program)
     if can_manage:
         # For each leave conflict, the person the planner would propose, to cover or take over.
         for row in [sched.current, *sched.upcoming]:
@@ -59,7 +65,8 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
         "schedule": sched,
         "reviews": selectors.open_roster_reviews(program=program) if can_manage else [],
         "settings": selectors.rotation_settings(program=program),
-        "calendar_token": selectors.live_calendar_token(user=request.user, program=program),
+        "calendar_token": token,
+        "calendar_links": feeds.subscription_links(token) if token else None,
     }
     return render(request, "rotations/schedule.html", context)
 
@@ -70,11 +77,15 @@ def plan(request: HttpRequest, slug: str) -> HttpResponse:
     """Plan the next N terms: the form, then a preview of every change, then save."""
     program, _ = program_for_user(user=request.user, slug=slug, manage=True)
     data = request.POST if request.method == "POST" else (request.GET if "count" in request.GET else None)
+    if request.method == "GET" and request.GET.get("year"):
+        # "Plan the next year": exactly as many terms as cover the next 12 months, whatever their length.
+        data = {"count": services.terms_to_cover(program=program, months=12)}
     form = PlanForm(data)
     only = [int(x) for x in (request.POST.getlist("only") or request.GET.getlist("only")) if x.isdigit()] or None
     preview = None
     if data is not None and form.is_valid():
         count, start = form.cleaned_data["count"], form.cleaned_data["start_date"]
+        fill_gaps = form.cleaned_data["fill_gaps"]
         if request.method == "POST":
             try:
                 services.save_plan(
@@ -84,6 +95,7 @@ def plan(request: HttpRequest, slug: str) -> HttpResponse:
                     start_date=start,
                     fingerprint=request.POST.get("fingerprint", ""),
                     only_terms=only,
+                    fill_gaps=fill_gaps,
                 )
             except ValidationError as error:
                 messages.warning(request, _error_text(error))
@@ -91,10 +103,52 @@ def plan(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, "Plan saved. Everyone whose terms moved has been told.")
                 return redirect("rotations:schedule", slug=program.slug)
         try:
-            preview = services.preview_plan(program=program, count=count, start_date=start, only_terms=only)
+            preview = services.preview_plan(
+                program=program, count=count, start_date=start, only_terms=only, fill_gaps=fill_gaps
+            )
         except ValidationError as error:
-            form.add_error("count", error)
+            field = {"past": "start_date", "no_gaps": "fill_gaps"}.get(error.code, "count")
+            form.add_error(field, error)
     return render(request, "rotations/plan.html", {"program": program, "form": form, "preview": preview, "only": only})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Create a term by hand, e.g. for a coverage gap (the schedule's "Assign someone" prefills the dates)."""
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    initial = {}
+    start = _date_param(request.GET.get("start"))
+    if start is not None:
+        end = boundaries.term_end_date(program=program, start_date=start)
+        until = _date_param(request.GET.get("until"))
+        initial = {"start_date": start, "end_date": min(end, until) if until and until > start else end}
+    form = AddTermForm(request.POST or None, program=program, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            term = services.add_term(program=program, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            who = form.cleaned_data["advocate"]
+            messages.success(
+                request,
+                f"{display_name(who) if who else 'Nobody yet'} has the term from {term.start_date:%-d %B %Y}.",
+            )
+            return redirect("rotations:schedule", slug=slug)
+    return render(
+        request, "rotations/term_add.html", {"program": program, "form": form, "heading": "Assign someone to the gap"}
+    )
+
+
+def _date_param(value: str | None):
+    """Return a date from a query parameter (YYYY-MM-DD) in the sensible range, or None."""
+    try:
+        day = date.fromisoformat(value or "")
+        validate_sensible_date(day)
+    except (ValueError, ValidationError):
+        return None
+    return day
 
 
 @login_required
@@ -196,9 +250,11 @@ def term_handover(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            handoff = services.hand_over_now(term=term, to=form.cleaned_data["to"], actor=request.user)
+            handoff = services.hand_over_now(
+                term=term, to=form.cleaned_data["to"], actor=request.user, note=form.cleaned_data["handoff_note"]
+            )
         except ValidationError as error:
-            form.add_error("to", error)
+            form.add_error("handoff_note" if error.code == "note_required" else "to", error)
         else:
             messages.success(request, f"{display_name(handoff.incoming_advocate)} has the baton now.")
             return redirect("rotations:schedule", slug=slug)
@@ -255,13 +311,21 @@ def handoff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 messages.warning(request, _error_text(error))
+                if request.POST.get("next"):
+                    return redirect(safe_next(request, request.POST["next"], program.get_absolute_url()))
             else:
                 messages.success(request, "Handoff acknowledged. Welcome to your term.")
-                return redirect(program)
+                return redirect(safe_next(request, request.POST.get("next"), program.get_absolute_url()))
     return render(
         request,
         "rotations/handoff_detail.html",
-        {"program": program, "handoff": handoff, "is_incoming": is_incoming, "form": form},
+        {
+            "program": program,
+            "handoff": handoff,
+            "is_incoming": is_incoming,
+            "form": form,
+            "panels": handoff_panels(request, handoff),
+        },
     )
 
 
@@ -376,6 +440,7 @@ def my_rotation(request: HttpRequest) -> HttpResponse:
         services.record_leave(user=request.user, **form.cleaned_data)
         messages.success(request, "Leave recorded. If it touches one of your terms, your managers have been told.")
         return redirect("rotations:my_rotation")
+    token = selectors.live_calendar_token(user=request.user, program=None)
     context = {
         "form": form,
         "terms": selectors.terms_for_user(user=request.user),
@@ -383,7 +448,8 @@ def my_rotation(request: HttpRequest) -> HttpResponse:
         "leaves": selectors.upcoming_leave_for(user=request.user),
         "handoffs": selectors.pending_handoffs_for(user=request.user),
         "swaps": selectors.swaps_open_to(user=request.user),
-        "calendar_token": selectors.live_calendar_token(user=request.user, program=None),
+        "calendar_token": token,
+        "calendar_links": feeds.subscription_links(token) if token else None,
         "now": now,
     }
     return render(request, "rotations/my_rotation.html", context)

@@ -167,6 +167,7 @@ ACCESS |= {
     "rotations:schedule": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     "rotations:swap_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     "rotations:plan": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "rotations:term_add": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
     "rotations:settings": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
     "rotations:term_detail": Access(PROGRAM_MEMBER, _rot("term")),
     "rotations:term_edit": Access(PROGRAM_MANAGER, _rot("future")),

@@ -55,6 +55,7 @@ FUZZ = {
     "rotations:settings": "manager",
     "rotations:term_detail": "advocate",
     "rotations:term_edit": "manager",
+    "rotations:term_add": "manager",
     "rotations:term_handover": "manager",
     "rotations:cover_add": "manager",
     "rotations:swap_request": "advocate",

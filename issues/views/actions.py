@@ -73,6 +73,15 @@ def _blank_form(name: str, issue: HotIssue):
     return form_class(program=issue.program) if needs_program else form_class()
 
 
+def _inherited_from(user, issue) -> str | None:
+    """Return who passed this issue to `user` at the handoff that began their current term, if it did."""
+    inherited = selectors.inherited_issues(user=user)
+    if issue.pk not in inherited:
+        return None
+    previous = inherited[issue.pk]
+    return display_name(previous) if previous else "the previous advocate"
+
+
 def _detail_context(request, issue, **forms):
     # Only the open section's form is rendered with the page; the others load
     # when their section opens (see issue_action_form).
@@ -88,6 +97,7 @@ def _detail_context(request, issue, **forms):
         "events": selectors.timeline(issue=issue),
         "late_by": issue.overdue_by(),
         "open_form": open_form,
+        "inherited_from": _inherited_from(request.user, issue),
     }
     context[open_form] = forms.get(open_form) or _blank_form(name, issue)
     return context

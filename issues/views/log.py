@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from advocacy.permissions import visible_program_ids
 from core.zones import activate_shared_zone
+from rotations.selectors import unacknowledged_handoff_for
 
 from .. import selectors
 from ..filters import STATUS_CHOICES, HotIssueFilter
@@ -167,6 +168,8 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "now": now,
         "priority_in_words": selectors.PRIORITY_IN_WORDS,
         "single_program": programs[0] if len(programs) == 1 else None,
+        # The first morning after a handoff: the previous advocate's note, until acknowledged.
+        "pending_handoff": None if partial else unacknowledged_handoff_for(request.user),
     }
     response = render(request, "issues/_log_results.html" if partial else "issues/log.html", context)
     patch_vary_headers(response, ["HX-Request"])

@@ -20,7 +20,7 @@ from advocacy.selectors import display_name, role_version_for_program
 from .. import boundaries, notices
 from ..hooks import HandoffContext, run_handoff_participants
 from ..models import Cover, Handoff, Term
-from ..selectors import due_program_ids
+from ..selectors import due_program_ids, rotation_settings
 from .common import check_eligible, check_no_overlap
 from .terms import SAME_ADVOCATE
 
@@ -28,6 +28,10 @@ NOT_CURRENT = "Only the current term can be handed over now."
 NOT_THE_ADVOCATE = "Only the term's advocate can do that."
 NOT_INCOMING = "Only the incoming advocate can acknowledge the handoff."
 ALREADY_ACKNOWLEDGED = "This handoff was already acknowledged."
+NOTE_REQUIRED = (
+    "This program asks for a handoff note before handing over early: write what the next advocate needs to know "
+    "(open issues, promises, contacts) first."
+)
 
 
 def run_due_handoffs(*, now: datetime | None = None) -> int:
@@ -139,8 +143,15 @@ def _handoff(*, program, outgoing, incoming, at, now, role_version, early: bool 
 
 
 @transaction.atomic
-def hand_over_now(*, term: Term, to: AbstractBaseUser, actor: Actor, now: datetime | None = None) -> Handoff:
-    """End the current term now and start a term for `to` until the original end, handing over at once."""
+def hand_over_now(
+    *, term: Term, to: AbstractBaseUser, actor: Actor, note: str | None = None, now: datetime | None = None
+) -> Handoff:
+    """End the current term now and start a term for `to` until the original end, handing over at once.
+
+    `note`, when given, becomes the outgoing term's handoff note. A program whose rules ask
+    for a note refuses without one. Planned covers the early end removes are cancelled, and
+    each cover person is told.
+    """
     require_manager(program=term.program, actor=actor)
     now = now or timezone.now()
     program = Program.objects.select_for_update().get(pk=term.program_id)
@@ -150,12 +161,27 @@ def hand_over_now(*, term: Term, to: AbstractBaseUser, actor: Actor, now: dateti
     if to.pk == term.advocate_id:
         raise ValidationError(SAME_ADVOCATE, params={"name": display_name(to)}, code="same")
     check_eligible(program, to)
+    if note is not None:
+        term.handoff_note = note.strip()
+        term.handoff_note_updated_at = now
+        term.save(update_fields=["handoff_note", "handoff_note_updated_at", "updated_at"])
+    if rotation_settings(program=program).require_note_to_hand_over_early and not term.handoff_note.strip():
+        raise ValidationError(NOTE_REQUIRED, code="note_required")
     today = boundaries.local_date(program=program, at=now)
     original_end, original_ends_at = term.end_date, term.ends_at
     term.ends_at = now
     term.end_date = max(today, term.start_date + timedelta(days=1))
     term.save(update_fields=["ends_at", "end_date", "updated_at"])
-    Cover.objects.filter(term=term, starts_at__gte=now).delete()
+    cancelled = list(Cover.objects.filter(term=term, starts_at__gte=now).select_related("person"))
+    Cover.objects.filter(pk__in=[c.pk for c in cancelled]).delete()
+    for cover in cancelled:
+        cover.term = term
+        notices.send(
+            notices.cover_cancelled_by_handover(cover, to=to),
+            user=cover.person,
+            program=program,
+            key=f"cover:{cover.pk}:cancelled",
+        )
     Cover.objects.filter(term=term, ends_at__gt=now).update(ends_at=now)
     incoming = Term(
         program=program,

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from advocacy.permissions import Actor, acting_person, require_manager
+from core.edge import validate_sensible_date
 
 from .. import boundaries, notices, planner
 from ..models import Cover, Leave, Term
@@ -46,6 +47,8 @@ def propose_replacement(*, term: Term, away: AbstractBaseUser) -> AbstractBaseUs
 @transaction.atomic
 def record_leave(*, user: AbstractBaseUser, first_day: date, last_day: date, note: str = "") -> Leave:
     """Record a person's absence; warn managers of every term of theirs it touches, with a proposal."""
+    validate_sensible_date(first_day)
+    validate_sensible_date(last_day)
     if last_day < first_day:
         raise ValidationError(LEAVE_ORDER, code="order")
     leave = Leave(user=user, first_day=first_day, last_day=last_day, note=note.strip())

@@ -10,6 +10,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from advocacy.permissions import Actor, require_manager
 from advocacy.selectors import display_name
+from core.edge import validate_sensible_date
 
 from .. import boundaries, notices
 from ..models import Cover, RotationSettings, Term
@@ -18,6 +19,8 @@ from .common import OVERLAP, check_eligible, check_no_leave, check_no_overlap, q
 
 NOT_PLANNED = "Only future terms can be changed. The current term can only be handed over with “Hand over now”."
 SAME_ADVOCATE = "%(name)s is already the advocate of this term."
+TERM_IN_PAST = "A term cannot start in the past (%(day)s). Choose a first day from today on."
+TERM_ORDER = "The term must end after it starts."
 
 
 @transaction.atomic
@@ -30,6 +33,8 @@ def create_term(
     pinned: bool = False,
 ) -> Term:
     """Create a planned term; its end and UTC instants follow the program's length and zone."""
+    validate_sensible_date(start_date)
+    validate_sensible_date(end_date)
     end_date = end_date or boundaries.term_end_date(program=program, start_date=start_date)
     term = Term(
         program=program,
@@ -49,6 +54,36 @@ def create_term(
         if "term_no_overlap" in str(error):
             raise ValidationError(OVERLAP, params={"start": fmt(start_date), "end": fmt(end_date)}) from error
         raise
+    return term
+
+
+@transaction.atomic
+def add_term(
+    *,
+    program: Program,
+    actor: Actor,
+    start_date: date,
+    end_date: date,
+    advocate: AbstractBaseUser | None,
+    now: datetime | None = None,
+) -> Term:
+    """Create a term by hand for a coverage gap, from today on, and tell its advocate."""
+    require_manager(program=program, actor=actor)
+    validate_sensible_date(start_date)
+    validate_sensible_date(end_date)
+    now = now or timezone.now()
+    if start_date < boundaries.local_date(program=program, at=now):
+        raise ValidationError(TERM_IN_PAST, params={"day": fmt(start_date)}, code="past")
+    if end_date <= start_date:
+        raise ValidationError(TERM_ORDER, code="order")
+    if advocate is not None:
+        check_eligible(program, advocate)
+        check_no_leave(advocate, start_date, end_date)
+    term = create_term(
+        program=program, start_date=start_date, end_date=end_date, advocate=advocate, pinned=advocate is not None
+    )
+    _tell_term_moved(term=term, previous=None, key=f"add:{term.pk}")
+    queue_program_reminders(program=program)
     return term
 
 
@@ -93,12 +128,14 @@ def save_rotation_settings(
     allow_back_to_back: bool,
     max_terms_per_year: int,
     auto_approve_swaps: bool,
+    require_note_to_hand_over_early: bool = False,
 ) -> RotationSettings:
     require_manager(program=program, actor=actor)
     found, _ = RotationSettings.objects.select_for_update().get_or_create(program=program)
     found.allow_back_to_back = allow_back_to_back
     found.max_terms_per_year = max_terms_per_year
     found.auto_approve_swaps = auto_approve_swaps
+    found.require_note_to_hand_over_early = require_note_to_hand_over_early
     found.full_clean()
     found.save()
     return found

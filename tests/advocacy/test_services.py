@@ -153,3 +153,11 @@ def test_send_thanks_refuses_bad_input_and_saves_nothing(program, manager, membe
         services.send_thanks(program=program, sender=member, recipient=recipient, message=message)
     assert expected in error.value.messages[0]
     assert not ThanksNote.objects.exists()
+
+
+def test_the_creator_serves_as_advocate_only_when_they_choose_to(manager):
+    program = services.create_program(creator=manager, name="Setup only", slug="setup-only")
+    assert program.memberships.get(user=manager).is_eligible is False
+    serving = services.create_program(creator=manager, name="Serving", slug="serving", creator_serves=True)
+    membership = serving.memberships.get(user=manager)
+    assert (membership.role, membership.is_eligible) == ("manager", True)

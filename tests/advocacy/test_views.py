@@ -244,3 +244,17 @@ def test_program_settings_refuse_another_programs_address_through_the_service(cl
     assert response.context["form"].errors["slug"] == [SLUG_TAKEN]
     program.refresh_from_db()
     assert program.slug != other.slug
+
+
+def test_the_create_form_asks_whether_the_creator_takes_turns_too(client_for, db):
+    user = UserFactory()
+    client = client_for(user)
+    page = client.get(reverse("advocacy:program_create")).content.decode()
+    assert "I will take turns as advocate too" in page
+    base = {"description": "", "term_length": "3", "time_zone": "UTC", "handoff_time": "09:00", "slug": ""}
+    client.post(reverse("advocacy:program_create"), {**base, "name": "Only setup"})
+    client.post(reverse("advocacy:program_create"), {**base, "name": "Taking turns", "creator_serves": "on"})
+    assert Membership.objects.get(program__slug="only-setup", user=user).is_eligible is False
+    assert Membership.objects.get(program__slug="taking-turns", user=user).is_eligible is True
+    settings_page = client.get(reverse("advocacy:program_settings", kwargs={"slug": "only-setup"})).content.decode()
+    assert "I will take turns as advocate too" not in settings_page

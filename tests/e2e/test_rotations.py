@@ -1,5 +1,6 @@
 """Journeys in headless Chromium: a manager plans the year, edits a term and approves a swap;
-the incoming advocate reads the handoff note, acknowledges it and declares their stand."""
+the incoming advocate reads the handoff note, acknowledges it and declares their stand;
+the first morning after a handoff: the note on the log, acknowledged there, the inherited issues."""
 
 import re
 from datetime import timedelta
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 from advocacy.models import Membership
 from rotations import boundaries, services
 from rotations.models import SwapRequest, Term
-from tests.factories import PASSWORD, MembershipFactory, ProgramFactory
+from tests.factories import PASSWORD, HotIssueFactory, MembershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,3 +94,34 @@ def test_incoming_advocate_reads_and_acknowledges_the_handoff(page, sign_in, liv
     expect(page.get_by_text("Handoff acknowledged.")).to_be_visible()
     expect(page.get_by_text("Every unhappy customer hears from a person within a day.")).to_be_visible()
     assert timezone.now() - program.handoffs.get(early=True).acknowledged_at < timedelta(minutes=5)
+
+
+def test_the_first_morning_after_a_handoff(page, sign_in, live_server, team):
+    """Sam gets the baton early: the log shows Dana's note on top, Sam acknowledges it there and
+    filters the log to the issues that came with the baton; each says whom it was inherited from."""
+    program, manager, people, current = team
+    services.write_handoff_note(term=current, author=people["dana"], note="Globex is waiting for a refund call.")
+    inherited = HotIssueFactory(program=program, owner=people["dana"], title="Refund for Globex")
+    HotIssueFactory(program=program, owner=people["priya"], title="Priya's own customer")
+    handoff = services.hand_over_now(term=current, to=people["sam"], actor=manager)
+
+    sign_in(page, "sam", PASSWORD)
+    page.goto(f"{live_server.url}/issues/")
+    note = page.get_by_test_id("pending-handoff")
+    expect(note).to_contain_text("Dana Test's handoff note")
+    expect(note).to_contain_text("Globex is waiting for a refund call.")
+    note.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("Handoff acknowledged.")).to_be_visible()
+    assert page.url.rstrip("/").endswith("/issues")
+    expect(page.get_by_test_id("pending-handoff")).to_have_count(0)
+    handoff.refresh_from_db()
+    assert handoff.acknowledged_at is not None
+
+    page.goto(f"{live_server.url}/issues/?inherited=yes")
+    expect(page.get_by_test_id("inherited-filter")).to_be_visible()
+    results = page.locator("#log-results")
+    expect(results).to_contain_text("Refund for Globex")
+    expect(results).not_to_contain_text("Priya's own customer")
+    results.get_by_role("link", name="Refund for Globex").first.click()
+    expect(page.get_by_test_id("inherited-from")).to_have_text(re.compile("inherited from Dana Test"))
+    assert f"/issues/{inherited.pk}/" in page.url
