@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rotations", "0007_handoff_effects"),
+        ("rotations", "0008_single_line_fields"),
     ]
 
     operations = [
