@@ -477,7 +477,9 @@ def _url_for_test_db() -> str:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_import_is_requeued_by_the_sweep_and_another_worker_finishes(worker_program, queue):
+def test_a_worker_killed_mid_import_is_requeued_by_the_sweep_and_another_worker_finishes(
+    worker_program, queue, worker_queues
+):
     program, manager = worker_program
     job = big_job(program, manager, rows=40_000)
     env = {
@@ -502,7 +504,8 @@ def test_a_worker_killed_mid_import_is_requeued_by_the_sweep_and_another_worker_
     # Too early: the heartbeat is recent.
     assert importing.requeue_stuck_imports() == {"requeued": 0, "failed": 0}
     later = timezone.now() + importing.STUCK_AFTER + timedelta(minutes=1)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    # The sweep re-queues it where imports go (the io queue): a worker consuming every queue takes it.
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=worker_queues, shutdown_timeout=10):
         assert importing.requeue_stuck_imports(now=later) == {"requeued": 1, "failed": 0}
         assert wait_for(lambda: ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.DONE).exists(), timeout=120)
     job.refresh_from_db()
