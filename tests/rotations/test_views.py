@@ -423,3 +423,18 @@ def test_changing_the_zone_in_the_admin_moves_future_boundaries_as_the_settings_
     nxt.refresh_from_db()
     local = nxt.starts_at.astimezone(ZoneInfo("America/New_York"))
     assert (local.date(), local.hour) == (nxt.start_date, 9)
+
+
+def test_an_accepted_swap_reads_as_a_sentence_on_the_swap_list(client_for, desk, boss, ann, ben):
+    from datetime import date
+
+    from rotations import services as rotation_services
+
+    term = rotation_services.create_term(program=desk, start_date=date(2030, 1, 1), advocate=ann)
+    swap = rotation_services.request_swap(term=term, requester=ann)
+    ben.first_name, ben.last_name = "Ben", "Berg"
+    ben.save()
+    rotation_services.accept_swap(swap=swap, user=ben)
+    page = client_for(boss).get(reverse("rotations:swap_list", kwargs={"slug": desk.slug})).content.decode()
+    assert "Ben Berg accepted; a manager approves it next." in page
+    assert "Waiting for a manager</span> accepted by" not in page
