@@ -435,3 +435,14 @@ def test_promote_and_dismiss_mentions(client_for, member, manager, program):
     assert m2.state == "dismissed"
     response = client.post(f"/programs/{program.slug}/mentions/{m2.pk}/", {"action": "promote", "level": "3"})
     assert m2.issue is None
+
+
+def test_level_chips_show_the_level_in_the_circle_and_the_count_in_words(client_for, member, make_issue):
+    make_issue(level=4)
+    make_issue(level=4)
+    page = client_for(member).get(reverse("issues:log")).content.decode()
+    assert (
+        '<span class="lvl" aria-hidden="true">4</span> Hostile <span class="chip-count" id="count-4">2 open</span>'
+        in page
+    )
+    assert '<span class="chip-count zero" id="count-5">0 open</span>' in page
