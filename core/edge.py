@@ -15,7 +15,7 @@ break makes every e-mail whose subject names it fail. `single_line` flattens a
 stored value where one must be a single line anyway (an e-mail subject).
 
 The admin's date drill-down (`?created_at__year=…`) crashes Django on a year
-past 9998 (the end of its range cannot be computed); `RefuseImpossibleDrilldown`
+past 9998 (the end of its range cannot be computed); the same middleware
 answers such an address with a 400 instead.
 
 Every date a person types is between 2000 and 2099 (`SensibleDateField`,
@@ -51,18 +51,6 @@ def carries_nul(request: HttpRequest) -> bool:
     return False
 
 
-class RefuseUnstorableInput:
-    """Answer 400 to a request carrying a NUL byte, whatever view it is for."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if carries_nul(request):
-            return render(request, "400.html", {"reason": UNSTORABLE}, status=400)
-        return self.get_response(request)
-
-
 # The admin's date hierarchy parameters, and the values Django can compute a range for.
 DRILLDOWN_RANGES = {"__year": (1, 9998), "__month": (1, 12), "__day": (1, 31)}
 IMPOSSIBLE_DATE = "The address asks for a date that does not exist. Go back and choose one from the list."
@@ -82,15 +70,28 @@ def impossible_drilldown(request: HttpRequest) -> bool:
     return False
 
 
-class RefuseImpossibleDrilldown:
-    """Answer 400 to an admin date drill-down the admin would crash on (a year after 9998)."""
+def refusal(request: HttpRequest) -> str | None:
+    """Return why the edge refuses `request` (a message for the 400 page), or None to let it through."""
+    if carries_nul(request):
+        return UNSTORABLE
+    if impossible_drilldown(request):
+        return IMPOSSIBLE_DATE
+    return None
+
+
+class RefuseUnstorableInput:
+    """Answer 400, before any view runs, to a request the database or Django could not handle.
+
+    The one place for such refusals: add a check to `refusal`, not another middleware.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if impossible_drilldown(request):
-            return render(request, "400.html", {"reason": IMPOSSIBLE_DATE}, status=400)
+        reason = refusal(request)
+        if reason is not None:
+            return render(request, "400.html", {"reason": reason}, status=400)
         return self.get_response(request)
 
 

@@ -54,9 +54,9 @@ MIDDLEWARE = [
     "core.clients.ClientAddressMiddleware",
     # Every request starts in UTC; program pages activate their program's zone.
     "core.zones.ResetTimeZone",
-    # Before anything reads the request: a NUL byte in the path, query or form is a plain 400.
+    # Before anything reads the request: what the database or Django cannot handle (a NUL byte,
+    # an impossible admin date) is a plain 400.
     "core.edge.RefuseUnstorableInput",
-    "core.edge.RefuseImpossibleDrilldown",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
