@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.edge import single_line
-from core.outbox import enqueue, queued_args
+from core.outbox import enqueue, enqueue_missing
 from core.scrub import redact
 
 from .models import Notification, Program
@@ -154,13 +154,7 @@ def requeue_unsent_emails(*, now=None) -> int:
         email_attempts__lt=EMAIL_MAX_ATTEMPTS,
         created_at__gte=now - EMAIL_GIVE_UP_AFTER,
     ).values_list("pk", flat=True)
-    on_their_way = queued_args(SEND_EMAIL_TASK, since=now - EMAIL_RETRY_AFTER)
-    queued = 0
-    for pk in list(pending[:500]):
-        if (pk,) not in on_their_way:
-            enqueue(SEND_EMAIL_TASK, args=[pk])
-            queued += 1
-    return queued
+    return enqueue_missing(SEND_EMAIL_TASK, list(pending[:500]), since=now - EMAIL_RETRY_AFTER)
 
 
 def mark_read(*, user: AbstractBaseUser, notification_ids: list[int] | None = None) -> int:

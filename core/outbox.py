@@ -89,3 +89,19 @@ def queued_args(task_name: str, *, since: datetime) -> set[tuple]:
     """
     rows = OutboxMessage.objects.filter(Q(sent_at__isnull=True) | Q(created_at__gte=since), task_name=task_name)
     return {tuple(args) for args in rows.values_list("args", flat=True)}
+
+
+def enqueue_missing(task_name: str, ids, *, since: datetime) -> int:
+    """Queue `task_name` for each id whose job is not already pending or queued since `since`; return how many.
+
+    The periodic sweeps use it to queue again the work a real failure left
+    undone, without queueing twice what is already on its way (a job may carry
+    several ids: each counts as on its way).
+    """
+    on_their_way = {arg for args in queued_args(task_name, since=since) for arg in args}
+    queued = 0
+    for pk in ids:
+        if pk not in on_their_way:
+            enqueue(task_name, args=[pk])
+            queued += 1
+    return queued

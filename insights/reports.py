@@ -32,7 +32,7 @@ from django.utils import timezone
 from advocacy.models import ThanksNote
 from advocacy.notifications import notify
 from advocacy.selectors import role_version_for_program
-from core.outbox import enqueue, queued_args
+from core.outbox import enqueue_missing
 from issues.models import OPEN_STATUSES, HotIssue, Outreach
 from issues.selectors import satisfaction_for_term
 from rotations.models import Term
@@ -209,13 +209,7 @@ def requeue_missing_reports(*, now: datetime | None = None) -> int:
     Builds already waiting in the outbox, or queued in the last few minutes, are left alone.
     """
     now = now or timezone.now()
-    on_their_way = queued_args(BUILD_REPORT_TASK, since=now - BUILD_RETRY_AFTER)
-    queued = 0
-    for term_id in terms_missing_reports(now=now):
-        if (term_id,) not in on_their_way:
-            enqueue(BUILD_REPORT_TASK, args=[term_id])
-            queued += 1
-    return queued
+    return enqueue_missing(BUILD_REPORT_TASK, terms_missing_reports(now=now), since=now - BUILD_RETRY_AFTER)
 
 
 # ---------------------------------------------------------------- reflection

@@ -10,7 +10,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from advocacy.notifications import EMAIL_MAX_ATTEMPTS, failure_reason, notify, notify_admins
 from core.edge import single_line
-from core.outbox import enqueue, queued_args
+from core.outbox import enqueue_missing
 
 from .models import OPEN_Q, HotIssue, IssueEvent, Status, TrackingLinkEmail, overdue_q
 from .notices import tracking_link_email
@@ -183,13 +183,7 @@ def requeue_unasked_questions(*, now=None) -> int:
         customer__email__gt="",
         resolved_at__gte=now - SWEEP_HORIZON,
     ).values_list("pk", flat=True)
-    on_their_way = queued_args(ASK_TASK, since=now - ASK_RETRY_AFTER)
-    queued = 0
-    for pk in list(unasked[:500]):
-        if (pk,) not in on_their_way:
-            enqueue(ASK_TASK, args=[pk])
-            queued += 1
-    return queued
+    return enqueue_missing(ASK_TASK, list(unasked[:500]), since=now - ASK_RETRY_AFTER)
 
 
 # ---------------------------------------------------------------- tracking links
@@ -237,10 +231,4 @@ def requeue_unsent_tracking_links(*, now=None) -> int:
     unsent = TrackingLinkEmail.objects.filter(
         sent_at__isnull=True, created_at__gte=now - LINK_GIVE_UP_AFTER
     ).values_list("pk", flat=True)
-    on_their_way = {pk for args in queued_args(SEND_TRACKING_LINKS_TASK, since=now - LINK_RETRY_AFTER) for pk in args}
-    queued = 0
-    for pk in list(unsent[:500]):
-        if pk not in on_their_way:
-            enqueue(SEND_TRACKING_LINKS_TASK, args=[pk])
-            queued += 1
-    return queued
+    return enqueue_missing(SEND_TRACKING_LINKS_TASK, list(unsent[:500]), since=now - LINK_RETRY_AFTER)

@@ -85,3 +85,12 @@ def test_a_job_queued_while_the_broker_is_down_is_kept_and_the_flush_sends_it(pr
     assert outbox.flush_outbox() == 1
     job.refresh_from_db()
     assert job.sent_at is not None and _waiting(private_broker) == 1
+
+
+@pytest.mark.django_db
+def test_enqueue_missing_skips_ids_already_on_their_way_alone_or_in_a_batch():
+    now = timezone.now()
+    outbox.enqueue("a.tasks.t", args=[1])
+    outbox.enqueue("a.tasks.t", args=[2, 3])
+    assert outbox.enqueue_missing("a.tasks.t", [1, 2, 3, 4], since=now - timedelta(minutes=2)) == 1
+    assert outbox.queued_args("a.tasks.t", since=now - timedelta(minutes=2)) == {(1,), (2, 3), (4,)}
