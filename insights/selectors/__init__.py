@@ -3,11 +3,12 @@
 - `sql`: durations, percentiles and the cohort aggregates (PostgreSQL and SQLite).
 - `health`: the program health page.
 - `brief`: the customer's-chair brief.
+- `decisions`: decision records, with the customer's side.
 
 Everything a caller uses is re-exported here: `from insights import selectors`.
 """
 
-from . import brief, health, sql
+from . import brief, decisions, health, sql
 from .brief import (
     CUSTOMER,
     THEME_WEEKS,
@@ -23,6 +24,7 @@ from .brief import (
     top_issues,
     weekly_changes,
 )
+from .decisions import TermDecisions, decision_for_program, decisions_ahead, decisions_for_program, decisions_per_term
 from .health import (
     TERMS_SHOWN,
     WEEKS_SHOWN,
@@ -52,6 +54,7 @@ __all__ = [
     "Health",
     "Percentile",
     "Seconds",
+    "TermDecisions",
     "TermFigures",
     "WeekFigures",
     "brief",
@@ -59,6 +62,11 @@ __all__ = [
     "brief_rows",
     "cohort_rows",
     "customers_chair_brief",
+    "decision_for_program",
+    "decisions",
+    "decisions_ahead",
+    "decisions_for_program",
+    "decisions_per_term",
     "health",
     "health_rows",
     "percentiles_supported",
