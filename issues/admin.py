@@ -19,6 +19,7 @@ from . import services
 from .models import (
     Customer,
     Department,
+    Escalation,
     HotIssue,
     ImportJob,
     IssueEvent,
@@ -42,6 +43,18 @@ class IssueSettingsAdmin(admin.ModelAdmin):
             {"fields": ("target_hours_5", "target_hours_4", "target_hours_3", "target_hours_2", "target_hours_1")},
         ),
         ("Runaround and imports", {"fields": ("runaround_transfers", "import_threshold")}),
+        (
+            "Days untouched before escalating, per dissatisfaction level",
+            {
+                "fields": (
+                    "untouched_days_5",
+                    "untouched_days_4",
+                    "untouched_days_3",
+                    "untouched_days_2",
+                    "untouched_days_1",
+                )
+            },
+        ),
     )
 
 
@@ -183,6 +196,19 @@ class TrackingLinkEmailAdmin(admin.ModelAdmin):
     list_filter = ("reason",)
     raw_id_fields = ("issue",)
     readonly_fields = ("issue", "reason", "dedupe_key", "created_at", "sent_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    """Which untouched issues were escalated, to whom and when: read only (the periodic job writes these)."""
+
+    list_display = ("__str__", "stage", "touched_at", "at")
+    list_filter = ("stage",)
+    raw_id_fields = ("issue",)
+    readonly_fields = ("issue", "stage", "touched_at", "at")
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,19 +1,32 @@
-"""What the periodic and on-commit tasks do: overdue notices, digests, the satisfaction question, tracking links."""
+"""What the periodic and on-commit tasks do: overdue notices, escalations, digests, the satisfaction question, tracking links."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Max, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from advocacy.models import Program
 from advocacy.notifications import EMAIL_MAX_ATTEMPTS, failure_reason, notify, notify_admins
+from advocacy.selectors import display_name
 from core.edge import single_line
 from core.outbox import enqueue_missing
 
-from .models import OPEN_Q, HotIssue, IssueEvent, Status, TrackingLinkEmail, overdue_q
-from .notices import tracking_link_email
+from .models import (
+    DEFAULT_UNTOUCHED_DAYS,
+    OPEN_Q,
+    Escalation,
+    HotIssue,
+    IssueEvent,
+    IssueSettings,
+    Status,
+    TrackingLinkEmail,
+    overdue_q,
+)
+from .notices import tell_managers_of_untouched_issue, tell_owner_of_untouched_issue, tracking_link_email
 from .selectors import program_issue_summary
 from .services import SEND_TRACKING_LINKS_TASK, default_owner
 
@@ -232,3 +245,87 @@ def requeue_unsent_tracking_links(*, now=None) -> int:
         sent_at__isnull=True, created_at__gte=now - LINK_GIVE_UP_AFTER
     ).values_list("pk", flat=True)
     return enqueue_missing(SEND_TRACKING_LINKS_TASK, list(unsent[:500]), since=now - LINK_RETRY_AFTER)
+
+
+# What a person does to an issue. A handoff, a notice, the customer's own note
+# or an escalation moves it to nobody, so none of them counts as a touch.
+TOUCHES = (
+    IssueEvent.Kind.CREATED,
+    IssueEvent.Kind.OUTREACH,
+    IssueEvent.Kind.TRANSFER,
+    IssueEvent.Kind.REASSIGNED,
+    IssueEvent.Kind.STATUS,
+    IssueEvent.Kind.REOPENED,
+)
+ESCALATE_BATCH = 500
+DEFAULT_LIMITS = {level: timedelta(days=days) for level, days in DEFAULT_UNTOUCHED_DAYS.items()}
+
+
+def _untouched(now: datetime, levels: dict[int, dict[int, timedelta]]) -> list[tuple[int, datetime]]:
+    """Open issues past the shortest limit of their level anywhere: (pk, last touch), at most a batch."""
+    touched = Coalesce(Max("events__at", filter=Q(events__kind__in=TOUCHES)), F("created_at"))
+    found: list[tuple[int, datetime]] = []
+    for level in (5, 4, 3, 2, 1):
+        shortest = min(limits[level] for limits in levels.values()) if levels else DEFAULT_LIMITS[level]
+        shortest = min(shortest, DEFAULT_LIMITS[level])
+        rows = (
+            HotIssue.objects.filter(OPEN_Q, level=level)
+            .annotate(touched=touched)
+            .filter(touched__lte=now - shortest)
+            .order_by("touched")
+            .values_list("pk", "program_id", "touched")[: ESCALATE_BATCH - len(found)]
+        )
+        for pk, program_id, at in rows:
+            limit = levels.get(program_id, DEFAULT_LIMITS)[level]
+            if at <= now - limit:
+                found.append((pk, at))
+        if len(found) >= ESCALATE_BATCH:
+            break
+    return found
+
+
+def escalate_untouched(*, now: datetime | None = None) -> int:
+    """Escalate open issues nobody has touched for their level's limit: once to the owner, then to the managers.
+
+    Counted from the last touch (see TOUCHES), so a handoff neither restarts the
+    clock nor tells anyone twice; a second stage follows when the issue stays
+    untouched for the same limit again after the owner was told. Each stage is
+    one Escalation row per issue and touch, so running the job again, on any
+    day, sends nothing new. Return how many escalations were recorded.
+    """
+    now = now or timezone.now()
+    levels = {
+        row.program_id: {level: row.untouched_limit(level) for level in DEFAULT_LIMITS}
+        for row in IssueSettings.objects.all()
+    }
+    done = 0
+    for pk, _ in _untouched(now, levels):
+        with transaction.atomic():
+            issue = (
+                HotIssue.objects.select_for_update(of=("self",))
+                .select_related("owner", "program")
+                .filter(OPEN_Q, pk=pk)
+                .first()
+            )
+            if issue is None:
+                continue  # closed meanwhile
+            touched_at = issue.events.filter(kind__in=TOUCHES).aggregate(at=Max("at"))["at"] or issue.created_at
+            limit = levels.get(issue.program_id, DEFAULT_LIMITS)[issue.level]
+            for stage, after in ((Escalation.Stage.OWNER, limit), (Escalation.Stage.MANAGERS, 2 * limit)):
+                if now < touched_at + after:
+                    break  # touched meanwhile, or not long enough for this stage
+                _, new = Escalation.objects.get_or_create(
+                    issue=issue, stage=stage, touched_at=touched_at, defaults={"at": now}
+                )
+                if not new:
+                    continue
+                key = f"issue-untouched-{issue.pk}-{stage}-{touched_at.timestamp():.0f}"
+                if stage == Escalation.Stage.OWNER:
+                    tell_owner_of_untouched_issue(issue, touched_at=touched_at, key=key)
+                    summary = f"Untouched for {_humanize(now - touched_at)}: {display_name(issue.owner)} was told"
+                else:
+                    tell_managers_of_untouched_issue(issue, touched_at=touched_at, key=key)
+                    summary = f"Still untouched after {_humanize(now - touched_at)}: the managers were told"
+                IssueEvent.objects.create(issue=issue, kind=IssueEvent.Kind.ESCALATED, at=now, summary=summary)
+                done += 1
+    return done

@@ -217,6 +217,11 @@ class IssueSettingsForm(forms.ModelForm):
             "target_hours_1",
             "runaround_transfers",
             "import_threshold",
+            "untouched_days_5",
+            "untouched_days_4",
+            "untouched_days_3",
+            "untouched_days_2",
+            "untouched_days_1",
         ]
         labels = {
             "target_hours_5": "5 — Leaving / public",
@@ -226,6 +231,19 @@ class IssueSettingsForm(forms.ModelForm):
             "target_hours_1": "1 — Disappointed",
             "runaround_transfers": "Runaround after this many transfers",
             "import_threshold": "Imported rows scoring below this become hot issues",
+            "untouched_days_5": "5 — Leaving / public",
+            "untouched_days_4": "4 — Hostile",
+            "untouched_days_3": "3 — Angry",
+            "untouched_days_2": "2 — Frustrated",
+            "untouched_days_1": "1 — Disappointed",
+        }
+        error_messages = {
+            f"untouched_days_{level}": {
+                "min_value": "Give at least 1 day.",
+                "max_value": "Give at most 90 days.",
+                "required": "Give the number of days.",
+            }
+            for level in range(1, 6)
         }
 
 

@@ -71,6 +71,11 @@ def overdue_q(now: datetime) -> Q:
 DEFAULT_TARGET_HOURS = {5: 4, 4: 8, 3: 24, 2: 72, 1: 168}
 DEFAULT_RUNAROUND_TRANSFERS = 3
 DEFAULT_IMPORT_THRESHOLD = 3
+# Days an open issue may go untouched (no outreach, no change by a person) before it is escalated.
+DEFAULT_UNTOUCHED_DAYS = {5: 1, 4: 2, 3: 4, 2: 7, 1: 7}
+
+
+UNTOUCHED_RANGE = [MinValueValidator(1), MaxValueValidator(90)]
 
 
 class IssueSettings(models.Model):
@@ -93,6 +98,22 @@ class IssueSettings(models.Model):
         help_text="Imported survey or mystery-shop rows scoring below this become hot issues.",
     )
 
+    untouched_days_5 = models.PositiveSmallIntegerField(
+        "Leaving or going public", default=DEFAULT_UNTOUCHED_DAYS[5], validators=UNTOUCHED_RANGE
+    )
+    untouched_days_4 = models.PositiveSmallIntegerField(
+        "Hostile", default=DEFAULT_UNTOUCHED_DAYS[4], validators=UNTOUCHED_RANGE
+    )
+    untouched_days_3 = models.PositiveSmallIntegerField(
+        "Angry", default=DEFAULT_UNTOUCHED_DAYS[3], validators=UNTOUCHED_RANGE
+    )
+    untouched_days_2 = models.PositiveSmallIntegerField(
+        "Frustrated", default=DEFAULT_UNTOUCHED_DAYS[2], validators=UNTOUCHED_RANGE
+    )
+    untouched_days_1 = models.PositiveSmallIntegerField(
+        "Disappointed", default=DEFAULT_UNTOUCHED_DAYS[1], validators=UNTOUCHED_RANGE
+    )
+
     class Meta:
         verbose_name_plural = "issue settings"
 
@@ -101,6 +122,10 @@ class IssueSettings(models.Model):
 
     def target_for(self, level: int) -> timedelta:
         return timedelta(hours=getattr(self, f"target_hours_{int(level)}"))
+
+    def untouched_limit(self, level: int) -> timedelta:
+        """How long an open issue of `level` may go untouched before its owner is told."""
+        return timedelta(days=getattr(self, f"untouched_days_{int(level)}"))
 
 
 class Department(models.Model):
@@ -326,6 +351,7 @@ class IssueEvent(models.Model):
         SATISFACTION = "satisfaction", "Customer satisfaction"
         OVERDUE = "overdue", "Overdue"
         CUSTOMER_NOTE = "customer_note", "The customer added information"
+        ESCALATED = "escalated", "Escalated"
 
     issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=14, choices=Kind.choices)
@@ -342,6 +368,32 @@ class IssueEvent(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class Escalation(models.Model):
+    """An open issue left untouched too long, told once to its owner and, if it stays so, once to the managers.
+
+    One row per issue, stage and last touch: running the job again, on any
+    day, finds the row and tells nobody twice; a new touch is a new problem.
+    """
+
+    class Stage(models.TextChoices):
+        OWNER = "owner", "Owner told"
+        MANAGERS = "managers", "Managers told"
+
+    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="escalations")
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    touched_at = models.DateTimeField(help_text="The last touch the issue had when it was escalated.")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["issue", "at"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "stage", "touched_at"], name="escalation_once_per_touch")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: issue {self.issue_id}"
 
 
 class TrackingLinkEmail(models.Model):

@@ -156,3 +156,40 @@ def tracking_link_email(message: TrackingLinkEmail) -> tuple[str, str]:
         "Anyone with the link can see it, so do not share it.\n"
     )
     return subject, body
+
+
+def tell_owner_of_untouched_issue(issue: HotIssue, *, touched_at, key: str) -> bool:
+    """Tell the owner, once per problem, that an open issue has gone untouched past its level's limit."""
+    since = timezone.localtime(touched_at, issue.program.zone)
+    return (
+        notify(
+            user=issue.owner,
+            kind="issue_untouched",
+            title=f"Untouched since {since:%d %b}: {issue.title}",
+            body=(
+                f"Nobody has reached out to this {Level(issue.level).label.lower()} customer (level {issue.level}) "
+                f"in {issue.program.name} or changed the issue since {since:%d %b %H:%M}. "
+                "Reach out today, or hand it to someone who can."
+            ),
+            url=issue.get_absolute_url(),
+            program=issue.program,
+            dedupe_key=key,
+        )
+        is not None
+    )
+
+
+def tell_managers_of_untouched_issue(issue: HotIssue, *, touched_at, key: str) -> int:
+    """Tell each manager once that an issue stayed untouched after its owner was told."""
+    since = timezone.localtime(touched_at, issue.program.zone)
+    notice = Notice(
+        "issue_untouched",
+        f"Still untouched: {issue.title}",
+        (
+            f"This {Level(issue.level).label.lower()} customer's issue (level {issue.level}) in "
+            f"{issue.program.name} has had no outreach or change since {since:%d %b %H:%M}, and "
+            f"{display_name(issue.owner)} was told. Step in so the customer hears from someone."
+        ),
+        issue.get_absolute_url(),
+    )
+    return tell_managers(notice, program=issue.program, key=key)

@@ -26,6 +26,12 @@ def notify_overdue_issues() -> int:
     return background.notify_overdue()
 
 
+@shared_task(name="issues.tasks.escalate_untouched_issues")
+def escalate_untouched_issues() -> int:
+    """Escalate open issues nobody touched for their level's limit, once to the owner and then to the managers."""
+    return background.escalate_untouched()
+
+
 @shared_task(name="issues.tasks.send_daily_digests")
 def send_daily_digests() -> int:
     """Send each program's current advocate a digest of its open issues."""

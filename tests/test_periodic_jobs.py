@@ -37,6 +37,7 @@ COVERED = {
     "rotations.tasks.run_handoffs": "test_reminders_over_five_weeks_are_each_sent_once",
     "issues.tasks.notify_overdue_issues": "test_overdue_notice_is_sent_once_per_issue_over_days",
     "issues.tasks.send_daily_digests": "test_digest_goes_out_exactly_once_per_local_day",
+    "issues.tasks.escalate_untouched_issues": "test_untouched_issue_is_escalated_once_per_stage_over_weeks",
     "insights.tasks.send_weekly_briefs": "test_weekly_brief_is_sent_once_a_week",
 }
 NO_NOTICES = {
@@ -131,6 +132,21 @@ def test_overdue_notice_is_sent_once_per_issue_over_days(program, manager):
     )
     for issue in (early, later):
         assert IssueEvent.objects.filter(issue=issue, kind=IssueEvent.Kind.OVERDUE).count() == 1
+
+
+def test_untouched_issue_is_escalated_once_per_stage_over_weeks(program, manager):
+    issue = _open_issue(program, manager, "Router still drops", START)
+    IssueEvent.objects.filter(issue=issue).update(at=START)
+    touched = START + timedelta(days=9)  # an outreach on day 9 is a new touch, and a new problem
+    for now in clock(START, days=21):
+        if now == touched:
+            issue_services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="left_message", at=now)
+            IssueEvent.objects.filter(issue=issue, kind="outreach").update(at=now)
+        background.escalate_untouched(now=now)
+    keys = sorted(Notification.objects.filter(kind="issue_untouched").values_list("dedupe_key", flat=True))
+    # Level 4: the owner after 2 days, the managers after 4; again from the touch on day 9.
+    assert len(keys) == 4 and len(set(keys)) == 4
+    assert IssueEvent.objects.filter(issue=issue, kind=IssueEvent.Kind.ESCALATED).count() == 4
 
 
 def _desk_with_open_issues(name, zone):

@@ -197,6 +197,7 @@ _TASKS = [
     ("issues.tasks.notify_overdue_issues",              _Q,    "issues-notify-overdue",               300.0),
     ("issues.tasks.poll_mention_feeds",                 _IO,   "issues-poll-mention-feeds",           900.0),
     ("issues.tasks.send_daily_digests",                 _Q,    "issues-daily-digest",                 3600.0),
+    ("issues.tasks.escalate_untouched_issues",          _Q,    "issues-escalate-untouched",           3600.0),
     ("issues.tasks.poll_mention_feed",                  _IO,   None,                                  None),
     ("issues.tasks.run_import",                         _IO,   None,                                  None),
     # Queues again the satisfaction questions and tracking links a mail-server failure left unsent.
