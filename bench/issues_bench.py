@@ -10,7 +10,8 @@ Two tables, from one interleaved run:
 - the pages as `bench0` (two programs) sees them: the log, filters, searches, an issue;
 - the log's pages for `benchsmall` (one program, --small-open open issues, 100 by
   default) and `benchwide` (every bench program: ~35,000 open issues with the
-  fills in bench/issues_fill.py), each against the *floor* page (bench/floor.py:
+  fills in bench/issues_fill.py), including a deep page (page 1000, or the last)
+  read by its number and from the cursor its Next link carries, each against the *floor* page (bench/floor.py:
   a signed-in page doing one indexed SELECT … LIMIT 25 into a tiny template)
   measured in the same run: "x floor" is the page's median over the floor's, and
   "wide/small" the big case's median over the small case's.
@@ -18,6 +19,7 @@ Two tables, from one interleaved run:
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -41,6 +43,8 @@ from advocacy.models import Program  # noqa: E402
 from issues.models import Department, HotIssue  # noqa: E402
 
 FLOOR = "/bench/floor/"
+# The deep page: this one, or the last (benchsmall has 4 pages).
+DEEP_PAGE = 1000
 
 
 def p95(series: list[float]) -> float:
@@ -56,10 +60,19 @@ def log_cases(username: str) -> list[tuple[str, str, dict]]:
     owner = (
         HotIssue.objects.filter(program=program, status="new").order_by("pk").values_list("owner_id", flat=True).first()
     )
+    client = Client()
+    client.force_login(user)
+    last = int(re.search(r"Page 1 of (\d+)", client.get("/issues/").content.decode()).group(1))
+    deep = min(DEEP_PAGE, last)
+    # The deep page as its Next link reaches it: from the cursor of the page before.
+    body = client.get("/issues/", {"page": str(deep - 1)}).content.decode()
+    after = re.search(rf"page={deep}&amp;after=([^\"&]+)", body).group(1)
     return [
         ("first page", "/issues/", {}),
         ("page 2", "/issues/", {"page": "2"}),
         ("page 4", "/issues/", {"page": "4"}),
+        ("deep, number", "/issues/", {"page": str(deep)}),
+        ("deep, cursor", "/issues/", {"page": str(deep), "after": after}),
         ("level 5", "/issues/", {"level": "5"}),
         ("levels 1+2", "/issues/", {"level": ["1", "2"]}),
         ("status new", "/issues/", {"status": "new"}),
