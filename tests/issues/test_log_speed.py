@@ -13,11 +13,13 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.db.models import Count
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from advocacy.models import Membership
+from advocacy.models import Membership, Program
 from issues import selectors, services
+from issues.filters import EmptyFilters, HotIssueFilter, chooses_any
 from issues.models import OPEN_Q, HotIssue, OpenIssueCount
 from issues.views import log
 from tests.factories import MembershipFactory
@@ -294,3 +296,25 @@ def test_a_deep_page_from_its_cursor_reads_no_more_rows_than_the_first(crowd, cl
         for n in re.findall(r", (\d+)\)", values)
     ]
     assert caps and max(caps) <= 3, page_sql
+
+
+def test_the_plain_log_gives_what_the_filterset_gives_for_no_filter(program, manager):
+    issues = HotIssue.objects.all()
+    real = HotIssueFilter({}, queryset=issues, programs=Program.objects.all(), people=[], user=manager)
+    assert real.is_valid()
+    empty = EmptyFilters(issues)
+    assert empty.is_valid() and empty.form.cleaned_data == real.form.cleaned_data
+    assert [str(qs.query) for qs in empty.split_qs()] == [str(qs.query) for qs in real.split_qs()]
+    assert not chooses_any(QueryDict("page=3&after=x")) and chooses_any(QueryDict("level=5"))
+
+
+def test_filtersets_built_one_after_another_share_no_choices(program, manager, member):
+    first = HotIssueFilter({"owner": str(manager.pk)}, queryset=HotIssue.objects.all(), people=[(manager.pk, "M")])
+    second = HotIssueFilter({"owner": str(member.pk)}, queryset=HotIssue.objects.all(), people=[(member.pk, "N")])
+    assert first.filters["owner"].extra["choices"] != second.filters["owner"].extra["choices"]
+    assert "choices" not in HotIssueFilter.base_filters["owner"].extra
+    assert first.is_valid() and second.is_valid()
+    assert first.form.cleaned_data["owner"] == str(manager.pk) and second.form.cleaned_data["owner"] == str(member.pk)
+    # A filter's method is bound to its own filterset, not to the class's filter.
+    assert first.filters["status"].filter.f is first.filters["status"]
+    assert first.filters["status"] is not HotIssueFilter.base_filters["status"]

@@ -35,6 +35,8 @@ def test_log_row_escapes_every_value_and_links_the_issue(client_for, program, ma
     row = body[body.index(f'id="issue-{issue.pk}"') :]
     row = row[: row.index("</li>\n") if "</li>\n" in row else row.index("</ul>")]
     assert "<img" not in body.split('<ul class="issue-list">')[1]
+    assert 'onerror="alert(1)"' not in body  # nor in the filter bar's owner and department options
+    assert body.count("Billing &lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&quot;&#x27;</option>") == 1
     assert row.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&quot;&#x27;") >= 5
     assert f'href="{issue.get_absolute_url()}"' in row
     assert "flag-overdue" in row and "flag-runaround" in row and "flag-public" in row
