@@ -66,6 +66,12 @@ class HotIssueFilter(django_filters.FilterSet):
         owners = [("me", "Me")] + [(str(pk), name) for pk, name in (people or [])]
         self.filters["owner"].extra["choices"] = owners
 
+    def get_form_class(self):
+        """django-filter's form class, whose fields this filterset alone uses (so no form copies them)."""
+        form_class = super().get_form_class()
+        form_class.base_fields = _FieldsOfOneForm(form_class.base_fields)
+        return form_class
+
     @property
     def form(self):
         form = super().form
@@ -121,6 +127,19 @@ class HotIssueFilter(django_filters.FilterSet):
         if value != "yes" or self.user is None:
             return queryset
         return queryset.filter(pk__in=list(inherited_issues(user=self.user)))
+
+
+class _FieldsOfOneForm(dict):
+    """A form class's fields that are not deep-copied for its one form.
+
+    A Django form deep-copies its class's fields (here the owner choices, a
+    hundred and more, and the querysets). The filterset builds its form class
+    per request from its own copies of the filters (which build their fields
+    afresh), and makes one form of it, so the copy protects nothing.
+    """
+
+    def __deepcopy__(self, memo):
+        return dict(self)
 
 
 class _FiltersCopiedCheaply(dict):

@@ -24,6 +24,7 @@ from ..models import OPEN_STATUSES, Level, Source
 from ..rows import detail_urls, render_row
 
 PER_PAGE = 25
+LEVEL_LABELS = dict(Level.choices)
 EXPORT_LIMIT = 50_000
 
 
@@ -195,15 +196,15 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "chosen_levels": chosen,
         "total": total,
         "overdue_total": overdue_total,
-        "level_labels": dict(Level.choices),
+        "level_chips": [(level, LEVEL_LABELS.get(level, ""), c) for level, c in counts.items()],
         "programs": programs,
         "people": people_choices,
         "departments": departments,
         "program_options": options_html(((p.slug, p.name) for p in programs), filter_values["program"]),
         "owner_options": options_html(people_choices, filter_values["owner"]),
         "department_options": options_html(departments, filter_values["department"]),
-        "status_choices": STATUS_CHOICES,
-        "source_choices": Source.choices,
+        "status_options": options_html(STATUS_CHOICES, filter_values["status"] or "open"),
+        "source_options": options_html(Source.choices, filter_values["source"]),
         "query": params.urlencode(),
         "now": now,
         "priority_in_words": selectors.PRIORITY_IN_WORDS,
