@@ -508,7 +508,14 @@ OPEN_VALUES_ORDERED = tuple(s.value for s in OPEN_STATUSES)
 
 
 def _log_row_values(ids_sql: str, ids_params: list) -> list[LogRow]:
-    """Fetch the LogRows whose ids `ids_sql` selects (any order), in one query compiled once per process."""
+    """Fetch the LogRows whose ids `ids_sql` selects (any order), in one query compiled once per process.
+
+    On PostgreSQL the driver returns every value as the row shows it (aware
+    datetimes); elsewhere the ORM's converters are needed, so the query is the ORM's.
+    """
+    if connection.vendor != "postgresql":
+        rows = HotIssue.objects.filter(pk__in=RawSQL(ids_sql, ids_params)).order_by()  # noqa: S611 — compiled SQL
+        return [LogRow(values) for values in rows.values_list(*LOG_ROW_VALUES)]
     base = _ROW_SQL.get(connection.vendor)
     if base is None:
         base, params = HotIssue.objects.order_by().values_list(*LOG_ROW_VALUES).query.sql_with_params()
