@@ -21,7 +21,6 @@ format:
 
 bench-load: setup
 	@bash bin/services
-	@.venv/bin/pip install --quiet -r bench/requirements.txt 2> >(grep -v "is ignored" >&2)
 	@.venv/bin/python bench/load.py
 
 clean:

@@ -69,3 +69,8 @@ def display_name(user: AbstractBaseUser) -> str:
     """Return the name people know a user by: full name, else username."""
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
     return full or user.get_username()
+
+
+def display_name_of(first_name: str, last_name: str, username: str) -> str:
+    """display_name from a user's fields fetched as plain values (as get_full_name joins them)."""
+    return f"{first_name} {last_name}".strip() or username

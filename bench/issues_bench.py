@@ -10,7 +10,8 @@ Two tables, from one interleaved run:
 - the pages as `bench0` (two programs) sees them: the log, filters, searches, an issue;
 - the log's pages for `benchsmall` (one program, --small-open open issues, 100 by
   default) and `benchwide` (every bench program: ~35,000 open issues with the
-  fills in bench/issues_fill.py), each against the *floor* page (bench/floor.py:
+  fills in bench/issues_fill.py), including a deep page (page 1000, or the last)
+  read by its number and from the cursor its Next link carries, each against the *floor* page (bench/floor.py:
   a signed-in page doing one indexed SELECT … LIMIT 25 into a tiny template)
   measured in the same run: "x floor" is the page's median over the floor's, and
   "wide/small" the big case's median over the small case's.
@@ -18,6 +19,7 @@ Two tables, from one interleaved run:
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -41,6 +43,8 @@ from advocacy.models import Program  # noqa: E402
 from issues.models import Department, HotIssue  # noqa: E402
 
 FLOOR = "/bench/floor/"
+# The deep page: this one, or the last (benchsmall has 4 pages).
+DEEP_PAGE = 1000
 
 
 def p95(series: list[float]) -> float:
@@ -56,10 +60,19 @@ def log_cases(username: str) -> list[tuple[str, str, dict]]:
     owner = (
         HotIssue.objects.filter(program=program, status="new").order_by("pk").values_list("owner_id", flat=True).first()
     )
+    client = Client()
+    client.force_login(user)
+    last = int(re.search(r"Page 1 of (\d+)", client.get("/issues/").content.decode()).group(1))
+    deep = min(DEEP_PAGE, last)
+    # The deep page as its Next link reaches it: from the cursor of the page before.
+    body = client.get("/issues/", {"page": str(deep - 1)}).content.decode()
+    after = re.search(rf"page={deep}&amp;after=([^\"&]+)", body).group(1)
     return [
         ("first page", "/issues/", {}),
         ("page 2", "/issues/", {"page": "2"}),
         ("page 4", "/issues/", {"page": "4"}),
+        ("deep, number", "/issues/", {"page": str(deep)}),
+        ("deep, cursor", "/issues/", {"page": str(deep), "after": after}),
         ("level 5", "/issues/", {"level": "5"}),
         ("levels 1+2", "/issues/", {"level": ["1", "2"]}),
         ("status new", "/issues/", {"status": "new"}),
@@ -153,8 +166,8 @@ def main() -> None:
         )
 
     print(
-        f"\n{'log page':14} | {'small: median':>13} {'p95':>6} {'x floor':>7} {'q':>3} | "
-        f"{'wide: median':>12} {'p95':>6} {'x floor':>7} {'q':>3} | {'wide/small':>10}"
+        f"\n{'log page':14} | {'small: median':>13} {'p95':>6} {'x floor':>7} {'py':>5} {'q':>3} | "
+        f"{'wide: median':>12} {'p95':>6} {'x floor':>7} {'py':>5} {'q':>3} | {'wide/small':>10}"
     )
     index = {(name, label): i for i, (table, label, name, _, _) in enumerate(cases) if table == "log"}
     floors = {name: statistics.median(timings[index[(name, "floor")]]) for name in ("benchsmall", "benchwide")}
@@ -167,12 +180,17 @@ def main() -> None:
             i = index[(name, label)]
             medians[name] = statistics.median(timings[i])
             cells.append(
-                f"{medians[name]:13.1f} {p95(timings[i]):6.1f} {medians[name] / floors[name]:7.2f} {len(captured[i]):3d}"
+                f"{medians[name]:13.1f} {p95(timings[i]):6.1f} {medians[name] / floors[name]:7.2f}"
+                f" {statistics.median(python[i]):5.1f} {len(captured[i]):3d}"
             )
         print(f"{label:14} | {cells[0]} | {cells[1]} | {medians['benchwide'] / medians['benchsmall']:10.2f}")
     for name in ("benchsmall", "benchwide"):
         i = index[(name, "floor")]
-        print(f"floor ({name}): median {floors[name]:.1f} ms, p95 {p95(timings[i]):.1f} ms")
+        print(
+            f"floor ({name}): median {floors[name]:.1f} ms, p95 {p95(timings[i]):.1f} ms,"
+            f" python {statistics.median(python[i]):.1f} ms"
+        )
+    print("(py: this process's CPU time per request, the share not spent in PostgreSQL)")
 
     if args.explain:
         for i, (table, label, name, url, params) in enumerate(cases):

@@ -221,14 +221,22 @@ def main() -> None:
         counted = cur.fetchone() is not None
         if counted:
             cur.execute("ALTER TABLE issues_hotissue DISABLE TRIGGER issues_count_open")
-        cols = ", ".join(issue_cols)
+        # Columns the fill does not write but may not be NULL take their model default
+        # (Django keeps defaults in Python, not in the table).
+        fixed = {
+            f.column: f.get_default()
+            for f in HotIssue._meta.concrete_fields
+            if f.column not in issue_cols and f.column != "search_vector" and not f.null and not f.primary_key
+        }
+        cols = ", ".join([*issue_cols, *fixed])
         cur.execute(
             f"""INSERT INTO issues_hotissue ({cols}, search_vector)
-            SELECT {", ".join("s." + c for c in issue_cols)},
+            SELECT {", ".join(["s." + c for c in issue_cols] + ["%s"] * len(fixed))},
                    setweight(to_tsvector('english', s.title), 'A')
                    || setweight(to_tsvector('english', coalesce(c.name, '') || ' ' || coalesce(c.email, '')), 'A')
                    || setweight(to_tsvector('english', s.words), 'B')
-            FROM bench_issue_stage s LEFT JOIN issues_customer c ON c.id = s.customer_id"""
+            FROM bench_issue_stage s LEFT JOIN issues_customer c ON c.id = s.customer_id""",
+            list(fixed.values()),
         )
         cur.execute("DROP TABLE bench_issue_stage")
         if counted:

@@ -1,9 +1,11 @@
 """The log's filters (django-filter). Every filter maps to an indexed column."""
 
+import copy
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from advocacy.models import Program
@@ -64,6 +66,12 @@ class HotIssueFilter(django_filters.FilterSet):
         owners = [("me", "Me")] + [(str(pk), name) for pk, name in (people or [])]
         self.filters["owner"].extra["choices"] = owners
 
+    def get_form_class(self):
+        """django-filter's form class, whose fields this filterset alone uses (so no form copies them)."""
+        form_class = super().get_form_class()
+        form_class.base_fields = _FieldsOfOneForm(form_class.base_fields)
+        return form_class
+
     @property
     def form(self):
         form = super().form
@@ -119,3 +127,80 @@ class HotIssueFilter(django_filters.FilterSet):
         if value != "yes" or self.user is None:
             return queryset
         return queryset.filter(pk__in=list(inherited_issues(user=self.user)))
+
+
+class _FieldsOfOneForm(dict):
+    """A form class's fields that are not deep-copied for its one form.
+
+    A Django form deep-copies its class's fields (here the owner choices, a
+    hundred and more, and the querysets). The filterset builds its form class
+    per request from its own copies of the filters (which build their fields
+    afresh), and makes one form of it, so the copy protects nothing.
+    """
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+class _FiltersCopiedCheaply(dict):
+    """The filterset's filters, copied per request without a deep copy.
+
+    django-filter deep-copies every filter (its choices, querysets and widgets)
+    for each FilterSet it builds; the log builds one per request. Each filter is
+    copied with its own `extra` (the one thing HotIssueFilter.__init__ changes)
+    and its own method binding; the rest is only read (form fields copy their
+    widgets themselves).
+    """
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, base in self.items():
+            copied = copy.copy(base)
+            copied.extra = dict(base.extra)
+            copied.__dict__.pop("_field", None)
+            if base.method is not None:
+                copied.method = base.method  # a FilterMethod bound to the copy, not to the base filter
+            copies[name] = copied
+        return copies
+
+
+HotIssueFilter.base_filters = _FiltersCopiedCheaply(HotIssueFilter.base_filters)
+
+
+def chooses_any(data) -> bool:
+    """Whether the query string sets any of the log's filters (a page number is not one)."""
+    return any(value for name in HotIssueFilter.base_filters for value in data.getlist(name))
+
+
+class _Cleaned:
+    def __init__(self, cleaned_data: dict):
+        self.cleaned_data = cleaned_data
+        self.errors: dict = {}
+
+
+class EmptyFilters:
+    """What HotIssueFilter gives when no filter is chosen (the open issues), without building it.
+
+    The plain log is most requests; building a FilterSet means a form class
+    and thirteen fields to validate each time. A test checks that this gives
+    what HotIssueFilter gives for an empty query.
+    """
+
+    filters = HotIssueFilter.base_filters
+    _cleaned: dict | None = None
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+        if EmptyFilters._cleaned is None:
+            empty = HotIssueFilter({}, queryset=queryset.none())
+            empty.is_valid()
+            EmptyFilters._cleaned = dict(empty.form.cleaned_data)
+        self.form = _Cleaned(dict(EmptyFilters._cleaned))
+
+    def is_valid(self) -> bool:
+        return True
+
+    def split_qs(self):
+        """As HotIssueFilter.split_qs: the open issues, twice (no level is chosen)."""
+        qs = self.queryset.filter(status__in=[s.value for s in OPEN_STATUSES])
+        return qs, qs

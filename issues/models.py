@@ -155,7 +155,12 @@ class Customer(models.Model):
         indexes = [models.Index(fields=["program", "email"])]
 
     def __str__(self) -> str:
-        return self.name or self.email or self.phone or "Anonymous customer"
+        return self.label(self.name, self.email, self.phone)
+
+    @staticmethod
+    def label(name: str, email: str, phone: str) -> str:
+        """Return how a customer is called on screen (also for rows fetched as plain values)."""
+        return name or email or phone or "Anonymous customer"
 
 
 def new_tracking_token() -> str:

@@ -15,9 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from advocacy.selectors import display_name
-
-from .models import OPEN_VALUES, HotIssue, Level, Source, Status
+from .models import OPEN_VALUES, Level, Source, Status
+from .selectors import LogRow
 from .services import next_statuses
 from .templatetags.issues_tags import ago, late
 
@@ -53,7 +52,7 @@ def detail_urls():
     return lambda pk: f"{prefix}{pk}/"
 
 
-def _status_menu(issue: HotIssue, url: str, csrf_input: str) -> str:
+def _status_menu(issue: LogRow, url: str, csrf_input: str) -> str:
     items = "".join(STATUS_ITEMS[status] for status in next_statuses(issue.status))
     return (
         '<div class="actions">'
@@ -70,7 +69,7 @@ def _status_menu(issue: HotIssue, url: str, csrf_input: str) -> str:
 
 
 def render_row(
-    issue: HotIssue,
+    issue: LogRow,
     *,
     now: datetime,
     csrf_input: str,
@@ -80,7 +79,7 @@ def render_row(
     request=None,
     url_for=None,
 ) -> SafeString:
-    """Return one log row as HTML (an <li id="issue-PK">).
+    """Return one log row (a LogRow, from the selectors) as HTML (an <li id="issue-PK">).
 
     `url_for` (from detail_urls) saves a URL reverse per row when rendering a page.
     """
@@ -102,24 +101,19 @@ def render_row(
         flags.append(PUBLIC_FLAG)
     flags.append(f'<span class="flag flag-status">{_e(STATUSES.get(issue.status, issue.status))}</span>')
 
-    customer = issue.customer
-    if customer is not None:
-        who = f"{customer}, {customer.company}" if customer.company else str(customer)
-    else:
-        who = "Unknown customer"
     meta = [
-        ("person", "", who),
+        ("person", "", issue.customer_label or "Unknown customer"),
         ("clock", "", ago(issue.created_at)),
-        ("person-badge", "", display_name(issue.owner)),
+        ("person-badge", "", issue.owner_name),
     ]
     if issue.department_id:
-        meta.append(("building", "", issue.department.name))
+        meta.append(("building", "", issue.department_name))
     meta.append(("inbox", "d-none d-md-inline", SOURCES.get(issue.source, issue.source)))
     if issue.next_attempt_due_at:
         css = "text-overdue" if issue.next_attempt_due_at < now else ""
         meta.append(("telephone-forward", css, f"Next try {ago(issue.next_attempt_due_at)}"))
     if not single_program:
-        meta.append(("collection", "d-none d-lg-inline", issue.program.name))
+        meta.append(("collection", "d-none d-lg-inline", issue.program_name))
     meta_html = "".join(
         f'<span class="{css}"><i class="bi bi-{icon}" aria-hidden="true"></i>{_e(text)}</span>'
         for icon, css, text in meta

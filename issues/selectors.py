@@ -4,24 +4,39 @@ Every function does its joins once, so a page costs the same number of
 queries at 100 issues and at 1,000,000.
 """
 
-from datetime import datetime
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Avg, BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Avg, BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from advocacy.models import Program
 from advocacy.permissions import visible_program_ids, visible_programs
-from advocacy.selectors import display_name
+from advocacy.selectors import display_name, display_name_of
 from core.zones import activate_zone
 from rotations.selectors import current_incoming_handoffs
 
-from .models import OPEN_Q, Department, HotIssue, ImportJob, IssueEvent, Mention, MentionFeed, OpenIssueCount, overdue_q
+from .models import (
+    OPEN_Q,
+    OPEN_STATUSES,
+    Customer,
+    Department,
+    HotIssue,
+    ImportJob,
+    IssueEvent,
+    Mention,
+    MentionFeed,
+    OpenIssueCount,
+    overdue_q,
+)
 
 # What a log row shows (issues/rows.py): fetching only these keeps each of the
 # page's 25 rows (and its four joined objects) small to build.
@@ -96,23 +111,68 @@ def _late(now: datetime) -> Q:
     return Q(first_outreach_at__isnull=True, first_outreach_due_at__lt=now)
 
 
-_PROGRAM, _LEVEL = 9_070_707_070_707, 32_171  # stand-ins compiled into a branch, replaced by each branch's values
+# Stand-ins compiled into a branch, replaced by each branch's values; a second pair
+# tells them apart from a filter value or cursor field that happens to be equal.
+_STAND_INS = ((9_070_707_070_707, 32_171), (9_080_808_080_808, 32_172))
+
+# The parts of a (level, overdue-or-not) segment that a cursor starts in: "late_after",
+# the overdue rows after it; "rest_after", the others after it with its runaround and
+# public flags; "rest_private", those with its runaround flag and not public;
+# "rest_plain", those not runaround. Each is one index range; PART_KEYS maps a part
+# to the segment whose order it has.
+PART_KEYS = {"late": "late", "late_after": "late", "rest": "rest", "rest_after": "rest"}
+PART_KEYS |= {"rest_private": "rest", "rest_plain": "rest"}
 
 
-def _branch_template(qs, *, part: str, now: datetime) -> tuple[str, list, int, int]:
+def _part_q(part: str, now: datetime, after: "LogCursor | None") -> tuple[Q, bool]:
+    """Return (condition, negate) selecting one part of a segment (see PART_KEYS)."""
+    if part == "late":
+        return _late(now), False
+    if part == "rest":
+        return _late(now), True
+    if part == "late_after":
+        tail = Q(runaround__lt=after.runaround) | Q(runaround=after.runaround) & (
+            Q(public__lt=after.public)
+            | Q(public=after.public)
+            & (Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.pk))
+        )
+        # The bound on the due time lets the scan start at the cursor.
+        later = Q(first_outreach_due_at__gt=after.due) | Q(first_outreach_due_at=after.due) & tail
+        return _late(now) & Q(first_outreach_due_at__gte=after.due) & later, False
+    rest = ~_late(now)
+    if part == "rest_after":
+        later = Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.pk)
+        same = Q(runaround=after.runaround, public=after.public, created_at__gte=after.created_at)
+        return rest & same & later, False
+    if part == "rest_private":
+        return rest & Q(runaround=after.runaround, public=False), False
+    return rest & Q(runaround=False), False  # rest_plain
+
+
+def _branch_template(qs, *, part: str, now: datetime, after=None) -> tuple[str, list, int, int]:
     """Compile one segment scan once (program and level as stand-ins): SQL, params and their positions."""
-    branch = qs.filter(program_id=_PROGRAM, level=_LEVEL)
-    branch = branch.filter(_late(now)) if part == "late" else branch.exclude(_late(now))
-    branch = branch.order_by(*SEGMENT_KEYS[part]).values_list(
-        "id", "first_outreach_due_at", "runaround", "public", "created_at"
-    )
-    sql, params = branch.query.sql_with_params()
-    params = list(params)
-    at_program = [i for i, v in enumerate(params) if v == _PROGRAM]
-    at_level = [i for i, v in enumerate(params) if v == _LEVEL]
-    if len(at_program) != 1 or len(at_level) != 1:  # a filter value equal to a stand-in: never in practice
+    compiled = []
+    for program_stand_in, level_stand_in in _STAND_INS:
+        condition, negate = _part_q(part, now, after)
+        branch = qs.filter(program_id=program_stand_in, level=level_stand_in)
+        branch = branch.exclude(condition) if negate else branch.filter(condition)
+        branch = branch.order_by(*SEGMENT_KEYS[PART_KEYS[part]]).values_list(
+            "id", "first_outreach_due_at", "runaround", "public", "created_at"
+        )
+        sql, params = branch.query.sql_with_params()
+        compiled.append((sql, list(params)))
+        at_program = [i for i, v in enumerate(params) if v == program_stand_in]
+        at_level = [i for i, v in enumerate(params) if v == level_stand_in]
+        if len(at_program) == 1 and len(at_level) == 1:
+            return f"({sql} LIMIT %s)", list(params), at_program[0], at_level[0]
+    # Some value equals a stand-in: the stand-ins are where the two compilations differ.
+    (sql, first), (_, second) = compiled
+    (a1, l1), (a2, l2) = _STAND_INS
+    at_program = [i for i, (x, y) in enumerate(zip(first, second, strict=True)) if x == a1 and y == a2]
+    at_level = [i for i, (x, y) in enumerate(zip(first, second, strict=True)) if x == l1 and y == l2]
+    if len(at_program) != 1 or len(at_level) != 1:
         raise ValueError("Cannot build the log's scans for these filters.")
-    return f"({sql} LIMIT %s)", params, at_program[0], at_level[0]
+    return f"({sql} LIMIT %s)", first, at_program[0], at_level[0]
 
 
 def _segment_sql(template, *, program_ids, level: int, part: str, start: int, stop: int, caps=None):
@@ -144,7 +204,7 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
             params.append(level if i == at_level else branch_params[i])
         sql_parts.append(piece)
     values = ", ".join(f"({pid}, {cap})" for pid, cap in programs)
-    keys = SEGMENT_SQL_KEYS[part]
+    keys = SEGMENT_SQL_KEYS[PART_KEYS[part]]
     sql = (
         f"SELECT id, row_number() OVER (ORDER BY {keys}) AS rn "  # noqa: S608 — compiled querysets, ints and constants
         f"FROM (VALUES {values}) AS p(pid, cap) CROSS JOIN LATERAL {''.join(sql_parts)} AS u "
@@ -153,7 +213,7 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
     return sql, params
 
 
-def priority_ids(
+def priority_sql(
     qs: QuerySet[HotIssue],
     *,
     program_ids: list[int],
@@ -161,19 +221,22 @@ def priority_ids(
     offset: int,
     limit: int,
     now: datetime,
-) -> list[int]:
-    """Return the ids of rows [offset, offset + limit) of `qs` (open issues, filtered) in PRIORITY_ORDER.
+    after: "LogCursor | None" = None,
+) -> tuple[str, list] | None:
+    """Return SQL and params selecting the ids of rows [offset, offset + limit) of `qs` (open issues,
+    filtered) in PRIORITY_ORDER, or None when the window is empty. PostgreSQL only.
 
     With `counts` (level_counts of exactly `qs`), only the segments the window
     covers are read, each from its own index position; without them every
-    segment is read up to the window's end (fine for a top five). One query
-    either way; on other databases, with_priority's ORDER BY.
+    segment is read up to the window's end (fine for a top five). With `after`
+    (and counts) the window is the `limit` rows after that cursor instead, and
+    no scan reads more than `limit` rows however deep the page.
     """
-    if connection.vendor != "postgresql":
-        return list(with_priority(qs, now=now).values_list("id", flat=True)[offset : offset + limit])
     end = offset + limit
     parts, position = [], 0
-    for level in LEVELS_DOWN:
+    if after is not None and counts is not None:
+        parts = _parts_after(after, counts, limit)
+    for level in LEVELS_DOWN if not parts else ():
         for part in ("late", "rest"):
             if counts is None:
                 size = end
@@ -187,16 +250,16 @@ def priority_ids(
             if stop > start:
                 parts.append((level, part, start, stop))
     if not parts or not program_ids:
-        return []
+        return None
     sqls, params = [], []
-    templates = {part: _branch_template(qs, part=part, now=now) for part in {p[1] for p in parts}}
+    templates = {part: _branch_template(qs, part=part, now=now, after=after) for part in {p[1] for p in parts}}
     for seg, (level, part, start, stop) in enumerate(parts):
         caps = None
         if counts is not None:
             caps = {}
             for (program_id, at_level), c in counts.per_program.items():
                 if at_level == level:
-                    caps[program_id] = c["overdue"] if part == "late" else c["n"] - c["overdue"]
+                    caps[program_id] = c["overdue"] if PART_KEYS[part] == "late" else c["n"] - c["overdue"]
         sql, seg_params = _segment_sql(
             templates[part], program_ids=program_ids, level=level, part=part, start=start, stop=stop, caps=caps
         )
@@ -205,22 +268,275 @@ def priority_ids(
         sqls.append(f"(SELECT id, {seg} AS seg, rn FROM ({sql}) AS s{seg})")  # noqa: S608
         params.extend(seg_params)
     if not sqls:
-        return []
+        return None
     sql = f"SELECT id FROM ({' UNION ALL '.join(sqls)}) AS page ORDER BY seg, rn LIMIT {int(limit)}"  # noqa: S608
     if counts is None:
         sql += f" OFFSET {int(offset)}"
+    return sql, params
+
+
+def _parts_after(after: "LogCursor", counts: "LevelCounts", limit: int) -> list[tuple[int, str, int, int]]:
+    """The parts of segments that hold the `limit` rows after `after`, in order, as (level, part, 0, stop).
+
+    The cursor's own segment is read from the cursor (one, two or three index
+    ranges); whole segments follow until they alone hold `limit` rows.
+    """
+    if after.late:
+        order = [(after.level, "late_after"), (after.level, "rest")]
+    else:
+        order = [(after.level, "rest_after")]
+        if after.public:
+            order.append((after.level, "rest_private"))
+        if after.runaround:
+            order.append((after.level, "rest_plain"))
+    order += [(level, part) for level in LEVELS_DOWN if level < after.level for part in ("late", "rest")]
+    parts, covered = [], 0
+    for level, part in order:
+        late = counts[level]["overdue"]
+        size = late if PART_KEYS[part] == "late" else counts[level]["n"] - late
+        if size <= 0:
+            continue
+        parts.append((level, part, 0, min(limit, size)))
+        if part in ("late", "rest"):
+            covered += size
+            if covered >= limit:
+                break
+    return parts
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"([1-5])([lr])([01])([01])\.(\d{1,17})?\.(\d{1,17})\.(\d{1,18})")
+_CURSOR_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(text: str) -> datetime | None:
+    at = _EPOCH + timedelta(microseconds=int(text))
+    return at if _CURSOR_RANGE[0] <= at < _CURSOR_RANGE[1] else None
+
+
+@dataclass(frozen=True)
+class LogCursor:
+    """Where a page of the log ends: the priority key of its last row (see priority_key).
+
+    The next page is read from there (keyset pagination), so a deep page costs
+    what the first one costs. In the address it is a short text (`after=`),
+    checked strictly when read back: anything else is refused (decode gives None).
+    """
+
+    level: int
+    late: bool
+    due: datetime | None
+    runaround: bool
+    public: bool
+    created_at: datetime
+    pk: int
+
+    @classmethod
+    def of(cls, row, now: datetime) -> "LogCursor":
+        late = row.overdue_by(now) is not None
+        return cls(
+            level=int(row.level),
+            late=late,
+            due=row.first_outreach_due_at if late else None,
+            runaround=bool(row.runaround),
+            public=bool(row.public),
+            created_at=row.created_at,
+            pk=int(row.pk),
+        )
+
+    def encode(self) -> str:
+        due = str(_micros(self.due)) if self.due is not None else ""
+        flags = f"{'l' if self.late else 'r'}{int(self.runaround)}{int(self.public)}"
+        return f"{self.level}{flags}.{due}.{_micros(self.created_at)}.{self.pk}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> "LogCursor | None":
+        match = _CURSOR.fullmatch(text or "")
+        if match is None:
+            return None
+        level, part, runaround, public, due, created, pk = match.groups()
+        late = part == "l"
+        due_at = _from_micros(due) if due else None
+        created_at = _from_micros(created)
+        if created_at is None or late != (due_at is not None) or int(pk) > 2**63 - 1:
+            return None
+        return cls(int(level), late, due_at, runaround == "1", public == "1", created_at, int(pk))
+
+
+def priority_ids(
+    qs: QuerySet[HotIssue],
+    *,
+    program_ids: list[int],
+    counts: "LevelCounts | None",
+    offset: int,
+    limit: int,
+    now: datetime,
+) -> list[int]:
+    """Return the ids of rows [offset, offset + limit) of `qs` (open issues, filtered) in PRIORITY_ORDER.
+
+    One query (priority_sql); on other databases, with_priority's ORDER BY.
+    """
+    if connection.vendor != "postgresql":
+        return list(with_priority(qs, now=now).values_list("id", flat=True)[offset : offset + limit])
+    found = priority_sql(qs, program_ids=program_ids, counts=counts, offset=offset, limit=limit, now=now)
+    if found is None:
+        return []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*found)
         return [row[0] for row in cursor.fetchall()]
+
+
+def priority_key(row, now: datetime) -> tuple:
+    """PRIORITY_ORDER as a Python sort key, for rows fetched by id (a model instance or a LogRow).
+
+    Sorting a fetched page by it gives exactly the order the database gave its ids.
+    """
+    late = row.overdue_by(now) is not None
+    return (
+        -row.level,
+        0 if late else 1,
+        row.first_outreach_due_at if late else now,
+        not row.runaround,
+        not row.public,
+        row.created_at,
+        row.pk,
+    )
+
+
+# What a log row shows (issues/rows.py), fetched as plain values in one query: no
+# model instances for a page of 25 rows and their program, customer, owner and department.
+LOG_ROW_VALUES = (
+    "id",
+    "title",
+    "level",
+    "public",
+    "status",
+    "source",
+    "created_at",
+    "first_outreach_due_at",
+    "first_outreach_at",
+    "next_attempt_due_at",
+    "runaround",
+    "transfer_count",
+    "program__name",
+    "department_id",
+    "department__name",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+    "customer_id",
+    "customer__name",
+    "customer__email",
+    "customer__phone",
+    "customer__company",
+)
+
+
+class LogRow:
+    """One log row as plain values (what issues.rows.render_row shows), with the model's overdue rule."""
+
+    __slots__ = (
+        "pk",
+        "title",
+        "level",
+        "public",
+        "status",
+        "source",
+        "created_at",
+        "first_outreach_due_at",
+        "first_outreach_at",
+        "next_attempt_due_at",
+        "runaround",
+        "transfer_count",
+        "program_name",
+        "department_id",
+        "department_name",
+        "owner_name",
+        "customer_label",
+    )
+
+    overdue_by = HotIssue.overdue_by  # the one definition of overdue, on these fields
+    is_overdue_at = HotIssue.is_overdue_at
+
+    def __init__(self, values: tuple):
+        (
+            self.pk,
+            self.title,
+            self.level,
+            self.public,
+            self.status,
+            self.source,
+            self.created_at,
+            self.first_outreach_due_at,
+            self.first_outreach_at,
+            self.next_attempt_due_at,
+            self.runaround,
+            self.transfer_count,
+            self.program_name,
+            self.department_id,
+            self.department_name,
+            first_name,
+            last_name,
+            username,
+            customer_id,
+            name,
+            email,
+            phone,
+            company,
+        ) = values
+        self.owner_name = display_name_of(first_name, last_name, username)
+        if customer_id is None:
+            self.customer_label = None
+        else:
+            label = Customer.label(name, email, phone)
+            self.customer_label = f"{label}, {company}" if company else label
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def get_absolute_url(self) -> str:
+        return HotIssue(pk=self.pk).get_absolute_url()
+
+
+_ROW_SQL: dict[str, str] = {}
+OPEN_VALUES_ORDERED = tuple(s.value for s in OPEN_STATUSES)
+
+
+def _log_row_values(ids_sql: str, ids_params: list) -> list[LogRow]:
+    """Fetch the LogRows whose ids `ids_sql` selects (any order), in one query compiled once per process.
+
+    On PostgreSQL the driver returns every value as the row shows it (aware
+    datetimes); elsewhere the ORM's converters are needed, so the query is the ORM's.
+    """
+    if connection.vendor != "postgresql":
+        rows = HotIssue.objects.filter(pk__in=RawSQL(ids_sql, ids_params)).order_by()  # noqa: S611 — compiled SQL
+        return [LogRow(values) for values in rows.values_list(*LOG_ROW_VALUES)]
+    base = _ROW_SQL.get(connection.vendor)
+    if base is None:
+        base, params = HotIssue.objects.order_by().values_list(*LOG_ROW_VALUES).query.sql_with_params()
+        if params or " WHERE " in base:
+            raise ValueError("The log's row query must compile without filters.")
+        _ROW_SQL[connection.vendor] = base
+    table = connection.ops.quote_name(HotIssue._meta.db_table)
+    with connection.cursor() as cursor:
+        sql = f"{base} WHERE {table}.{connection.ops.quote_name('id')} IN ({ids_sql})"  # noqa: S608 — compiled SQL
+        cursor.execute(sql, ids_params)
+        return [LogRow(values) for values in cursor.fetchall()]
 
 
 class LazyLogRows:
     """The log's rows in priority order, fetched lazily a slice at a time (what the paginator slices).
 
-    Step 1 takes the page's ids in priority order (priority_ids: index range
-    scans that stop after the page, when `program_ids` and `counts` are given;
-    with_priority's ORDER BY otherwise); step 2 fetches those 25 rows with
-    their joins.
+    One query: the page's ids (priority_sql: index range scans that stop after
+    the page, when `program_ids` and `counts` are given; with_priority's ORDER BY
+    otherwise) as a subquery of the fetch of those 25 rows with their joins,
+    sorted here by priority_key. With `values`, rows are LogRows (plain values,
+    what the log shows); otherwise model instances.
     """
 
     def __init__(
@@ -230,11 +546,20 @@ class LazyLogRows:
         now: datetime | None = None,
         program_ids: list[int] | None = None,
         counts: "LevelCounts | None" = None,
+        values: bool = False,
+        after: "LogCursor | None" = None,
     ):
         self.qs = qs
         self.now = now or timezone.now()
         self.program_ids = program_ids
         self.counts = counts
+        self.values = values
+        self.after = after
+
+    @property
+    def keyset(self) -> bool:
+        """Whether pages are read by index scans (and so can be read from a LogCursor)."""
+        return self.counts is not None and self.program_ids is not None and connection.vendor == "postgresql"
 
     def count(self) -> int:  # the paginator is told the count; this is a fallback
         return self.qs.count()
@@ -242,23 +567,34 @@ class LazyLogRows:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, window: slice) -> list[HotIssue]:
-        if self.counts is not None and self.program_ids is not None:
-            start = window.start or 0
-            ids = priority_ids(
+    def _ids_sql(self, window: slice) -> tuple[str, list] | None:
+        start = window.start or 0
+        if self.keyset:
+            return priority_sql(
                 self.qs,
                 program_ids=self.program_ids,
                 counts=self.counts,
                 offset=start,
                 limit=window.stop - start,
                 now=self.now,
+                after=self.after if start > 0 else None,
             )
-        else:
-            ids = list(with_priority(self.qs, now=self.now).values_list("id", flat=True)[window])
-        if not ids:
+        if window.stop is not None and window.stop <= start:
+            return None
+        ids = with_priority(self.qs, now=self.now).values_list("id", flat=True)[window]
+        sql, params = ids.query.sql_with_params()
+        return sql, list(params)
+
+    def __getitem__(self, window: slice) -> list:
+        found = self._ids_sql(window)
+        if found is None:
             return []
-        rows = log_rows(HotIssue.objects.filter(pk__in=ids).order_by()).in_bulk(ids)  # no ORDER BY: ids give it
-        return [rows[pk] for pk in ids if pk in rows]
+        if self.values:
+            rows = _log_row_values(*found)
+        else:  # no ORDER BY: the sort below gives it
+            rows = list(log_rows(HotIssue.objects.filter(pk__in=RawSQL(*found)).order_by()))  # noqa: S611 — compiled above
+        rows.sort(key=lambda row: priority_key(row, self.now))
+        return rows
 
 
 def programs_for(*, user: AbstractBaseUser) -> QuerySet[Program]:
@@ -281,12 +617,12 @@ def log_issues(*, program_ids: list[int]) -> tuple[QuerySet[HotIssue], QuerySet[
 def log_people(*, program_ids: list[int]) -> list[tuple[int, str]]:
     """Return (pk, name) of everyone in these programs, for the log's owner filter."""
     return [
-        (u.pk, display_name(u))
-        for u in get_user_model()
+        (pk, display_name_of(first_name, last_name, username))
+        for pk, first_name, last_name, username in get_user_model()
         .objects.filter(memberships__program_id__in=program_ids)
         .distinct()
-        .only("pk", "first_name", "last_name", "username")
         .order_by("first_name", "username")
+        .values_list("pk", "first_name", "last_name", "username")
     ]
 
 
@@ -321,9 +657,9 @@ def issue_for_tracking(*, token: str) -> HotIssue | None:
     )
 
 
-def log_row(*, pk: int, now: datetime | None = None) -> HotIssue:
+def log_row(*, pk: int, now: datetime | None = None) -> LogRow:
     """Return one issue as a log row shows it (for re-rendering that row after an action)."""
-    return LazyLogRows(HotIssue.objects.filter(pk=pk), now=now)[0:1][0]
+    return LazyLogRows(HotIssue.objects.filter(pk=pk), now=now, values=True)[0:1][0]
 
 
 def search(qs: QuerySet[HotIssue], text: str) -> QuerySet[HotIssue]:
@@ -392,34 +728,45 @@ def open_level_counts(
     """
     if connection.vendor != "postgresql":
         return None
-    now = now or timezone.now()
-    kept = OpenIssueCount.objects.filter(program_id__in=program_ids, status__in=statuses)
-    not_due = HotIssue.objects.filter(
-        OPEN_Q,
-        program_id__in=program_ids,
-        status__in=statuses,
-        first_outreach_at__isnull=True,
-        first_outreach_due_at__gte=now,
-    )
     if owner_id is not None and department_id is not None:
         return None
+    now = now or timezone.now()
     if owner_id is not None:
-        kept = kept.filter(kind=OpenIssueCount.Kind.OWNER, ref=owner_id)
-        not_due = not_due.filter(owner_id=owner_id)
+        kind, ref, narrow = OpenIssueCount.Kind.OWNER, [int(owner_id)], "owner_id"
     elif department_id is not None:
-        kept = kept.filter(kind=OpenIssueCount.Kind.DEPARTMENT, ref=department_id)
-        not_due = not_due.filter(department_id=department_id)
+        kind, ref, narrow = OpenIssueCount.Kind.DEPARTMENT, [int(department_id)], "department_id"
     else:
-        kept = kept.filter(kind=OpenIssueCount.Kind.ALL)
+        kind, ref, narrow = OpenIssueCount.Kind.ALL, [], ""
+    programs, statuses = tuple(int(p) for p in program_ids), tuple(statuses)
+    if not programs or not statuses:
+        return LevelCounts({})
+    # One statement, written out (it runs on every log page): the kept counts,
+    # then the never-contacted issues not yet due (from hot_issue_open_due).
+    by_ref = " AND ref = %s" if ref else ""
+    by_narrow = f" AND {narrow} = %s" if ref else ""
+    sql = (
+        "SELECT program_id, level, uncontacted, SUM(n), 0 FROM issues_openissuecount "  # noqa: S608 — constants
+        f"WHERE program_id IN %s AND status IN %s AND kind = %s{by_ref} "
+        "GROUP BY program_id, level, uncontacted "
+        "UNION ALL "
+        "SELECT program_id, level, TRUE, COUNT(*), 1 FROM issues_hotissue "
+        "WHERE status IN %s AND status IN %s AND program_id IN %s "
+        f"AND first_outreach_at IS NULL AND first_outreach_due_at >= %s{by_narrow} "
+        "GROUP BY program_id, level"
+    )
+    params = [programs, statuses, int(kind), *ref, OPEN_VALUES_ORDERED, statuses, programs, now, *ref]
     per_program: dict[tuple[int, int], dict[str, int]] = {}
-    rows = kept.order_by().values_list("program_id", "level", "uncontacted").annotate(total=Sum("n"))
-    for program_id, level, uncontacted, n in rows:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for program_id, level, uncontacted, n, not_due in rows:
         c = per_program.setdefault((program_id, level), {"n": 0, "overdue": 0})
+        if not_due:
+            c["overdue"] -= n
+            continue
         c["n"] += n
         if uncontacted:
             c["overdue"] += n
-    for program_id, level, n in not_due.order_by().values_list("program_id", "level").annotate(total=Count("id")):
-        per_program.setdefault((program_id, level), {"n": 0, "overdue": 0})["overdue"] -= n
     if overdue is True:
         per_program = {key: {"n": c["overdue"], "overdue": c["overdue"]} for key, c in per_program.items()}
     elif overdue is False:

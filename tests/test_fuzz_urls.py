@@ -42,7 +42,7 @@ HEALTH = reverse("health")
 
 # Read by many pages: pagination, search, where to go back to.
 GENERIC_KEYS = ["page", "q", "next"]
-LOG_KEYS = [*HotIssueFilter.base_filters, "page", "open"]
+LOG_KEYS = [*HotIssueFilter.base_filters, "page", "after", "open"]
 # The parameters each page reads (request.GET and the forms bound to it), and the
 # valid ones without which it would not read them (the plan previews only with a count).
 PAGE_KEYS: dict[str, tuple[list[str], dict]] = {

@@ -1,6 +1,7 @@
 """The hot-issue log, its CSV export, and one log row re-rendered for htmx."""
 
 import csv
+from html import escape
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,18 +11,20 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from advocacy.permissions import visible_program_ids
 from core.zones import activate_shared_zone
 from rotations.selectors import unacknowledged_handoff_for
 
 from .. import selectors
-from ..filters import STATUS_CHOICES, HotIssueFilter
+from ..filters import STATUS_CHOICES, EmptyFilters, HotIssueFilter, chooses_any
 from ..importing import export_rows
 from ..models import OPEN_STATUSES, Level, Source
 from ..rows import detail_urls, render_row
 
 PER_PAGE = 25
+LEVEL_LABELS = dict(Level.choices)
 EXPORT_LIMIT = 50_000
 
 
@@ -31,8 +34,11 @@ def _filtered(request: HttpRequest, *, data=None):
     ids = [p.pk for p in programs]
     people = selectors.log_people(program_ids=ids)
     issues, program_choices = selectors.log_issues(program_ids=ids)
+    query = request.GET if data is None else data
+    if not query or not chooses_any(query):
+        return EmptyFilters(issues), programs, people
     filterset = HotIssueFilter(
-        request.GET if data is None else data,
+        query,
         queryset=issues,
         programs=program_choices,
         people=people,
@@ -44,10 +50,24 @@ def _filtered(request: HttpRequest, *, data=None):
 def _filter_values(query, filterset) -> dict[str, str]:
     """The filter values as typed, one for every filter (empty when absent): the form re-selects them.
 
-    A missing key in a QueryDict costs the template an exception per lookup,
-    and the filter bar looks each one up once per option.
+    A missing key in a QueryDict costs the template an exception per lookup.
     """
     return {name: query.get(name, "") for name in filterset.filters}
+
+
+def options_html(choices, selected: str) -> SafeString:
+    """Return `<option>`s for (value, label) pairs, the one equal to `selected` selected.
+
+    The owner and department lists run to a hundred entries and more; built
+    here they cost a fraction of a template loop. Values and labels are escaped
+    (html.escape, as the template's autoescape does).
+    """
+    return mark_safe(  # noqa: S308 — every value is escaped
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>{escape(str(label))}</option>'
+            for value, label in choices
+        )
+    )
 
 
 # Filters the kept open counts answer (with the program and level filters);
@@ -126,16 +146,29 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     counts = selectors.open_level_counts(now=now, **scope) if scope else None
     if counts is None:
         counts = selectors.level_counts(all_levels_qs, now=now)
-        rows_source = selectors.LazyLogRows(qs, now=now)
+        rows_source = selectors.LazyLogRows(qs, now=now, values=True)
     else:
         # The page is read by index range scans that stop after it (the counts say where each level starts).
         rows_source = selectors.LazyLogRows(
-            qs, now=now, program_ids=scope["program_ids"], counts=counts.only_levels(chosen)
+            qs, now=now, program_ids=scope["program_ids"], counts=counts.only_levels(chosen), values=True
         )
     total = sum(c["n"] for level, c in counts.items() if not chosen or level in chosen)
     overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)
+    # Later pages are read from the cursor the previous page's Next link carries
+    # (keyset); a link with a page number only (shared, typed) is read by its number.
+    after_text = request.GET.get("after")
+    after = selectors.LogCursor.decode(after_text) if after_text else None
+    bad_cursor = bool(after_text) and after is None
+    rows_source.after = after
     paginator = _CountedPaginator(rows_source, PER_PAGE, total)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(1 if bad_cursor else request.GET.get("page"))
+    if after is not None and not page.object_list and total:
+        # A cursor past the end (the issues changed since the link was made): read the page by its number.
+        rows_source.after = None
+        page = paginator.get_page(request.GET.get("page"))
+    next_cursor = ""
+    if page.has_next() and rows_source.keyset and page.object_list:
+        next_cursor = selectors.LogCursor.of(page.object_list[-1], now).encode()
     csrf = csrf_input(request)
     single = len(programs) == 1
     url_for = detail_urls()
@@ -145,25 +178,33 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     ]
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop("after", None)
     partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
     departments = [] if partial else selectors.log_departments(program_ids=[p.pk for p in programs])
+    filter_values = _filter_values(request.GET if bad_filters is None else {}, filterset)
+    people_choices = [(str(pk), name) for pk, name in people]
     context = {
         "filterset": filterset,
         "chosen_filters": chosen_filters,
-        "filter_values": _filter_values(request.GET if bad_filters is None else {}, filterset),
+        "filter_values": filter_values,
         "bad_filters": bad_filters,
+        "bad_cursor": bad_cursor,
+        "next_cursor": next_cursor,
         "page": page,
         "rows": rows,
         "counts": counts,
         "chosen_levels": chosen,
         "total": total,
         "overdue_total": overdue_total,
-        "level_labels": dict(Level.choices),
+        "level_chips": [(level, LEVEL_LABELS.get(level, ""), c) for level, c in counts.items()],
         "programs": programs,
-        "people": [(str(pk), name) for pk, name in people],
+        "people": people_choices,
         "departments": departments,
-        "status_choices": STATUS_CHOICES,
-        "source_choices": Source.choices,
+        "program_options": options_html(((p.slug, p.name) for p in programs), filter_values["program"]),
+        "owner_options": options_html(people_choices, filter_values["owner"]),
+        "department_options": options_html(departments, filter_values["department"]),
+        "status_options": options_html(STATUS_CHOICES, filter_values["status"] or "open"),
+        "source_options": options_html(Source.choices, filter_values["source"]),
         "query": params.urlencode(),
         "now": now,
         "priority_in_words": selectors.PRIORITY_IN_WORDS,

@@ -5,17 +5,21 @@ exactly what the plain reading gives (level_counts + with_priority's ORDER BY)
 for every filter it answers and every page.
 """
 
+import html
 import random
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.db.models import Count
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from advocacy.models import Membership
+from advocacy.models import Membership, Program
 from issues import selectors, services
+from issues.filters import EmptyFilters, HotIssueFilter, chooses_any
 from issues.models import OPEN_Q, HotIssue, OpenIssueCount
 from issues.views import log
 from tests.factories import MembershipFactory
@@ -199,3 +203,118 @@ def test_the_top_five_and_my_page_read_few_rows(program, manager, django_assert_
     rows, total = my_open_issues(user=manager)
     assert [r.pk for r in rows] == expected[:10] and total == 30
     assert HotIssue.objects.filter(OPEN_Q).aggregate(n=Count("id"))["n"] == 30
+
+
+NEXT_LINK = re.compile(r'<a class="page-link" href="(\?[^"]*)"[^>]*>Next</a>')
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"level": ["5", "2"]},
+        {"status": "new"},
+        {"owner": "me"},
+        {"overdue": "yes"},
+        {"overdue": "no", "level": ["1", "4"]},
+        {"department": "dept"},
+        {"runaround": "yes"},  # not answered by the kept counts: pages by number
+    ],
+    ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "none",
+)
+def test_following_next_links_reads_every_issue_once_in_the_plain_order(crowd, client_for, monkeypatch, params):
+    manager, depts = crowd
+    monkeypatch.setattr(log, "PER_PAGE", 4)
+    params = dict(params)
+    if params.get("department") == "dept":
+        params["department"] = str(next(iter(depts.values()))[0].pk)
+    client = client_for(manager)
+    response = client.get("/issues/", params)
+    _, qs = response.context["filterset"].split_qs()
+    expected = list(selectors.with_priority(qs).values_list("id", flat=True))
+    seen, cursors = [], 0
+    while True:
+        seen += [row.pk for row in response.context["page"].object_list]
+        found = NEXT_LINK.search(response.content.decode())
+        if found is None:
+            break
+        link = html.unescape(found.group(1))
+        cursors += "after=" in link
+        response = client.get("/issues/" + link)
+        assert response.status_code == 200
+    assert seen == expected
+    if "runaround" not in params and len(expected) > 4:
+        assert cursors, "later pages are read from a cursor"
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "garbage",
+        "5l11.99999999999999999.1.1",  # a due time out of range
+        "5l11..1764000000000000.1",  # overdue without a due time
+        "1r00.1764000000000000.1764000000000000.1",  # not overdue with a due time
+        "6r00..1764000000000000.1",  # no such level
+        "5l00.4102444800000000.4102444799999999.1",  # the year 2100
+        "1r11..4102444799999999.999999999999999999",  # well formed, past every issue
+        "5l00.946684800000000.946684800000000.0",  # well formed, before every issue
+    ],
+)
+def test_a_forged_cursor_gives_a_page_never_an_error(crowd, client_for, after):
+    manager, _ = crowd
+    client = client_for(manager)
+    response = client.get("/issues/", {"page": "3", "after": after})
+    assert response.status_code == 200
+    assert response.context["page"].object_list
+    if selectors.LogCursor.decode(after) is None:
+        assert response.context["page"].number == 1
+        assert "The page position in this link was not understood" in response.content.decode()
+
+
+def test_a_cursor_reads_back_what_it_wrote(crowd):
+    now = timezone.now()
+    for row in selectors.LazyLogRows(HotIssue.objects.filter(OPEN_Q), now=now, values=True)[0:90]:
+        cursor = selectors.LogCursor.of(row, now)
+        assert selectors.LogCursor.decode(cursor.encode()) == cursor
+
+
+def test_a_deep_page_from_its_cursor_reads_no_more_rows_than_the_first(crowd, client_for, monkeypatch):
+    """Each scan of a page read from a cursor stops after the page, however deep the page."""
+    manager, _ = crowd
+    monkeypatch.setattr(log, "PER_PAGE", 3)
+    client = client_for(manager)
+    response = client.get("/issues/")
+    for _ in range(6):
+        link = html.unescape(NEXT_LINK.search(response.content.decode()).group(1))
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/issues/" + link)
+    page_sql = next(q["sql"] for q in ctx.captured_queries if "row_number() OVER" in q["sql"])
+    assert " OFFSET 0" in page_sql and not re.search(r"OFFSET [1-9]", page_sql)
+    caps = [
+        int(n)
+        for values in re.findall(r"VALUES ((?:\(\d+, \d+\),? ?)+)", page_sql)
+        for n in re.findall(r", (\d+)\)", values)
+    ]
+    assert caps and max(caps) <= 3, page_sql
+
+
+def test_the_plain_log_gives_what_the_filterset_gives_for_no_filter(program, manager):
+    issues = HotIssue.objects.all()
+    real = HotIssueFilter({}, queryset=issues, programs=Program.objects.all(), people=[], user=manager)
+    assert real.is_valid()
+    empty = EmptyFilters(issues)
+    assert empty.is_valid() and empty.form.cleaned_data == real.form.cleaned_data
+    assert [str(qs.query) for qs in empty.split_qs()] == [str(qs.query) for qs in real.split_qs()]
+    assert not chooses_any(QueryDict("page=3&after=x")) and chooses_any(QueryDict("level=5"))
+
+
+def test_filtersets_built_one_after_another_share_no_choices(program, manager, member):
+    first = HotIssueFilter({"owner": str(manager.pk)}, queryset=HotIssue.objects.all(), people=[(manager.pk, "M")])
+    second = HotIssueFilter({"owner": str(member.pk)}, queryset=HotIssue.objects.all(), people=[(member.pk, "N")])
+    assert first.filters["owner"].extra["choices"] != second.filters["owner"].extra["choices"]
+    assert "choices" not in HotIssueFilter.base_filters["owner"].extra
+    assert first.is_valid() and second.is_valid()
+    assert first.form.cleaned_data["owner"] == str(manager.pk) and second.form.cleaned_data["owner"] == str(member.pk)
+    # A filter's method is bound to its own filterset, not to the class's filter.
+    assert first.filters["status"].filter.f is first.filters["status"]
+    assert first.filters["status"] is not HotIssueFilter.base_filters["status"]

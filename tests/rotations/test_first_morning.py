@@ -88,3 +88,11 @@ def test_the_handoff_page_lists_the_issues_that_moved(client_for, people, handed
     for issue in moved:
         assert f'href="{issue.get_absolute_url()}">{issue.title}</a>' in body
     assert kept.title not in body
+
+
+def test_someone_with_nothing_to_acknowledge_costs_one_small_query(people, handed_over, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert selectors.unacknowledged_handoff_for(people[1]) is None
+    services.acknowledge_handoff(handoff=handed_over[0], user=people[2])
+    with django_assert_num_queries(1):
+        assert selectors.unacknowledged_handoff_for(people[2]) is None
