@@ -1,13 +1,15 @@
 """Reads for the program health page and the customer's-chair brief.
 
-- `sql`: durations, percentiles and the cohort aggregates (PostgreSQL and SQLite).
+- `figures`: the one definition of received, contacted, resolved, handed on and
+  first contact, shared by the term report, the health page and the program page.
+- `sql`: durations and percentiles (PostgreSQL and SQLite).
 - `health`: the program health page.
 - `brief`: the customer's-chair brief.
 
 Everything a caller uses is re-exported here: `from insights import selectors`.
 """
 
-from . import brief, health, sql
+from . import brief, figures, health, sql
 from .brief import (
     CUSTOMER,
     THEME_WEEKS,
@@ -23,10 +25,20 @@ from .brief import (
     top_issues,
     weekly_changes,
 )
+from .figures import (
+    MEASURES,
+    Figures,
+    Period,
+    Trend,
+    baton_counts,
+    cohort_rows,
+    figures_for_terms,
+    first_contact_trend,
+    term_periods,
+)
 from .health import (
     TERMS_SHOWN,
     WEEKS_SHOWN,
-    Figures,
     Health,
     TermFigures,
     WeekFigures,
@@ -34,9 +46,16 @@ from .health import (
     program_health,
     week_start,
 )
-from .sql import FRACTIONS, LEVELS, MEASURES, Percentile, Seconds, cohort_rows, percentiles_supported
+from .sql import FRACTIONS, LEVELS, Percentile, Seconds, percentiles_supported
 
 __all__ = [
+    "Period",
+    "Trend",
+    "baton_counts",
+    "figures",
+    "figures_for_terms",
+    "first_contact_trend",
+    "term_periods",
     "CUSTOMER",
     "FRACTIONS",
     "LEVELS",
