@@ -21,8 +21,7 @@ from advocacy.models import ThanksNote
 from advocacy.notifications import notify
 from advocacy.selectors import role_version_for_program
 from core.outbox import enqueue_missing
-from issues.models import HotIssue, Outreach
-from issues.selectors import satisfaction_for_term
+from issues.models import Outreach
 from rotations.models import Term
 
 from .models import TermReport
@@ -40,8 +39,8 @@ REFLECTION_TOO_LONG = "Keep each note under %(max)s characters (this one has %(l
 def term_figures(*, term: Term) -> dict:
     """Return the term's numbers: a fixed handful of aggregate queries, whatever the number of issues.
 
-    Received, contacted, first contact, resolved, inherited and handed on come
-    from `insights.selectors.figures`, the definitions the health page and the
+    Received, contacted, first contact, resolved, runarounds, satisfaction,
+    inherited and handed on come from `insights.selectors.figures`, the definitions the health page and the
     program page use too, counted as the issues stood when the term ended.
     """
     start, end, advocate_id = term.starts_at, term.ends_at, term.advocate_id
@@ -49,20 +48,11 @@ def term_figures(*, term: Term) -> dict:
     outreach_row = Outreach.objects.filter(
         issue__program_id=term.program_id, by_id=advocate_id, at__gte=start, at__lt=end
     ).aggregate(n=Count("id"), customers=Count("issue", distinct=True))
-    history = HotIssue.history.model.objects.filter(program_id=term.program_id, runaround=True)
-    runarounds = (
-        history.filter(history_date__gte=start, history_date__lt=end)
-        .exclude(id__in=history.filter(history_date__lt=start).values("id"))
-        .values("id")
-        .distinct()
-        .count()
-    )
     thanks_row = ThanksNote.objects.filter(
         program_id=term.program_id, created_at__gte=start, created_at__lt=end
     ).aggregate(
         given=Count("id", filter=Q(sender_id=advocate_id)), received=Count("id", filter=Q(recipient_id=advocate_id))
     )
-    satisfaction = satisfaction_for_term(term=term)
     median = shared.outreach_median
     return {
         "version": FIGURES_VERSION,
@@ -75,9 +65,9 @@ def term_figures(*, term: Term) -> dict:
         "handed_on": shared.handed_on or 0,
         "outreach": outreach_row["n"],
         "outreach_customers": outreach_row["customers"],
-        "satisfaction_average": float(satisfaction["average"]) if satisfaction["average"] is not None else None,
-        "satisfaction_answers": satisfaction["answers"],
-        "runarounds": runarounds,
+        "satisfaction_average": shared.satisfaction,
+        "satisfaction_answers": shared.answers,
+        "runarounds": shared.runaround,
         "thanks_given": thanks_row["given"],
         "thanks_received": thanks_row["received"],
     }

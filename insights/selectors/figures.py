@@ -13,6 +13,10 @@ What is counted, as the issues stood when the period ended (or now, while it run
     - first contact: the time from receiving an issue to its first contact,
       over the contacted ones (median and 90th percentile);
     - resolved: those resolved before the period ended;
+    - runaround: those flagged for bouncing between departments before the
+      period ended (read from their history);
+    - satisfaction: the average of the answers their customers gave before
+      the period ended (an answer without a time counts), and how many;
     - handed on: the open issues the handoff at the end of a term moved to the
       next advocate, as the handoff itself recorded them (`Handoff.effects`,
       the ids the issues participant returned); inherited is the same record
@@ -38,8 +42,10 @@ from django.db.models import (
     CharField,
     Count,
     DateTimeField,
+    Exists,
     F,
     FloatField,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -59,6 +65,11 @@ SATISFIED = 4  # "satisfied" on the 1–5 answer after resolution
 # A row's period end, capped at now (annotated by cohort_rows).
 REACHED = Q(first_outreach_at__isnull=False, first_outreach_at__lt=F("period_end"))
 RESOLVED = Q(status=Status.RESOLVED, resolved_at__isnull=False, resolved_at__lt=F("period_end"))
+# Flagged as a runaround before the period ended, as the issue's history shows.
+RUNAROUND = Exists(
+    HotIssue.history.model.objects.filter(id=OuterRef("pk"), runaround=True, history_date__lt=OuterRef("period_end"))
+)
+ANSWERED = Q(satisfaction__isnull=False) & (Q(satisfaction_at__isnull=True) | Q(satisfaction_at__lt=F("period_end")))
 MEASURES = {
     "outreach": Case(When(REACHED, then=Seconds(F("first_outreach_at"), F("created_at"))), output_field=FloatField()),
     "resolution": Case(When(RESOLVED, then=Seconds(F("resolved_at"), F("created_at"))), output_field=FloatField()),
@@ -107,9 +118,9 @@ def cohort_rows(qs: QuerySet[HotIssue], periods: list[Period], now: datetime) ->
         "reached": Count("id", filter=REACHED),
         "resolved": Count("id", filter=RESOLVED),
         "resolved_satisfied": Count("id", filter=RESOLVED & Q(satisfaction__gte=SATISFIED)),
-        "runaround": Count("id", filter=Q(runaround=True)),
-        "satisfaction_avg": Avg("satisfaction"),
-        "answers": Count("satisfaction"),
+        "runaround": Count("id", filter=RUNAROUND),
+        "satisfaction_avg": Avg("satisfaction", filter=ANSWERED),
+        "answers": Count("id", filter=ANSWERED),
         **{f"level_{n}": Count("id", filter=Q(level=n)) for n in LEVELS},
     }
     if percentiles_supported():

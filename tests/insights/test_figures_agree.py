@@ -21,7 +21,16 @@ from rotations.hooks import HandoffEffect
 from rotations.models import Handoff, Term
 from tests.factories import HotIssueFactory, TermFactory
 
-FIGURES = ("received", "first-contact", "resolved", "resolution-rate", "handed-on")
+FIGURES = (
+    "received",
+    "first-contact",
+    "resolved",
+    "resolution-rate",
+    "runaround",
+    "satisfaction",
+    "answers",
+    "handed-on",
+)
 
 
 def _term(program, advocate, starts_at, ends_at, status):
@@ -37,9 +46,11 @@ def _term(program, advocate, starts_at, ends_at, status):
     )
 
 
-def _issue(program, owner, created, *, contacted=None, resolved=None):
-    """An issue received at `created`, first contacted and resolved at the given instants."""
+def _issue(program, owner, created, *, contacted=None, resolved=None, satisfaction=None, answered=None):
+    """An issue received at `created`, first contacted, resolved and answered at the given instants."""
     return HotIssueFactory(
+        satisfaction=satisfaction,
+        satisfaction_at=answered,
         program=program,
         owner=owner,
         created_at=created,
@@ -75,18 +86,26 @@ def two_terms(desk, boss, ann, ben):
     # Received before the term and resolved in it: not one of the term's issues.
     _issue(desk, ann, start - timedelta(days=5), contacted=start - timedelta(days=4), resolved=day(3))
     issues = [
-        _issue(desk, ann, day(1), contacted=day(1, 2), resolved=day(2)),
-        _issue(desk, ann, day(2), contacted=day(2, 4), resolved=day(5)),
+        _issue(desk, ann, day(1), contacted=day(1, 2), resolved=day(2), satisfaction=5, answered=day(3)),
+        _issue(desk, ann, day(2), contacted=day(2, 4), resolved=day(5), satisfaction=2, answered=day(6)),
         _issue(desk, ann, day(3), contacted=day(3, 6)),
-        _issue(desk, ann, day(4), contacted=day(4, 10), resolved=day(6)),
+        # The customer answered after the term ended: no term counts the answer.
+        _issue(
+            desk, ann, day(4), contacted=day(4, 10), resolved=day(6), satisfaction=1, answered=end + timedelta(days=1)
+        ),
         _issue(desk, ann, day(5), contacted=day(5, 30)),
         # Received two hours before the end, contacted and resolved after it: received, nothing more.
+        # Ben owns it already; the handoff still moved it, and the handoff's record is what counts.
         _issue(
-            desk, ann, end - timedelta(hours=2), contacted=end + timedelta(hours=1), resolved=end + timedelta(days=2)
+            desk, ben, end - timedelta(hours=2), contacted=end + timedelta(hours=1), resolved=end + timedelta(days=2)
         ),
         _issue(desk, ann, day(6), resolved=day(7)),  # resolved without a contact
     ]
-    # The handoff moved three open issues, one of them already Ben's: "handed on" is its record, not owners.
+    # One of the term's issues hit the runaround during it, another only after it ended.
+    for issue, when in ((issues[0], day(8)), (issues[4], end + timedelta(days=1))):
+        issue.runaround, issue._history_date = True, when
+        issue.save()
+    # The handoff moved three open issues: "handed on" is its record, not who owned what at the end.
     _handoff(desk, outgoing=closed, incoming=current, moved=[issues[2], issues[4], issues[5]])
     # Ann's term is reported on, then a survey answer dated inside it is imported today.
     report = reports.build_term_report(term=closed)
@@ -127,18 +146,22 @@ def test_the_report_the_health_page_and_the_program_page_show_the_same_figures(c
         "first-contact": "6 h",  # median of 2, 4, 6, 10 and 30 hours; the contact after the end does not count
         "resolved": "4",
         "resolution-rate": "57.1 %",
+        "satisfaction": "3.5/5",  # (5 + 2) / 2
+        "answers": "2",
+        "runaround": "1",
         "handed-on": "3",
     }
     on_report = _figures(report_page.content.decode())
     on_health = _figures(_row(health_page.content.decode(), closed))
     on_program = _figures(_row(program_page.content.decode(), closed))
-    assert on_report == on_health == on_program == by_hand
+    assert on_report == on_health == by_hand
+    assert on_program == by_hand | {"runaround": None}  # the program page does not show runarounds
 
     # The current term: the imported answer is one of its issues, on both live pages alike.
     now_health = _figures(_row(health_page.content.decode(), current))
     now_program = _figures(_row(program_page.content.decode(), current))
-    assert now_health == now_program
-    assert now_health["received"] == "1" and now_health["handed-on"] == "—"
+    assert now_health | {"runaround": None} == now_program
+    assert now_health["received"] == "1" and now_health["handed-on"] == "—" and now_health["satisfaction"] == "—"
 
 
 def test_a_back_dated_import_leaves_the_closed_terms_figures_as_reported(desk, two_terms):

@@ -49,11 +49,12 @@ def worked_term(desk, ann, ben, finished_term, days):
     # i1: open and Ann's before the term (inherited), resolved by her in the term, customer says 5.
     i1 = _issue(desk, ann, start - timedelta(days=10))
     _save_at(i1, days(t, 5), status=Status.RESOLVED, resolved_by=ann, resolved_at=days(t, 5), satisfaction=5)
-    # i2: Ben's before the term (not inherited); flagged as a runaround during the term.
+    # i2: Ben's before the term (not inherited); flagged as a runaround during the term, but not one of its issues.
     i2 = _issue(desk, ben, start - timedelta(days=5))
     _save_at(i2, days(t, 6), runaround=True, transfer_count=3)
     # i3: logged in the term, reached after 2 hours, still open at the end (handed on), moved to Ben at the handoff.
     i3 = _issue(desk, ann, days(t, 1), first_outreach_at=days(t, 1, 2), status=Status.CONTACTED)
+    _save_at(i3, days(t, 8), runaround=True, transfer_count=3)  # one of the term's issues hits the runaround
     _save_at(i3, end, owner=ben)
     # i4: logged in the term, reached after 6 hours, resolved by Ann, customer says 2.
     i4 = _issue(desk, ann, days(t, 2), first_outreach_at=days(t, 2, 6))
@@ -118,9 +119,9 @@ def test_figures_match_the_hand_computed_values(handed_over):
         "handed_on": 2,  # what the handoff out of the term recorded moving, whoever owned it
         "outreach": 3,
         "outreach_customers": 2,
-        "satisfaction_average": 3.3,  # (5 + 2 + 3) / 3 over the program's issues resolved in the term
-        "satisfaction_answers": 3,
-        "runarounds": 1,
+        "satisfaction_average": 2.5,  # (2 + 3) / 2: the answers about the issues received in the term
+        "satisfaction_answers": 2,
+        "runarounds": 1,  # i3; i2 was received before the term
         "thanks_given": 1,
         "thanks_received": 2,
     }
