@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import BriefQuestion, BriefSubscription, FigureSnapshot, Recognition, TermReport
+from .models import BriefQuestion, BriefSubscription, Decision, FigureSnapshot, Recognition, TermReport
 
 
 @admin.register(TermReport)
@@ -55,6 +55,24 @@ class FigureSnapshotAdmin(admin.ModelAdmin):
     @admin.display(description="Took to compute", ordering="seconds")
     def took(self, snapshot: FigureSnapshot) -> str:
         return f"{snapshot.seconds:.2f} s"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    """Decision records are written in the program's pages, through the rules there; here they are read or deleted."""
+
+    list_display = ["title", "program", "decide_on", "status", "has_customer_side"]
+    list_filter = ["status", "program"]
+    search_fields = ["title", "decided_by", "customer_impact", "outcome"]
+    list_select_related = ["program"]
+    readonly_fields = [f.name for f in Decision._meta.fields]
+
+    @admin.display(boolean=True, description="Customer's side")
+    def has_customer_side(self, decision: Decision) -> bool:
+        return decision.has_customer_side
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,5 +1,6 @@
 """Demo data for insights: a worked past term, the reports of every completed term,
-one reflection and two recognitions, so a manager sees reports and champions.
+one reflection, two recognitions and three decision records, so a manager sees
+reports, champions and the customer's chair in decisions.
 
 Runs after the rotations and issues demos. Issues of Sam's last quarter go
 through the issue services and are then back-dated (issue, outreach and
@@ -16,8 +17,10 @@ from issues.receivers import on_handoff
 from issues.services import create_issue, log_outreach, resolve
 from rotations.hooks import HandoffContext
 from rotations.models import Handoff, Term
+from rotations.selectors import current_advocate
 
-from .models import Recognition, TermReport
+from .decisions import propose_decision, write_customer_side
+from .models import Decision, Recognition, TermReport
 from .reports import build_term_report, save_reflection
 from .services import give_recognition
 
@@ -117,10 +120,59 @@ def _work_term(term: Term, users: dict) -> None:
         ThanksNote.objects.filter(pk=note.pk).update(created_at=term.starts_at + timedelta(days=day))
 
 
+def _decisions(desk, users: dict, worked: Term | None) -> None:
+    """One decision taken last term with the customer's side, and two coming up: one written, one not yet."""
+    today = timezone.localdate()
+    if worked is not None:
+        day = worked.starts_at + timedelta(days=30)
+        Decision.objects.create(
+            program=desk,
+            title="Route refund requests over €100 to Finance",
+            decided_by="Monday planning meeting",
+            decide_on=day.date(),
+            proposed_by=users["maria"],
+            customer_impact="Customers waiting for a refund would get an answer from someone who can pay it, "
+            "instead of being passed between Support and Finance.",
+            customers_touched="Klaus Richter's refund; every refund complaint this quarter.",
+            customer_question="Who tells the customer the money is on its way?",
+            customer_side_by=worked.advocate,
+            customer_side_at=day - timedelta(days=2),
+            status=Decision.Status.DECIDED,
+            outcome="Agreed: Finance answers refunds over €100 within two working days; the advocate tells the customer.",
+            outcome_by=users["maria"],
+            outcome_at=day,
+        )
+    sooner = propose_decision(
+        program=desk,
+        actor=users["leo"],
+        title="Close the phone line at 17:00 instead of 19:00",
+        decided_by="Operations review",
+        decide_on=today + timedelta(days=6),
+        details="Evening calls are 8 % of the volume; the team wants the hours for callbacks.",
+    )
+    propose_decision(
+        program=desk,
+        actor=users["maria"],
+        title="Charge for paper invoices",
+        decided_by="Monday planning meeting",
+        decide_on=today + timedelta(days=13),
+    )
+    advocate = current_advocate(program=desk)
+    if advocate is not None:
+        write_customer_side(
+            decision=sooner,
+            actor=advocate,
+            impact="Customers who work days can only call after 17:00; for them the line would be gone.",
+            touched="Business customers calling about outages after work.",
+            question="Can an evening callback slot replace the open line?",
+        )
+
+
 def build(ctx: dict) -> None:
     users, programs = ctx["users"], ctx["programs"]
     demo_programs = [programs["support-desk"], programs["web-shop"]]
     Recognition.objects.filter(program__in=demo_programs).delete()
+    Decision.objects.filter(program__in=demo_programs).delete()
     TermReport.objects.filter(program__in=demo_programs).delete()
     desk = programs["support-desk"]
     completed = list(
@@ -142,6 +194,7 @@ def build(ctx: dict) -> None:
             term=worked[-1],
             note="Four customers back to happy in one quarter, and a handoff note Dana could act on from minute one.",
         )
+    _decisions(desk, users, worked[-1] if worked else None)
     give_recognition(
         program=desk,
         actor=users["maria"],

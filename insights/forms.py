@@ -1,4 +1,4 @@
-"""Forms for the brief's questions, the reflection and recognition, with messages a person understands."""
+"""Forms for the brief's questions, the reflection, recognition and decision records, with messages a person understands."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
@@ -6,10 +6,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from advocacy.models import Program
+from core.edge import SensibleDateField
 from rotations.models import Term
 
-from . import reports, services
-from .models import BriefQuestion
+from . import decisions, reports, services
+from .models import BriefQuestion, Decision
 
 
 class QuestionForm(forms.Form):
@@ -97,3 +98,81 @@ class RecognitionForm(forms.Form):
         self.fields["term"].error_messages["invalid_choice"] = services.TERM_OTHER_PROGRAM
         self.helper = FormHelper()
         self.helper.layout = Layout("recipient", "term", "note", Submit("recognize", "Recognize"))
+
+
+class DecisionForm(forms.Form):
+    title = forms.CharField(
+        label="What is being decided",
+        max_length=Decision._meta.get_field("title").max_length,
+        error_messages={"required": decisions.TITLE_REQUIRED},
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Shorter phone hours"}),
+    )
+    decided_by = forms.CharField(
+        label="Who decides",
+        max_length=Decision._meta.get_field("decided_by").max_length,
+        help_text="A person, a team or a meeting.",
+        error_messages={"required": decisions.DECIDED_BY_REQUIRED},
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Monday planning meeting"}),
+    )
+    decide_on = SensibleDateField(
+        label="When it is decided",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Give the date the decision is taken.", "invalid": "Enter a date."},
+    )
+    details = forms.CharField(
+        label="Background",
+        required=False,
+        max_length=decisions.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: the options on the table and why it comes up now.",
+    )
+
+    def __init__(self, *args, submit: str = "Put it on record", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the page adds the form tag and the action
+        self.helper.layout = Layout("title", "decided_by", "decide_on", "details", Submit("save", submit))
+
+
+class CustomerSideForm(forms.Form):
+    impact = forms.CharField(
+        label="What it means for customers",
+        max_length=decisions.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": decisions.IMPACT_REQUIRED},
+    )
+    touched = forms.CharField(
+        label="Which customers and issues it touches",
+        required=False,
+        max_length=decisions.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "e.g. the 14 open billing issues; customers on phone"}),
+    )
+    question = forms.CharField(
+        label="The question you ask on the customers' behalf",
+        required=False,
+        max_length=Decision._meta.get_field("customer_question").max_length,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Who answers a customer who calls at 18:00?"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the page adds the form tag and the action
+        self.helper.layout = Layout(
+            "impact", "touched", "question", Submit("customer_side", "Save the customer's side")
+        )
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(
+        label="What was decided",
+        max_length=decisions.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": decisions.OUTCOME_REQUIRED},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the page adds the form tag and the action
+        self.helper.layout = Layout("outcome", Submit("decide", "Record the outcome"))

@@ -4,6 +4,7 @@ recognitions, and who receives the weekly customer's-chair brief."""
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.urls import reverse
 
 from advocacy.models import Program
 from core.edge import validate_single_line
@@ -113,3 +114,58 @@ class FigureSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program} {self.name} figures at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class Decision(models.Model):
+    """A decision the team is about to take, with the customer's chair filled.
+
+    Anyone in the program puts the question on record; the advocate on duty
+    writes what it means for customers before it is taken; the outcome closes
+    it. What was written for customers stays as it was once the outcome is in.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DECIDED = "decided", "Decided"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="decisions")
+    title = models.CharField("What is being decided", validators=[validate_single_line], max_length=200)
+    details = models.TextField("Background", blank=True)
+    decided_by = models.CharField(
+        "Who decides", validators=[validate_single_line], max_length=120, help_text="A person, team or meeting."
+    )
+    decide_on = models.DateField("When it is decided")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    customer_impact = models.TextField("What it means for customers", blank=True)
+    customers_touched = models.TextField("Which customers and issues it touches", blank=True)
+    customer_question = models.CharField(
+        "The question asked on the customers' behalf", validators=[validate_single_line], max_length=300, blank=True
+    )
+    customer_side_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    customer_side_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.TextField(blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decide_on", "-pk"]
+        indexes = [models.Index(fields=["program", "decide_on"], name="decision_program_date")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("insights:decision_detail", args=[self.program.slug, self.pk])
+
+    @property
+    def has_customer_side(self) -> bool:
+        return self.customer_side_at is not None

@@ -1,14 +1,15 @@
-"""The insights panels on the program page: the figures of the last four terms, and links to health, the brief, term reports and recognition."""
+"""The insights panels on the program page: the figures of the last four terms, and links to health, the brief, decisions, term reports and recognition."""
 
 from django.http import HttpRequest
 from django.utils import timezone
 
 from advocacy.models import Membership, Program
 from advocacy.panels import Panel
+from rotations.selectors import current_term
 
 from .models import TermReport
 from .report_selectors import recent_terms
-from .selectors import figures_for_terms, first_contact_trend
+from .selectors import decisions_per_term, figures_for_terms, first_contact_trend
 
 TREND_TERMS = 4  # "over the last four terms"
 
@@ -17,9 +18,11 @@ def insights_panel(request: HttpRequest, program: Program, membership: Membershi
     if membership is None and not request.user.is_superuser:
         return None
     latest = TermReport.objects.filter(program=program).select_related("term", "advocate").first()
+    term = current_term(program=program)
+    decisions = decisions_per_term(program=program, terms=[term])[0] if term else None
     return Panel(
         template="insights/_program_panel.html",
-        context={"program": program, "latest": latest},
+        context={"program": program, "latest": latest, "decisions": decisions},
         slot="side",
         order=20,
     )

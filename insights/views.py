@@ -1,4 +1,4 @@
-"""Insights pages: program health, the customer's-chair brief, term reports, recognition and My page.
+"""Insights pages: program health, the customer's-chair brief, decision records, term reports, recognition and My page.
 
 Views parse the request, check access (program_for_user, as on every program page),
 call a selector or service and render.
@@ -13,13 +13,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
-from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user
+from advocacy.permissions import NOT_MANAGER, NOT_MEMBER, is_manager, program_for_user
 from advocacy.selectors import display_name, thanks_for_program, thanks_received
 from rotations.feeds import subscription_links
-from rotations.selectors import live_calendar_token, terms_for_user, unacknowledged_handoff_for
+from rotations.selectors import current_advocate, live_calendar_token, terms_for_user, unacknowledged_handoff_for
 
-from . import report_selectors, reports, selectors, services
-from .forms import AnswerForm, QuestionForm, RecognitionForm, ReflectionForm
+from . import decisions, report_selectors, reports, selectors, services
+from .forms import (
+    AnswerForm,
+    CustomerSideForm,
+    DecisionForm,
+    OutcomeForm,
+    QuestionForm,
+    RecognitionForm,
+    ReflectionForm,
+)
 from .models import BriefQuestion
 from .tables import week_tables
 
@@ -33,6 +41,7 @@ def health(request: HttpRequest, slug: str) -> HttpResponse:
         "health": report,
         "chart_data": report.chart_data(),
         "week_tables": week_tables(report),
+        "decision_terms": selectors.decisions_per_term(program=program, terms=[row.term for row in report.terms]),
         "can_manage": is_manager(program=program, user=request.user),
     }
     return render(request, "insights/health.html", context)
@@ -58,6 +67,7 @@ def brief(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "program": program,
         "brief": selectors.customers_chair_brief(program=program),
+        "decisions_ahead": selectors.decisions_ahead(program=program),
         "form": form,
         "answer_form": AnswerForm() if can_edit else None,
         "can_edit": can_edit,
@@ -213,3 +223,107 @@ def my_page(request: HttpRequest) -> HttpResponse:
         "pending_handoff": unacknowledged_handoff_for(request.user),
     }
     return render(request, "insights/my_page.html", context)
+
+
+DECISIONS_PER_PAGE = 20
+DECISION_FILTERS = {"open": "Open", "decided": "Decided", "withdrawn": "Withdrawn"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, membership = program_for_user(user=request.user, slug=slug)
+    form = DecisionForm(request.POST or None) if membership else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(NOT_MEMBER)
+        if form.is_valid():
+            try:
+                made = decisions.propose_decision(program=program, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "The decision is on record. The advocate can now write the customer's side.")
+                return redirect(made.get_absolute_url())
+    status = request.GET.get("status")
+    status = status if status in DECISION_FILTERS else None
+    rows = selectors.decisions_for_program(program=program, status=status)
+    context = {
+        "program": program,
+        "form": form,
+        "page": Paginator(rows, DECISIONS_PER_PAGE).get_page(request.GET.get("page")),
+        "status": status,
+        "filters": DECISION_FILTERS,
+    }
+    return render(request, "insights/decision_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug)
+    decision = selectors.decision_for_program(program=program, pk=pk)
+    can_write = decisions.can_write_customer_side(decision=decision, user=request.user)
+    can_change = decisions.can_change(decision=decision, user=request.user)
+    side_form = CustomerSideForm(
+        initial={
+            "impact": decision.customer_impact,
+            "touched": decision.customers_touched,
+            "question": decision.customer_question,
+        }
+    )
+    outcome_form = OutcomeForm()
+    edit_form = DecisionForm(
+        initial={f: getattr(decision, f) for f in ("title", "decided_by", "decide_on", "details")}, submit="Save"
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "customer_side":
+                if not can_write:
+                    raise PermissionDenied(decisions.ONLY_ADVOCATE if decision.status == "open" else decisions.NOT_OPEN)
+                side_form = CustomerSideForm(request.POST)
+                if side_form.is_valid():
+                    decisions.write_customer_side(decision=decision, actor=request.user, **side_form.cleaned_data)
+                    messages.success(request, "The customer's side is on the record.")
+                    return redirect(decision.get_absolute_url())
+            elif action in ("edit", "decide", "withdraw"):
+                if not can_change:
+                    raise PermissionDenied(decisions.ONLY_OWNER if decision.status == "open" else decisions.NOT_OPEN)
+                if action == "edit":
+                    edit_form = DecisionForm(request.POST, submit="Save")
+                    if edit_form.is_valid():
+                        decisions.update_decision(decision=decision, actor=request.user, **edit_form.cleaned_data)
+                        messages.success(request, "Saved the decision.")
+                        return redirect(decision.get_absolute_url())
+                elif action == "decide":
+                    outcome_form = OutcomeForm(request.POST)
+                    if outcome_form.is_valid():
+                        decisions.record_outcome(
+                            decision=decision, actor=request.user, outcome=outcome_form.cleaned_data["outcome"]
+                        )
+                        messages.success(request, "Recorded the outcome.")
+                        return redirect(decision.get_absolute_url())
+                else:
+                    decisions.withdraw_decision(decision=decision, actor=request.user)
+                    messages.success(request, "Withdrew the decision.")
+                    return redirect(decision.get_absolute_url())
+            else:
+                messages.error(request, "Choose what to do with the decision.")
+        except ValidationError as error:
+            target = {"customer_side": side_form, "edit": edit_form, "decide": outcome_form}.get(action)
+            if target is not None and target.is_bound:
+                add_service_errors(target, error)
+            else:
+                messages.error(request, " ".join(error.messages))
+    context = {
+        "program": program,
+        "decision": decision,
+        "can_write": can_write,
+        "can_change": can_change,
+        "side_form": side_form if can_write else None,
+        "outcome_form": outcome_form if can_change else None,
+        "edit_form": edit_form if can_change else None,
+        "advocate": current_advocate(program=program),
+    }
+    return render(request, "insights/decision_detail.html", context)

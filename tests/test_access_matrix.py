@@ -256,7 +256,35 @@ def insights_world(w) -> dict:
         question = BriefQuestion.objects.create(
             program=w.program, asked_by=w.users["manager"], text="Who owns refunds over 100 euros?"
         )
-        w._insights = {"report": report, "question": question}
+        from insights.models import Decision
+
+        Decision.objects.create(
+            program=w.other_program, title=f"{SECRET} decision", decided_by="Board", decide_on=start
+        )
+        decision = Decision.objects.create(
+            program=w.program,
+            title="Close the phone line at 17:00",
+            decided_by="Planning meeting",
+            decide_on=start,
+            proposed_by=w.users["member"],
+        )
+        decided = Decision.objects.create(  # a decided one, so every field of a record shows on some page
+            program=w.program,
+            title="Refunds over 100 euros go to Finance",
+            decided_by="Board",
+            decide_on=start,
+            details="Refunds bounced between teams.",
+            customer_impact="An answer from someone who can pay.",
+            customers_touched="Every refund complaint.",
+            customer_question="Who tells the customer?",
+            customer_side_by=w.users["advocate"],
+            customer_side_at=timezone.now(),
+            status=Decision.Status.DECIDED,
+            outcome="Agreed.",
+            outcome_by=w.users["manager"],
+            outcome_at=timezone.now(),
+        )
+        w._insights = {"report": report, "question": question, "decision": decision, "decided": decided}
     return w._insights
 
 
@@ -288,6 +316,11 @@ ACCESS |= {
     "insights:report_detail": Access(PROGRAM_MEMBER, _report),
     "insights:report_reflection": Access(REPORT_ADVOCATE_ONLY, _report),
     "insights:recognition": Access(PROGRAM_MEMBER, _program_and_world),
+    # Insights: decision records
+    "insights:decision_list": Access(PROGRAM_MEMBER, _program_and_world),
+    "insights:decision_detail": Access(
+        PROGRAM_MEMBER, lambda w: {"slug": w.program.slug, "pk": insights_world(w)["decision"].pk}
+    ),
 }
 
 

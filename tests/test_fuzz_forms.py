@@ -79,6 +79,8 @@ FUZZ = {
     "insights:question": "manager",
     "insights:report_reflection": "advocate",
     "insights:recognition": "manager",
+    "insights:decision_list": "member",
+    "insights:decision_detail": "manager",
 }
 # Pages whose forms post to another URL that is fuzzed itself.
 POSTS_ELSEWHERE = {

@@ -1,11 +1,18 @@
 """Settings for the test suite: PostgreSQL and a real Redis broker, like production."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES, env
 
 DATABASES["default"] = env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/baton")
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+# Under pytest-xdist each test process has a database of its own (pytest-django
+# adds a suffix) and a key prefix of its own on the shared Redis, so one
+# process's worker never takes another's messages or results.
+_PREFIX = {"global_keyprefix": f"{os.environ['PYTEST_XDIST_WORKER']}:"} if os.environ.get("PYTEST_XDIST_WORKER") else {}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = dict(_PREFIX)
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS: dict = dict(_PREFIX)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Serve assets straight from the finders so tests need no collectstatic step.

@@ -5,11 +5,12 @@
 - `sql`: durations and percentiles (PostgreSQL and SQLite).
 - `health`: the program health page.
 - `brief`: the customer's-chair brief.
+- `decisions`: decision records, with the customer's side.
 
 Everything a caller uses is re-exported here: `from insights import selectors`.
 """
 
-from . import brief, figures, health, sql
+from . import brief, decisions, figures, health, sql
 from .brief import (
     CUSTOMER,
     THEME_WEEKS,
@@ -25,6 +26,7 @@ from .brief import (
     top_issues,
     weekly_changes,
 )
+from .decisions import TermDecisions, decision_for_program, decisions_ahead, decisions_for_program, decisions_per_term
 from .figures import (
     MEASURES,
     Figures,
@@ -71,6 +73,7 @@ __all__ = [
     "Health",
     "Percentile",
     "Seconds",
+    "TermDecisions",
     "TermFigures",
     "WeekFigures",
     "brief",
@@ -78,6 +81,11 @@ __all__ = [
     "brief_rows",
     "cohort_rows",
     "customers_chair_brief",
+    "decision_for_program",
+    "decisions",
+    "decisions_ahead",
+    "decisions_for_program",
+    "decisions_per_term",
     "health",
     "health_rows",
     "percentiles_supported",

@@ -24,7 +24,8 @@ def dead_broker():
 
 def _waiting(broker) -> int:
     """How many messages wait in the default queue of the private broker."""
-    return redis.Redis(port=broker.port).llen(app.conf.task_default_queue)
+    prefix = app.conf.broker_transport_options.get("global_keyprefix", "")
+    return redis.Redis(port=broker.port).llen(prefix + app.conf.task_default_queue)
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tests.test_access_matrix import ACCESS, World
+from tests.test_access_matrix import ACCESS, World, insights_world
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 375, "height": 800}
@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 OTHER_STATES = {
     "issues:detail": [lambda w: {"pk": w.resolved_issue.pk}],
     "issues:track": [lambda w: {"token": w.resolved_issue.tracking_token}],
+    "insights:decision_detail": [lambda w: {"slug": w.program.slug, "pk": insights_world(w)["decided"].pk}],
 }
 
 
