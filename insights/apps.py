@@ -8,6 +8,7 @@ class InsightsConfig(AppConfig):
     def ready(self) -> None:
         from advocacy.panels import register_program_panel
 
-        from .panels import insights_panel
+        from .panels import figures_panel, insights_panel
 
         register_program_panel(insights_panel)
+        register_program_panel(figures_panel)

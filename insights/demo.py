@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from advocacy.models import Notification, ThanksNote
 from issues.models import HotIssue, IssueEvent
-from issues.services import create_issue, log_outreach, move_issues_on_handoff, resolve
-from rotations.models import Term
+from issues.receivers import on_handoff
+from issues.services import create_issue, log_outreach, resolve
+from rotations.hooks import HandoffContext
+from rotations.models import Handoff, Term
 from rotations.selectors import current_advocate
 
 from .decisions import propose_decision, write_customer_side
@@ -91,7 +93,23 @@ def _work_term(term: Term, users: dict) -> None:
     HotIssue.history.model.objects.filter(id=open_issue.pk).update(history_date=created + timedelta(hours=first_hours))
     incoming = Term.objects.filter(program=program, starts_at=term.ends_at).select_related("advocate").first()
     if incoming and incoming.advocate:
-        move_issues_on_handoff(program=program, outgoing=advocate, incoming=incoming.advocate, at=term.ends_at)
+        # The handoff ran before these issues existed: move them now, the way its issues participant
+        # does, and record what moved on the handoff, as the term's figures read it from there.
+        effect = on_handoff(
+            HandoffContext(
+                program=program,
+                outgoing_term=term,
+                incoming_term=incoming,
+                outgoing_advocate=advocate,
+                incoming_advocate=incoming.advocate,
+                at=term.ends_at,
+                early=False,
+            )
+        )
+        handoff = Handoff.objects.filter(incoming_term=incoming).first()
+        if handoff is not None:
+            others = [e for e in handoff.effects if e.get("participant") != effect.participant]
+            Handoff.objects.filter(pk=handoff.pk).update(effects=[effect.as_json(), *others])
     # Thanks during the term, from and to the advocate.
     for sender, recipient, message, day in [
         (advocate, users["leo"], "Thank you for finding the root cause of the duplicate invoices.", 12),

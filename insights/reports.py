@@ -8,24 +8,12 @@ of aggregate queries and stores them as JSON, so later edits to issues never
 rewrite what the term achieved.
 """
 
-import statistics
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import (
-    CharField,
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-)
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,106 +21,68 @@ from advocacy.models import ThanksNote
 from advocacy.notifications import notify
 from advocacy.selectors import role_version_for_program
 from core.outbox import enqueue_missing
-from issues.models import OPEN_STATUSES, HotIssue, Outreach
-from issues.selectors import satisfaction_for_term
+from issues.models import Outreach
 from rotations.models import Term
 
 from .models import TermReport
-from .selectors import Percentile
+from .selectors import figures_for_terms
 
-FIGURES_VERSION = 1
+# 2: received, contacted, resolved and handed on as the health page and the program page count them.
+FIGURES_VERSION = 2
 REFLECTION_MAX = 2000
 NOT_COMPLETED = "A report is built once the term has ended."
 NO_ADVOCATE = "This term had no advocate, so there is nobody to report on."
 ONLY_ADVOCATE = "Only the advocate whose term this was can write its reflection."
 REFLECTION_TOO_LONG = "Keep each note under %(max)s characters (this one has %(length)s)."
 
-OPEN_VALUES = [s.value for s in OPEN_STATUSES]
-
-
-def _state_at(field: str, at: datetime, *, before: bool) -> Coalesce:
-    """An issue's `field` as it stood at `at`, read from its history.
-
-    The latest history row at `at` (strictly before it when `before`); an
-    issue logged with a back-dated creation time falls back to its first row,
-    and an issue without history to its current value.
-    """
-    history = HotIssue.history.model.objects.filter(id=OuterRef("pk"))
-    cond = {"history_date__lt" if before else "history_date__lte": at}
-    latest = history.filter(**cond).order_by("-history_date", "-history_id").values(field)[:1]
-    first = history.order_by("history_date", "history_id").values(field)[:1]
-    output = IntegerField() if field.endswith("_id") else CharField()
-    return Coalesce(Subquery(latest), Subquery(first), F(field), output_field=output)
-
-
-def _owned_open_at(*, term: Term, at: datetime, before: bool) -> int:
-    """Count the program's issues open and owned by the term's advocate at `at`."""
-    return (
-        HotIssue.objects.filter(program_id=term.program_id, created_at__lt=at)
-        .annotate(
-            owner_then=_state_at("owner_id", at, before=before), status_then=_state_at("status", at, before=before)
-        )
-        .filter(owner_then=term.advocate_id, status_then__in=OPEN_VALUES)
-        .count()
-    )
-
-
-def _median_seconds(qs) -> float | None:
-    """Median time from logging to first outreach over `qs`, in seconds."""
-    reached = qs.filter(first_outreach_at__isnull=False)
-    wait = ExpressionWrapper(F("first_outreach_at") - F("created_at"), output_field=DurationField())
-    if connection.vendor == "postgresql":
-        value = reached.aggregate(median=Percentile(wait, 0.5, output_field=DurationField()))["median"]
-        return value.total_seconds() if value is not None else None
-    waits = [(b - a).total_seconds() for a, b in reached.values_list("created_at", "first_outreach_at")]
-    return statistics.median(waits) if waits else None
-
 
 def term_figures(*, term: Term) -> dict:
-    """Return the term's numbers: about ten aggregate queries, whatever the number of issues."""
+    """Return the term's numbers: a fixed handful of aggregate queries, whatever the number of issues.
+
+    Received, contacted, first contact, resolved, runarounds, satisfaction,
+    inherited and handed on come from `insights.selectors.figures`, the definitions the health page and the
+    program page use too, counted as the issues stood when the term ended.
+    """
     start, end, advocate_id = term.starts_at, term.ends_at, term.advocate_id
-    in_term = Q(created_at__gte=start, created_at__lt=end)
-    issues = HotIssue.objects.filter(program_id=term.program_id)
-    opened = issues.filter(in_term)
-    opened_row = opened.aggregate(n=Count("id"), reached=Count("id", filter=Q(first_outreach_at__isnull=False)))
-    resolved_row = issues.filter(resolved_by_id=advocate_id, resolved_at__gte=start, resolved_at__lt=end).aggregate(
-        n=Count("id"), satisfied=Count("id", filter=Q(satisfaction__gte=4))
-    )
+    shared = figures_for_terms(program=term.program, terms=[term], now=max(timezone.now(), end))[term.pk]
     outreach_row = Outreach.objects.filter(
         issue__program_id=term.program_id, by_id=advocate_id, at__gte=start, at__lt=end
     ).aggregate(n=Count("id"), customers=Count("issue", distinct=True))
-    history = HotIssue.history.model.objects.filter(program_id=term.program_id, runaround=True)
-    runarounds = (
-        history.filter(history_date__gte=start, history_date__lt=end)
-        .exclude(id__in=history.filter(history_date__lt=start).values("id"))
-        .values("id")
-        .distinct()
-        .count()
-    )
     thanks_row = ThanksNote.objects.filter(
         program_id=term.program_id, created_at__gte=start, created_at__lt=end
     ).aggregate(
         given=Count("id", filter=Q(sender_id=advocate_id)), received=Count("id", filter=Q(recipient_id=advocate_id))
     )
-    satisfaction = satisfaction_for_term(term=term)
-    median = _median_seconds(opened)
+    median = shared.outreach_median
     return {
         "version": FIGURES_VERSION,
-        "inherited": _owned_open_at(term=term, at=start, before=False),
-        "opened": opened_row["n"],
-        "opened_reached": opened_row["reached"],
-        "median_first_outreach_seconds": round(median) if median is not None else None,
-        "resolved": resolved_row["n"],
-        "resolved_satisfied": resolved_row["satisfied"],
-        "handed_on": _owned_open_at(term=term, at=end, before=True),
+        "inherited": shared.inherited or 0,
+        "received": shared.received,
+        "reached": shared.reached,
+        "first_contact_median_seconds": round(median) if median is not None else None,
+        "resolved": shared.resolved,
+        "resolved_satisfied": shared.resolved_satisfied,
+        "handed_on": shared.handed_on or 0,
         "outreach": outreach_row["n"],
         "outreach_customers": outreach_row["customers"],
-        "satisfaction_average": float(satisfaction["average"]) if satisfaction["average"] is not None else None,
-        "satisfaction_answers": satisfaction["answers"],
-        "runarounds": runarounds,
+        "satisfaction_average": shared.satisfaction,
+        "satisfaction_answers": shared.answers,
+        "runarounds": shared.runaround,
         "thanks_given": thanks_row["given"],
         "thanks_received": thanks_row["received"],
     }
+
+
+def shown_figures(report: TermReport) -> dict:
+    """Return a report's figures under today's names; a report built before them keeps its own numbers."""
+    figures = dict(report.figures or {})
+    if figures.get("version", 1) < 2:
+        figures.setdefault("received", figures.get("opened"))
+        figures.setdefault("reached", figures.get("opened_reached"))
+        figures.setdefault("first_contact_median_seconds", figures.get("median_first_outreach_seconds"))
+    received, resolved = figures.get("received"), figures.get("resolved")
+    figures["resolution_rate"] = round(100 * resolved / received, 1) if received and resolved is not None else None
+    return figures
 
 
 def report_url(report: TermReport, *, reflection: bool = False) -> str:
@@ -254,21 +204,3 @@ def reflection_items(report: TermReport) -> list[dict]:
             }
         )
     return items
-
-
-def humanize_seconds(seconds: float | None) -> str:
-    """Write a duration as a person reads it: "45 minutes", "5 hours", "2.5 days"."""
-    if seconds is None:
-        return "—"
-    span = timedelta(seconds=seconds)
-    hours = span.total_seconds() / 3600
-    if hours < 1:
-        minutes = max(1, round(span.total_seconds() / 60))
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    if hours < 48:
-        value = round(hours, 1)
-        value = int(value) if value == int(value) else value
-        return f"{value} hour{'s' if value != 1 else ''}"
-    days = round(hours / 24, 1)
-    days = int(days) if days == int(days) else days
-    return f"{days} days"

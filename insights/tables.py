@@ -61,7 +61,7 @@ def week_tables(health: Health) -> list[WeekTable]:
             description="Lines of the median and 90th percentile hours to first contact, by week the issue "
             "was received.",
             fallback="Median and 90th percentile time to first contact each week; see the table below.",
-            caption="Time to first contact, for the issues received each week",
+            caption="Time to first contact, for the issues received each week and contacted by its end",
             columns=["Contacted", "Median", "90th percentile"],
             rows=_rows(
                 health,
@@ -71,10 +71,10 @@ def week_tables(health: Health) -> list[WeekTable]:
         WeekTable(
             chart="resolution",
             title="Resolved, and time to resolution (hours)",
-            description="The share of each week's issues now resolved, and the median and 90th percentile "
-            "hours to resolution.",
+            description="The share of each week's issues resolved by the end of that week (as a term counts "
+            "its issues by its end), and the median and 90th percentile hours to resolution.",
             fallback="Resolution rate and time to resolution each week; see the table below.",
-            caption="Resolution of the issues received each week",
+            caption="Resolution of the issues received each week, by the end of that week",
             columns=["Resolved", "Rate", "Median", "90th percentile"],
             rows=_rows(
                 health,

@@ -140,8 +140,7 @@ def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     context = {
         "program": program,
         "report": report,
-        "figures": report.figures,
-        "median_wait": reports.humanize_seconds(report.figures.get("median_first_outreach_seconds")),
+        "figures": reports.shown_figures(report),
         "items": reports.reflection_items(report),
         "is_advocate": is_advocate,
         # The reflection is a self-check: its author and the program's managers read it.

@@ -30,13 +30,15 @@ from django.utils import timezone
 from core.outbox import enqueue
 
 from .models import HotIssue, ImportJob, Level, Source
-from .services import create_issues_in_bulk, issue_settings
+from .services import create_issues_in_bulk, issue_settings, title_from_words
 
 logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("score", "comment")
 OPTIONAL_COLUMNS = ("date", "name", "email", "phone", "company", "title", "location", "level")
 PROGRESS_EVERY = 1000
+# How long a title taken from a comment may be: the words a person scans in the log.
+TITLE_MAX = 80
 # The csv module's own limit; a longer cell is nearly always a quote that was never closed.
 CELL_LIMIT = 131_072
 MISSING_COLUMNS = "The file needs the columns: %s. It has: %s."
@@ -296,6 +298,21 @@ def level_for(score: int) -> int:
     return max(1, min(4, 5 - score))
 
 
+def import_title(row: dict, *, label: str) -> str:
+    """Return an imported row's title: its own title column, else the customer's words, cut at a word.
+
+    A visit's location leads ("Main St: ..."), so the log says where it happened.
+    Only a row without words falls back to the score.
+    """
+    if row.get("title"):
+        return title_from_words(row["title"], limit=200)
+    location = " ".join((row.get("location") or "").split())
+    words = title_from_words(row.get("comment", ""), limit=TITLE_MAX - len(location) - 2 if location else TITLE_MAX)
+    if not words:
+        words = f"{label}: scored {row.get('score')} of 5"
+    return f"{location}: {words}" if location else words
+
+
 # ---------------------------------------------------------------- running a job
 
 
@@ -350,17 +367,16 @@ def _run(job: ImportJob) -> ImportJob:
         if problems:
             errors.append({"row": number, "message": "; ".join(problems)})
         elif not errors and clean["score"] < threshold:
-            where = f" at {clean['location']}" if clean.get("location") else ""
             issues.append(
                 {
-                    "title": (clean.get("title") or f"{label}{where}: scored {clean['score']} of 5")[:200],
+                    "title": import_title(clean, label=label),
                     "words": clean["comment"],
                     "level": clean.get("level") or level_for(clean["score"]),
                     "customer_name": clean.get("name", ""),
                     "customer_email": clean.get("email", ""),
                     "customer_phone": clean.get("phone", ""),
                     "customer_company": clean.get("company", ""),
-                    "created_at": clean["date"],
+                    "occurred_at": clean["date"],
                 }
             )
             rows_of_issues.append(number)

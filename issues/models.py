@@ -184,7 +184,14 @@ class HotIssue(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When Baton received the issue: the term it counts for and its first-contact target both start here.
     created_at = models.DateTimeField(default=timezone.now)
+    occurred_at = models.DateTimeField(
+        "date given by the source",
+        null=True,
+        blank=True,
+        help_text="When it happened, as an imported survey answer or visit dates it (may be long before it arrived).",
+    )
     first_outreach_due_at = models.DateTimeField()
     first_outreach_at = models.DateTimeField(null=True, blank=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)

@@ -2,20 +2,17 @@
 
 from advocacy.panels import Panel
 from advocacy.permissions import can_manage
-from rotations.selectors import current_term
 
-from .selectors import issues_moved_at, program_issue_summary, satisfaction_for_term
+from .selectors import issues_moved_at, program_issue_summary
 
 
 def issues_panel(request, program, membership):
     if membership is None and not request.user.is_superuser:
         return None
-    term = current_term(program=program)
     context = {
         "program": program,
         "can_manage": can_manage(user=request.user, membership=membership),
         "summary": program_issue_summary(program=program),
-        "term_satisfaction": satisfaction_for_term(term=term) if term else None,
     }
     return Panel(template="issues/_program_panel.html", context=context, slot="main", order=10)
 

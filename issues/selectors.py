@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Avg, BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -854,23 +854,6 @@ def feeds_of(*, program: Program) -> QuerySet[MentionFeed]:
     return MentionFeed.objects.filter(program=program).annotate(
         new_mentions=Count("mentions", filter=Q(mentions__state=Mention.State.NEW))
     )
-
-
-def satisfaction_for_period(*, program: Program, start: datetime, end: datetime) -> dict:
-    """Return how satisfied customers said they were after issues resolved in [start, end).
-
-    Used for an advocate's term: the rotations app's Term gives the range.
-    """
-    row = HotIssue.objects.filter(
-        program=program, resolved_at__gte=start, resolved_at__lt=end, satisfaction__isnull=False
-    ).aggregate(answers=Count("id"), average=Avg("satisfaction"))
-    row["average"] = round(row["average"], 1) if row["average"] is not None else None
-    return row
-
-
-def satisfaction_for_term(*, term) -> dict:
-    """Return the satisfaction answers counted for one advocate's term."""
-    return satisfaction_for_period(program=term.program, start=term.starts_at, end=term.ends_at)
 
 
 HISTORY_HIDDEN = {"search_vector", "overdue_notified_at"}

@@ -293,7 +293,9 @@ def _new_issue(
     owner: AbstractBaseUser,
     department: Department | None,
     created_at: datetime,
+    occurred_at: datetime | None = None,
 ) -> HotIssue:
+    """Build an issue received at `created_at`: its first-contact target counts from then, whatever `occurred_at` says."""
     return HotIssue(
         program=program,
         customer=customer,
@@ -307,6 +309,7 @@ def _new_issue(
         department=department,
         created_by=actor if actor is not None and actor.is_authenticated else None,
         created_at=created_at,
+        occurred_at=occurred_at,
         first_outreach_due_at=created_at + settings.target_for(level),
     )
 
@@ -335,10 +338,13 @@ def create_issue(
     customer_phone: str = "",
     customer_company: str = "",
     created_at: datetime | None = None,
+    occurred_at: datetime | None = None,
 ) -> HotIssue:
     """Log a hot issue; the owner defaults to the current advocate (or cover), else a manager.
 
     `actor` is None for intake that has no signed-in person (public form, feeds, imports).
+    `created_at` is when Baton received the issue (now, unless a demo or a test says
+    otherwise); `occurred_at` is the date its source gave, kept for people to read.
     """
     if actor is not None:
         require_member(program=program, actor=actor)
@@ -368,12 +374,31 @@ def create_issue(
         owner=owner,
         department=department,
         created_at=created_at,
+        occurred_at=occurred_at,
     )
     _save(issue, actor, "Created")
     _index_for_search(issue)
     _event(issue, IssueEvent.Kind.CREATED, actor, _created_summary(issue, actor, owner), at=created_at)
     notices.tell_owner_of_angry_customer(issue)
     return issue
+
+
+TITLE_FROM_WORDS_MAX = 80
+
+
+def title_from_words(words: str, *, limit: int = TITLE_FROM_WORDS_MAX) -> str:
+    """Return a title a person can scan, made of the customer's own words: cut at a word, never mid-word.
+
+    Whitespace (line breaks too) is folded to single spaces. Words longer than the
+    limit are the only ones ever cut, and then with an ellipsis.
+    """
+    text = " ".join((words or "").split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if text[limit - 1] != " " and " " in head:
+        head = head[: head.rindex(" ")]
+    return head.rstrip(" ,;:-–—") + "…"
 
 
 # The foreign keys create_issues_in_bulk checks once for all the issues rather than once per issue.
@@ -393,7 +418,10 @@ def create_issues_in_bulk(
 
     Each item of `issues` holds the arguments create_issue takes for one issue
     (title, level, words, customer_name, customer_email, customer_phone,
-    customer_company, created_at). Every issue goes to the program's default
+    customer_company, occurred_at). Each is received now: its term and its
+    first-contact target count from this moment, not from the date its source
+    gave (`occurred_at`), so old survey answers never land in a closed term or
+    arrive already overdue. Every issue goes to the program's default
     owner, with no department. The rules are create_issue's; what it checks per
     issue against the database (membership, the owner, the level's range) is
     checked once here. All or nothing: if an item breaks a rule, ValidationError
@@ -438,6 +466,7 @@ def create_issues_in_bulk(
                     owner=owner,
                     department=None,
                     created_at=item.get("created_at") or now,
+                    occurred_at=item.get("occurred_at"),
                 )
                 issue.full_clean(
                     exclude=["search_vector", "tracking_token", *_CHECKED_ONCE],

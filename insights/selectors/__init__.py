@@ -1,6 +1,8 @@
 """Reads for the program health page and the customer's-chair brief.
 
-- `sql`: durations, percentiles and the cohort aggregates (PostgreSQL and SQLite).
+- `figures`: the one definition of received, contacted, resolved, handed on and
+  first contact, shared by the term report, the health page and the program page.
+- `sql`: durations and percentiles (PostgreSQL and SQLite).
 - `health`: the program health page.
 - `brief`: the customer's-chair brief.
 - `decisions`: decision records, with the customer's side.
@@ -8,7 +10,7 @@
 Everything a caller uses is re-exported here: `from insights import selectors`.
 """
 
-from . import brief, decisions, health, sql
+from . import brief, decisions, figures, health, sql
 from .brief import (
     CUSTOMER,
     THEME_WEEKS,
@@ -25,10 +27,20 @@ from .brief import (
     weekly_changes,
 )
 from .decisions import TermDecisions, decision_for_program, decisions_ahead, decisions_for_program, decisions_per_term
+from .figures import (
+    MEASURES,
+    Figures,
+    Period,
+    Trend,
+    baton_counts,
+    cohort_rows,
+    figures_for_terms,
+    first_contact_trend,
+    term_periods,
+)
 from .health import (
     TERMS_SHOWN,
     WEEKS_SHOWN,
-    Figures,
     Health,
     TermFigures,
     WeekFigures,
@@ -36,9 +48,16 @@ from .health import (
     program_health,
     week_start,
 )
-from .sql import FRACTIONS, LEVELS, MEASURES, Percentile, Seconds, cohort_rows, percentiles_supported
+from .sql import FRACTIONS, LEVELS, Percentile, Seconds, percentiles_supported
 
 __all__ = [
+    "Period",
+    "Trend",
+    "baton_counts",
+    "figures",
+    "figures_for_terms",
+    "first_contact_trend",
+    "term_periods",
     "CUSTOMER",
     "FRACTIONS",
     "LEVELS",

@@ -4,12 +4,14 @@ Every figure is an aggregate query (GROUP BY a term or a week), so a page costs
 the same handful of queries at 100 issues and at 1,000,000. Python only loops
 over the few terms and the 52 weekly rows to lay them out.
 
-Figures for a period count the issues *received* in it (a cohort): how fast
-those customers were first contacted, how many of them are resolved now, how
-long that took, how satisfied they said they were afterwards.
+Figures for a period count the issues *received* in it (a cohort), as they
+stood when the period ended: how fast those customers were first contacted,
+how many of them were resolved, how long that took, how satisfied they said
+they were afterwards. The definitions are in `figures`, shared with the term
+report and the program page, so the three always show the same numbers.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Case, Count, IntegerField, Q, Value, When
@@ -22,54 +24,13 @@ from issues.selectors import program_issue_summary
 from rotations.models import Term
 
 from .. import snapshots
-from .sql import LEVELS, cohort_rows
+from .figures import Figures, Period, baton_counts, cohort_rows, term_periods
+from .sql import LEVELS
 
 TERMS_SHOWN = 5  # the current term and the four before it
+# Part of the snapshot key: stored figures computed under other definitions are not served.
+FIGURES_KEY = "figures-2"
 WEEKS_SHOWN = 52
-
-
-@dataclass
-class Figures:
-    """One period's numbers; None where there is nothing to measure (shown as "—")."""
-
-    received: int = 0
-    reached: int = 0
-    resolved: int = 0
-    runaround: int = 0
-    answers: int = 0
-    satisfaction: float | None = None
-    outreach_median: float | None = None
-    outreach_p90: float | None = None
-    resolution_median: float | None = None
-    resolution_p90: float | None = None
-    levels: dict = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
-    mentions: int = 0
-    promoted: int = 0
-
-    @classmethod
-    def from_row(cls, row: dict | None, mentions: dict | None = None) -> "Figures":
-        row = row or {}
-        mentions = mentions or {}
-        return cls(
-            received=row.get("received", 0),
-            reached=row.get("reached", 0),
-            resolved=row.get("resolved", 0),
-            runaround=row.get("runaround", 0),
-            answers=row.get("answers", 0),
-            satisfaction=round(row["satisfaction_avg"], 1) if row.get("satisfaction_avg") is not None else None,
-            outreach_median=row.get("outreach_median"),
-            outreach_p90=row.get("outreach_p90"),
-            resolution_median=row.get("resolution_median"),
-            resolution_p90=row.get("resolution_p90"),
-            levels={n: row.get(f"level_{n}", 0) for n in LEVELS},
-            mentions=mentions.get("mentions", 0),
-            promoted=mentions.get("promoted", 0),
-        )
-
-    @property
-    def resolution_rate(self) -> float | None:
-        """The share of the period's issues that are resolved, in percent (None without issues)."""
-        return round(100 * self.resolved / self.received, 1) if self.received else None
 
 
 def _mention_rows(program: Program, bucket, since: datetime) -> dict:
@@ -169,6 +130,17 @@ def _first_week(now: datetime, zone) -> datetime:
     return week_start(now, zone) - timedelta(weeks=WEEKS_SHOWN - 1)
 
 
+def _week_start(first_week: datetime, i: int, zone) -> datetime:
+    """The Monday `i` weeks after `first_week`, at the same wall-clock time across DST."""
+    start = first_week + timedelta(weeks=i)
+    return datetime(start.year, start.month, start.day, tzinfo=zone)
+
+
+def _week_periods(first_week: datetime, now: datetime, zone) -> list[Period]:
+    starts = [_week_start(first_week, i, zone) for i in range(WEEKS_SHOWN + 1)]
+    return [Period(key=a.date().isoformat(), start=a, end=b) for a, b in zip(starts, starts[1:], strict=False)]
+
+
 def _jsonable(rows: dict) -> dict:
     """Rows keyed by strings (term ids, ISO week dates), as a snapshot stores them."""
     return {str(k): v for k, v in rows.items()}
@@ -180,7 +152,7 @@ def health_rows(
     """Return the aggregate rows behind the health page, and when they were computed if stored.
 
     Live: one GROUP BY over issues and one over mentions, for terms and for
-    weeks (two more each on SQLite). A program whose rows are slow to compute
+    weeks (two more each on SQLite), and one query for the handoffs. A program whose rows are slow to compute
     is served from a snapshot (insights/snapshots.py).
     """
     terms = _health_terms(program, now) if terms is None else terms
@@ -188,6 +160,7 @@ def health_rows(
     first_week = _first_week(now, zone)
     key = "|".join(
         [
+            FIGURES_KEY,
             f"{first_week:%Y-%m-%d}",
             *(f"{t.pk}:{t.starts_at.timestamp():.0f}:{t.ends_at.timestamp():.0f}" for t in terms),
         ]
@@ -195,20 +168,14 @@ def health_rows(
 
     def compute() -> dict:
         issues = HotIssue.objects.filter(program=program)
-        rows = {"terms": {}, "term_mentions": {}}
+        rows = {"terms": {}, "term_mentions": {}, "baton": {}}
         if terms:
             since = min(t.starts_at for t in terms)
-            rows["terms"] = _jsonable(
-                cohort_rows(
-                    issues.filter(created_at__gte=since, created_at__lt=now), _term_bucket(terms, now, "created_at")
-                )
-            )
+            rows["terms"] = cohort_rows(issues, term_periods(terms), now)
             rows["term_mentions"] = _jsonable(_mention_rows(program, _term_bucket(terms, now, "fetched_at"), since))
-        by_week = cohort_rows(
-            issues.filter(created_at__gte=first_week, created_at__lt=now), TruncWeek("created_at", tzinfo=zone)
-        )
+            rows["baton"] = baton_counts(terms)
+        rows["weeks"] = cohort_rows(issues, _week_periods(first_week, now, zone), now)
         mentions = _mention_rows(program, TruncWeek("fetched_at", tzinfo=zone), first_week)
-        rows["weeks"] = {_as_week(k, zone).isoformat(): v for k, v in by_week.items() if k is not None}
         rows["week_mentions"] = {_as_week(k, zone).isoformat(): v for k, v in mentions.items() if k is not None}
         return rows
 
@@ -230,15 +197,16 @@ def program_health(*, program: Program, now: datetime | None = None) -> Health:
         TermFigures(
             term=t,
             is_current=t.starts_at <= now < t.ends_at,
-            figures=Figures.from_row(rows["terms"].get(str(t.pk)), rows["term_mentions"].get(str(t.pk))),
+            figures=Figures.from_row(
+                rows["terms"].get(str(t.pk)), rows["term_mentions"].get(str(t.pk)), rows["baton"].get(str(t.pk))
+            ),
         )
         for t in terms
     ]
     first_week = _first_week(now, zone)
     weeks = []
     for i in range(WEEKS_SHOWN):
-        start = first_week + timedelta(weeks=i)
-        start = datetime(start.year, start.month, start.day, tzinfo=zone)  # the same wall-clock Monday across DST
+        start = _week_start(first_week, i, zone)
         key = start.date().isoformat()
         weeks.append(
             WeekFigures(week=start, figures=Figures.from_row(rows["weeks"].get(key), rows["week_mentions"].get(key)))

@@ -1,4 +1,4 @@
-"""SQL helpers for the insights figures: durations, percentiles and the cohort aggregates, on PostgreSQL and SQLite.
+"""SQL helpers for the insights figures: durations and percentiles, on PostgreSQL and SQLite.
 
 PostgreSQL computes percentiles with percentile_cont; elsewhere they are
 interpolated from window functions exactly as percentile_cont does.
@@ -7,10 +7,10 @@ interpolated from window functions exactly as percentile_cont does.
 import math
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Case, Count, F, FloatField, Func, Q, QuerySet, Value, When, Window
+from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet, Value, Window
 from django.db.models.functions import RowNumber
 
-from issues.models import HotIssue, Level, Status
+from issues.models import Level
 
 LEVELS = [level.value for level in Level]
 
@@ -51,15 +51,10 @@ def percentiles_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
-OUTREACH_SECONDS = Seconds(F("first_outreach_at"), F("created_at"))
-RESOLUTION_SECONDS = Case(
-    When(status=Status.RESOLVED, then=Seconds(F("resolved_at"), F("created_at"))), output_field=FloatField()
-)
-MEASURES = {"outreach": OUTREACH_SECONDS, "resolution": RESOLUTION_SECONDS}
 FRACTIONS = {"median": 0.5, "p90": 0.9}
 
 
-def _percentiles_by_window(qs: QuerySet, bucket, measures: dict) -> dict:
+def percentiles_by_window(qs: QuerySet, bucket, measures: dict) -> dict:
     """Return {bucket: {"outreach_median": s, ...}} computed with window functions (the SQLite way).
 
     One query per measure: number the values inside each bucket, keep only the
@@ -91,28 +86,3 @@ def _percentiles_by_window(qs: QuerySet, bucket, measures: dict) -> dict:
                 lo_value, hi_value = found["values"][low], found["values"][high]
                 out.setdefault(b, {})[f"{name}_{label}"] = lo_value + (hi_value - lo_value) * (position - low)
     return out
-
-
-def cohort_rows(qs: QuerySet[HotIssue], bucket) -> dict:
-    """Return {bucket: figures} for the issues of `qs`, grouped by `bucket`, in one query (two more on SQLite)."""
-    aggregates = {
-        "received": Count("id"),
-        "reached": Count("id", filter=Q(first_outreach_at__isnull=False)),
-        "resolved": Count("id", filter=Q(status=Status.RESOLVED)),
-        "runaround": Count("id", filter=Q(runaround=True)),
-        "satisfaction_avg": Avg("satisfaction"),
-        "answers": Count("satisfaction"),
-        **{f"level_{n}": Count("id", filter=Q(level=n)) for n in LEVELS},
-    }
-    if percentiles_supported():
-        for name, expression in MEASURES.items():
-            for label, fraction in FRACTIONS.items():
-                aggregates[f"{name}_{label}"] = Percentile(expression, fraction)
-    rows = {
-        row.pop("bucket"): row for row in qs.annotate(bucket=bucket).values("bucket").annotate(**aggregates).order_by()
-    }
-    if not percentiles_supported():
-        for b, extra in _percentiles_by_window(qs, bucket, MEASURES).items():
-            if b in rows:
-                rows[b].update(extra)
-    return rows

@@ -10,15 +10,16 @@ DASH = "—"
 
 @register.filter
 def duration(seconds) -> str:
-    """Write a number of seconds as minutes, hours or days."""
+    """Write a number of seconds as minutes, hours or days: "25 min", "4.5 h", "34 h", "3.2 days"."""
     if seconds is None or seconds == "":
         return DASH
     seconds = float(seconds)
     if seconds < 3600:
         return f"{max(round(seconds / 60), 0)} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+    hours = seconds / 3600
+    if hours < 48:
+        return f"{round(hours, 1) if hours < 10 else round(hours):g} h"
+    return f"{round(seconds / 86400, 1):g} days"
 
 
 @register.filter

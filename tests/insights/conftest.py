@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from issues.models import HotIssue
 from rotations.models import Term
 from tests.factories import HotIssueFactory, TermFactory, UserFactory
 
@@ -39,7 +40,7 @@ def issue_at(program):
     """Make an issue received at `created`, contacted after `outreach` hours and resolved after `resolution` hours."""
 
     def make(created, *, outreach=None, resolution=None, satisfaction=None, level=3, runaround=False, prog=None):
-        return HotIssueFactory(
+        issue = HotIssueFactory(
             program=prog or program,
             created_at=created,
             first_outreach_due_at=created + timedelta(hours=24),
@@ -50,6 +51,8 @@ def issue_at(program):
             level=level,
             runaround=runaround,
         )
+        HotIssue.history.model.objects.filter(id=issue.pk).update(history_date=created)  # as if logged then
+        return issue
 
     return make
 

@@ -11,8 +11,10 @@ from core.models import OutboxMessage
 from insights import reports
 from insights.models import TermReport
 from issues.models import HotIssue, Outreach, Status
+from issues.selectors import HANDOFF_PARTICIPANT
 from rotations import services as rotation_services
-from rotations.models import Term
+from rotations.hooks import HandoffEffect
+from rotations.models import Handoff, Term
 from tests.factories import HotIssueFactory, TermFactory, ThanksNoteFactory
 
 
@@ -47,11 +49,12 @@ def worked_term(desk, ann, ben, finished_term, days):
     # i1: open and Ann's before the term (inherited), resolved by her in the term, customer says 5.
     i1 = _issue(desk, ann, start - timedelta(days=10))
     _save_at(i1, days(t, 5), status=Status.RESOLVED, resolved_by=ann, resolved_at=days(t, 5), satisfaction=5)
-    # i2: Ben's before the term (not inherited); flagged as a runaround during the term.
+    # i2: Ben's before the term (not inherited); flagged as a runaround during the term, but not one of its issues.
     i2 = _issue(desk, ben, start - timedelta(days=5))
     _save_at(i2, days(t, 6), runaround=True, transfer_count=3)
     # i3: logged in the term, reached after 2 hours, still open at the end (handed on), moved to Ben at the handoff.
     i3 = _issue(desk, ann, days(t, 1), first_outreach_at=days(t, 1, 2), status=Status.CONTACTED)
+    _save_at(i3, days(t, 8), runaround=True, transfer_count=3)  # one of the term's issues hits the runaround
     _save_at(i3, end, owner=ben)
     # i4: logged in the term, reached after 6 hours, resolved by Ann, customer says 2.
     i4 = _issue(desk, ann, days(t, 2), first_outreach_at=days(t, 2, 6))
@@ -74,24 +77,51 @@ def worked_term(desk, ann, ben, finished_term, days):
     _thanks(desk, ben, ann, start - timedelta(days=1))
     Term.objects.filter(pk=t.pk).update(declaration="No customer waits a day.")
     t.refresh_from_db()
+    t.issues = {"i1": i1, "i2": i2, "i3": i3, "i4": i4, "i5": i5}
     return t
 
 
-def test_figures_match_the_hand_computed_values(worked_term):
-    assert reports.term_figures(term=worked_term) == {
-        "version": 1,
-        "inherited": 1,
-        "opened": 3,
-        "opened_reached": 2,
-        "median_first_outreach_seconds": 4 * 3600,  # median of 2 h and 6 h
-        "resolved": 2,
-        "resolved_satisfied": 1,
-        "handed_on": 1,
+def _handoff(program, *, incoming, outgoing=None, moved=()):
+    """A handoff as rotations records it, with the ids its issues participant reported moving."""
+    effect = HandoffEffect(participant=HANDOFF_PARTICIPANT, count=len(moved), ids=tuple(i.pk for i in moved))
+    at = incoming.starts_at
+    return Handoff.objects.create(
+        program=program,
+        outgoing_term=outgoing,
+        incoming_term=incoming,
+        outgoing_advocate=outgoing.advocate if outgoing else None,
+        incoming_advocate=incoming.advocate,
+        boundary_at=at,
+        performed_at=at,
+        effects=[effect.as_json()],
+    )
+
+
+@pytest.fixture
+def handed_over(worked_term, desk, ben):
+    """The handoffs into and out of Ann's term: i1 came with the baton, i3 and i2 left with it."""
+    issues = worked_term.issues
+    _handoff(desk, incoming=worked_term, moved=[issues["i1"]])
+    following = TermFactory(program=desk, advocate=ben, start_date=date(2025, 4, 1), status=Term.Status.ACTIVE)
+    _handoff(desk, incoming=following, outgoing=worked_term, moved=[issues["i3"], issues["i2"]])
+    return worked_term
+
+
+def test_figures_match_the_hand_computed_values(handed_over):
+    assert reports.term_figures(term=handed_over) == {
+        "version": 2,
+        "inherited": 1,  # what the handoff into the term moved
+        "received": 3,  # i3, i4, i5: received during the term
+        "reached": 2,
+        "first_contact_median_seconds": 4 * 3600,  # median of 2 h and 6 h
+        "resolved": 2,  # i4 and i5, of those received, resolved before the end (by anyone)
+        "resolved_satisfied": 0,
+        "handed_on": 2,  # what the handoff out of the term recorded moving, whoever owned it
         "outreach": 3,
         "outreach_customers": 2,
-        "satisfaction_average": 3.3,  # (5 + 2 + 3) / 3 over the program's issues resolved in the term
-        "satisfaction_answers": 3,
-        "runarounds": 1,
+        "satisfaction_average": 2.5,  # (2 + 3) / 2: the answers about the issues received in the term
+        "satisfaction_answers": 2,
+        "runarounds": 1,  # i3; i2 was received before the term
         "thanks_given": 1,
         "thanks_received": 2,
     }
@@ -99,12 +129,12 @@ def test_figures_match_the_hand_computed_values(worked_term):
 
 def test_a_term_without_issues_reports_zeros_and_no_averages(finished_term):
     figures = reports.term_figures(term=finished_term)
-    assert figures["median_first_outreach_seconds"] is None
+    assert figures["first_contact_median_seconds"] is None
     assert figures["satisfaction_average"] is None
     assert {k: v for k, v in figures.items() if k not in ("version",) and v is not None} == {
         "inherited": 0,
-        "opened": 0,
-        "opened_reached": 0,
+        "received": 0,
+        "reached": 0,
         "resolved": 0,
         "resolved_satisfied": 0,
         "handed_on": 0,
@@ -120,16 +150,25 @@ def test_a_term_without_issues_reports_zeros_and_no_averages(finished_term):
 def test_a_term_with_issues_but_none_resolved(desk, ann, finished_term, days):
     _issue(desk, ann, days(finished_term, 3), first_outreach_at=days(finished_term, 4))
     figures = reports.term_figures(term=finished_term)
-    assert (figures["opened"], figures["resolved"], figures["handed_on"]) == (1, 0, 1)
-    assert figures["median_first_outreach_seconds"] == 24 * 3600
+    assert (figures["received"], figures["resolved"], figures["handed_on"]) == (1, 0, 0)  # no handoff yet
+    assert figures["first_contact_median_seconds"] == 24 * 3600
     assert figures["satisfaction_average"] is None
 
 
-def test_figures_take_a_fixed_number_of_queries(worked_term, desk, ann, django_assert_max_num_queries):
+def test_what_happened_after_the_term_ended_counts_for_no_term(desk, ann, finished_term, days):
+    end = finished_term.ends_at
+    late = _issue(desk, ann, end - timedelta(hours=2), first_outreach_at=end + timedelta(hours=1))
+    _save_at(late, end + timedelta(days=1), status=Status.RESOLVED, resolved_at=end + timedelta(days=1))
+    figures = reports.term_figures(term=finished_term)
+    assert (figures["received"], figures["reached"], figures["resolved"]) == (1, 0, 0)
+    assert figures["first_contact_median_seconds"] is None
+
+
+def test_figures_take_a_fixed_number_of_queries(handed_over, desk, ann, django_assert_max_num_queries):
     for n in range(20):
-        _issue(desk, ann, worked_term.starts_at + timedelta(days=n % 80, hours=1))
+        _issue(desk, ann, handed_over.starts_at + timedelta(days=n % 80, hours=1))
     with django_assert_max_num_queries(10):
-        reports.term_figures(term=worked_term)
+        reports.term_figures(term=handed_over)
 
 
 def test_report_is_built_once_and_frozen(worked_term, ann):
@@ -229,10 +268,3 @@ def test_the_sweep_queues_again_the_build_a_crash_left_undone(worked_term, desk,
     assert reports.requeue_missing_reports(now=later) == 0
     assert list(TermReport.objects.values_list("term_id", flat=True)) == [worked_term.pk]
     assert unassigned.pk not in reports.terms_missing_reports()
-
-
-def test_humanized_waits():
-    assert reports.humanize_seconds(None) == "—"
-    assert reports.humanize_seconds(600) == "10 minutes"
-    assert reports.humanize_seconds(4 * 3600) == "4 hours"
-    assert reports.humanize_seconds(90 * 3600) == "3.8 days"

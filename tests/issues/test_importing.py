@@ -192,7 +192,7 @@ def test_one_imported_row_writes_exactly_what_create_issue_writes(make_job, prog
     direct = services.create_issue(
         program=program,
         actor=manager,
-        title="Mystery shop at Main St: scored 1 of 5",
+        title="Main St: Rude staff and a dirty store",
         words=clean["comment"],
         level=importing.level_for(1),
         source=Source.MYSTERY_SHOP,
@@ -200,7 +200,8 @@ def test_one_imported_row_writes_exactly_what_create_issue_writes(make_job, prog
         customer_email=row["email"],
         customer_phone=row["phone"],
         customer_company=row["company"],
-        created_at=clean["date"],
+        created_at=imported.created_at,  # the moment the import ran
+        occurred_at=clean["date"],
     )
 
     def stored(model, pk, *ignore):
@@ -521,3 +522,53 @@ def test_an_import_tells_the_owner_once_how_many_angry_customers_arrived(make_jo
     (notice,) = Notification.objects.filter(user=manager, kind="issue_angry_customer")
     assert notice.title == "2 angry or leaving customers just arrived by import"
     assert "level=4" in notice.url and "level=5" in notice.url
+
+
+# ------------------------------------------------------------------ titles and targets
+
+
+def test_an_imported_answer_is_titled_with_the_customers_words_cut_at_a_word(make_job):
+    comment = (
+        "The technician promised to come on Tuesday morning, nobody came, and when I called the hotline "
+        "I was told to wait another week"
+    )
+    run(make_job(f'score,comment\n1,"{comment}"\n2,Cold coffee\n'))
+    titles = dict(HotIssue.objects.values_list("words", "title"))
+    long_title = titles[comment]
+    assert long_title.endswith("…") and len(long_title) <= importing.TITLE_MAX
+    assert comment.startswith(long_title.removesuffix("…"))
+    assert comment[len(long_title) - 1] == " "  # the cut falls between two words
+    assert titles["Cold coffee"] == "Cold coffee"
+    assert "scored" not in long_title
+
+
+def test_a_visit_title_says_where_it_happened_and_a_title_column_still_wins(make_job):
+    content = "score,comment,location,title\n1,Dirty tables,Main St,\n1,Rude,Airport,Our own title\n"
+    run(make_job(content, kind=ImportJob.Kind.MYSTERY_SHOP))
+    assert sorted(HotIssue.objects.values_list("title", flat=True)) == ["Main St: Dirty tables", "Our own title"]
+
+
+@pytest.mark.parametrize(
+    "words, limit, title",
+    [
+        ("Short and clear", 80, "Short and clear"),
+        ("  Line one\n\nline   two ", 80, "Line one line two"),
+        ("alpha beta gamma", 12, "alpha beta…"),
+        ("alpha beta, gamma", 12, "alpha beta…"),  # no dangling comma
+        ("alpha beta gamma", 11, "alpha beta…"),  # a cut exactly at a space keeps the whole word
+        ("Supercalifragilistic", 10, "Supercali…"),  # one word longer than the limit is the only word ever cut
+    ],
+)
+def test_title_from_words(words, limit, title):
+    assert services.title_from_words(words, limit=limit) == title
+
+
+def test_an_old_answer_imported_today_is_received_today_with_its_target_from_now(make_job, program):
+    before = timezone.now()
+    run(make_job("score,comment,date\n1,Nobody called me back,2026-01-05\n"))
+    issue = HotIssue.objects.get()
+    rules = services.issue_settings(program=program)
+    assert issue.created_at >= before  # received now: counted in today's term, not in January's
+    assert issue.occurred_at.date().isoformat() == "2026-01-05"  # the survey's date is kept for people to read
+    assert issue.first_outreach_due_at == issue.created_at + rules.target_for(issue.level)
+    assert not issue.is_overdue

@@ -9,18 +9,6 @@ from issues.models import HotIssue
 pytestmark = pytest.mark.django_db
 
 
-def test_satisfaction_is_counted_for_the_term(make_issue, manager, term):
-    for score in (2, 5):
-        issue = make_issue()
-        services.resolve(issue=issue, actor=manager, resolution="Done", satisfaction=score)
-    unanswered = make_issue()
-    services.resolve(issue=unanswered, actor=manager, resolution="Done")
-    before = make_issue()
-    services.resolve(issue=before, actor=manager, resolution="Done", satisfaction=1)
-    HotIssue.objects.filter(pk=before.pk).update(resolved_at=term.starts_at - timedelta(days=1))
-    assert selectors.satisfaction_for_term(term=term) == {"answers": 2, "average": 3.5}
-
-
 def test_level_counts_and_overdue_in_one_query(make_issue, django_assert_num_queries):
     make_issue(level=5, created_at=timezone.now() - timedelta(hours=5))
     make_issue(level=5)

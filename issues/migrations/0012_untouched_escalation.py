@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issues", "0010_satisfaction_ask_attempts"),
+        ("issues", "0011_issue_occurred_at"),
     ]
 
     operations = [
