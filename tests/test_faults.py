@@ -108,3 +108,75 @@ def test_a_broker_outage_breaks_no_page_and_loses_no_work(private_broker, client
     asked = [m for m in mail.outbox if m.to == ["ana@example.com"]]
     assert len(asked) == 1 and issue.get_tracking_url() in asked[0].body
     assert HotIssue.objects.filter(program=program, title__startswith="Survey").count() == 1
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_brokers_data_flushed_mid_import_loses_no_import(private_broker, client, worker_queues):
+    """Redis loses every key (FLUSHDB, as a restart without persistence does) while a worker runs one import
+    and a second waits in the queue: the running one finishes, the lost one is sent again by the sweep,
+    and each ends done with every row imported once."""
+    from datetime import timedelta
+
+    import redis
+    from celery.contrib.testing.worker import start_worker
+    from django.core import mail
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from advocacy import notifications
+    from advocacy.models import Notification
+    from config.celery import app
+    from core.models import OutboxMessage
+    from issues import importing
+    from issues.models import HotIssue, ImportJob
+    from tests.factories import MembershipFactory, ProgramFactory
+
+    program = ProgramFactory(name="Support Desk", slug="support-desk")
+    manager = MembershipFactory(program=program, role=Membership.Role.MANAGER, user__email="lead@example.com").user
+    client.force_login(manager)
+    sizes = {"big.csv": 4000, "small.csv": 30}
+    for name, rows in sizes.items():
+        lines = "".join(f"{1 + i % 5},Comment {i} of {name},Person {i}\n" for i in range(rows))
+        upload = SimpleUploadedFile(name, f"score,comment,name\n{lines}".encode(), content_type="text/csv")
+        response = client.post(reverse("issues:import_start", args=[program.slug]), {"kind": "survey", "file": upload})
+        assert response.status_code == 302
+    big, small = (ImportJob.objects.get(filename=name) for name in sizes)
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()  # both are in Redis now
+
+    def state(job):
+        return ImportJob.objects.filter(pk=job.pk).values_list("state", "processed_rows").get()
+
+    def wait(check, what, timeout=60):
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, what
+            time.sleep(0.02)
+
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=worker_queues, shutdown_timeout=10):
+        # One job at a time: the big one is under way, the small one waits in the queue.
+        wait(lambda: state(big)[1] > 0, "the worker never got into the big import")
+        assert state(small)[0] == ImportJob.State.PENDING
+        redis.Redis.from_url(private_broker.url).flushdb()  # this test's own redis-server, never a shared one
+
+        wait(lambda: state(big)[0] != ImportJob.State.RUNNING, "the running import did not finish")
+        assert state(big)[0] == ImportJob.State.DONE
+        time.sleep(1)
+        assert state(small)[0] == ImportJob.State.PENDING  # its message went with the flush
+
+        # The sweep, once the job has waited too long, sends it again; the notices' e-mails too.
+        later = timezone.now() + importing.STUCK_AFTER + timedelta(minutes=1)
+        assert importing.requeue_stuck_imports(now=later) == {"requeued": 1, "failed": 0}
+        wait(lambda: state(small)[0] == ImportJob.State.DONE, "the lost import was not run again")
+        notifications.requeue_unsent_emails(now=later)
+        wanted = Notification.objects.filter(wants_email=True)
+        wait(lambda: not wanted.filter(emailed_at__isnull=True).exists(), "a notice's e-mail was lost")
+
+    for job in (big, small):
+        job.refresh_from_db()
+        assert (job.state, job.processed_rows) == (ImportJob.State.DONE, sizes[job.filename])
+        assert job.created_issues == sizes[job.filename] * 2 // 5
+        assert HotIssue.objects.filter(words__endswith=f"of {job.filename}").count() == job.created_issues
+    # Each import's notice to its owner reached them once.
+    assert [m.to for m in mail.outbox] == [["lead@example.com"]] * wanted.count()
+    assert wanted.count() == 2
