@@ -180,3 +180,80 @@ def test_the_brokers_data_flushed_mid_import_loses_no_import(private_broker, cli
     # Each import's notice to its owner reached them once.
     assert [m.to for m in mail.outbox] == [["lead@example.com"]] * wanted.count()
     assert wanted.count() == 2
+
+
+# ---------------------------------------------------------------- a worker killed mid-poll
+
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Forum</title>
+<item><guid>m-1</guid><title>Acme never calls back</title><link>https://forum.example/1</link></item>
+<item><guid>m-2</guid><title>Acme charged me twice</title><link>https://forum.example/2</link></item>
+</channel></rss>"""
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_poll_leaves_nothing_and_the_next_poll_stores_each_mention_once(tmp_path):
+    """A real worker process is killed while a slow feed is half sent; the next periodic poll does the work once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import uuid
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from config.celery import app
+    from issues import feeds
+    from issues.models import Mention, MentionFeed
+    from tests.factories import ProgramFactory
+    from tests.issues.test_importing import ROOT, _url_for_test_db
+
+    half_sent, release = threading.Event(), threading.Event()
+
+    class Feed(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(FEED)))
+            self.end_headers()
+            if self.path == "/slow.xml" and not release.is_set():
+                self.wfile.write(FEED[:100])
+                self.wfile.flush()
+                half_sent.set()
+                release.wait(30)
+                return
+            self.wfile.write(FEED)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    feed = MentionFeed.objects.create(
+        program=ProgramFactory(), name="Forum", url=f"http://127.0.0.1:{server.server_address[1]}/slow.xml"
+    )
+    queue = f"poll-test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "TEST_DATABASE_URL": _url_for_test_db()}
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue]
+    command += ["--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        app.send_task("issues.tasks.poll_mention_feed", args=[feed.pk], queue=queue)
+        assert half_sent.wait(90), "the worker never started the poll"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        release.set()
+    try:
+        # Nothing half-stored, the feed not marked polled.
+        assert not Mention.objects.exists()
+        feed.refresh_from_db()
+        assert (feed.last_polled_at, feed.failures, feed.etag) == (None, 0, "")
+        # The next periodic poll (every 15 minutes) does the work, once however often it runs.
+        assert sum(result.new for result in feeds.poll_all()) == 2
+        assert sum(result.new for result in feeds.poll_all()) == 0
+        assert sorted(Mention.objects.values_list("entry_id", flat=True)) == ["m-1", "m-2"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -45,6 +45,11 @@ mail server taking a message and its row being stamped sends that one again.
 
 An import is the exception to "run again, it finishes": a crash mid-way fails
 the job with a reason the uploader can act on, and creates nothing.
+
+A worker process killed mid-task (no exception handler runs, PostgreSQL rolls
+the open transaction back) is tested with real worker processes where a task is
+long: an import (tests/issues/test_importing.py), a handoff
+(tests/rotations/test_tasks.py) and a feed poll (tests/test_faults.py).
 """
 
 import re
