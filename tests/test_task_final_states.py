@@ -446,12 +446,12 @@ class Run:
         self.mail_before = len(mail.outbox)
 
     def ordinal(self, model, pk):
-        """The row's place among the rows the build made (the same in every build), or "new"."""
+        """The row's place among its table's rows in the order they were made: the same in every build of the case."""
         if model not in self.ids:
             self.ids[model] = {
                 v: n for n, v in enumerate(model._default_manager.order_by("pk").values_list("pk", flat=True))
             }
-        return self.ids[model].get(pk, "new")
+        return self.ids[model].get(pk, "gone")
 
     def take(self, *, some=True) -> list:
         """Take the task's pending jobs off the outbox, as the broker hands them to a worker."""
@@ -483,10 +483,11 @@ class Run:
             task(*args)
 
     def state(self, tables: set | None = None) -> tuple:
-        """Every row of the project's tables (ids mapped to the build's rows or "new", times to set or not), and mail.
+        """Every row of the project's tables (ids as the row's place in its table, times as set or not), and mail.
 
         `tables`: only these (those the task writes), which is all that a run of it can change.
         """
+        self.ids = {}
         rows = {}
         for model in MODELS if tables is None else [m for m in MODELS if m._meta.db_table in tables]:
             label = model.__name__
