@@ -5,11 +5,16 @@ import zoneinfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
+
+from core.clients import client_ip
+from core.locks import lock_for_transaction
 
 from . import services
 from .models import MAX_TERM_MONTHS, TERM_LENGTH_PRESETS, Membership, Program, RoleDescription
@@ -211,12 +216,20 @@ class ThanksForm(forms.Form):
         self.helper.layout = Layout("recipient", "message", Submit("thank", "Say thanks"))
 
 
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form, with the username length actually enforced.
+class SignInRules:
+    """What the site's and the admin's sign-in forms share: lengths enforced, and one try at a time per client.
 
     AuthenticationForm only sets the widget's maxlength, so an over-long
     username reached the login-throttling table (255 characters) and failed
-    there; now it is refused as a normal invalid sign-in.
+    there; it is refused as a normal invalid sign-in.
+
+    The login throttle (django-axes) first asks whether the username and
+    address are locked out, then checks the password, then counts a failure:
+    thirty wrong passwords sent at the same instant all passed the first step
+    before any was counted, so all thirty were tried against a limit of five.
+    A lock on the pair, held from the first step until the failure is stored,
+    lets exactly the limit be tried. The failure is stored although the sign-in
+    is refused: the refusal is raised after the transaction commits.
     """
 
     def __init__(self, *args, **kwargs):
@@ -227,4 +240,19 @@ class SignInForm(AuthenticationForm):
     def clean(self):
         if self.errors:
             raise self.get_invalid_login_error()
-        return super().clean()
+        address = client_ip(self.request) if self.request else ""
+        with transaction.atomic():
+            lock_for_transaction(f"sign-in:{self.cleaned_data.get('username') or ''}:{address}")
+            try:
+                return super().clean()
+            except forms.ValidationError as error:
+                refused = error
+        raise refused
+
+
+class SignInForm(SignInRules, AuthenticationForm):
+    """Django's sign-in form under the sign-in rules."""
+
+
+class AdminSignInForm(SignInRules, AdminAuthenticationForm):
+    """The admin's sign-in form under the same rules."""

@@ -6,7 +6,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from advocacy.forms import SignInForm
+from advocacy.forms import AdminSignInForm, SignInForm
 from config.health import BatonHealthView
 
 urlpatterns = [
@@ -29,5 +29,6 @@ urlpatterns = [
 ]
 
 admin.site.site_header = "Baton administration"
+admin.site.login_form = AdminSignInForm
 admin.site.site_title = "Baton admin"
 admin.site.index_title = "Programs, people and the advocate role"

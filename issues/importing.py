@@ -10,7 +10,8 @@ issues, written in bulk in one transaction.
 Every job ends done or failed: whatever stops the import is recorded on the job
 as a reason a person can act on. A worker that dies leaves the job running with
 an old heartbeat (`progress_at`); `requeue_stuck_imports` sends it again a few
-times, then fails it.
+times, then fails it. A job whose message the broker lost stays pending long
+after its upload; the same sweep sends it again.
 """
 
 import csv
@@ -27,7 +28,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.outbox import enqueue
+from core.outbox import enqueue, queued_args
 
 from .models import HotIssue, ImportJob, Level, Source
 from .services import create_issues_in_bulk, issue_settings, title_from_words
@@ -62,9 +63,10 @@ CREATOR_GONE = "%(name)s, who uploaded the file, is no longer a member of this p
 NOT_SAVED = "The hot issues could not be saved, so nothing was imported: %(reason)s"
 UNEXPECTED = "The import stopped on an unexpected error, so nothing was imported. Upload the file again; if it stops again, tell your administrator."
 GAVE_UP = "The import stopped and was retried %(retries)d times; please upload it again."
-TOO_LATE_TO_RETRY = "The import stopped and was not finished the day it was uploaded; please upload it again."
+TOO_LATE_TO_RETRY = "The import was not finished the day it was uploaded; please upload it again."
 
-# A running job with no heartbeat for this long was dropped by its worker.
+RUN_IMPORT_TASK = "issues.tasks.run_import"
+# A running job with no heartbeat for this long was dropped by its worker (a pending one, by the broker).
 STUCK_AFTER = timedelta(minutes=10)
 # The sweep sends a dropped job again this many times, then fails it.
 MAX_RETRIES = 2
@@ -443,10 +445,15 @@ def _finish(job: ImportJob, state: str, *, errors=None, created: int = 0) -> Imp
 
 
 def requeue_stuck_imports(*, now=None) -> dict[str, int]:
-    """Send again the running imports whose worker stopped (no heartbeat for a while); fail those retried enough.
+    """Send again the imports that stopped (no heartbeat for a while) or never started; fail those retried enough.
 
-    A job whose bulk write is under way holds its row lock, so it is skipped
-    however long the write takes.
+    A running job whose worker died has an old heartbeat. A job still pending
+    long after its upload had its message lost with the broker's data (a Redis
+    restarted without its data, say): the outbox had already sent it, so only
+    this sweep can send it again. A pending job whose message still waits in the
+    outbox (the broker is down) is left to the outbox's flush. A job whose bulk
+    write is under way holds its row lock, so it is skipped however long the
+    write takes. A job sent again and then delivered twice is imported once.
     """
     now = now or timezone.now()
     requeued = failed = 0
@@ -454,10 +461,14 @@ def requeue_stuck_imports(*, now=None) -> dict[str, int]:
         stuck = list(
             ImportJob.objects.select_for_update(skip_locked=True)
             .annotate(heartbeat=Coalesce("progress_at", "created_at"))
-            .filter(state=ImportJob.State.RUNNING, heartbeat__lt=now - STUCK_AFTER)
-            .only("pk", "attempts", "created_at")
+            .filter(state__in=UNFINISHED, heartbeat__lt=now - STUCK_AFTER)
+            .only("pk", "state", "attempts", "created_at")
         )
+        # The jobs whose message the outbox has not sent yet (none was created after `now`).
+        waiting_in_outbox = {args[0] for args in queued_args(RUN_IMPORT_TASK, since=now) if args}
         for job in stuck:
+            if job.state == ImportJob.State.PENDING and job.pk in waiting_in_outbox:
+                continue
             if job.attempts > MAX_RETRIES or job.created_at < now - TOO_LATE:
                 if job.attempts > MAX_RETRIES:
                     message = GAVE_UP % {"retries": job.attempts - 1}
@@ -473,7 +484,7 @@ def requeue_stuck_imports(*, now=None) -> dict[str, int]:
                 failed += 1
             else:
                 ImportJob.objects.filter(pk=job.pk).update(progress_at=now)
-                enqueue("issues.tasks.run_import", args=[job.pk])
+                enqueue(RUN_IMPORT_TASK, args=[job.pk])
                 requeued += 1
     return {"requeued": requeued, "failed": failed}
 

@@ -202,7 +202,7 @@ _TASKS = [
     ("issues.tasks.run_import",                         _IO,   None,                                  None),
     # Queues again the satisfaction questions and tracking links a mail-server failure left unsent.
     ("issues.tasks.resend_pending_work",                _Q,    "issues-resend-pending-work",          300.0),
-    # Imports whose worker died mid-way (no progress for ten minutes) are sent again, a few times.
+    # Imports whose worker died mid-way (no progress for ten minutes), or whose message the broker lost, are sent again.
     ("issues.tasks.requeue_stuck_imports",              _Q,    "issues-requeue-stuck-imports",        300.0),
     # Monday 07:00 UTC; the later Monday runs only catch up what a broker outage kept from going out
     # (each member gets one brief a week: the send is deduplicated per program, week and person).

@@ -348,6 +348,42 @@ def test_the_sweep_sends_again_a_job_whose_heartbeat_stopped(make_job, django_ca
     assert run(job).state == ImportJob.State.DONE and job.attempts == 2 and HotIssue.objects.count() == 1
 
 
+def test_the_sweep_sends_again_a_job_whose_message_the_broker_lost(make_job, django_capture_on_commit_callbacks):
+    """Sent by the outbox, then lost with the broker's data: still pending long after its upload."""
+    from core.models import OutboxMessage
+
+    job = make_job("score,comment\n1,Rude\n")
+    sent = OutboxMessage.objects.create(task_name="issues.tasks.run_import", args=[job.pk], sent_at=timezone.now())
+    later = timezone.now() + importing.STUCK_AFTER + timedelta(minutes=1)
+    assert importing.requeue_stuck_imports() == {"requeued": 0, "failed": 0}  # not yet: it may be in the queue
+    with django_capture_on_commit_callbacks() as queued:
+        assert importing.requeue_stuck_imports(now=later) == {"requeued": 1, "failed": 0}
+    assert len(queued) == 1
+    # Sent again: the next sweep waits as long again before another try.
+    assert importing.requeue_stuck_imports(now=later) == {"requeued": 0, "failed": 0}
+    assert run(job).state == ImportJob.State.DONE and HotIssue.objects.count() == 1
+    assert OutboxMessage.objects.exclude(pk=sent.pk).filter(task_name="issues.tasks.run_import").count() == 1
+
+
+def test_the_sweep_leaves_a_pending_job_whose_message_waits_in_the_outbox(make_job):
+    """The broker is down: the outbox's flush sends it when the broker is back; the sweep adds nothing."""
+    from core.models import OutboxMessage
+
+    job = make_job("score,comment\n1,Rude\n")
+    OutboxMessage.objects.create(task_name="issues.tasks.run_import", args=[job.pk])
+    later = timezone.now() + importing.STUCK_AFTER + timedelta(minutes=1)
+    assert importing.requeue_stuck_imports(now=later) == {"requeued": 0, "failed": 0}
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_the_sweep_fails_a_job_never_started_the_day_it_was_uploaded(make_job):
+    job = make_job("score,comment\n1,Rude\n")
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=2))
+    assert importing.requeue_stuck_imports() == {"requeued": 0, "failed": 1}
+    job.refresh_from_db()
+    assert (job.state, job.errors) == (ImportJob.State.FAILED, [{"row": 0, "message": importing.TOO_LATE_TO_RETRY}])
+
+
 def test_the_sweep_fails_a_job_after_the_retries(make_job, django_capture_on_commit_callbacks):
     old = timezone.now() - timedelta(minutes=11)
     job = make_job("score,comment\n1,Rude\n", state=ImportJob.State.RUNNING, attempts=3, progress_at=old)
