@@ -32,6 +32,7 @@ mail server taking a message and its row being stamped sends that one again.
 | issues.tasks.ask_satisfaction | one issue | resend_pending_work |
 | issues.tasks.send_tracking_links | one e-mail | resend_pending_work |
 | issues.tasks.notify_overdue_issues | one issue | the next run |
+| issues.tasks.escalate_untouched_issues | one issue and stage | the next run |
 | issues.tasks.poll_mention_feeds | one mention | the next run |
 | issues.tasks.send_daily_digests | one program | the next run |
 | issues.tasks.poll_mention_feed | one mention | poll_mention_feeds |
@@ -78,7 +79,7 @@ from insights import reports
 from insights.models import BriefSubscription, FigureSnapshot
 from issues import background, importing
 from issues import services as issue_services
-from issues.models import HotIssue, ImportJob, MentionFeed
+from issues.models import HotIssue, ImportJob, IssueEvent, MentionFeed
 from rotations import boundaries
 from rotations import services as rotation_services
 from tests.brokers import use_broker
@@ -162,6 +163,16 @@ def overdue_issues():
     for title in ("Charged twice", "Parcel lost"):
         issue = issue_services.create_issue(program=program, actor=lead, title=title, words="Waiting.", level=4)
         HotIssue.objects.filter(pk=issue.pk).update(first_outreach_due_at=timezone.now() - timedelta(hours=2))
+
+
+def untouched_issues():
+    """Two level-5 issues nobody touched for three days: both stages are due for each."""
+    program, lead = desk()
+    for title in ("Line down", "Refund missing"):
+        issue = issue_services.create_issue(program=program, actor=lead, title=title, words="Nobody.", level=5)
+        long_ago = timezone.now() - timedelta(days=3)
+        HotIssue.objects.filter(pk=issue.pk).update(created_at=long_ago)
+        IssueEvent.objects.filter(issue=issue).update(at=long_ago)
 
 
 def open_issues_where_it_is_past_eight():
@@ -327,6 +338,7 @@ CASES = {
         build=public_submission_with_email, recover=lambda now: background.requeue_unsent_tracking_links(now=now)
     ),
     "issues.tasks.notify_overdue_issues": Case(build=overdue_issues, periodic=True),
+    "issues.tasks.escalate_untouched_issues": Case(build=untouched_issues, periodic=True),
     "issues.tasks.poll_mention_feeds": Case(
         build=lambda feed_url: [
             MentionFeed.objects.create(program=desk(slug)[0], name="Forum", url=feed_url) for slug in ("desk", "other")
