@@ -16,12 +16,11 @@ from typing import Final
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
-from core.zones import activate_zone
-
-from .models import Membership, Program
+from .models import Membership, Profile, Program
+from .selectors import activate_zone_for, remember_own_time_zone
 
 NOT_MANAGER: Final = "Only the program's managers can do that."
 NOT_MEMBER: Final = "Only the program's members can do that."
@@ -92,10 +91,17 @@ def require_member(*, program: Program, actor: Actor | None) -> None:
 
 
 def membership_of(*, user: AbstractBaseUser, program: Program) -> Membership | None:
-    """Return `user`'s membership of `program`, or None."""
+    """Return `user`'s membership of `program`, or None.
+
+    The person's own time zone comes with it (same query), for activate_zone_for.
+    """
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(program=program, user=user).first()
+    own_zone = Profile.objects.filter(user=OuterRef("user")).values("time_zone")[:1]
+    membership = Membership.objects.filter(program=program, user=user).annotate(own_zone=Subquery(own_zone)).first()
+    if membership is not None:
+        remember_own_time_zone(user, membership.own_zone)
+    return membership
 
 
 def can_manage(*, user: AbstractBaseUser, membership: Membership | None) -> bool:
@@ -108,7 +114,8 @@ def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False)
 
     Someone outside the program gets a 404 (the program's existence is not
     revealed); a member asking to manage gets a 403. Superusers may do anything.
-    The program's time zone becomes the request's.
+    The person's own time zone (from their profile), else the program's,
+    becomes the request's.
     """
     program = Program.objects.select_related("role_description").filter(slug=slug).first()
     if program is None:
@@ -118,7 +125,7 @@ def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False)
         raise Http404(NO_SUCH_PROGRAM)
     if manage and not can_manage(user=user, membership=membership):
         raise PermissionDenied(NOT_MANAGER)
-    activate_zone(program.time_zone)  # what this page shows and reads is in the program's zone
+    activate_zone_for(user, otherwise=program.time_zone)  # what this page shows and reads is in that zone
     return program, membership
 
 

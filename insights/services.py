@@ -234,3 +234,21 @@ def refresh_snapshots(*, now: datetime | None = None) -> int:
             SNAPSHOT_BUILDERS[snapshot.name](program=snapshot.program, now=now, refresh=True)
             done += 1
     return done
+
+
+# The switches a person finds on their profile for these notices (registered in
+# InsightsConfig.ready). Every notice stays in the app; these choose the e-mail.
+EMAIL_CHOICES = (
+    {
+        "key": "weekly_brief",
+        "label": "Weekly customer's-chair brief",
+        "help_text": "For the programs whose brief you subscribe to.",
+        "kinds": {"weekly_brief"},
+    },
+    {
+        "key": "reports",
+        "label": "Term reports and recognition",
+        "help_text": "Your term report is ready; a manager recognized you.",
+        "kinds": {"term_report_ready", "recognition"},
+    },
+)

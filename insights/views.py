@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
 from advocacy.permissions import NOT_MANAGER, is_manager, program_for_user
-from advocacy.selectors import display_name, thanks_for_program, thanks_received
+from advocacy.selectors import activate_zone_for, display_name, thanks_for_program, thanks_received
 from rotations.feeds import subscription_links
 from rotations.selectors import live_calendar_token, terms_for_user, unacknowledged_handoff_for
 
@@ -199,6 +199,7 @@ def recognition(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def my_page(request: HttpRequest) -> HttpResponse:
+    activate_zone_for(request.user)
     issues, issue_count = report_selectors.my_open_issues(user=request.user)
     token = live_calendar_token(user=request.user, program=None)
     context = {

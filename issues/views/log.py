@@ -12,7 +12,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 
 from advocacy.permissions import visible_program_ids
-from core.zones import activate_shared_zone
+from advocacy.selectors import own_time_zone
+from core.zones import activate_shared_zone, activate_zone
 from rotations.selectors import unacknowledged_handoff_for
 
 from .. import selectors
@@ -110,7 +111,10 @@ def row_response(request, issue, *, outreach_form=None, error: str = "") -> Http
 @login_required
 def issue_log(request: HttpRequest) -> HttpResponse:
     filterset, programs, people = _filtered(request)
-    activate_shared_zone(p.time_zone for p in programs)
+    if own := own_time_zone(request.user):
+        activate_zone(own)
+    else:
+        activate_shared_zone(p.time_zone for p in programs)
     bad_filters = None
     if not filterset.is_valid():
         # Bad filter values: say so, and show the unfiltered open log.
