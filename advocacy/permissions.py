@@ -1,7 +1,8 @@
 """Who may do what with a program: the one place every view, service, task and test asks.
 
-A program's managers manage it; its members see it; superusers may do
-anything. Each refusal has one message, defined here and reused by the pages,
+A program's managers manage it; its members see it; a customer-experience
+lead (COMPANY_PERMISSION) sees every program read-only in the company view;
+superusers may do anything. Each refusal has one message, defined here and reused by the pages,
 the services and the tests. A check that refuses raises `PermissionDenied`
 (a 403) or `Http404` (for someone outside the program, whose existence is not
 revealed to them).
@@ -26,6 +27,9 @@ NOT_MANAGER: Final = "Only the program's managers can do that."
 NOT_MEMBER: Final = "Only the program's members can do that."
 NO_SUCH_PROGRAM: Final = "No such program."
 NO_ACTOR: Final = "This action needs a person (or SYSTEM for the scheduler)."
+NOT_COMPANY_LEAD: Final = "Only a customer-experience lead sees the company view. An administrator can grant it."
+# The Django permission an administrator grants (usually through a group) to a customer-experience lead.
+COMPANY_PERMISSION: Final = "advocacy.view_company"
 
 
 class _System:
@@ -141,3 +145,16 @@ def visible_programs(*, user: AbstractBaseUser) -> QuerySet[Program]:
 def visible_program_ids(*, user: AbstractBaseUser) -> list[int]:
     """Return the ids of the programs `user` may see."""
     return list(visible_programs(user=user).values_list("pk", flat=True))
+
+
+def is_company_lead(*, user: AbstractBaseUser | None) -> bool:
+    """Return whether `user` sees every program read-only: an active person granted COMPANY_PERMISSION."""
+    if user is None or is_system(user) or not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm(COMPANY_PERMISSION)
+
+
+def require_company_lead(*, actor: AbstractBaseUser | None) -> None:
+    """Refuse (403) unless `actor` is a customer-experience lead."""
+    if not is_company_lead(user=actor):
+        raise PermissionDenied(NOT_COMPANY_LEAD)

@@ -270,6 +270,11 @@ def log_programs(*, user: AbstractBaseUser) -> list[Program]:
     return list(programs_for(user=user).only("pk", "name", "slug", "time_zone"))
 
 
+def company_log_programs() -> list[Program]:
+    """Return every program, by name, for the company log (a customer-experience lead's; the caller checks)."""
+    return list(Program.objects.order_by("name").only("pk", "name", "slug", "time_zone"))
+
+
 def log_issues(*, program_ids: list[int]) -> tuple[QuerySet[HotIssue], QuerySet[Program]]:
     """Return the issues the log filters, and the programs its program filter offers."""
     issues = HotIssue.objects.filter(program_id__in=program_ids)

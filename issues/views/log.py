@@ -26,9 +26,9 @@ PER_PAGE = 25
 EXPORT_LIMIT = 50_000
 
 
-def _filtered(request: HttpRequest, *, data=None):
-    """Return (filterset, programs, people) for the log, limited to the user's programs."""
-    programs = selectors.log_programs(user=request.user)
+def _filtered(request: HttpRequest, *, programs=None, data=None):
+    """Return (filterset, programs, people) for the log, limited to `programs` (default: the user's)."""
+    programs = selectors.log_programs(user=request.user) if programs is None else programs
     ids = [p.pk for p in programs]
     people = selectors.log_people(program_ids=ids)
     issues, program_choices = selectors.log_issues(program_ids=ids)
@@ -110,7 +110,18 @@ def row_response(request, issue, *, outreach_form=None, error: str = "") -> Http
 
 @login_required
 def issue_log(request: HttpRequest) -> HttpResponse:
-    filterset, programs, people = _filtered(request)
+    return log_page(request)
+
+
+def log_page(request: HttpRequest, *, programs=None, company: bool = False) -> HttpResponse:
+    """Render the log over `programs` (default: the user's own), or the read-only company log.
+
+    The company log (every program, for a customer-experience lead; the caller
+    checks the permission) is the same page without actions: no row menus, no
+    new issue, no CSV, no handoff note.
+    """
+    all_programs = programs
+    filterset, programs, people = _filtered(request, programs=all_programs)
     if own := own_time_zone(request.user):
         activate_zone(own)
     else:
@@ -119,7 +130,7 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     if not filterset.is_valid():
         # Bad filter values: say so, and show the unfiltered open log.
         bad_filters = filterset.form.errors
-        filterset, programs, people = _filtered(request, data={})
+        filterset, programs, people = _filtered(request, programs=all_programs, data={})
         filterset.is_valid()
     now = timezone.now()
     chosen_filters = filterset.form.cleaned_data
@@ -140,11 +151,11 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)
     paginator = _CountedPaginator(rows_source, PER_PAGE, total)
     page = paginator.get_page(request.GET.get("page"))
-    csrf = csrf_input(request)
+    csrf = "" if company else csrf_input(request)
     single = len(programs) == 1
     url_for = detail_urls()
     rows = [
-        render_row(issue, now=now, csrf_input=csrf, single_program=single, url_for=url_for)
+        render_row(issue, now=now, csrf_input=csrf, single_program=single, url_for=url_for, read_only=company)
         for issue in page.object_list
     ]
     params = request.GET.copy()
@@ -173,7 +184,9 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "priority_in_words": selectors.PRIORITY_IN_WORDS,
         "single_program": programs[0] if len(programs) == 1 else None,
         # The first morning after a handoff: the previous advocate's note, until acknowledged.
-        "pending_handoff": None if partial else unacknowledged_handoff_for(request.user),
+        "pending_handoff": None if partial or company else unacknowledged_handoff_for(request.user),
+        "company": company,
+        "log_url": request.path,
     }
     response = render(request, "issues/_log_results.html" if partial else "issues/log.html", context)
     patch_vary_headers(response, ["HX-Request"])

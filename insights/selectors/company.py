@@ -1,0 +1,149 @@
+"""The company view: every program at a glance, for a customer-experience lead (read-only).
+
+Each figure is read for all the programs of a page at once (one GROUP BY
+program, or the counts the database keeps), never one query per program, so a
+page costs the same handful of queries with 5 programs or 200.
+
+- The directory: who is each team's customers' advocate now, who is next, and
+  who manages the program.
+- The health table: open, overdue and runaround issues now (what each program's
+  health page shows), and for the issues received in the last four weeks the
+  time to first contact and the satisfaction, against the four weeks before.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from advocacy.models import Membership, Program
+from issues.models import OPEN_Q, OPEN_STATUSES, HotIssue, overdue_q
+from issues.selectors import open_level_counts
+from rotations.selectors import Baton, batons
+
+from .health import Figures
+from .sql import cohort_rows
+
+RECENT = timedelta(weeks=4)  # the period the health table measures, compared with the one before it
+OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
+
+
+def company_programs() -> QuerySet[Program]:
+    """Return every active program, by name (what the directory and the health table list)."""
+    return Program.objects.filter(is_active=True).order_by("name", "pk").only("pk", "name", "slug", "time_zone")
+
+
+@dataclass
+class DirectoryRow:
+    program: Program
+    baton: Baton
+    managers: list[AbstractBaseUser] = field(default_factory=list)
+
+
+def directory(*, programs: list[Program], now: datetime | None = None) -> list[DirectoryRow]:
+    """Return each program's advocate now, the next term and its managers: four queries for any number of programs."""
+    now = now or timezone.now()
+    ids = [p.pk for p in programs]
+    held = batons(program_ids=ids, at=now)
+    managers: dict[int, list] = {}
+    rows = (
+        Membership.objects.filter(program_id__in=ids, role=Membership.Role.MANAGER, user__is_active=True)
+        .select_related("user")
+        .order_by("user__first_name", "user__username")
+    )
+    for membership in rows:
+        managers.setdefault(membership.program_id, []).append(membership.user)
+    return [DirectoryRow(program=p, baton=held[p.pk], managers=managers.get(p.pk, [])) for p in programs]
+
+
+@dataclass
+class HealthRow:
+    """One program's line in the company health table."""
+
+    program: Program
+    open: int = 0
+    overdue: int = 0
+    runaround: int = 0
+    recent: Figures = field(default_factory=Figures)
+    previous: Figures = field(default_factory=Figures)
+
+    @property
+    def received_change(self) -> int | None:
+        """Issues received in the last four weeks against the four before, in percent (None without any before)."""
+        if not self.previous.received:
+            return None
+        return round(100 * (self.recent.received - self.previous.received) / self.previous.received)
+
+    @property
+    def outreach_change(self) -> float | None:
+        """How many seconds slower (positive) or faster (negative) the median first contact is than before."""
+        if self.recent.outreach_median is None or self.previous.outreach_median is None:
+            return None
+        return self.recent.outreach_median - self.previous.outreach_median
+
+    @property
+    def satisfaction_change(self) -> float | None:
+        if self.recent.satisfaction is None or self.previous.satisfaction is None:
+            return None
+        return round(self.recent.satisfaction - self.previous.satisfaction, 1)
+
+
+def _open_counts(ids: list[int], now: datetime) -> dict[int, dict[str, int]]:
+    """{program: {"open", "overdue"}}: from the kept counts on PostgreSQL (two small queries), else one GROUP BY."""
+    counts: dict[int, dict[str, int]] = {}
+    kept = open_level_counts(program_ids=ids, statuses=OPEN_STATUS_VALUES, now=now)
+    if kept is not None:
+        for (program_id, _level), c in kept.per_program.items():
+            row = counts.setdefault(program_id, {"open": 0, "overdue": 0})
+            row["open"] += c["n"]
+            row["overdue"] += c["overdue"]
+        return counts
+    rows = (
+        HotIssue.objects.filter(OPEN_Q, program_id__in=ids)
+        .order_by()
+        .values_list("program_id")
+        .annotate(n=Count("id"), late=Count("id", filter=overdue_q(now)))
+    )
+    return {pid: {"open": n, "overdue": late} for pid, n, late in rows}
+
+
+def health_table(*, programs: list[Program], now: datetime | None = None) -> list[HealthRow]:
+    """Return the health line of each program: a fixed number of queries, whatever the number of programs.
+
+    Open and overdue come from the kept counts, open runarounds from their
+    partial index, and the four-week cohorts from one GROUP BY (program,
+    period) over the issues received in the last eight weeks.
+    """
+    now = now or timezone.now()
+    ids = [p.pk for p in programs]
+    if not ids:
+        return []
+    opened = _open_counts(ids, now)
+    runarounds = dict(
+        HotIssue.objects.filter(OPEN_Q, program_id__in=ids, runaround=True)
+        .order_by()
+        .values_list("program_id")
+        .annotate(n=Count("id"))
+    )
+    split = now - RECENT
+    period = Case(When(created_at__gte=split, then=Value(1)), default=Value(0), output_field=IntegerField())
+    cohorts = cohort_rows(
+        HotIssue.objects.filter(program_id__in=ids, created_at__gte=split - RECENT, created_at__lt=now),
+        F("program_id") * 2 + period,
+    )
+    rows = []
+    for program in programs:
+        counts = opened.get(program.pk, {})
+        rows.append(
+            HealthRow(
+                program=program,
+                open=counts.get("open", 0),
+                overdue=max(counts.get("overdue", 0), 0),
+                runaround=runarounds.get(program.pk, 0),
+                recent=Figures.from_row(cohorts.get(program.pk * 2 + 1)),
+                previous=Figures.from_row(cohorts.get(program.pk * 2)),
+            )
+        )
+    return rows
