@@ -249,8 +249,7 @@ class ProfileForm(forms.Form):
         label="Time zone",
         required=False,
         choices=[(PROGRAM_ZONE, "Each program's own zone")] + TIME_ZONE_CHOICES,
-        help_text="Pages, e-mails and reminders show times in it. Leave it on “Each program's own zone” to read "
-        "every program's times in its own zone.",
+        help_text="Pages, e-mails and reminders show times in it; by default, each program's times are in its own zone.",
         error_messages={"invalid_choice": services.UNKNOWN_ZONE},
     )
 
