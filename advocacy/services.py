@@ -23,7 +23,7 @@ from .email_choices import email_choices
 from .hooks import MembershipChange, ProgramChange
 from .models import Membership, Profile, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
 from .permissions import Actor, is_system, require_manager
-from .selectors import display_name
+from .selectors import display_name, remember_own_time_zone
 
 User = get_user_model()
 
@@ -312,6 +312,7 @@ def update_profile(
     profile.email_off = sorted(known - wanted)
     profile.full_clean()
     profile.save()
+    remember_own_time_zone(user, time_zone)  # the rest of this request reads the new zone
     return profile
 
 

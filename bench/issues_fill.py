@@ -223,8 +223,8 @@ def main() -> None:
             cur.execute("ALTER TABLE issues_hotissue DISABLE TRIGGER issues_count_open")
         cols = ", ".join(issue_cols)
         cur.execute(
-            f"""INSERT INTO issues_hotissue ({cols}, search_vector)
-            SELECT {", ".join("s." + c for c in issue_cols)},
+            f"""INSERT INTO issues_hotissue ({cols}, satisfaction_ask_attempts, satisfaction_ask_error, search_vector)
+            SELECT {", ".join("s." + c for c in issue_cols)}, 0, '',
                    setweight(to_tsvector('english', s.title), 'A')
                    || setweight(to_tsvector('english', coalesce(c.name, '') || ' ' || coalesce(c.email, '')), 'A')
                    || setweight(to_tsvector('english', s.words), 'B')
