@@ -19,7 +19,7 @@ from rotations.selectors import current_advocate
 
 from . import snapshots
 from .models import BriefQuestion, BriefSubscription, FigureSnapshot, Recognition
-from .selectors import brief_rows, customers_chair_brief, health_rows, week_start
+from .selectors import brief_rows, company, customers_chair_brief, health_rows, week_start
 
 MAX_OPEN_QUESTIONS = 10
 QUESTION_REQUIRED = "Write the question you want the team to answer."
@@ -209,7 +209,7 @@ def give_recognition(
     return recognition
 
 
-SNAPSHOT_BUILDERS = {"health": health_rows, "brief": brief_rows}
+SNAPSHOT_BUILDERS = {"health": health_rows, "brief": brief_rows, company.SNAPSHOT: company.refresh_stored_figures}
 
 
 def refresh_snapshots(*, now: datetime | None = None) -> int:

@@ -246,9 +246,13 @@ def company_health(request: HttpRequest) -> HttpResponse:
     """Every program's health in one table."""
     page = _company_page(request)
     rows = company.health_table(programs=list(page.object_list))
-    return render(
-        request, "insights/company_health.html", {"page": page, "rows": rows, "weeks": company.RECENT.days // 7}
-    )
+    context = {
+        "page": page,
+        "rows": rows,
+        "weeks": company.RECENT.days // 7,
+        "as_of": min((row.as_of for row in rows if row.as_of), default=None),
+    }
+    return render(request, "insights/company_health.html", context)
 
 
 @login_required

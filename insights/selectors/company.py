@@ -6,9 +6,14 @@ page costs the same handful of queries with 5 programs or 200.
 
 - The directory: who is each team's customers' advocate now, who is next, and
   who manages the program.
-- The health table: open, overdue and runaround issues now (what each program's
-  health page shows), and for the issues received in the last four weeks the
-  time to first contact and the satisfaction, against the four weeks before.
+- The health table: open and overdue issues now (live, from the kept counts),
+  and, as of a few minutes ago, open runarounds and for the issues received in
+  the last four weeks the time to first contact and the satisfaction, against
+  the four weeks before. Those figures sort hundreds of thousands of rows at a
+  million issues, so each program's are stored (FigureSnapshot "company") and
+  refreshed every few minutes by the snapshot job; a page computes only the
+  programs it finds without fresh figures, all of them in one query, and
+  stores them.
 """
 
 from dataclasses import dataclass, field
@@ -23,11 +28,15 @@ from issues.models import OPEN_Q, OPEN_STATUSES, HotIssue, overdue_q
 from issues.selectors import open_level_counts
 from rotations.selectors import Baton, batons
 
+from .. import snapshots
+from ..models import FigureSnapshot
 from .health import Figures
 from .sql import cohort_rows
 
 RECENT = timedelta(weeks=4)  # the period the health table measures, compared with the one before it
 OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
+SNAPSHOT = "company"  # FigureSnapshot.name of a program's line in the company health table
+SNAPSHOT_KEY = f"{RECENT.days}d"
 
 
 def company_programs() -> QuerySet[Program]:
@@ -68,6 +77,7 @@ class HealthRow:
     runaround: int = 0
     recent: Figures = field(default_factory=Figures)
     previous: Figures = field(default_factory=Figures)
+    as_of: datetime | None = None  # when the runarounds and the cohorts were computed
 
     @property
     def received_change(self) -> int | None:
@@ -109,20 +119,16 @@ def _open_counts(ids: list[int], now: datetime) -> dict[int, dict[str, int]]:
     return {pid: {"open": n, "overdue": late} for pid, n, late in rows}
 
 
-def health_table(*, programs: list[Program], now: datetime | None = None) -> list[HealthRow]:
-    """Return the health line of each program: a fixed number of queries, whatever the number of programs.
+def stored_figures(*, program_ids: list[int], now: datetime) -> dict[int, dict]:
+    """Compute and store the runaround count and both four-week cohorts of these programs: three queries in all.
 
-    Open and overdue come from the kept counts, open runarounds from their
-    partial index, and the four-week cohorts from one GROUP BY (program,
-    period) over the issues received in the last eight weeks.
+    Returns {program: {"runaround": n, "recent": row, "previous": row}}, the
+    rows as insights.selectors.sql.cohort_rows returns them.
     """
-    now = now or timezone.now()
-    ids = [p.pk for p in programs]
-    if not ids:
-        return []
-    opened = _open_counts(ids, now)
+    if not program_ids:
+        return {}
     runarounds = dict(
-        HotIssue.objects.filter(OPEN_Q, program_id__in=ids, runaround=True)
+        HotIssue.objects.filter(OPEN_Q, program_id__in=program_ids, runaround=True)
         .order_by()
         .values_list("program_id")
         .annotate(n=Count("id"))
@@ -130,20 +136,69 @@ def health_table(*, programs: list[Program], now: datetime | None = None) -> lis
     split = now - RECENT
     period = Case(When(created_at__gte=split, then=Value(1)), default=Value(0), output_field=IntegerField())
     cohorts = cohort_rows(
-        HotIssue.objects.filter(program_id__in=ids, created_at__gte=split - RECENT, created_at__lt=now),
+        HotIssue.objects.filter(program_id__in=program_ids, created_at__gte=split - RECENT, created_at__lt=now),
         F("program_id") * 2 + period,
     )
+    figures = {
+        pid: {
+            "runaround": runarounds.get(pid, 0),
+            "recent": cohorts.get(pid * 2 + 1),
+            "previous": cohorts.get(pid * 2),
+        }
+        for pid in program_ids
+    }
+    FigureSnapshot.objects.bulk_create(
+        [
+            FigureSnapshot(program_id=pid, name=SNAPSHOT, key=SNAPSHOT_KEY, data=data, computed_at=now, seconds=0)
+            for pid, data in figures.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["program", "name"],
+        update_fields=["key", "data", "computed_at", "seconds"],
+    )
+    return figures
+
+
+def refresh_stored_figures(*, program: Program, now: datetime, refresh: bool = True) -> dict:
+    """The snapshot job's builder for one program's company line (see insights.services.SNAPSHOT_BUILDERS)."""
+    return stored_figures(program_ids=[program.pk], now=now)[program.pk]
+
+
+def health_table(*, programs: list[Program], now: datetime | None = None) -> list[HealthRow]:
+    """Return the health line of each program: a fixed number of queries, whatever the number of programs.
+
+    Open and overdue are live, from the kept counts. The rest is read from the
+    stored figures in one query; programs without fresh ones (new, or the job
+    fell behind) are computed together and stored (stored_figures).
+    Each row's `as_of` says when its stored figures were computed.
+    """
+    now = now or timezone.now()
+    ids = [p.pk for p in programs]
+    if not ids:
+        return []
+    opened = _open_counts(ids, now)
+    stored = {
+        pid: (data, at)
+        for pid, data, at in FigureSnapshot.objects.filter(
+            program_id__in=ids, name=SNAPSHOT, key=SNAPSHOT_KEY, computed_at__gt=now - snapshots.FRESH_FOR
+        ).values_list("program_id", "data", "computed_at")
+    }
+    missing = [pid for pid in ids if pid not in stored]
+    for pid, data in stored_figures(program_ids=missing, now=now).items():
+        stored[pid] = (data, now)
     rows = []
     for program in programs:
         counts = opened.get(program.pk, {})
+        data, as_of = stored[program.pk]
         rows.append(
             HealthRow(
                 program=program,
                 open=counts.get("open", 0),
                 overdue=max(counts.get("overdue", 0), 0),
-                runaround=runarounds.get(program.pk, 0),
-                recent=Figures.from_row(cohorts.get(program.pk * 2 + 1)),
-                previous=Figures.from_row(cohorts.get(program.pk * 2)),
+                runaround=data["runaround"],
+                recent=Figures.from_row(data["recent"]),
+                previous=Figures.from_row(data["previous"]),
+                as_of=as_of,
             )
         )
     return rows

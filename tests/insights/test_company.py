@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from advocacy.models import Membership
 from advocacy.permissions import NOT_COMPANY_LEAD, is_company_lead
+from insights import services
+from insights.models import FigureSnapshot
 from insights.selectors import company
 from tests.factories import CoverFactory, HotIssueFactory, MembershipFactory, ProgramFactory, TermFactory, UserFactory
 
@@ -141,6 +143,7 @@ def test_a_company_page_costs_the_same_queries_for_3_and_for_12_programs(client_
         person = UserFactory(username=f"more{i}")
         _term(program, person, datetime(2026, 3, 1, tzinfo=UTC), datetime(2099, 6, 1, tzinfo=UTC))
         HotIssueFactory.create_batch(3, program=program, owner=person, level=5, runaround=True)
+    client.get(url)  # the health table stores the new programs' figures once
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few), "\n".join(q["sql"][:200] for q in many.captured_queries)
@@ -171,3 +174,20 @@ def test_the_company_log_is_paginated_and_says_when_nothing_matches(client_for, 
 def test_the_lead_finds_the_company_view_from_my_page(client_for, lead, member):
     assert DIRECTORY in client_for(lead).get(reverse("insights:my_page")).content.decode()
     assert DIRECTORY not in client_for(member).get(reverse("insights:my_page")).content.decode()
+
+
+def test_the_health_table_stores_each_programs_figures_and_the_job_refreshes_them(db, program, issue_at):
+    issue_at(NOW - timedelta(days=2), outreach=1, runaround=True)
+    [row] = company.health_table(programs=[program], now=NOW)
+    assert row.runaround == 1 and row.as_of == NOW
+    stored = FigureSnapshot.objects.get(program=program, name=company.SNAPSHOT)
+    # Read back while fresh: a new issue shows in the live counts, in the stored figures after a refresh.
+    issue_at(NOW - timedelta(days=1), outreach=2, runaround=True)
+    later = NOW + timedelta(minutes=5)
+    [row] = company.health_table(programs=[program], now=later)
+    assert (row.open, row.runaround, row.recent.received, row.as_of) == (2, 1, 1, NOW)
+    assert services.refresh_snapshots(now=later) == 1
+    [row] = company.health_table(programs=[program], now=later)
+    assert (row.runaround, row.recent.received) == (2, 2)
+    stored.refresh_from_db()
+    assert stored.computed_at == later
