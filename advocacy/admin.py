@@ -7,6 +7,8 @@ history, shows any old version and restores it as a new version.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,7 +17,7 @@ from django.utils.html import format_html
 
 from . import hooks, services
 from .hooks import ProgramChange
-from .models import Membership, Notification, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
+from .models import Membership, Notification, Profile, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
 
 CONTENT_FIELDS = ("title", "summary", "mandate", "responsibilities", "qualities")
 
@@ -239,3 +241,51 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("kind", "program")
     search_fields = ("title", "user__username", "dedupe_key")
     readonly_fields = ("created_at", "emailed_at", "email_attempts", "email_error")
+
+
+# ---------------------------------------------------------------- people
+
+User = get_user_model()
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ("time_zone", "email_off")
+    extra = 0
+
+
+@admin.action(description="Deactivate the selected people (sign them out, review their planned terms)")
+def deactivate_people(modeladmin, request, queryset):
+    done = 0
+    for person in queryset.filter(is_active=True):
+        services.deactivate_person(user=person, actor=request.user)
+        done += 1
+    modeladmin.message_user(request, f"Deactivated {done} {'person' if done == 1 else 'people'}.", messages.SUCCESS)
+
+
+class PersonAdmin(UserAdmin):
+    """Django's user admin, where unticking "active" deactivates the person through the one service."""
+
+    inlines = [ProfileInline]
+    actions = [deactivate_people]
+
+    def save_model(self, request, obj, form, change):
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivating:
+            obj.is_active = True  # the service makes the change, and everything that follows from it
+        super().save_model(request, obj, form, change)
+        if deactivating:
+            result = services.deactivate_person(user=obj, actor=request.user)
+            reviews = sum(1 for effect in result.effects if effect is not None)
+            self.message_user(
+                request,
+                f"{obj.get_username()} is deactivated: signed out of {result.sessions_ended} session"
+                f"{'' if result.sessions_ended == 1 else 's'}; {reviews} program"
+                f"{'' if reviews == 1 else 's'} will review the terms they still held.",
+                messages.INFO,
+            )
+
+
+admin.site.unregister(User)
+admin.site.register(User, PersonAdmin)

@@ -8,6 +8,7 @@ dict (users by username, programs by slug) that later builders extend.
 from datetime import time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from .models import Membership, Program, ThanksNote
@@ -26,7 +27,9 @@ PEOPLE = [
     ("nina", "Nina", "Petrova", "Web Shop"),
     ("omar", "Omar", "Farouk", "Web Shop"),
     ("grace", "Grace", "Mensah", "Web Shop"),
+    ("lena", "Lena", "Sørensen", "Customer-experience lead: the company view of every team"),
 ]
+COMPANY_LEADS_GROUP = "Customer-experience leads"
 
 PROGRAMS = [
     {
@@ -113,6 +116,9 @@ def build(ctx: dict) -> None:
         user.set_password(DEMO_PASSWORD)
         user.save()
         users[username] = user
+    leads, _ = Group.objects.get_or_create(name=COMPANY_LEADS_GROUP)
+    leads.permissions.add(Permission.objects.get(content_type__app_label="advocacy", codename="view_company"))
+    users["lena"].groups.add(leads)
     ctx.setdefault("logins", []).extend([("admin", "Administrator (Django admin)")] + [(p[0], p[3]) for p in PEOPLE])
 
     programs = ctx.setdefault("programs", {})

@@ -3,7 +3,7 @@
 import zoneinfo
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Layout, Row, Submit
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
@@ -256,3 +256,59 @@ class SignInForm(SignInRules, AuthenticationForm):
 
 class AdminSignInForm(SignInRules, AdminAuthenticationForm):
     """The admin's sign-in form under the same rules."""
+
+
+PROGRAM_ZONE = ""  # the time-zone choice "each program's zone"
+
+
+class ProfileForm(forms.Form):
+    """A person's name, e-mail address, time zone and which notices also come by e-mail."""
+
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(
+        label="E-mail address",
+        required=False,
+        max_length=254,
+        help_text="Where Baton sends the e-mails you choose below.",
+        error_messages={"invalid": services.EMAIL_INVALID},
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        choices=[(PROGRAM_ZONE, "Each program's own zone")] + TIME_ZONE_CHOICES,
+        help_text="Pages, e-mails and reminders show times in it; by default, each program's times are in its own zone.",
+        error_messages={"invalid_choice": services.UNKNOWN_ZONE},
+    )
+
+    def __init__(self, *args, user, profile, choices, **kwargs):
+        initial = {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "time_zone": profile.time_zone,
+            **{f"email_{c.key}": c.key not in (profile.email_off or []) for c in choices},
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.choices = choices
+        for choice in choices:
+            self.fields[f"email_{choice.key}"] = forms.BooleanField(
+                label=choice.label, required=False, help_text=choice.help_text
+            )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("first_name", css_class="col-md-6"), Column("last_name", css_class="col-md-6")),
+            "email",
+            "time_zone",
+            HTML(
+                '<fieldset class="mt-3"><legend class="h6 mb-1">By e-mail too</legend>'
+                '<p class="small text-body-secondary mb-2">Every notice is always in Baton (the bell). '
+                "Tick what you also want by e-mail.</p>"
+            ),
+            *[f"email_{choice.key}" for choice in choices],
+            HTML("</fieldset>"),
+            Submit("save", "Save profile"),
+        )
+
+    def email_on(self) -> list[str]:
+        return [c.key for c in self.choices if self.cleaned_data.get(f"email_{c.key}")]

@@ -70,11 +70,16 @@ def program_changed(change: ProgramChange) -> list[Any]:
 
 @dataclass(frozen=True)
 class MembershipChange:
-    """A membership was added, changed or removed (`membership` is the row before its deletion)."""
+    """A membership was added, changed or removed (`membership` is the row before its deletion).
+
+    DEACTIVATED: the person's account was deactivated; the membership stays
+    (their name remains on past work) but they can no longer serve.
+    """
 
     ADDED = "added"
     CHANGED = "changed"
     REMOVED = "removed"
+    DEACTIVATED = "deactivated"
 
     membership: Membership
     change: str

@@ -13,6 +13,8 @@ from django.utils.functional import cached_property
 
 from core.edge import validate_single_line
 
+from .email_choices import email_choice_for_kind
+
 TERM_LENGTH_PRESETS = [(1, "Monthly"), (3, "Quarterly"), (6, "Every six months")]
 MAX_TERM_MONTHS = 24
 
@@ -251,3 +253,43 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.title}"
+
+
+class Profile(models.Model):
+    """A person's own preferences: the time zone they read times in and which notices also come by e-mail.
+
+    Every notice is always in the app; `email_off` lists the kinds of notice
+    (keys of advocacy.notifications.email_choices) the person does not want by
+    e-mail. An empty time zone means "the program's zone" wherever a program
+    applies. The row is created the first time the person saves their profile;
+    no row means every default.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="baton_profile")
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Empty: times are shown in each program's zone.",
+    )
+    email_off = models.JSONField(
+        default=list, blank=True, help_text="Kinds of notice this person does not want by e-mail (still in the app)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        permissions = [
+            ("view_company", "Can see every program read-only (the company view of a customer-experience lead)"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo | None:
+        return zoneinfo.ZoneInfo(self.time_zone) if self.time_zone else None
+
+    def wants_email(self, kind: str) -> bool:
+        """Return whether notices of `kind` (a notification kind code) should also be e-mailed."""
+        choice = email_choice_for_kind(kind)
+        return choice is None or choice.key not in (self.email_off or [])

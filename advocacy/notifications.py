@@ -23,7 +23,7 @@ from core.edge import single_line
 from core.outbox import enqueue, enqueue_missing
 from core.scrub import redact
 
-from .models import Notification, Program
+from .models import Notification, Profile, Program
 
 # Unsent e-mails older than this are not sent any more: the in-app notice remains.
 EMAIL_GIVE_UP_AFTER = timedelta(days=3)
@@ -80,8 +80,8 @@ def deliver_email(*, notification_id: int) -> bool:
     """
     with transaction.atomic():
         note = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .select_related("user")
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("user", "user__baton_profile")
             .filter(
                 pk=notification_id,
                 wants_email=True,
@@ -91,6 +91,11 @@ def deliver_email(*, notification_id: int) -> bool:
             .first()
         )
         if note is None:
+            return False
+        if not wants_email(note.user, note.kind):
+            # Switched off on the person's profile (maybe after it was queued): the in-app notice is enough.
+            note.wants_email = False
+            note.save(update_fields=["wants_email"])
             return False
         link = f"\n\n{settings.SITE_URL.rstrip('/')}{note.url}" if note.url else ""
         note.email_attempts += 1
@@ -115,6 +120,17 @@ def deliver_email(*, notification_id: int) -> bool:
             dedupe_key=f"email-given-up:notification:{note.pk}",
         )
     raise failure
+
+
+def wants_email(user: AbstractBaseUser, kind: str) -> bool:
+    """Return whether `user` wants notices of `kind` by e-mail too (an active person with an address who did not switch it off)."""
+    if not user.is_active or not getattr(user, "email", ""):
+        return False
+    try:
+        profile = user.baton_profile
+    except Profile.DoesNotExist:
+        return True
+    return profile.wants_email(kind)
 
 
 def failure_reason(error: BaseException) -> str:

@@ -1,7 +1,8 @@
 """Who may do what with a program: the one place every view, service, task and test asks.
 
-A program's managers manage it; its members see it; superusers may do
-anything. Each refusal has one message, defined here and reused by the pages,
+A program's managers manage it; its members see it; a customer-experience
+lead (COMPANY_PERMISSION) sees every program read-only in the company view;
+superusers may do anything. Each refusal has one message, defined here and reused by the pages,
 the services and the tests. A check that refuses raises `PermissionDenied`
 (a 403) or `Http404` (for someone outside the program, whose existence is not
 revealed to them).
@@ -16,17 +17,19 @@ from typing import Final
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
-from core.zones import activate_zone
-
-from .models import Membership, Program
+from .models import Membership, Profile, Program
+from .selectors import activate_zone_for, remember_own_time_zone
 
 NOT_MANAGER: Final = "Only the program's managers can do that."
 NOT_MEMBER: Final = "Only the program's members can do that."
 NO_SUCH_PROGRAM: Final = "No such program."
 NO_ACTOR: Final = "This action needs a person (or SYSTEM for the scheduler)."
+NOT_COMPANY_LEAD: Final = "Only a customer-experience lead sees the company view. An administrator can grant it."
+# The Django permission an administrator grants (usually through a group) to a customer-experience lead.
+COMPANY_PERMISSION: Final = "advocacy.view_company"
 
 
 class _System:
@@ -92,10 +95,17 @@ def require_member(*, program: Program, actor: Actor | None) -> None:
 
 
 def membership_of(*, user: AbstractBaseUser, program: Program) -> Membership | None:
-    """Return `user`'s membership of `program`, or None."""
+    """Return `user`'s membership of `program`, or None.
+
+    The person's own time zone comes with it (same query), for activate_zone_for.
+    """
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(program=program, user=user).first()
+    own_zone = Profile.objects.filter(user=OuterRef("user")).values("time_zone")[:1]
+    membership = Membership.objects.filter(program=program, user=user).annotate(own_zone=Subquery(own_zone)).first()
+    if membership is not None:
+        remember_own_time_zone(user, membership.own_zone)
+    return membership
 
 
 def can_manage(*, user: AbstractBaseUser, membership: Membership | None) -> bool:
@@ -108,7 +118,8 @@ def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False)
 
     Someone outside the program gets a 404 (the program's existence is not
     revealed); a member asking to manage gets a 403. Superusers may do anything.
-    The program's time zone becomes the request's.
+    The person's own time zone (from their profile), else the program's,
+    becomes the request's.
     """
     program = Program.objects.select_related("role_description").filter(slug=slug).first()
     if program is None:
@@ -118,7 +129,7 @@ def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False)
         raise Http404(NO_SUCH_PROGRAM)
     if manage and not can_manage(user=user, membership=membership):
         raise PermissionDenied(NOT_MANAGER)
-    activate_zone(program.time_zone)  # what this page shows and reads is in the program's zone
+    activate_zone_for(user, otherwise=program.time_zone)  # what this page shows and reads is in that zone
     return program, membership
 
 
@@ -134,3 +145,16 @@ def visible_programs(*, user: AbstractBaseUser) -> QuerySet[Program]:
 def visible_program_ids(*, user: AbstractBaseUser) -> list[int]:
     """Return the ids of the programs `user` may see."""
     return list(visible_programs(user=user).values_list("pk", flat=True))
+
+
+def is_company_lead(*, user: AbstractBaseUser | None) -> bool:
+    """Return whether `user` sees every program read-only: an active person granted COMPANY_PERMISSION."""
+    if user is None or is_system(user) or not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm(COMPANY_PERMISSION)
+
+
+def require_company_lead(*, actor: AbstractBaseUser | None) -> None:
+    """Refuse (403) unless `actor` is a customer-experience lead."""
+    if not is_company_lead(user=actor):
+        raise PermissionDenied(NOT_COMPANY_LEAD)

@@ -3,7 +3,11 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 
-from .models import Membership, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
+from core.zones import activate_zone
+
+from .models import Membership, Profile, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
+
+_OWN_ZONE = "_baton_own_time_zone"  # cached on the user object: one lookup per request at most
 
 
 def programs_for_user(*, user: AbstractBaseUser) -> QuerySet[Program]:
@@ -74,3 +78,31 @@ def display_name(user: AbstractBaseUser) -> str:
 def display_name_of(first_name: str, last_name: str, username: str) -> str:
     """display_name from a user's fields fetched as plain values (as get_full_name joins them)."""
     return f"{first_name} {last_name}".strip() or username
+
+
+def own_time_zone(user: AbstractBaseUser | None) -> str:
+    """Return the time zone `user` chose on their profile, or "" for "the program's" (looked up once per user object)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    cached = getattr(user, _OWN_ZONE, None)
+    if cached is None:
+        cached = Profile.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first() or ""
+        remember_own_time_zone(user, cached)
+    return cached
+
+
+def remember_own_time_zone(user: AbstractBaseUser, name: str | None) -> None:
+    """Keep a zone already read with another query (e.g. with the membership) so own_time_zone asks nothing."""
+    setattr(user, _OWN_ZONE, name or "")
+
+
+def activate_zone_for(user: AbstractBaseUser | None, *, otherwise: str | None = None) -> None:
+    """Make the request's times the person's own zone, else `otherwise` (the program's), else leave UTC."""
+    name = own_time_zone(user) or otherwise
+    if name:
+        activate_zone(name)
+
+
+def profile_of(*, user: AbstractBaseUser) -> Profile:
+    """Return the person's profile, unsaved with every default when they never saved one."""
+    return Profile.objects.filter(user=user).first() or Profile(user=user)

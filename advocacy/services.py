@@ -4,18 +4,26 @@ Each function is one business action: keyword-only arguments, validation with
 messages a person understands, all writes in one transaction.
 """
 
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
+from core.edge import validate_single_line
+from core.sessions import end_sessions_of
+
 from . import hooks
+from .email_choices import email_choices
 from .hooks import MembershipChange, ProgramChange
-from .models import Membership, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
-from .permissions import require_manager
-from .selectors import display_name
+from .models import Membership, Profile, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
+from .permissions import Actor, is_system, require_manager
+from .selectors import display_name, remember_own_time_zone
 
 User = get_user_model()
 
@@ -237,3 +245,109 @@ def send_thanks(*, program: Program, sender: AbstractBaseUser, recipient: Abstra
     note.full_clean()
     note.save()
     return note
+
+
+# ---------------------------------------------------------------- people
+
+EMAIL_TAKEN = "Another account already uses that e-mail address."
+EMAIL_INVALID = "Enter an e-mail address such as name@example.com."
+UNKNOWN_ZONE = "Choose a time zone from the list, or “Each program's own zone”."
+UNKNOWN_EMAIL_CHOICE = "Unknown kind of notice: %(key)s."
+NAME_TOO_LONG = "Keep a name under %(max)s characters."
+NOT_ALLOWED_TO_DEACTIVATE = "Only an administrator can deactivate a person."
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    user: AbstractBaseUser,
+    first_name: str,
+    last_name: str,
+    email: str,
+    time_zone: str,
+    email_on: Iterable[str],
+) -> Profile:
+    """Save a person's name, e-mail address, time zone and which notices also come by e-mail.
+
+    An empty time zone means "each program's zone". Every kind of notice not
+    in `email_on` stays in the app only. Nothing is saved if anything is wrong.
+    """
+    errors: dict[str, list[ValidationError]] = {}
+    first_name, last_name, email, time_zone = (
+        (first_name or "").strip(),
+        (last_name or "").strip(),
+        (email or "").strip(),
+        (time_zone or "").strip(),
+    )
+    for name, value in (("first_name", first_name), ("last_name", last_name)):
+        limit = User._meta.get_field(name).max_length
+        try:
+            validate_single_line(value)
+        except ValidationError as error:
+            errors.setdefault(name, []).append(error)
+        if len(value) > limit:
+            errors.setdefault(name, []).append(ValidationError(NAME_TOO_LONG, params={"max": limit}, code="long"))
+    if email:
+        try:
+            validate_email(email)
+            validate_single_line(email)
+        except ValidationError:
+            errors["email"] = [ValidationError(EMAIL_INVALID, code="invalid")]
+        else:
+            if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+                errors["email"] = [ValidationError(EMAIL_TAKEN, code="taken")]
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        errors["time_zone"] = [ValidationError(UNKNOWN_ZONE, code="unknown_zone")]
+    known = {choice.key for choice in email_choices()}
+    wanted = set(email_on)
+    unknown = sorted(wanted - known)
+    if unknown:
+        errors["email_on"] = [ValidationError(UNKNOWN_EMAIL_CHOICE, params={"key": unknown[0]}, code="unknown")]
+    if errors:
+        raise ValidationError(errors)
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.save(update_fields=["first_name", "last_name", "email"])
+    profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+    profile.time_zone = time_zone
+    profile.email_off = sorted(known - wanted)
+    profile.full_clean()
+    profile.save()
+    remember_own_time_zone(user, time_zone)  # the rest of this request reads the new zone
+    return profile
+
+
+@dataclass
+class Deactivation:
+    """What deactivating a person did: sessions ended, and what the apps above did per program."""
+
+    user: AbstractBaseUser
+    sessions_ended: int = 0
+    effects: list = field(default_factory=list)
+    already_inactive: bool = False
+
+
+@transaction.atomic
+def deactivate_person(*, user: AbstractBaseUser, actor: Actor) -> Deactivation:
+    """Close a person's account: sign them out everywhere and let each program deal with their future terms.
+
+    Their memberships, past terms, issues and notes keep their name: nothing
+    of their history is deleted. Each program they belong to runs the
+    membership hook (rotations opens a roster review of the planned terms they
+    hold, for the managers to decide). Running it again only ends any new
+    session. Only an administrator (or the sign-in system, as SYSTEM) may.
+    """
+    if not (is_system(actor) or getattr(actor, "is_superuser", False) or actor.has_perm("auth.change_user")):
+        raise PermissionDenied(NOT_ALLOWED_TO_DEACTIVATE)
+    person = User.objects.select_for_update().get(pk=user.pk)
+    result = Deactivation(user=person, already_inactive=not person.is_active)
+    if person.is_active:
+        person.is_active = False
+        person.save(update_fields=["is_active"])
+    user.is_active = False
+    result.sessions_ended = end_sessions_of(user_id=person.pk)
+    if not result.already_inactive:
+        for membership in Membership.objects.filter(user=person).select_related("program", "user"):
+            result.effects += hooks.membership_changed(
+                MembershipChange(membership=membership, change=MembershipChange.DEACTIVATED, actor=actor)
+            )
+    return result

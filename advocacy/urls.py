@@ -16,4 +16,5 @@ urlpatterns = [
     path("programs/<slug:slug>/thanks/", views.thanks_list, name="thanks_list"),
     path("me/thanks/", views.my_thanks, name="my_thanks"),
     path("me/notifications/", views.my_notifications, name="my_notifications"),
+    path("me/profile/", views.my_profile, name="my_profile"),
 ]

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods
 from core.edge import safe_next
 
 from . import permissions, selectors, services
-from .forms import AddMemberForm, MembershipForm, ProgramForm, ThanksForm, add_service_errors
+from .email_choices import email_choices
+from .forms import AddMemberForm, MembershipForm, ProfileForm, ProgramForm, ThanksForm, add_service_errors
 from .models import Membership
 from .notifications import mark_read
 from .panels import program_panels
@@ -199,6 +200,7 @@ NOTIFICATIONS_PER_PAGE = 25
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_notifications(request: HttpRequest) -> HttpResponse:
+    selectors.activate_zone_for(request.user)
     if request.method == "POST":
         count = mark_read(user=request.user)
         messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
@@ -207,3 +209,30 @@ def my_notifications(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "advocacy/my_notifications.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_profile(request: HttpRequest) -> HttpResponse:
+    """The person's name, e-mail address, time zone and e-mail choices."""
+    profile = selectors.profile_of(user=request.user)
+    choices = email_choices()
+    form = ProfileForm(request.POST or None, user=request.user, profile=profile, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_profile(
+                user=request.user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                time_zone=data["time_zone"],
+                email_on=form.email_on(),
+            )
+        except ValidationError as error:
+            request.user.refresh_from_db()
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("advocacy:my_profile")
+    return render(request, "advocacy/my_profile.html", {"form": form, "profile": profile})

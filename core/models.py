@@ -1,5 +1,6 @@
 """The outbox (every Celery job is a row first, written in the caller's transaction) and the worker's heartbeat."""
 
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 
@@ -38,3 +39,23 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class PersonSession(AbstractBaseSession):
+    """A signed-in session, stored with the id of its person so all of them can be ended at once.
+
+    Django's own session table cannot be searched by person (the user id is
+    inside the encoded data); this one keeps it in an indexed column, filled
+    each time the session is saved (see core.sessions).
+    """
+
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore  # the store names this model: one of the two must ask late
+
+        return SessionStore

@@ -4,6 +4,8 @@ Each program has a time zone; a page about one program (its schedule, an
 issue, a customer's tracking page) activates that zone, so what a person types
 ("next attempt 3 Dec 09:00") is read in it and every time shown is in it. A
 page over several programs uses their zone when they share one, else UTC.
+A person who chose a zone of their own on their profile reads and types every
+time in it instead (advocacy.selectors.activate_zone_for picks the zone).
 `ResetTimeZone` starts and ends every request in UTC, so one request's zone
 never leaks into the next one served by the same thread.
 """

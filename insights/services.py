@@ -19,7 +19,7 @@ from rotations.selectors import current_advocate
 
 from . import snapshots
 from .models import BriefQuestion, BriefSubscription, FigureSnapshot, Recognition
-from .selectors import brief_rows, customers_chair_brief, health_rows, week_start
+from .selectors import brief_rows, company, customers_chair_brief, health_rows, week_start
 
 MAX_OPEN_QUESTIONS = 10
 QUESTION_REQUIRED = "Write the question you want the team to answer."
@@ -209,7 +209,7 @@ def give_recognition(
     return recognition
 
 
-SNAPSHOT_BUILDERS = {"health": health_rows, "brief": brief_rows}
+SNAPSHOT_BUILDERS = {"health": health_rows, "brief": brief_rows, company.SNAPSHOT: company.refresh_stored_figures}
 
 
 def refresh_snapshots(*, now: datetime | None = None) -> int:
@@ -234,3 +234,21 @@ def refresh_snapshots(*, now: datetime | None = None) -> int:
             SNAPSHOT_BUILDERS[snapshot.name](program=snapshot.program, now=now, refresh=True)
             done += 1
     return done
+
+
+# The switches a person finds on their profile for these notices (registered in
+# InsightsConfig.ready). Every notice stays in the app; these choose the e-mail.
+EMAIL_CHOICES = (
+    {
+        "key": "weekly_brief",
+        "label": "Weekly customer's-chair brief",
+        "help_text": "For the programs whose brief you subscribe to.",
+        "kinds": {"weekly_brief"},
+    },
+    {
+        "key": "reports",
+        "label": "Term reports and recognition",
+        "help_text": "Your term report is ready; a manager recognized you.",
+        "kinds": {"term_report_ready", "recognition"},
+    },
+)

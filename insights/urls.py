@@ -16,4 +16,7 @@ urlpatterns = [
     path("programs/<slug:slug>/reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("programs/<slug:slug>/reports/<int:pk>/reflection/", views.report_reflection, name="report_reflection"),
     path("programs/<slug:slug>/recognition/", views.recognition, name="recognition"),
+    path("company/", views.company_directory, name="company_directory"),
+    path("company/health/", views.company_health, name="company_health"),
+    path("company/issues/", views.company_log, name="company_log"),
 ]

@@ -13,8 +13,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
-from advocacy.permissions import NOT_MANAGER, NOT_MEMBER, is_manager, program_for_user
-from advocacy.selectors import display_name, thanks_for_program, thanks_received
+from advocacy.permissions import (
+    NOT_MANAGER,
+    NOT_MEMBER,
+    is_company_lead,
+    is_manager,
+    program_for_user,
+    require_company_lead,
+)
+from advocacy.selectors import activate_zone_for, display_name, thanks_for_program, thanks_received
+from issues.selectors import company_log_programs
+from issues.views.log import log_page
 from rotations.feeds import subscription_links
 from rotations.selectors import current_advocate, live_calendar_token, terms_for_user, unacknowledged_handoff_for
 
@@ -29,6 +38,7 @@ from .forms import (
     ReflectionForm,
 )
 from .models import BriefQuestion
+from .selectors import company
 from .tables import week_tables
 
 
@@ -208,6 +218,7 @@ def recognition(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def my_page(request: HttpRequest) -> HttpResponse:
+    activate_zone_for(request.user)
     issues, issue_count = report_selectors.my_open_issues(user=request.user)
     token = live_calendar_token(user=request.user, program=None)
     context = {
@@ -221,6 +232,7 @@ def my_page(request: HttpRequest) -> HttpResponse:
         "reports": report_selectors.my_reports(user=request.user)[:6],
         "recognitions": report_selectors.my_recognitions(user=request.user)[:3],
         "pending_handoff": unacknowledged_handoff_for(request.user),
+        "company_lead": is_company_lead(user=request.user),
     }
     return render(request, "insights/my_page.html", context)
 
@@ -327,3 +339,44 @@ def decision_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "advocate": current_advocate(program=program),
     }
     return render(request, "insights/decision_detail.html", context)
+
+
+# ---------------------------------------------------------------- the company view (read-only, every program)
+
+COMPANY_PER_PAGE = 50
+
+
+def _company_page(request: HttpRequest):
+    """Check the lead's permission, use their zone (else UTC), and return this page of every active program."""
+    require_company_lead(actor=request.user)
+    activate_zone_for(request.user)
+    return Paginator(company.company_programs(), COMPANY_PER_PAGE).get_page(request.GET.get("page"))
+
+
+@login_required
+def company_directory(request: HttpRequest) -> HttpResponse:
+    """Who is each team's customers' advocate now, and who is next."""
+    page = _company_page(request)
+    rows = company.directory(programs=list(page.object_list))
+    return render(request, "insights/company_directory.html", {"page": page, "rows": rows})
+
+
+@login_required
+def company_health(request: HttpRequest) -> HttpResponse:
+    """Every program's health in one table."""
+    page = _company_page(request)
+    rows = company.health_table(programs=list(page.object_list))
+    context = {
+        "page": page,
+        "rows": rows,
+        "weeks": company.RECENT.days // 7,
+        "as_of": min((row.as_of for row in rows if row.as_of), default=None),
+    }
+    return render(request, "insights/company_health.html", context)
+
+
+@login_required
+def company_log(request: HttpRequest) -> HttpResponse:
+    """Every program's open hot issues, read-only, with the log's filters (the program is one of them)."""
+    require_company_lead(actor=request.user)
+    return log_page(request, programs=company_log_programs(), company=True)

@@ -259,6 +259,14 @@ class HotIssue(models.Model):
                 condition=OPEN_Q & Q(first_outreach_at__isnull=True),
                 name="hot_issue_open_due",
             ),
+            # Open runarounds per program (the company health table counts them for every program at once).
+            models.Index(fields=["program"], condition=OPEN_Q & Q(runaround=True), name="hot_issue_open_runaround"),
+            # The issues a program received in a period (cohorts of the health pages), read by range.
+            models.Index(
+                fields=["program", "created_at"],
+                include=["first_outreach_at", "satisfaction", "status", "resolved_at", "runaround", "level"],
+                name="hot_issue_program_created",
+            ),
             models.Index(fields=["owner", "status"], name="hot_issue_owner_status"),
             models.Index(fields=["program", "status", "created_at"], name="hot_issue_program_status"),
             models.Index(fields=["department", "status"], name="hot_issue_department_status"),

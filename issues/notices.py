@@ -7,13 +7,15 @@ with a dedupe key, so a repeated call tells nobody twice. What a customer reads
 advocate, by first name.
 """
 
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.notifications import notify
-from advocacy.selectors import display_name
+from advocacy.selectors import display_name, own_time_zone
 from rotations.notices import Notice, tell_managers
 
 from .models import HotIssue, IssueEvent, Level, Source, TrackingLinkEmail
@@ -82,7 +84,8 @@ def tell_owner_of_angry_customer(issue: HotIssue) -> bool:
         return False
     if issue.created_by_id == issue.owner_id and issue.source not in IMPORTED:
         return False
-    due = timezone.localtime(issue.first_outreach_due_at, issue.program.zone)
+    zone = own_time_zone(issue.owner) or issue.program.time_zone  # the owner reads it in their own zone
+    due = timezone.localtime(issue.first_outreach_due_at, zoneinfo.ZoneInfo(zone))
     who = customer_name(issue, "A customer")
     return (
         notify(
@@ -92,7 +95,7 @@ def tell_owner_of_angry_customer(issue: HotIssue) -> bool:
             body=(
                 f"{who} just reached {issue.program.name} at level {issue.level} "
                 f"({Level(issue.level).label.lower()}), through {issue.get_source_display().lower()}. "
-                f"You own it: reach out now. The first outreach is due by {due:%d %b %H:%M} ({issue.program.time_zone})."
+                f"You own it: reach out now. The first outreach is due by {due:%d %b %H:%M} ({zone})."
             ),
             url=issue.get_absolute_url(),
             program=issue.program,
@@ -193,3 +196,24 @@ def tell_managers_of_untouched_issue(issue: HotIssue, *, touched_at, key: str) -
         issue.get_absolute_url(),
     )
     return tell_managers(notice, program=issue.program, key=key)
+
+
+# ---------------------------------------------------------------- e-mail choices
+
+# The switches a person finds on their profile for these notices (registered in
+# IssuesConfig.ready). Every notice stays in the app; these choose the e-mail.
+EMAIL_CHOICES = (
+    {
+        "key": "issues",
+        "label": "Hot issues you own",
+        "help_text": "An angry or leaving customer arrives, a first outreach is overdue, a customer adds information, "
+        "an issue becomes a runaround or goes untouched too long.",
+        "kinds": {"issue_angry_customer", "issue_overdue", "issue_customer_note", "issue_runaround", "issue_untouched"},
+    },
+    {
+        "key": "issue_digest",
+        "label": "Daily digest",
+        "help_text": "While you are the advocate: the open issues each morning.",
+        "kinds": {"issue_digest"},
+    },
+)

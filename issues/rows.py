@@ -78,10 +78,13 @@ def render_row(
     error: str = "",
     request=None,
     url_for=None,
+    read_only: bool = False,
 ) -> SafeString:
     """Return one log row (a LogRow, from the selectors) as HTML (an <li id="issue-PK">).
 
     `url_for` (from detail_urls) saves a URL reverse per row when rendering a page.
+    `read_only` (the company log) leaves out the actions and the link to the
+    issue's page, which only the program's members open.
     """
     raw_url = url_for(issue.pk) if url_for else issue.get_absolute_url()
     url = _e(raw_url)
@@ -126,13 +129,22 @@ def render_row(
         extra += render_to_string(
             "issues/_quick_outreach.html", {"issue": issue, "outreach_form": quick_form, "u": raw_url}, request=request
         )
-    actions = _status_menu(issue, url, csrf_input) if issue.status in OPEN_VALUES and quick_form is None else ""
+    actions = (
+        _status_menu(issue, url, csrf_input)
+        if issue.status in OPEN_VALUES and quick_form is None and not read_only
+        else ""
+    )
+    title = (
+        f'<span class="title">{_e(issue.title)}</span>'
+        if read_only
+        else f'<a class="title" href="{url}">{_e(issue.title)}</a>'
+    )
     level = int(issue.level)
     return mark_safe(  # noqa: S308 — every value above is escaped with _e or is an int
         f'<li class="issue-row level-{level}{" is-overdue" if late_by else ""}" id="issue-{int(issue.pk)}">'
         f'<span class="level-badge" title="Dissatisfaction {level}: {_e(LEVELS.get(level, ""))}">{level}</span>'
         '<div class="flex-grow-1 min-w-0">'
         '<div class="d-flex flex-wrap align-items-center gap-2 mb-1">'
-        f'<a class="title" href="{url}">{_e(issue.title)}</a><span class="flags">{"".join(flags)}</span></div>'
+        f'{title}<span class="flags">{"".join(flags)}</span></div>'
         f'<div class="meta">{meta_html}</div>{extra}</div>{actions}</li>'
     )

@@ -20,8 +20,7 @@ from django.utils import timezone
 
 from advocacy.models import Program
 from advocacy.permissions import visible_program_ids, visible_programs
-from advocacy.selectors import display_name, display_name_of
-from core.zones import activate_zone
+from advocacy.selectors import activate_zone_for, display_name, display_name_of
 from rotations.selectors import current_incoming_handoffs
 
 from .models import (
@@ -607,6 +606,11 @@ def log_programs(*, user: AbstractBaseUser) -> list[Program]:
     return list(programs_for(user=user).only("pk", "name", "slug", "time_zone"))
 
 
+def company_log_programs() -> list[Program]:
+    """Return every program, by name, for the company log (a customer-experience lead's; the caller checks)."""
+    return list(Program.objects.order_by("name").only("pk", "name", "slug", "time_zone"))
+
+
 def log_issues(*, program_ids: list[int]) -> tuple[QuerySet[HotIssue], QuerySet[Program]]:
     """Return the issues the log filters, and the programs its program filter offers."""
     issues = HotIssue.objects.filter(program_id__in=program_ids)
@@ -780,7 +784,7 @@ def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
     Two queries: the issue with its program, customer and department (the
     access check is a subquery of it), then its three people in one. Joining
     auth_user three times costs PostgreSQL more to plan than both together.
-    The program's time zone becomes the request's (what is typed and shown).
+    The person's own zone, else the program's, becomes the request's (what is typed and shown).
     """
     qs = (
         HotIssue.objects.select_related("program", "customer", "department")
@@ -790,7 +794,7 @@ def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
     issue = next(iter(qs), None)  # not .first(): its ORDER BY only adds planning time
     if issue is None:
         raise Http404("No such issue.")
-    activate_zone(issue.program.time_zone)
+    activate_zone_for(user, otherwise=issue.program.time_zone)
     people_ids = {issue.owner_id, issue.created_by_id, issue.resolved_by_id} - {None}
     people = get_user_model().objects.in_bulk(people_ids)
     for name in ("owner", "created_by", "resolved_by"):

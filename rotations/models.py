@@ -289,7 +289,7 @@ class RosterReview(models.Model):
     class Change(models.TextChoices):
         REMOVED = "removed", "left the program"
         INELIGIBLE = "ineligible", "no longer serves as advocate"
-        INACTIVE = "inactive", "account deactivated"
+        INACTIVE = "inactive", "has left (account deactivated)"
         JOINED = "joined", "can serve as advocate now"
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="roster_reviews")

@@ -373,3 +373,45 @@ def roster_review(review, *, affected: int, joined: bool) -> Notice:
         ),
         schedule_url(review.program),
     )
+
+
+# ---------------------------------------------------------------- e-mail choices
+
+# The switches a person finds on their profile for these notices (registered in
+# RotationsConfig.ready). Every notice stays in the app; these choose the e-mail.
+EMAIL_CHOICES = (
+    {
+        "key": "handoffs",
+        "label": "Handoffs",
+        "help_text": "The baton passes to you or from you, or a handoff waits to be acknowledged.",
+        "kinds": {"handoff_incoming", "handoff_outgoing", "handoff_unacknowledged"},
+    },
+    {
+        "key": "reminders",
+        "label": "Reminders",
+        "help_text": "Your term starts or ends soon; a swap still waits for you.",
+        "kinds": {"term_starting", "term_ending", "swap_follow_up"},
+    },
+    {
+        "key": "terms",
+        "label": "Changes to terms and the plan",
+        "help_text": "Terms given to you or moved, gaps in the plan, leave during a term, roster reviews.",
+        "kinds": {"term_assigned", "term_unassigned", "terms_moved", "coverage_gap", "leave_conflict", "roster_review"},
+    },
+    {
+        "key": "covers_swaps",
+        "label": "Covers and swaps",
+        "help_text": "Someone covers for you or you cover; swap requests, approvals and answers.",
+        "kinds": {
+            "cover_assigned",
+            "cover_added",
+            "cover_started",
+            "cover_ended",
+            "cover_cancelled",
+            "swap_requested",
+            "swap_to_approve",
+            "swap_done",
+            "swap_declined",
+        },
+    },
+)

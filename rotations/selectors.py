@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from advocacy.models import Membership, Program
@@ -62,6 +62,57 @@ def current_advocate(*, program: Program, at: datetime | None = None) -> Abstrac
         return None
     cover = current_cover(term=term, at=at)
     return cover.person if cover else term.advocate
+
+
+@dataclass
+class Baton:
+    """Who holds a program's baton now (a cover person or the term's advocate) and who takes it next."""
+
+    program_id: int
+    term: Term | None = None
+    cover: Cover | None = None
+    next_term: Term | None = None
+
+    @property
+    def advocate(self) -> AbstractBaseUser | None:
+        """The same answer as current_advocate: the cover person during a cover, else the term's advocate."""
+        if self.cover is not None:
+            return self.cover.person
+        return self.term.advocate if self.term else None
+
+
+def batons(*, program_ids: list[int], at: datetime | None = None) -> dict[int, Baton]:
+    """Return {program id: Baton} for many programs in three queries, whatever their number.
+
+    The current and the next term of each program are found by subqueries on
+    the programs (one query), then the terms with their advocates (one), then
+    the covers in force (one).
+    """
+    at = at or timezone.now()
+    found = {pid: Baton(program_id=pid) for pid in program_ids}
+    if not program_ids:
+        return found
+    current = Term.objects.filter(program=OuterRef("pk"), starts_at__lte=at, ends_at__gt=at).order_by("-starts_at")
+    upcoming = Term.objects.filter(program=OuterRef("pk"), starts_at__gt=at).order_by("starts_at")
+    rows = (
+        Program.objects.filter(pk__in=program_ids)
+        .annotate(current_id=Subquery(current.values("pk")[:1]), next_id=Subquery(upcoming.values("pk")[:1]))
+        .values_list("pk", "current_id", "next_id")
+    )
+    wanted = {}
+    for pid, current_id, next_id in rows:
+        wanted[current_id] = (pid, "term")
+        wanted[next_id] = (pid, "next_term")
+    wanted.pop(None, None)
+    terms = Term.objects.select_related("advocate").in_bulk(list(wanted))
+    for term_id, (pid, slot) in wanted.items():
+        setattr(found[pid], slot, terms.get(term_id))
+    program_of_term = {b.term.pk: pid for pid, b in found.items() if b.term is not None}
+    if program_of_term:
+        covers = Cover.objects.filter(term_id__in=list(program_of_term), starts_at__lte=at, ends_at__gt=at)
+        for cover in covers.select_related("person").order_by("starts_at"):
+            found[program_of_term[cover.term_id]].cover = cover
+    return found
 
 
 def due_program_ids(*, now: datetime) -> list[int]:

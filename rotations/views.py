@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.permissions import is_manager, program_for_user
-from advocacy.selectors import display_name
+from advocacy.selectors import activate_zone_for, display_name
 from core.edge import safe_next, validate_sensible_date
 
 from . import boundaries, feeds, selectors, services
@@ -434,6 +434,7 @@ def roster_review_resolve(request: HttpRequest, slug: str, pk: int) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def my_rotation(request: HttpRequest) -> HttpResponse:
     """My terms, covers, leave, handoffs to acknowledge, swaps I could take, and my calendar feed."""
+    activate_zone_for(request.user)
     now = timezone.now()
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

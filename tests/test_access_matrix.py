@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -24,7 +25,7 @@ from issues import services as issue_services
 from issues.models import ImportJob, Mention
 from tests.factories import MembershipFactory, MentionFeedFactory, ProgramFactory, ThanksNoteFactory, UserFactory
 
-ROLES = ["anonymous", "other", "member", "advocate", "manager", "staff", "superuser"]
+ROLES = ["anonymous", "other", "member", "advocate", "manager", "staff", "lead", "superuser"]
 SECRET = "Zanzibar Secret Team"  # the other program's name; must never show to our program's people
 
 # Status codes by kind of page. "login" means a redirect to the sign-in page.
@@ -37,10 +38,15 @@ PROGRAM_MEMBER = {
     "advocate": 200,
     "manager": 200,
     "staff": 404,
+    "lead": 404,  # a customer-experience lead sees every program in the company view only
     "superuser": 200,
 }
 PROGRAM_MANAGER = {**PROGRAM_MEMBER, "member": 403, "advocate": 403}
 REDIRECT_HOME = {**dict.fromkeys(ROLES, 302)}
+# The company view: customer-experience leads (and superusers) only; everyone else is refused.
+COMPANY = {**dict.fromkeys(ROLES, 403), "anonymous": "login", "lead": 200, "superuser": 200}
+# Pages that show every program (so the other program's name) to those allowed to see them.
+SEES_EVERY_PROGRAM = {"insights:company_directory", "insights:company_health", "insights:company_log"}
 
 
 def program_post(status: int) -> dict:
@@ -74,6 +80,7 @@ ACCESS: dict[str, Access] = {
     "advocacy:program_create": Access(SIGNED_IN),
     "advocacy:my_thanks": Access(SIGNED_IN),
     "advocacy:my_notifications": Access(SIGNED_IN),
+    "advocacy:my_profile": Access(SIGNED_IN),
     "advocacy:program_detail": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     "advocacy:role_detail": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     "advocacy:thanks_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
@@ -321,6 +328,10 @@ ACCESS |= {
     "insights:decision_detail": Access(
         PROGRAM_MEMBER, lambda w: {"slug": w.program.slug, "pk": insights_world(w)["decision"].pk}
     ),
+    # The company view of a customer-experience lead: every program, read-only.
+    "insights:company_directory": Access(COMPANY, lambda w: insights_world(w) and {}),
+    "insights:company_health": Access(COMPANY, lambda w: insights_world(w) and {}),
+    "insights:company_log": Access(COMPANY),
 }
 
 
@@ -334,6 +345,15 @@ def named_urls(patterns=None, namespace=""):
             yield from named_urls(entry.url_patterns, f"{namespace}{ns}:" if ns else namespace)
         elif isinstance(entry, URLPattern) and entry.name:
             yield f"{namespace}{entry.name}"
+
+
+def company_lead():
+    """A customer-experience lead: in no program, granted the company view through a group."""
+    group, _ = Group.objects.get_or_create(name="Customer-experience leads")
+    group.permissions.add(Permission.objects.get(codename="view_company", content_type__app_label="advocacy"))
+    lead = UserFactory(username="lead")
+    lead.groups.add(group)
+    return lead
 
 
 class World:
@@ -362,6 +382,7 @@ class World:
             "advocate": advocate.user,
             "manager": manager.user,
             "staff": UserFactory(username="staff", is_staff=True),
+            "lead": company_lead(),
             "superuser": UserFactory(username="superuser", is_staff=True, is_superuser=True),
         }
 
@@ -435,6 +456,9 @@ def test_access_matrix(name, world, client):
             assert response.status_code == expected, (role, url, response.status_code)
         if role not in ("other", "superuser") and response.status_code == 200:
             body = b"".join(response.streaming_content) if response.streaming else response.content
+            if name in SEES_EVERY_PROGRAM:
+                assert role == "lead", (role, url)
+                continue
             assert SECRET not in body.decode(), (role, url)
 
 

@@ -51,6 +51,7 @@ FUZZ = {
     "advocacy:member_edit": "manager",
     "advocacy:member_remove": "manager",
     "advocacy:thanks_list": "member",
+    "advocacy:my_profile": "member",
     "rotations:plan": "manager",
     "rotations:settings": "manager",
     "rotations:term_detail": "advocate",

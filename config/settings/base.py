@@ -273,6 +273,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions that know whose they are, so deactivating a person signs them out everywhere.
+SESSION_ENGINE = "core.sessions"
 
 # Login throttling (django-axes): five failures for a username from one address
 # lock that pair out for 15 minutes; a successful login resets the count.

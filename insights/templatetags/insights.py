@@ -40,3 +40,28 @@ def level_count(levels: dict, level) -> int:
 @register.filter
 def level_label(level) -> str:
     return Level(int(level)).label
+
+
+@register.filter
+def trend_lines(row) -> list[tuple[str, str]]:
+    """Say how a company health row moved against the period before: [(text, css class)], or one "—" line."""
+    lines = []
+    change = row.received_change
+    if change is None:
+        lines.append(("No issues in the weeks before" if row.recent.received else "No issues", "text-body-secondary"))
+    elif change > 0:
+        lines.append((f"↑ {change} % more issues", ""))
+    elif change < 0:
+        lines.append((f"↓ {-change} % fewer issues", ""))
+    else:
+        lines.append(("As many issues", ""))
+    slower = row.outreach_change
+    if slower is not None and round(slower / 60):
+        if slower > 0:
+            lines.append((f"first contact {duration(slower)} slower", "text-overdue"))
+        else:
+            lines.append((f"first contact {duration(-slower)} faster", "text-success"))
+    better = row.satisfaction_change
+    if better:
+        lines.append((f"satisfaction {better:+g}", "text-success" if better > 0 else "text-overdue"))
+    return lines

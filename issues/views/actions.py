@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import slug_re
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
@@ -117,7 +118,7 @@ def issue_action_form(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 def issue_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Return the issue's field-by-field change history (loaded when asked for)."""
     issue = selectors.issue_for_user(user=request.user, pk=pk)
-    context = {"history": selectors.change_history(issue=issue), "zone": issue.program.time_zone}
+    context = {"history": selectors.change_history(issue=issue), "zone": timezone.get_current_timezone_name()}
     return render(request, "issues/_history.html", context)
 
 

@@ -14,7 +14,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from advocacy.permissions import visible_program_ids
-from core.zones import activate_shared_zone
+from advocacy.selectors import own_time_zone
+from core.zones import activate_shared_zone, activate_zone
 from rotations.selectors import unacknowledged_handoff_for
 
 from .. import selectors
@@ -28,9 +29,9 @@ LEVEL_LABELS = dict(Level.choices)
 EXPORT_LIMIT = 50_000
 
 
-def _filtered(request: HttpRequest, *, data=None):
-    """Return (filterset, programs, people) for the log, limited to the user's programs."""
-    programs = selectors.log_programs(user=request.user)
+def _filtered(request: HttpRequest, *, programs=None, data=None):
+    """Return (filterset, programs, people) for the log, limited to `programs` (default: the user's)."""
+    programs = selectors.log_programs(user=request.user) if programs is None else programs
     ids = [p.pk for p in programs]
     people = selectors.log_people(program_ids=ids)
     issues, program_choices = selectors.log_issues(program_ids=ids)
@@ -129,13 +130,27 @@ def row_response(request, issue, *, outreach_form=None, error: str = "") -> Http
 
 @login_required
 def issue_log(request: HttpRequest) -> HttpResponse:
-    filterset, programs, people = _filtered(request)
-    activate_shared_zone(p.time_zone for p in programs)
+    return log_page(request)
+
+
+def log_page(request: HttpRequest, *, programs=None, company: bool = False) -> HttpResponse:
+    """Render the log over `programs` (default: the user's own), or the read-only company log.
+
+    The company log (every program, for a customer-experience lead; the caller
+    checks the permission) is the same page without actions: no row menus, no
+    new issue, no CSV, no handoff note.
+    """
+    all_programs = programs
+    filterset, programs, people = _filtered(request, programs=all_programs)
+    if own := own_time_zone(request.user):
+        activate_zone(own)
+    else:
+        activate_shared_zone(p.time_zone for p in programs)
     bad_filters = None
     if not filterset.is_valid():
         # Bad filter values: say so, and show the unfiltered open log.
         bad_filters = filterset.form.errors
-        filterset, programs, people = _filtered(request, data={})
+        filterset, programs, people = _filtered(request, programs=all_programs, data={})
         filterset.is_valid()
     now = timezone.now()
     chosen_filters = filterset.form.cleaned_data
@@ -169,11 +184,11 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     next_cursor = ""
     if page.has_next() and rows_source.keyset and page.object_list:
         next_cursor = selectors.LogCursor.of(page.object_list[-1], now).encode()
-    csrf = csrf_input(request)
+    csrf = "" if company else csrf_input(request)
     single = len(programs) == 1
     url_for = detail_urls()
     rows = [
-        render_row(issue, now=now, csrf_input=csrf, single_program=single, url_for=url_for)
+        render_row(issue, now=now, csrf_input=csrf, single_program=single, url_for=url_for, read_only=company)
         for issue in page.object_list
     ]
     params = request.GET.copy()
@@ -210,7 +225,9 @@ def issue_log(request: HttpRequest) -> HttpResponse:
         "priority_in_words": selectors.PRIORITY_IN_WORDS,
         "single_program": programs[0] if len(programs) == 1 else None,
         # The first morning after a handoff: the previous advocate's note, until acknowledged.
-        "pending_handoff": None if partial else unacknowledged_handoff_for(request.user),
+        "pending_handoff": None if partial or company else unacknowledged_handoff_for(request.user),
+        "company": company,
+        "log_url": request.path,
     }
     response = render(request, "issues/_log_results.html" if partial else "issues/log.html", context)
     patch_vary_headers(response, ["HX-Request"])

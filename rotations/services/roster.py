@@ -23,7 +23,8 @@ def review_roster_change(*, membership: Membership, change: str, actor: Actor) -
 
     A newcomer gets a ledger baseline level with the others (so they are not
     owed every past term). Someone who leaves or stops being eligible while
-    holding future terms gets a roster review the managers resolve.
+    holding future terms, or whose account is deactivated, gets a roster
+    review the managers resolve.
     """
     program = membership.program
     open_reviews = RosterReview.objects.filter(program=program, user=membership.user, resolved_at__isnull=True)
@@ -46,6 +47,11 @@ def review_roster_change(*, membership: Membership, change: str, actor: Actor) -
     elif change == "removed":
         kind = RosterReview.Change.REMOVED
         affected = list(Term.objects.filter(program=program, advocate=membership.user, status=Term.Status.PLANNED))
+    elif change == "deactivated":
+        # Their account is closed: the terms they still hold need someone else; the managers decide.
+        kind = RosterReview.Change.INACTIVE
+        open_reviews.exclude(change=RosterReview.Change.INACTIVE).update(resolved_at=timezone.now(), resolution="moot")
+        affected = list(Term.objects.filter(program=program, advocate=membership.user, status=Term.Status.PLANNED))
     elif change == "changed" and not membership.is_eligible:
         kind = RosterReview.Change.INELIGIBLE
         affected = list(Term.objects.filter(program=program, advocate=membership.user, status=Term.Status.PLANNED))
@@ -61,7 +67,7 @@ def review_roster_change(*, membership: Membership, change: str, actor: Actor) -
         notices.roster_review(review, affected=len(affected), joined=kind == RosterReview.Change.JOINED),
         program=program,
         key=f"roster:{review.pk}",
-        skip=[membership.user_id] if kind == RosterReview.Change.REMOVED else [],
+        skip=[membership.user_id] if kind in (RosterReview.Change.REMOVED, RosterReview.Change.INACTIVE) else [],
     )
     return review
 
