@@ -107,7 +107,7 @@ def test_a_broker_outage_breaks_no_page_and_loses_no_work(private_broker, client
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
     asked = [m for m in mail.outbox if m.to == ["ana@example.com"]]
     assert len(asked) == 1 and issue.get_tracking_url() in asked[0].body
-    assert HotIssue.objects.filter(program=program, title__startswith="Survey").count() == 1
+    assert HotIssue.objects.filter(program=program, title="Awful").count() == 1
 
 
 @pytest.mark.worker
