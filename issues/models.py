@@ -365,6 +365,7 @@ class TrackingLinkEmail(models.Model):
 
     class Meta:
         ordering = ["issue", "created_at", "id"]
+        verbose_name = "tracking link e-mail"
         indexes = [
             models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="tracking_link_email_unsent")
         ]
