@@ -503,6 +503,12 @@ def mentions_to_triage(*, program: Program) -> QuerySet[Mention]:
     return Mention.objects.filter(program=program, state=Mention.State.NEW).select_related("feed")
 
 
+def feed_mention_counts(*, feed: MentionFeed) -> dict[str, int]:
+    """Return how many of the feed's mentions wait for triage, became issues, or were dismissed."""
+    counts = dict(feed.mentions.values_list("state").annotate(n=Count("id")).order_by())
+    return {state: counts.get(state, 0) for state in Mention.State.values}
+
+
 def feeds_of(*, program: Program) -> QuerySet[MentionFeed]:
     return MentionFeed.objects.filter(program=program).annotate(
         new_mentions=Count("mentions", filter=Q(mentions__state=Mention.State.NEW))
