@@ -58,3 +58,23 @@ def test_narrow_forms_start_at_the_left_edge_of_their_breadcrumb(page, live_serv
         if abs(trail - box) > 1:
             misaligned[name] = (trail, box)
     assert misaligned == {}
+
+
+# The room a date input needs to show "12/31/2026" in its own font, plus its padding and the calendar button.
+DATE_ROOM = """() => [...document.querySelectorAll('.filter-bar input[type=date]')].map((input) => {
+  const style = getComputedStyle(input);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const needed = ctx.measureText('12/31/2026').width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 24;
+  return [input.name, Math.round(input.getBoundingClientRect().width), Math.round(needed)];
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 992, 375])
+def test_the_logs_date_filters_are_wide_enough_to_show_the_year(page, live_server, world, width):
+    signed_in(page, live_server, world.users["manager"])
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}{reverse('issues:log')}?created_after=2026-01-15&created_before=2026-12-31")
+    inputs = page.evaluate(DATE_ROOM)
+    assert [name for name, *_ in inputs] == ["created_after", "created_before"]
+    assert [(name, shown) for name, shown, needed in inputs if shown < needed] == []
