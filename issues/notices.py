@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from advocacy.notifications import notify
 from advocacy.selectors import display_name
+from core.when import format_moment
 from rotations.notices import Notice, tell_managers
 
 from .models import HotIssue, IssueEvent, Level, Source, TrackingLinkEmail
@@ -92,7 +93,7 @@ def tell_owner_of_angry_customer(issue: HotIssue) -> bool:
             body=(
                 f"{who} just reached {issue.program.name} at level {issue.level} "
                 f"({Level(issue.level).label.lower()}), through {issue.get_source_display().lower()}. "
-                f"You own it: reach out now. The first outreach is due by {due:%d %b %H:%M} ({issue.program.time_zone})."
+                f"You own it: reach out now. The first outreach is due by {format_moment(due)} ({issue.program.time_zone})."
             ),
             url=issue.get_absolute_url(),
             program=issue.program,

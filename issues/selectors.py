@@ -18,6 +18,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from advocacy.permissions import visible_program_ids, visible_programs
 from advocacy.selectors import display_name
+from core.when import format_moment
 from core.zones import activate_zone
 from rotations.selectors import current_incoming_handoffs
 
@@ -542,7 +543,7 @@ def _shown(value, zone=None) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        return f"{timezone.localtime(value, zone):%d %b %Y %H:%M}"
+        return format_moment(value, zone)
     return str(value)
 
 

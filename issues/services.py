@@ -26,6 +26,7 @@ from advocacy.selectors import display_name
 from core.edge import single_line
 from core.locks import lock_for_transaction
 from core.outbox import enqueue, queued_args
+from core.when import format_moment
 from rotations.selectors import current_advocate
 
 from . import notices
@@ -531,7 +532,7 @@ def log_outreach(
     _save(issue, actor, f"Outreach attempt {attempt}")
     summary = f"Attempt {attempt} by {outreach.get_channel_display().lower()}: {outreach.get_outcome_display()}"
     if next_attempt_due_at:
-        summary += f"; next attempt due {timezone.localtime(next_attempt_due_at, issue.program.zone):%d %b %H:%M}"
+        summary += f"; next attempt due {format_moment(next_attempt_due_at, issue.program.zone)}"
     _event(issue, IssueEvent.Kind.OUTREACH, actor, summary, outreach.note, at=at)
     return outreach
 
