@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.edge import safe_next
+from core.zones import activate_shared_zone
 
 from . import permissions, selectors, services
 from .email_choices import email_choices
@@ -208,6 +209,8 @@ def my_notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(request.user.notifications.select_related("program"), NOTIFICATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    # Each notice of a program is shown in that program's zone; the others in the zone the person's programs share.
+    activate_shared_zone(p.time_zone for p in permissions.visible_programs(user=request.user).only("time_zone"))
     return render(request, "advocacy/my_notifications.html", {"page": page})
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from advocacy.models import Program
 from core.edge import SensibleDateField
+from core.when import format_day
 from rotations.models import Term
 
 from . import decisions, reports, services
@@ -92,7 +93,7 @@ class RecognitionForm(forms.Form):
             .order_by("-starts_at")
         )
         self.fields["term"].label_from_instance = lambda t: (
-            f"{t.start_date:%d %b %Y} – {t.last_day:%d %b %Y}"
+            f"{format_day(t.start_date)} – {format_day(t.last_day)}"
             + (f" ({t.advocate.get_full_name() or t.advocate.username})" if t.advocate_id else "")
         )
         self.fields["term"].error_messages["invalid_choice"] = services.TERM_OTHER_PROGRAM

@@ -21,6 +21,7 @@ from advocacy.models import ThanksNote
 from advocacy.notifications import notify
 from advocacy.selectors import role_version_for_program
 from core.outbox import enqueue_missing
+from core.when import format_day
 from issues.models import Outreach
 from rotations.models import Term
 
@@ -126,7 +127,7 @@ def build_term_report(*, term: Term) -> TermReport | None:
                 kind="term_report_ready",
                 title=f"Your {term.program.name} term report is ready",
                 body=(
-                    f"Your term {term.start_date:%d %b %Y} – {term.last_day:%d %b %Y} is summed up. "
+                    f"Your term {format_day(term.start_date)} – {format_day(term.last_day)} is summed up. "
                     "Take ten minutes to reflect on it against the qualities of a strong advocate: "
                     "a note to yourself, not a score."
                 ),

@@ -14,6 +14,7 @@ from advocacy.models import Membership, Program
 from advocacy.notifications import notify
 from advocacy.permissions import is_manager, require_manager
 from advocacy.selectors import display_name
+from core.when import format_day
 from rotations.models import Term
 from rotations.selectors import current_advocate
 
@@ -116,7 +117,7 @@ def is_subscribed(*, program: Program, user: AbstractBaseUser) -> bool:
 def brief_text(*, program: Program, now: datetime | None = None) -> tuple[str, str]:
     """Return the e-mail subject and plain-text body of this week's brief (no customer contact details)."""
     brief = customers_chair_brief(program=program, now=now)
-    subject = f"Customer's-chair brief: {program.name}, week of {brief.week_of:%d %b %Y}"
+    subject = f"Customer's-chair brief: {program.name}, week of {format_day(brief.week_of)}"
     body = render_to_string("insights/brief_email.txt", {"brief": brief, "program": program})
     return subject, body
 

@@ -11,6 +11,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from core.when import format_day
+
 from .selectors import LEVELS, Figures, Health
 from .templatetags.insights import DASH, duration, percent
 
@@ -33,7 +35,7 @@ def _row(label: str, cells: list) -> str:
 
 
 def _rows(health: Health, cells) -> SafeString:
-    html = "".join(_row(f"{w.week.day} {w.week:%b %Y}", cells(w.figures)) for w in health.weeks)
+    html = "".join(_row(format_day(w.week), cells(w.figures)) for w in health.weeks)
     return mark_safe(html)  # noqa: S308 — every value escaped in _row
 
 

@@ -171,6 +171,14 @@ class MentionFeedAdmin(admin.ModelAdmin):
     list_display = ("name", "program", "is_active", "last_polled_at", "failures", "last_error")
     list_filter = ("program", "is_active")
 
+    def delete_model(self, request, obj):
+        # As on the feeds page: untriaged mentions go, issues and decided mentions stay.
+        services.remove_mention_feed(feed=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for feed in queryset:
+            services.remove_mention_feed(feed=feed, actor=request.user)
+
 
 @admin.register(Mention)
 class MentionAdmin(admin.ModelAdmin):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from rotations.selectors import current_advocate
 
+from .feeds import NOTHING_THERE
 from .models import Department, HotIssue, IssueEvent, Mention, MentionFeed, Transfer
 from .services import create_issue, log_outreach, resolve, transfer_issue
 
@@ -165,6 +166,7 @@ def build(ctx: dict) -> None:
     users = ctx["users"]
     programs = ctx["programs"]
     HotIssue.objects.filter(program__in=programs.values()).delete()
+    Mention.objects.filter(program__in=programs.values()).delete()
     MentionFeed.objects.filter(program__in=programs.values()).delete()
     departments = {}
     for slug, names in DEPARTMENTS.items():
@@ -292,7 +294,7 @@ def build(ctx: dict) -> None:
         name="Forum RSS (moved)",
         url="https://forum.example.com/latest.rss",
         last_polled_at=now - timedelta(minutes=12),
-        last_error="The server answered 404 Not Found.",
+        last_error=NOTHING_THERE % {"code": 404},
         failures=3,
     )
     for i, (title, snippet, link) in enumerate(

@@ -9,8 +9,11 @@ on the feed and never stops the others.
 """
 
 import html
+import http.client
 import logging
 import re
+import socket
+import ssl
 import urllib.error
 import urllib.request
 from calendar import timegm
@@ -104,27 +107,28 @@ def poll_feed(*, feed: MentionFeed, timeout: float | None = None) -> PollResult:
     now = timezone.now()
     try:
         if urlparse(feed.url).scheme not in ("http", "https"):
-            raise ValueError("Only http and https addresses can be polled.")
+            raise FeedProblem(HTTP_ONLY)
         status, body, headers = _fetch(feed, timeout)
         if status == 304:
             result.not_modified = True
             entries = []
         else:
             if len(body) > MAX_BYTES:
-                raise ValueError("The feed is larger than 5 MB.")
+                raise FeedProblem(TOO_LARGE)
             parsed = feedparser.parse(body)
             problem = parsed.get("bozo_exception")
             if parsed.bozo and not isinstance(problem, BENIGN):
-                raise ValueError(f"The feed is not valid RSS or Atom ({problem}).")
+                log.info("Mention feed %s is not valid RSS or Atom: %s", feed.pk, problem)
+                raise FeedProblem(NOT_A_FEED)
             if not parsed.get("version") and not parsed.entries:
-                raise ValueError("The address did not return an RSS or Atom feed.")
+                raise FeedProblem(NOT_A_FEED)
             entries = parsed.entries
             feed.etag = (headers.get("ETag") or headers.get("Etag") or "")[:255]
             feed.modified = (headers.get("Last-Modified") or "")[:100]
         result.new = _store(feed, entries, now)
     except Exception as error:  # noqa: BLE001 — any failure of one feed is reported, never raised
-        result.error = _describe(error)
-        log.warning("Mention feed %s failed: %s", feed.pk, result.error)
+        result.error = plain_error(error)
+        log.warning("Mention feed %s failed: %s (%r)", feed.pk, result.error, error)
         MentionFeed.objects.filter(pk=feed.pk).update(
             last_polled_at=now, last_error=result.error, failures=feed.failures + 1
         )
@@ -135,23 +139,75 @@ def poll_feed(*, feed: MentionFeed, timeout: float | None = None) -> PollResult:
     return result
 
 
-def _describe(error: Exception) -> str:
+class FeedProblem(ValueError):
+    """What was wrong with a feed's answer, already in words for the feed's page."""
+
+
+# What a failed poll says on the feeds page: one plain sentence per kind of failure.
+# The technical detail goes to the log, never to the page.
+HOST_NOT_FOUND = "We could not find that address. Check it for typing mistakes."
+NO_ANSWER = "The server did not answer in time. We will try again at the next poll."
+SLOW_ANSWER = "The server did not send the whole feed within %(seconds)g seconds. We will try again at the next poll."
+REFUSED = "The server refused the connection."
+UNREACHABLE = "The server could not be reached, or it closed the connection before answering."
+NOT_A_FEED = "That address did not return a feed (RSS or Atom). Check that it is the feed's address, not a web page's."
+TLS_CERTIFICATE = "The server's security certificate could not be checked, so the feed was not read."
+TLS_FAILED = "A secure (https) connection to the server could not be made."
+HTTP_ONLY = "Only http:// and https:// feed addresses can be polled."
+TOO_LARGE = "The feed is larger than 5 MB."
+NOTHING_THERE = "The server says there is nothing at that address (%(code)s)."
+NOT_ALLOWED = "The server refused to give us the feed (%(code)s): it may need a sign-in."
+SLOW_DOWN = "The server asked us to poll less often (%(code)s). We will try again later."
+SERVER_TROUBLE = "The server had a problem (%(code)s). We will try again at the next poll."
+REDIRECTED_AWAY = "The address sends us on to somewhere that is not an http:// or https:// feed (%(code)s)."
+OTHER_STATUS = "The server answered %(code)s %(reason)s instead of the feed."
+UNREADABLE = "The feed could not be read."
+
+
+def _http_status(error: urllib.error.HTTPError) -> str:
+    values = {"code": error.code, "reason": error.reason or ""}
+    if error.code in (404, 410):
+        return NOTHING_THERE % values
+    if error.code in (401, 403):
+        return NOT_ALLOWED % values
+    if 300 <= error.code < 400:
+        return REDIRECTED_AWAY % values
+    if error.code == 429:
+        return SLOW_DOWN % values
+    if error.code >= 500:
+        return SERVER_TROUBLE % values
+    return (OTHER_STATUS % values).replace("  ", " ")
+
+
+def plain_error(error: BaseException) -> str:
+    """Return what a failed poll says on the feeds page: a plain sentence, never "[Errno -2] …".
+
+    urllib wraps most connection failures in URLError; the cause is its reason.
+    """
     if isinstance(error, urllib.error.HTTPError):
-        return f"The server answered {error.code} {error.reason}."
-    if isinstance(error, urllib.error.URLError):
-        reason = error.reason
-        if isinstance(reason, DeadlineExceeded):
-            return _describe(reason)
-        if isinstance(reason, PrivateAddressError):
-            return PRIVATE_ADDRESS % {"host": reason.host}
-        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-            return "The feed did not answer in time."
-        return f"The feed could not be reached ({reason})."
-    if isinstance(error, DeadlineExceeded):
-        return f"The feed did not send its whole answer within {error.seconds:g} seconds."
-    if isinstance(error, TimeoutError):
-        return "The feed did not answer in time."
-    return str(error)[:500] or error.__class__.__name__
+        return _http_status(error)
+    cause = error.reason if isinstance(error, urllib.error.URLError) else error
+    if isinstance(cause, FeedProblem):
+        return str(cause)
+    if isinstance(cause, PrivateAddressError):
+        return PRIVATE_ADDRESS % {"host": cause.host}
+    if isinstance(cause, DeadlineExceeded):
+        return SLOW_ANSWER % {"seconds": cause.seconds}
+    if isinstance(cause, socket.gaierror):
+        return HOST_NOT_FOUND
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return TLS_CERTIFICATE
+    if isinstance(cause, ssl.SSLError):
+        return TLS_FAILED
+    if isinstance(cause, TimeoutError) or "timed out" in str(cause):
+        return NO_ANSWER
+    if isinstance(cause, ConnectionRefusedError):
+        return REFUSED
+    if isinstance(cause, OSError | http.client.HTTPException):
+        return UNREACHABLE
+    if isinstance(error, urllib.error.URLError) and "unknown url type" in str(cause):
+        return HTTP_ONLY
+    return UNREADABLE
 
 
 def _store(feed: MentionFeed, entries, now) -> int:
@@ -182,8 +238,8 @@ def _store(feed: MentionFeed, entries, now) -> int:
 
 
 def poll_feed_by_id(*, feed_id: int, timeout: float | None = None) -> PollResult | None:
-    """Poll the feed with this id now (someone asked to); return None if it was deleted meanwhile."""
-    feed = MentionFeed.objects.filter(pk=feed_id).first()
+    """Poll the feed with this id now (someone asked to); return None if it was removed or paused meanwhile."""
+    feed = MentionFeed.objects.filter(pk=feed_id, is_active=True).first()
     return poll_feed(feed=feed, timeout=timeout) if feed else None
 
 

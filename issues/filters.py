@@ -41,14 +41,14 @@ class HotIssueFilter(django_filters.FilterSet):
     created_after = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__gte",
-        label="From",
+        label="Received from",
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_sensible_date],
     )
     created_before = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__lte",
-        label="To",
+        label="Received until",
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_sensible_date],
     )

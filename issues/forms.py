@@ -1,5 +1,7 @@
 """Forms for the log, the issue page, intake and feeds; services do the real validation."""
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -9,7 +11,7 @@ from core.edge import SensibleDateTimeField
 
 from .importing import decode_upload
 from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, Source, Status
-from .services import CUSTOMER_NOTE_MAX, PUBLIC_SUMMARY_MAX
+from .services import CUSTOMER_NOTE_MAX, FEED_HTTP_ONLY, PUBLIC_SUMMARY_MAX
 
 User = get_user_model()
 
@@ -172,8 +174,20 @@ class CustomerNoteForm(forms.Form):
     )
 
 
+class FeedAddressField(forms.URLField):
+    """A feed's address: an address without a scheme is https; any scheme but http(s) gets one plain message."""
+
+    def clean(self, value):
+        address = self.to_python(value)
+        if address and urlsplit(address).scheme.lower() not in ("http", "https"):
+            raise forms.ValidationError(FEED_HTTP_ONLY, code="scheme")
+        return super().clean(value)
+
+
 class FeedForm(forms.ModelForm):
-    url = forms.URLField(
+    """Add or edit a mention feed: its name, address and whether it is polled."""
+
+    url = FeedAddressField(
         label="Feed address (RSS or Atom)",
         max_length=1000,
         assume_scheme="https",
@@ -183,8 +197,8 @@ class FeedForm(forms.ModelForm):
     class Meta:
         model = MentionFeed
         fields = ["name", "url", "is_active"]
-        labels = {"url": "Feed address (RSS or Atom)"}
-        help_texts = {"url": "For Google Alerts, choose “Deliver to: RSS feed” and paste the feed's address."}
+        labels = {"url": "Feed address (RSS or Atom)", "is_active": "Poll it every 15 minutes"}
+        help_texts = {"is_active": "Untick to pause the feed: it keeps its mentions but is not polled."}
 
 
 class PromoteForm(forms.Form):

@@ -504,6 +504,7 @@ EXPORT_COLUMNS = [
     "source",
     "owner",
     "department",
+    "time_zone",
     "created_at",
     "first_outreach_due_at",
     "first_outreach_at",
@@ -530,10 +531,21 @@ def _safe(value):
     return value
 
 
+def _local_iso(value, zone) -> str:
+    """Write a moment as ISO 8601 in the program's zone, with its offset: 2026-12-02T09:00:00+01:00."""
+    return timezone.localtime(value, zone).isoformat() if value else ""
+
+
 def export_rows(issues) -> list[list]:
-    """Return the export rows for an iterable of issues (annotated with `overdue`)."""
+    """Return the export rows for an iterable of issues (annotated with `overdue`).
+
+    Times are in each issue's program zone, written with their UTC offset, and
+    the zone's name has its own column: a spreadsheet shows the times the team
+    saw on its pages, and nothing is lost for anyone who converts them.
+    """
     out = [EXPORT_COLUMNS]
     for issue in issues:
+        zone = issue.program.zone
         c = issue.customer
         row = [
             issue.pk,
@@ -550,13 +562,14 @@ def export_rows(issues) -> list[list]:
             issue.get_source_display(),
             issue.owner.get_username(),
             issue.department.name if issue.department_id else "",
-            issue.created_at.isoformat(),
-            issue.first_outreach_due_at.isoformat(),
-            issue.first_outreach_at.isoformat() if issue.first_outreach_at else "",
+            issue.program.time_zone,
+            _local_iso(issue.created_at, zone),
+            _local_iso(issue.first_outreach_due_at, zone),
+            _local_iso(issue.first_outreach_at, zone),
             "yes" if getattr(issue, "overdue", False) else "no",
             "yes" if issue.runaround else "no",
             issue.transfer_count,
-            issue.resolved_at.isoformat() if issue.resolved_at else "",
+            _local_iso(issue.resolved_at, zone),
             issue.satisfaction or "",
             issue.words,
         ]

@@ -437,6 +437,7 @@ class TrackingLinkEmail(models.Model):
 
     class Meta:
         ordering = ["issue", "created_at", "id"]
+        verbose_name = "tracking link e-mail"
         indexes = [
             models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="tracking_link_email_unsent")
         ]
@@ -477,7 +478,8 @@ class Mention(models.Model):
         PROMOTED = "promoted", "Turned into an issue"
         DISMISSED = "dismissed", "Dismissed"
 
-    feed = models.ForeignKey(MentionFeed, on_delete=models.CASCADE, related_name="mentions")
+    # Empty once its feed is removed: a mention already turned into an issue or dismissed stays on record.
+    feed = models.ForeignKey(MentionFeed, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="mentions")
     entry_id = models.CharField(validators=[validate_single_line], max_length=500)
     title = models.CharField(validators=[validate_single_line], max_length=500)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from advocacy.notifications import notify
 from advocacy.selectors import display_name, own_time_zone
+from core.when import format_day, format_moment
 from rotations.notices import Notice, tell_managers
 
 from .models import HotIssue, IssueEvent, Level, Source, TrackingLinkEmail
@@ -95,7 +96,7 @@ def tell_owner_of_angry_customer(issue: HotIssue) -> bool:
             body=(
                 f"{who} just reached {issue.program.name} at level {issue.level} "
                 f"({Level(issue.level).label.lower()}), through {issue.get_source_display().lower()}. "
-                f"You own it: reach out now. The first outreach is due by {due:%d %b %H:%M} ({zone})."
+                f"You own it: reach out now. The first outreach is due by {format_moment(due)} ({zone})."
             ),
             url=issue.get_absolute_url(),
             program=issue.program,
@@ -163,15 +164,15 @@ def tracking_link_email(message: TrackingLinkEmail) -> tuple[str, str]:
 
 def tell_owner_of_untouched_issue(issue: HotIssue, *, touched_at, key: str) -> bool:
     """Tell the owner, once per problem, that an open issue has gone untouched past its level's limit."""
-    since = timezone.localtime(touched_at, issue.program.zone)
+    zone = own_time_zone(issue.owner) or issue.program.time_zone
     return (
         notify(
             user=issue.owner,
             kind="issue_untouched",
-            title=f"Untouched since {since:%d %b}: {issue.title}",
+            title=f"Untouched since {format_day(touched_at, zone)}: {issue.title}",
             body=(
                 f"Nobody has reached out to this {Level(issue.level).label.lower()} customer (level {issue.level}) "
-                f"in {issue.program.name} or changed the issue since {since:%d %b %H:%M}. "
+                f"in {issue.program.name} or changed the issue since {format_moment(touched_at, zone)} ({zone}). "
                 "Reach out today, or hand it to someone who can."
             ),
             url=issue.get_absolute_url(),
@@ -184,13 +185,13 @@ def tell_owner_of_untouched_issue(issue: HotIssue, *, touched_at, key: str) -> b
 
 def tell_managers_of_untouched_issue(issue: HotIssue, *, touched_at, key: str) -> int:
     """Tell each manager once that an issue stayed untouched after its owner was told."""
-    since = timezone.localtime(touched_at, issue.program.zone)
     notice = Notice(
         "issue_untouched",
         f"Still untouched: {issue.title}",
         (
             f"This {Level(issue.level).label.lower()} customer's issue (level {issue.level}) in "
-            f"{issue.program.name} has had no outreach or change since {since:%d %b %H:%M}, and "
+            f"{issue.program.name} has had no outreach or change since "
+            f"{format_moment(touched_at, issue.program)} ({issue.program.time_zone}), and "
             f"{display_name(issue.owner)} was told. Step in so the customer hears from someone."
         ),
         issue.get_absolute_url(),

@@ -12,8 +12,9 @@ from html import escape
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from core.when import format_moment
 
 from .models import OPEN_VALUES, Level, Source, Status
 from .selectors import LogRow
@@ -92,7 +93,7 @@ def render_row(
     flags = []
     if late_by:
         flags.append(
-            f'<span class="flag flag-overdue" title="First outreach was due {timezone.localtime(issue.first_outreach_due_at):%a %d %b %H:%M}">'
+            f'<span class="flag flag-overdue" title="First outreach was due {format_moment(issue.first_outreach_due_at)}">'
             f'<i class="bi bi-alarm" aria-hidden="true"></i> {_e(late(late_by))} late</span>'
         )
     if issue.runaround:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from advocacy.models import Program
 from advocacy.permissions import visible_program_ids, visible_programs
 from advocacy.selectors import activate_zone_for, display_name, display_name_of
+from core.when import format_moment
 from rotations.selectors import current_incoming_handoffs
 
 from .models import (
@@ -854,6 +855,12 @@ def mentions_to_triage(*, program: Program) -> QuerySet[Mention]:
     return Mention.objects.filter(program=program, state=Mention.State.NEW).select_related("feed")
 
 
+def feed_mention_counts(*, feed: MentionFeed) -> dict[str, int]:
+    """Return how many of the feed's mentions wait for triage, became issues, or were dismissed."""
+    counts = dict(feed.mentions.values_list("state").annotate(n=Count("id")).order_by())
+    return {state: counts.get(state, 0) for state in Mention.State.values}
+
+
 def feeds_of(*, program: Program) -> QuerySet[MentionFeed]:
     return MentionFeed.objects.filter(program=program).annotate(
         new_mentions=Count("mentions", filter=Q(mentions__state=Mention.State.NEW))
@@ -870,7 +877,7 @@ def _shown(value, zone=None) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        return f"{timezone.localtime(value, zone):%d %b %Y %H:%M}"
+        return format_moment(value, zone)
     return str(value)
 
 

@@ -26,6 +26,7 @@ from advocacy.selectors import display_name
 from core.edge import single_line
 from core.locks import lock_for_transaction
 from core.outbox import enqueue, queued_args
+from core.when import format_moment
 from rotations.selectors import current_advocate
 
 from . import notices
@@ -84,6 +85,8 @@ MENTION_DECIDED = "This mention was already handled."
 DEPARTMENT_EXISTS = "%(name)s already exists in this program."
 FEED_NAME_REQUIRED = "Give the feed a name."
 FEED_NOT_PUBLIC = "Enter a feed address on the public internet, not one on this machine or a private network."
+FEED_HTTP_ONLY = "Only http:// and https:// feed addresses work. Copy the address of the feed from your browser."
+FEED_PAUSED = "This feed is paused. Resume it to poll it again."
 IMPORT_KIND_REQUIRED = "Choose what the file holds: mystery-shop visits or survey responses."
 IMPORT_EMPTY = "The file is empty."
 
@@ -558,7 +561,7 @@ def log_outreach(
     _save(issue, actor, f"Outreach attempt {attempt}")
     summary = f"Attempt {attempt} by {outreach.get_channel_display().lower()}: {outreach.get_outcome_display()}"
     if next_attempt_due_at:
-        summary += f"; next attempt due {timezone.localtime(next_attempt_due_at, issue.program.zone):%d %b %H:%M}"
+        summary += f"; next attempt due {format_moment(next_attempt_due_at, issue.program.zone)}"
     _event(issue, IssueEvent.Kind.OUTREACH, actor, summary, outreach.note, at=at)
     return outreach
 
@@ -967,24 +970,87 @@ def dismiss_mention(*, mention: Mention, actor: AbstractBaseUser) -> Mention:
     return mention
 
 
+def _feed_fields(*, name: str, url: str) -> tuple[str, str]:
+    """Return the feed's name and address stripped, or raise the form's messages for what is wrong.
+
+    The one check of a feed address, for adding and editing: only http(s), and
+    nothing on this machine or a private network (the poller refuses those too).
+    """
+    name, url = (name or "").strip(), (url or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = FEED_NAME_REQUIRED
+    if url and not url.lower().startswith(("http://", "https://")):
+        errors["url"] = FEED_HTTP_ONLY
+    elif url and private_literal(url):
+        errors["url"] = FEED_NOT_PUBLIC
+    if errors:
+        raise ValidationError(errors)
+    return name, url
+
+
 @transaction.atomic
 def add_mention_feed(
     *, program: Program, actor: AbstractBaseUser, name: str, url: str, is_active: bool = True
 ) -> MentionFeed:
     """Add an RSS/Atom feed of web mentions to poll; only a feed on the public internet."""
     require_manager(program=program, actor=actor)
-    name, url = (name or "").strip(), (url or "").strip()
-    errors = {}
-    if not name:
-        errors["name"] = FEED_NAME_REQUIRED
-    if url and private_literal(url):
-        errors["url"] = FEED_NOT_PUBLIC
-    if errors:
-        raise ValidationError(errors)
+    name, url = _feed_fields(name=name, url=url)
     feed = MentionFeed(program=program, name=name, url=url, is_active=is_active)
     feed.full_clean()
     feed.save()
     return feed
+
+
+@transaction.atomic
+def edit_mention_feed(
+    *, feed: MentionFeed, actor: AbstractBaseUser, name: str, url: str, is_active: bool | None = None
+) -> MentionFeed:
+    """Rename a feed or change its address (and, if given, pause or resume it).
+
+    A new address is a new feed to the poller: its caching headers and its
+    last error belong to the old one and are cleared, so the next poll starts afresh.
+    """
+    require_manager(program=feed.program, actor=actor)
+    feed = MentionFeed.objects.select_for_update().get(pk=feed.pk)
+    name, url = _feed_fields(name=name, url=url)
+    if url != feed.url:
+        feed.etag = feed.modified = feed.last_error = ""
+        feed.failures = 0
+        feed.last_polled_at = feed.last_ok_at = None
+    feed.name, feed.url = name, url
+    if is_active is not None:
+        feed.is_active = is_active
+    feed.full_clean()
+    feed.save()
+    return feed
+
+
+@transaction.atomic
+def pause_mention_feed(*, feed: MentionFeed, actor: AbstractBaseUser, paused: bool) -> MentionFeed:
+    """Pause a feed (the periodic poll skips it) or resume it; its mentions stay as they are."""
+    require_manager(program=feed.program, actor=actor)
+    feed = MentionFeed.objects.select_for_update().get(pk=feed.pk)
+    if feed.is_active == paused:
+        feed.is_active = not paused
+        feed.save(update_fields=["is_active"])
+    return feed
+
+
+@transaction.atomic
+def remove_mention_feed(*, feed: MentionFeed, actor: AbstractBaseUser) -> int:
+    """Remove a feed and the mentions still waiting for triage; return how many of those went.
+
+    Issues made from its mentions stay, and so do the mentions already turned
+    into issues or dismissed (kept without their feed), so the health figures
+    of past terms do not change.
+    """
+    require_manager(program=feed.program, actor=actor)
+    feed = MentionFeed.objects.select_for_update().get(pk=feed.pk)
+    dropped, _ = Mention.objects.filter(feed=feed, state=Mention.State.NEW).delete()
+    Mention.objects.filter(feed=feed).update(feed=None)
+    feed.delete()
+    return dropped
 
 
 POLL_FEED_TASK = "issues.tasks.poll_mention_feed"
@@ -999,6 +1065,8 @@ def request_feed_poll(*, feed: MentionFeed, actor: AbstractBaseUser) -> bool:
     The fetch may take many seconds: a web request never waits for it.
     """
     require_member(program=feed.program, actor=actor)
+    if not feed.is_active:
+        raise ValidationError(FEED_PAUSED, code="paused")
     if (feed.pk,) in queued_args(POLL_FEED_TASK, since=timezone.now() - POLL_AGAIN_AFTER):
         return False
     enqueue(POLL_FEED_TASK, args=[feed.pk])

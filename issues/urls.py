@@ -23,6 +23,9 @@ urlpatterns = [
     path("programs/<slug:slug>/issues/settings/", program_settings.issue_settings, name="settings"),
     path("programs/<slug:slug>/feeds/", mentions.feed_list, name="feed_list"),
     path("programs/<slug:slug>/feeds/<int:pk>/poll/", mentions.feed_poll, name="feed_poll"),
+    path("programs/<slug:slug>/feeds/<int:pk>/edit/", mentions.feed_edit, name="feed_edit"),
+    path("programs/<slug:slug>/feeds/<int:pk>/pause/", mentions.feed_pause, name="feed_pause"),
+    path("programs/<slug:slug>/feeds/<int:pk>/remove/", mentions.feed_remove, name="feed_remove"),
     path("programs/<slug:slug>/mentions/", mentions.mention_list, name="mention_list"),
     path("programs/<slug:slug>/mentions/<int:pk>/", mentions.mention_decide, name="mention_decide"),
     # Customers, no login.

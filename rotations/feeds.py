@@ -10,6 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from advocacy.selectors import display_name
+from core.when import format_day
 
 from .models import CalendarToken
 from .selectors import feed_terms
@@ -81,8 +82,8 @@ def render_feed(*, token: CalendarToken) -> bytes:
         event.add("summary", f"{term.program.name} advocate: {who}")
         event.add(
             "description",
-            f"{who} is {term.program.name}'s customer advocate from {term.start_date:%-d %B %Y} "
-            f"until {term.last_day:%-d %B %Y} ({term.get_status_display().lower()}).",
+            f"{who} is {term.program.name}'s customer advocate from {format_day(term.start_date)} "
+            f"until {format_day(term.last_day)} ({term.get_status_display().lower()}).",
         )
         event.add("url", site + reverse("rotations:term_detail", kwargs={"slug": term.program.slug, "pk": term.pk}))
         event.add("sequence", _sequence(term.updated_at))

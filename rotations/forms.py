@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from advocacy.models import Program
 from advocacy.selectors import display_name
 from core.edge import SensibleDateField
+from core.when import format_day
 
 from .models import RotationSettings, Term
 from .services import MAX_PLAN
@@ -155,7 +156,7 @@ class SwapRequestForm(forms.Form):
             .select_related("advocate")
         )
         self.fields["target_term"].label_from_instance = lambda t: (
-            f"{display_name(t.advocate)}: {t.start_date:%-d %b %Y} – {t.last_day:%-d %b %Y}"
+            f"{display_name(t.advocate)}: {format_day(t.start_date)} – {format_day(t.last_day)}"
         )
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Send request"))

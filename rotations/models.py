@@ -120,6 +120,10 @@ class RotationSettings(models.Model):
         help_text="Refuse to hand over before the planned boundary unless the outgoing term has a handoff note.",
     )
 
+    class Meta:
+        verbose_name = "rotation settings"
+        verbose_name_plural = "rotation settings"
+
     def __str__(self) -> str:
         return f"Rotation settings of {self.program}"
 
@@ -138,6 +142,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["program", "user"], name="unique_ledger_entry")]
+        verbose_name_plural = "ledger entries"
 
     def __str__(self) -> str:
         return f"{self.user} in {self.program}: baseline {self.baseline}"
@@ -154,6 +159,8 @@ class Leave(models.Model):
 
     class Meta:
         ordering = ["first_day"]
+        verbose_name = "leave"
+        verbose_name_plural = "leave"
         constraints = [
             models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="leave_ends_after_start"),
         ]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from advocacy.models import Program
 from advocacy.notifications import notify
 from advocacy.selectors import display_name
+from core.when import format_day
 
 from .selectors import managers_of
 
@@ -29,8 +30,8 @@ class Notice:
 
 
 def fmt(day: date) -> str:
-    """Return a day as people read it in a notice: "1 July 2026"."""
-    return f"{day.day} {day:%B %Y}"
+    """Return a day as people read it in a notice, as on the pages: "1 Jul 2026"."""
+    return format_day(day)
 
 
 def span(first: date, last: date) -> str:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advocacy.permissions import is_manager, program_for_user
 from advocacy.selectors import activate_zone_for, display_name
 from core.edge import safe_next, validate_sensible_date
+from core.when import format_day
 
 from . import boundaries, feeds, selectors, services
 from .forms import (
@@ -133,7 +134,7 @@ def term_add(request: HttpRequest, slug: str) -> HttpResponse:
             who = form.cleaned_data["advocate"]
             messages.success(
                 request,
-                f"{display_name(who) if who else 'Nobody yet'} has the term from {term.start_date:%-d %B %Y}.",
+                f"{display_name(who) if who else 'Nobody yet'} has the term from {format_day(term.start_date)}.",
             )
             return redirect("rotations:schedule", slug=slug)
     return render(
@@ -227,7 +228,7 @@ def term_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             who = form.cleaned_data["advocate"]
             messages.success(
                 request,
-                f"{display_name(who)} now has the term from {term.start_date:%-d %B %Y}."
+                f"{display_name(who)} now has the term from {format_day(term.start_date)}."
                 if who
                 else "The term is open now.",
             )

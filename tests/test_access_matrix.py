@@ -109,6 +109,14 @@ ACCESS: dict[str, Access] = {
     "issues:feed_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     # "Poll now" queues the poll for a worker and returns to the feed page.
     "issues:feed_poll": Access(program_post(302), lambda w: {"slug": w.program.slug, "pk": w.feed.pk}, "post"),
+    # Managers edit, pause (POST; an empty one pauses) and remove (a confirmation page first) a feed.
+    "issues:feed_edit": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug, "pk": w.feed.pk}),
+    "issues:feed_pause": Access(
+        {**program_post(302), "member": 403, "advocate": 403},
+        lambda w: {"slug": w.program.slug, "pk": w.feed.pk},
+        "post",
+    ),
+    "issues:feed_remove": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug, "pk": w.feed.pk}),
     "issues:mention_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     # An empty decision (no level) is refused with a message and changes nothing.
     "issues:mention_decide": Access(program_post(302), lambda w: {"slug": w.program.slug, "pk": w.mention.pk}, "post"),

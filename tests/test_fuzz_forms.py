@@ -72,6 +72,7 @@ FUZZ = {
     "issues:settings": "manager",
     "issues:import_start": "member",
     "issues:feed_list": "manager",
+    "issues:feed_edit": "manager",
     "issues:mention_decide": "member",
     "issues:public_form": "anonymous",
     "issues:track": "anonymous",

@@ -87,6 +87,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "advocacy.context_processors.unread_notifications",
             ],
+            # `day` and `moment`: the one way every page writes a date or a time (core.when).
+            "builtins": ["core.templatetags.when"],
         },
     },
 ]

@@ -19,6 +19,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from advocacy.models import Program
+from core.when import format_day
 from issues.models import HotIssue, Level, Mention
 from issues.selectors import program_issue_summary
 from rotations.models import Term
@@ -96,7 +97,7 @@ class Health:
 
         weeks = [w.figures for w in self.weeks]
         return {
-            "labels": [f"{w.week:%d %b %Y}" for w in self.weeks],
+            "labels": [format_day(w.week) for w in self.weeks],
             "levels": {str(n): [f.levels[n] for f in weeks] for n in LEVELS},
             "level_names": {str(n): Level(n).label for n in LEVELS},
             "outreach_median": [hours(f.outreach_median) for f in weeks],

@@ -17,6 +17,10 @@ from ..forms import FeedForm, PromoteForm
 
 PROMOTE_LEVEL_REQUIRED = "Choose how upset the customer is."
 POLLING = "Polling; the result appears here in a minute."
+PAUSED = "Paused “%(name)s”: it is not polled until you resume it."
+RESUMED = "Resumed “%(name)s”: it is polled every 15 minutes again."
+SAVED = "Saved “%(name)s”."
+REMOVED = "Removed “%(name)s”. Issues made from its mentions stay."
 
 
 @login_required
@@ -47,9 +51,58 @@ def feed_list(request: HttpRequest, slug: str) -> HttpResponse:
 def feed_poll(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
     feed = selectors.feed_of(program=program, pk=pk)
-    services.request_feed_poll(feed=feed, actor=request.user)
-    messages.info(request, POLLING)
+    try:
+        services.request_feed_poll(feed=feed, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.info(request, POLLING)
     return redirect("issues:feed_list", slug=program.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feed_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    feed = selectors.feed_of(program=program, pk=pk)
+    name = feed.name  # the form writes what was typed onto the instance, valid or not
+    form = FeedForm(request.POST or None, instance=feed)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            feed = services.edit_mention_feed(
+                feed=feed, actor=request.user, name=data["name"], url=data["url"], is_active=data["is_active"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, SAVED % {"name": feed.name})
+            return redirect("issues:feed_list", slug=program.slug)
+    return render(request, "issues/feed_form.html", {"program": program, "feed": feed, "name": name, "form": form})
+
+
+@login_required
+@require_POST
+def feed_pause(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    feed = selectors.feed_of(program=program, pk=pk)
+    paused = request.POST.get("action") != "resume"
+    feed = services.pause_mention_feed(feed=feed, actor=request.user, paused=paused)
+    messages.success(request, (PAUSED if paused else RESUMED) % {"name": feed.name})
+    return redirect("issues:feed_list", slug=program.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feed_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    feed = selectors.feed_of(program=program, pk=pk)
+    if request.method == "POST":
+        services.remove_mention_feed(feed=feed, actor=request.user)
+        messages.success(request, REMOVED % {"name": feed.name})
+        return redirect("issues:feed_list", slug=program.slug)
+    context = {"program": program, "feed": feed, "counts": selectors.feed_mention_counts(feed=feed)}
+    return render(request, "issues/feed_confirm_remove.html", context)
 
 
 @login_required

@@ -24,10 +24,30 @@
   Chart.defaults.plugins.legend.labels.boxWidth = 12;
   Chart.defaults.plugins.legend.position = "bottom";
 
-  const narrow = () => window.matchMedia("(max-width: 575.98px)").matches;
+  // On a phone the week labels ("08 Dec 2025") would run into each other: a narrow chart
+  // shows three of them, as month and year ("Dec 2025"). Decided from the chart's own width,
+  // again whenever it is resized, so turning the phone or resizing the window redraws it right.
+  const NARROW_CHART = 480;
+  const tickLimit = (width) => (width < NARROW_CHART ? 3 : 8);
+  const shortWeek = (label) => String(label).replace(/^\d{1,2}\s+/, "");
+  Chart.defaults.onResize = (chart, size) => {
+    const ticks = chart.options.scales.x && chart.options.scales.x.ticks;
+    if (ticks) {
+      ticks.maxTicksLimit = tickLimit(size.width);
+    }
+  };
   const xAxis = () => ({
     grid: { display: false },
-    ticks: { autoSkip: true, maxTicksLimit: narrow() ? 4 : 8, maxRotation: 0 },
+    ticks: {
+      autoSkip: true,
+      autoSkipPadding: 12,
+      maxRotation: 0,
+      maxTicksLimit: tickLimit(window.innerWidth),
+      callback(value) {
+        const label = this.getLabelForValue(value);
+        return this.chart.width < NARROW_CHART ? shortWeek(label) : label;
+      },
+    },
   });
   const line = (label, values, colour, extra = {}) => ({
     type: "line",

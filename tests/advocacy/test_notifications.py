@@ -1,7 +1,7 @@
 """Notification e-mails: a job recorded with the notice, queued again after a mail-server failure, sent once."""
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -22,7 +22,7 @@ from advocacy.notifications import (
 )
 from config.celery import app
 from core.models import OutboxMessage
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, ProgramFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -118,3 +118,19 @@ def test_a_real_worker_sends_the_e_mail_queued_after_commit(client_for, program,
                 break
             time.sleep(0.1)
     assert Notification.objects.get(pk=note.pk).emailed_at is not None
+
+
+@pytest.mark.django_db
+def test_the_notifications_page_shows_each_notice_in_its_programs_zone(client_for):
+    berlin = ProgramFactory(name="Berlin desk", slug="berlin", time_zone="Europe/Berlin")
+    new_york = ProgramFactory(name="New York desk", slug="new-york", time_zone="America/New_York")
+    person = MembershipFactory(program=berlin).user
+    MembershipFactory(program=new_york, user=person)
+    at = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    for program in (berlin, new_york):
+        notify(user=person, kind="x", title=f"From {program.name}", dedupe_key=f"zone-{program.pk}", program=program)
+    Notification.objects.update(created_at=at)
+    body = client_for(person).get(reverse("advocacy:my_notifications")).content.decode()
+    assert "2 Dec 2026, 15:00" in body  # Berlin, UTC+1
+    assert "2 Dec 2026, 09:00" in body  # New York, UTC-5
+    assert " ago</time>" not in body  # the moment, not only "2 hours ago"

@@ -93,3 +93,53 @@ def test_manager_reads_the_health_charts_and_prints_the_brief(page, live_server,
     page.emulate_media(media="print")
     expect(page.get_by_role("button", name="Add the question")).to_be_hidden()
     page.pdf(path=str(SHOTS / "e2e-brief.pdf"), format="A4")
+
+
+# For each chart: the x-axis labels as drawn, and whether any two of them overlap or run off the canvas.
+X_LABELS = """() => [...document.querySelectorAll('canvas[data-chart]')].map((canvas) => {
+  const chart = Chart.getChart(canvas);
+  const x = chart.scales.x;
+  const ctx = chart.ctx;
+  ctx.save();
+  ctx.font = Chart.helpers.toFont(x.options.ticks.font).string;
+  const boxes = x.ticks.map((tick, i) => {
+    const width = ctx.measureText(String(tick.label)).width;
+    const centre = x.getPixelForTick(i);
+    return [centre - width / 2, centre + width / 2];
+  });
+  ctx.restore();
+  const overlap = boxes.some((box, i) => i > 0 && box[0] < boxes[i - 1][1] + 2);
+  const outside = boxes.some(([left, right]) => left < 0 || right > chart.width);
+  return { chart: canvas.dataset.chart, labels: x.ticks.map((t) => t.label), overlap, outside };
+})"""
+# Each table caption's right edge against the right edge of what shows of its scrolling box.
+CAPTIONS = """() => [...document.querySelectorAll('.table-responsive caption')].map((caption) => {
+  const box = caption.closest('.table-responsive').getBoundingClientRect();
+  return Math.round(caption.getBoundingClientRect().right - box.right);
+})"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_health_charts_labels_never_overlap_and_captions_stay_on_screen(page, live_server, sign_in, desk, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, "maria", PASSWORD)
+    page.goto(f"{live_server.url}/programs/{desk.slug}/health/")
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    charts = page.evaluate(X_LABELS)
+    assert len(charts) == 5
+    assert [c["chart"] for c in charts if c["overlap"] or c["outside"]] == [], charts
+    assert all(len(c["labels"]) >= 2 for c in charts), charts
+    assert [over for over in page.evaluate(CAPTIONS) if over > 0] == []
+
+
+def test_health_charts_relabel_when_the_window_narrows(page, live_server, sign_in, desk):
+    sign_in(page, "maria", PASSWORD)
+    page.goto(f"{live_server.url}/programs/{desk.slug}/health/")
+    page.wait_for_load_state("networkidle")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('canvas[data-chart]')].every((c) => Chart.getChart(c).width < 400)"
+    )
+    charts = page.evaluate(X_LABELS)
+    assert [c["chart"] for c in charts if c["overlap"] or c["outside"]] == [], charts

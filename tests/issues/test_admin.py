@@ -3,10 +3,11 @@
 from html.parser import HTMLParser
 
 import pytest
+from django.urls import reverse
 
 from issues import services
-from issues.models import HotIssue, IssueEvent, Status
-from tests.factories import MembershipFactory, UserFactory
+from issues.models import HotIssue, IssueEvent, Mention, MentionFeed, Status
+from tests.factories import MembershipFactory, MentionFeedFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +125,14 @@ def test_staff_outside_the_program_cannot_change_status_in_the_admin(client, mak
     response = _post_change(client, issue, status=Status.IN_PROGRESS)
     assert response.status_code == 200 and "Only the program&#x27;s members can do that." in response.content.decode()
     assert HotIssue.objects.get(pk=issue.pk).status == Status.NEW
+
+
+def test_deleting_a_feed_in_the_admin_removes_it_as_the_feeds_page_does(staff_client, program, manager):
+    feed = MentionFeedFactory(program=program)
+    waiting = Mention.objects.create(feed=feed, program=program, entry_id="1", title="Waiting")
+    promoted = Mention.objects.create(feed=feed, program=program, entry_id="2", title="Bad review")
+    services.promote_mention(mention=promoted, actor=manager, level=4, public=True)
+    url = reverse("admin:issues_mentionfeed_delete", args=[feed.pk])
+    assert staff_client.post(url, {"post": "yes"}).status_code == 302
+    assert not MentionFeed.objects.exists() and not Mention.objects.filter(pk=waiting.pk).exists()
+    assert Mention.objects.get(pk=promoted.pk).feed is None

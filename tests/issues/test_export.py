@@ -35,3 +35,24 @@ def test_every_text_column_is_neutralised(client_for):
         for column, cell in zip(header, row, strict=True):
             assert not cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\uff1d")), (column, cell)
     assert {row[header.index("email")] for row in data} == {f"'={i}+2@example.com" for i in range(len(HOSTILE))}
+
+
+def test_times_are_written_in_the_programs_zone_with_their_offset_and_the_zone_named(client_for):
+    from datetime import UTC, datetime
+
+    program = ProgramFactory(name="New York desk", slug="ny", time_zone="America/New_York")
+    owner = MembershipFactory(program=program, role=Membership.Role.MANAGER).user
+    HotIssueFactory(
+        program=program,
+        owner=owner,
+        created_at=datetime(2026, 12, 2, 14, 0, tzinfo=UTC),
+        first_outreach_due_at=datetime(2026, 7, 1, 13, 0, tzinfo=UTC),
+    )
+    response = client_for(owner).get(reverse("issues:export"))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(body)))
+    cell = dict(zip(header, row, strict=True))
+    assert cell["time_zone"] == "America/New_York"
+    assert cell["created_at"] == "2026-12-02T09:00:00-05:00"  # winter
+    assert cell["first_outreach_due_at"] == "2026-07-01T09:00:00-04:00"  # summer
+    assert cell["first_outreach_at"] == "" and cell["resolved_at"] == ""

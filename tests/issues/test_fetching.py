@@ -82,7 +82,7 @@ def test_a_dripping_feed_fails_at_the_total_deadline_not_after_the_whole_drip(dr
     feed = MentionFeedFactory(program=program, url=drip_server)
     result = feeds.poll_feed(feed=feed, timeout=1)
     assert result.new == 0
-    assert result.error == "The feed did not send its whole answer within 1 seconds."
+    assert result.error == feeds.SLOW_ANSWER % {"seconds": 1}
     feed = MentionFeed.objects.get(pk=feed.pk)
     assert feed.failures == 1 and feed.last_error == result.error
 

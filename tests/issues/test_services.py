@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from advocacy.permissions import NOT_MANAGER, NOT_MEMBER
 from core.models import OutboxMessage
-from issues import selectors, services
+from issues import feeds, selectors, services
 from issues.models import (
     HotIssue,
     ImportJob,
@@ -367,6 +367,54 @@ def test_add_mention_feed_is_for_managers_and_refuses_private_addresses(program,
     assert not MentionFeed.objects.exists()
     feed = services.add_mention_feed(program=program, actor=manager, name=" Alerts ", url="https://x.example/feed")
     assert (feed.program, feed.name, feed.is_active) == (program, "Alerts", True)
+
+
+def test_feed_addresses_are_http_or_https_only(program, manager):
+    for address in ("file:///etc/passwd", "ftp://x.example/feed"):
+        with pytest.raises(ValidationError) as error:
+            services.add_mention_feed(program=program, actor=manager, name="Feed", url=address)
+        assert error.value.message_dict == {"url": [services.FEED_HTTP_ONLY]}
+    assert not MentionFeed.objects.exists()
+
+
+def test_feed_edit_pause_and_remove_are_for_managers(program, manager, member):
+    feed = services.add_mention_feed(program=program, actor=manager, name="Alerts", url="https://x.example/feed")
+    with pytest.raises(PermissionDenied, match=NOT_MANAGER):
+        services.edit_mention_feed(feed=feed, actor=member, name="Mine", url="https://x.example/feed")
+    with pytest.raises(PermissionDenied, match=NOT_MANAGER):
+        services.pause_mention_feed(feed=feed, actor=member, paused=True)
+    with pytest.raises(PermissionDenied, match=NOT_MANAGER):
+        services.remove_mention_feed(feed=feed, actor=member)
+    feed.refresh_from_db()
+    assert (feed.name, feed.is_active) == ("Alerts", True)
+
+
+def test_editing_a_feed_with_bad_input_changes_nothing(program, manager):
+    feed = services.add_mention_feed(program=program, actor=manager, name="Alerts", url="https://x.example/feed")
+    with pytest.raises(ValidationError) as error:
+        services.edit_mention_feed(feed=feed, actor=manager, name=" ", url="file:///etc/passwd", is_active=False)
+    assert error.value.message_dict == {"name": [services.FEED_NAME_REQUIRED], "url": [services.FEED_HTTP_ONLY]}
+    feed.refresh_from_db()
+    assert (feed.name, feed.url, feed.is_active) == ("Alerts", "https://x.example/feed", True)
+    same = services.edit_mention_feed(feed=feed, actor=manager, name=" Brand ", url="https://x.example/feed")
+    assert (same.name, same.is_active) == ("Brand", True)
+
+
+def test_a_paused_feed_is_not_polled_until_it_is_resumed(program, manager, member, monkeypatch):
+    polled = []
+    monkeypatch.setattr(feeds, "poll_feed", lambda *, feed, timeout=None: polled.append(feed.pk))
+    paused = services.add_mention_feed(program=program, actor=manager, name="Paused", url="https://x.example/a")
+    other = services.add_mention_feed(program=program, actor=manager, name="Other", url="https://x.example/b")
+    services.pause_mention_feed(feed=paused, actor=manager, paused=True)
+    feeds.poll_all()
+    assert polled == [other.pk]
+    with pytest.raises(ValidationError, match="paused"):
+        services.request_feed_poll(feed=MentionFeed.objects.get(pk=paused.pk), actor=member)
+    assert feeds.poll_feed_by_id(feed_id=paused.pk) is None  # a poll queued before the pause does nothing
+    services.pause_mention_feed(feed=paused, actor=manager, paused=False)
+    polled.clear()
+    feeds.poll_all()
+    assert sorted(polled) == sorted([paused.pk, other.pk])
 
 
 def test_start_import_stores_the_job_and_records_its_queued_run(program, member, outsider):

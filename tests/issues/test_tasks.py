@@ -1,5 +1,9 @@
+import http.client
+import socket
+import ssl
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,10 +131,48 @@ def test_broken_slow_and_malformed_feeds_are_reported_and_never_stop_the_others(
         assert feed.last_error, feed.name
         assert feed.failures == 1
     messages = {f.name: MentionFeed.objects.get(pk=f.pk).last_error for f in bad}
-    assert "500" in messages["error"]
-    assert "in time" in messages["slow"]
-    assert "not valid" in messages["malformed"] or "RSS or Atom" in messages["malformed"]
-    assert "404" in messages["missing"]
+    assert messages == {
+        "error": feeds.SERVER_TROUBLE % {"code": 500},
+        "slow": feeds.NO_ANSWER,
+        "malformed": feeds.NOT_A_FEED,
+        "html": feeds.NOT_A_FEED,
+        "missing": feeds.NOTHING_THERE % {"code": 404},
+        "closed port": feeds.REFUSED,
+    }
+
+
+def test_https_to_a_server_that_speaks_plain_http_reads_as_a_secure_connection_failure(feed_server, program):
+    feed = MentionFeedFactory(program=program, url=feed_server.replace("http://", "https://") + "/forum.rss")
+    assert feeds.poll_feed(feed=feed, timeout=1).error == feeds.TLS_FAILED
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (urllib.error.URLError(socket.gaierror(-2, "Name or service not known")), feeds.HOST_NOT_FOUND),
+        (urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution")), feeds.HOST_NOT_FOUND),
+        (urllib.error.URLError(ConnectionRefusedError(111, "Connection refused")), feeds.REFUSED),
+        (urllib.error.URLError(TimeoutError("timed out")), feeds.NO_ANSWER),
+        (TimeoutError("The read operation timed out"), feeds.NO_ANSWER),
+        (urllib.error.URLError(ssl.SSLCertVerificationError(1, "certificate verify failed")), feeds.TLS_CERTIFICATE),
+        (urllib.error.URLError(ssl.SSLError(1, "wrong version number")), feeds.TLS_FAILED),
+        (urllib.error.URLError(OSError(101, "Network is unreachable")), feeds.UNREACHABLE),
+        (http.client.RemoteDisconnected("Remote end closed connection without response"), feeds.UNREACHABLE),
+        (urllib.error.URLError("unknown url type: ftp"), feeds.HTTP_ONLY),
+        (fetching.DeadlineExceeded(30), feeds.SLOW_ANSWER % {"seconds": 30}),
+        (RuntimeError("something odd"), feeds.UNREADABLE),
+    ],
+)
+def test_poll_errors_read_as_plain_sentences(error, message):
+    text = feeds.plain_error(error)
+    assert text == message
+    assert "Errno" not in text and "[" not in text
+
+
+@pytest.mark.parametrize(("code", "words"), [(401, "sign-in"), (403, "sign-in"), (410, "nothing"), (429, "less often")])
+def test_http_refusals_say_what_the_server_meant(code, words):
+    error = urllib.error.HTTPError("https://x.example/feed", code, "Reason", {}, None)
+    assert words in feeds.plain_error(error) and str(code) in feeds.plain_error(error)
 
 
 def test_poll_now_queues_the_poll_for_a_worker_instead_of_fetching_in_the_request(

@@ -187,8 +187,8 @@ def test_the_history_shows_what_happened_in_the_programs_zone_newest_last(client
     steps.append("Resolved")
     positions = [history.index(step) for step in steps]
     assert positions == sorted(positions), positions
-    assert "30 November 2026, 00:30" in history and "30 November 2026, 09:00" in history
-    assert "30 November 2026, 11:15" in history
+    assert "30 Nov 2026, 00:30" in history and "30 Nov 2026, 09:00" in history
+    assert "30 Nov 2026, 11:15" in history
     for private in ("PRIVATE", "Billing", "Hiddenlast", "private-email@example.com", member.last_name):
         assert private not in body, private
 

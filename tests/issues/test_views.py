@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from issues import services
 from issues.models import HotIssue, ImportJob, IntakeAttempt, Mention, MentionFeed, Outreach, Status
-from issues.services import FEED_NOT_PUBLIC
+from issues.services import FEED_HTTP_ONLY, FEED_NOT_PUBLIC
 from tests.factories import DepartmentFactory, MentionFeedFactory
 
 pytestmark = pytest.mark.django_db
@@ -365,7 +365,7 @@ def test_feed_form_bad_input_and_permissions(client_for, manager, member, progra
     url = reverse("issues:feed_list", args=[program.slug])
     assert client_for(member).post(url, {"name": "x", "url": "https://x.example/feed"}).status_code == 403
     response = client_for(manager).post(url, {"name": "", "url": "javascript:alert(1)"})
-    assert response.status_code == 200 and "Enter a valid URL" in response.content.decode()
+    assert response.status_code == 200 and FEED_HTTP_ONLY in response.content.decode()
     assert not MentionFeed.objects.exists()
     assert (
         client_for(manager)
@@ -409,6 +409,77 @@ def test_feed_form_refuses_addresses_inside_our_network(client_for, manager, pro
     assert response.status_code == 200
     assert FEED_NOT_PUBLIC in response.content.decode()
     assert not MentionFeed.objects.filter(name="Inside").exists()
+
+
+@pytest.mark.parametrize("address", ["file:///etc/passwd", "ftp://ftp.example.com/feed.rss", "gopher://x.example/"])
+def test_feed_form_says_only_http_and_https_feeds_work(client_for, manager, program, address):
+    response = client_for(manager).post(
+        reverse("issues:feed_list", kwargs={"slug": program.slug}), {"name": "Local", "url": address}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and FEED_HTTP_ONLY in body and "Enter a valid URL" not in body
+    assert not MentionFeed.objects.exists()
+
+
+def test_manager_edits_a_feed_and_a_new_address_starts_afresh(client_for, manager, program):
+    feed = MentionFeedFactory(program=program, name="Alerts", url="https://x.example/old", etag='"v1"')
+    MentionFeed.objects.filter(pk=feed.pk).update(last_error="The server had a problem (500).", failures=3)
+    url = reverse("issues:feed_edit", args=[program.slug, feed.pk])
+    page = client_for(manager).get(url).content.decode()
+    assert 'value="Alerts"' in page and "https://x.example/old" in page and "My programs" in page
+    bad = client_for(manager).post(url, {"name": "", "url": "file:///etc/passwd"})
+    assert bad.status_code == 200 and FEED_HTTP_ONLY in bad.content.decode()
+    feed.refresh_from_db()
+    assert (feed.name, feed.url) == ("Alerts", "https://x.example/old")
+    response = client_for(manager).post(url, {"name": "Brand alerts", "url": "x.example/new", "is_active": "on"})
+    assert response.status_code == 302
+    feed.refresh_from_db()
+    assert (feed.name, feed.url, feed.is_active) == ("Brand alerts", "https://x.example/new", True)
+    assert (feed.etag, feed.last_error, feed.failures) == ("", "", 0)
+
+
+def test_only_managers_edit_pause_or_remove_a_feed(client_for, member, program):
+    feed = MentionFeedFactory(program=program)
+    client = client_for(member)
+    for name in ("feed_edit", "feed_remove"):
+        assert client.get(reverse(f"issues:{name}", args=[program.slug, feed.pk])).status_code == 403
+    assert client.post(reverse("issues:feed_pause", args=[program.slug, feed.pk])).status_code == 403
+    assert client.post(reverse("issues:feed_remove", args=[program.slug, feed.pk])).status_code == 403
+    body = client.get(reverse("issues:feed_list", args=[program.slug])).content.decode()
+    assert "Poll now" in body and ">Edit<" not in body and "Pause" not in body
+    assert MentionFeed.objects.get(pk=feed.pk).is_active
+
+
+def test_paused_feed_says_paused_and_offers_resume_instead_of_poll(client_for, manager, program):
+    feed = MentionFeedFactory(program=program, name="Alerts")
+    client = client_for(manager)
+    response = client.post(reverse("issues:feed_pause", args=[program.slug, feed.pk]), {"action": "pause"}, follow=True)
+    body = response.content.decode()
+    assert "Paused “Alerts”" in body and '<span class="badge text-bg-secondary">Paused</span>' in body
+    assert "Resume" in body and "Poll now" not in body
+    assert not MentionFeed.objects.get(pk=feed.pk).is_active
+    client.post(reverse("issues:feed_pause", args=[program.slug, feed.pk]), {"action": "resume"})
+    assert MentionFeed.objects.get(pk=feed.pk).is_active
+
+
+def test_removing_a_feed_asks_first_and_keeps_the_issues_made_from_it(client_for, manager, program):
+    feed = MentionFeedFactory(program=program, name="Alerts")
+    waiting = Mention.objects.create(feed=feed, program=program, entry_id="1", title="Waiting")
+    promoted = Mention.objects.create(
+        feed=feed, program=program, entry_id="2", title="Bad review", link="https://x.example"
+    )
+    issue = services.promote_mention(mention=promoted, actor=manager, level=4, public=True)
+    url = reverse("issues:feed_remove", args=[program.slug, feed.pk])
+    page = client_for(manager).get(url).content.decode()
+    assert "Remove the feed “Alerts”?" in page and "1 mention still waiting" in page
+    assert MentionFeed.objects.filter(pk=feed.pk).exists()
+    response = client_for(manager).post(url)
+    assert response.status_code == 302
+    assert not MentionFeed.objects.filter(pk=feed.pk).exists()
+    assert not Mention.objects.filter(pk=waiting.pk).exists()
+    promoted.refresh_from_db()
+    assert promoted.feed is None and promoted.issue_id == issue.pk
+    assert HotIssue.objects.filter(pk=issue.pk).exists()
 
 
 def test_feed_page_shows_the_error(client_for, member, program):

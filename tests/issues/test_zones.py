@@ -33,7 +33,7 @@ def test_a_typed_next_attempt_is_read_stored_and_shown_in_the_programs_zone(
     assert response.status_code == 302
     issue.refresh_from_db()
     assert issue.next_attempt_due_at == stored
-    day = "14 Jan" if typed.startswith("2027-01") else "14 Jul"
+    day = "14 Jan 2027," if typed.startswith("2027-01") else "14 Jul 2027,"
     event = IssueEvent.objects.filter(issue=issue, kind=IssueEvent.Kind.OUTREACH).get()
     assert event.summary.endswith(f"next attempt due {day} 09:00")
     page = client.get(reverse("issues:detail", args=[issue.pk])).content.decode()

@@ -73,7 +73,7 @@ def test_a_term_by_hand_cannot_start_in_the_past(desk, people, boss):
 def test_planning_into_the_past_is_refused_with_a_clear_message(client_for, desk, people, boss, now):
     with pytest.raises(ValidationError) as refused:
         services.preview_plan(program=desk, count=2, start_date=date(2026, 1, 1), now=now)
-    assert refused.value.messages == [services.PLAN_IN_PAST % {"day": "1 January 2026"}]
+    assert refused.value.messages == [services.PLAN_IN_PAST % {"day": "1 Jan 2026"}]
     response = client_for(boss).get(
         reverse("rotations:plan", kwargs={"slug": "desk"}), {"count": 2, "start_date": "2020-01-01"}
     )

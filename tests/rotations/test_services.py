@@ -40,7 +40,7 @@ def test_service_refuses_overlapping_terms_with_a_clear_message(make_term, desk)
     make_term(date(2026, 1, 1))
     with pytest.raises(ValidationError) as error:
         services.create_term(program=desk, start_date=date(2026, 3, 1))
-    assert error.value.messages == [services.OVERLAP % {"start": "1 January 2026", "end": "31 March 2026"}]
+    assert error.value.messages == [services.OVERLAP % {"start": "1 Jan 2026", "end": "31 Mar 2026"}]
 
 
 def test_back_to_back_terms_do_not_overlap(make_term):
