@@ -79,6 +79,9 @@ FUZZ = {
     "insights:question": "manager",
     "insights:report_reflection": "advocate",
     "insights:recognition": "manager",
+    "integrations:source_add": "manager",
+    "integrations:source_edit": "manager",
+    "integrations:source_rotate": "manager",
 }
 # Pages whose forms post to another URL that is fuzzed itself.
 POSTS_ELSEWHERE = {
@@ -117,7 +120,7 @@ def row_counts() -> dict[str, int]:
     return {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("advocacy", "rotations", "issues", "insights", "auth")
+        if m._meta.app_label in ("advocacy", "rotations", "issues", "insights", "integrations", "auth")
     }
 
 
