@@ -180,8 +180,21 @@ def _dedupe_key(kind: str, body: bytes, headers: dict[str, str]) -> str:
     return f"sha256:{hashlib.sha256(body).hexdigest()}"
 
 
+# At most this many refusals a minute are recorded per source, so a flood of forged requests cannot fill the table.
+REFUSALS_RECORDED_PER_MINUTE: Final = 60
+
+
 def refuse(*, source: Source, reason: str, size: int, headers: dict[str, str]) -> Delivery:
-    """Record a refused delivery, without its body (it was not from the tool, or too large)."""
+    """Record a refused delivery, without its body (it was not from the tool, or too large).
+
+    Beyond the per-minute limit the refusal is returned unsaved: still answered, no longer recorded.
+    """
+    now = timezone.now()
+    recent = Delivery.objects.filter(
+        source=source, outcome=Delivery.Outcome.REFUSED, received_at__gte=now - timedelta(minutes=1)
+    )
+    if recent.count() >= REFUSALS_RECORDED_PER_MINUTE:
+        return Delivery(source=source, outcome=Delivery.Outcome.REFUSED, reason=reason[:500], size=size)
     return Delivery.objects.create(
         source=source,
         size=size,
@@ -424,9 +437,17 @@ def process_delivery(*, delivery_id: int) -> str:
 STUCK_AFTER: Final = timedelta(minutes=10)
 
 
+# The raw bodies of processed deliveries are kept this long (for a look at what a tool sent), then cleared.
+KEEP_BODIES: Final = timedelta(days=30)
+
+
 def requeue_stuck_deliveries(*, now=None) -> int:
-    """Queue again the processing of deliveries still waiting long after they arrived; return how many."""
+    """Queue again the processing of deliveries still waiting long after they arrived; return how many.
+
+    On the way, clear the bodies of deliveries processed more than KEEP_BODIES ago.
+    """
     now = now or timezone.now()
+    Delivery.objects.filter(processed_at__lt=now - KEEP_BODIES, size__gt=0).exclude(body=b"").update(body=b"")
     waiting = Delivery.objects.filter(outcome=Delivery.Outcome.RECEIVED, received_at__lt=now - STUCK_AFTER)
     ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:1000])
     return enqueue_missing(PROCESS_TASK, ids, since=now - STUCK_AFTER)

@@ -255,3 +255,19 @@ def test_stuck_deliveries_are_queued_again(make_source, deliver, run_jobs):
     assert services.requeue_stuck_deliveries() == 1
     assert services.requeue_stuck_deliveries() == 0  # already on its way
     assert run_jobs() == [Delivery.Outcome.ISSUE_CREATED]
+
+
+def test_a_flood_of_forged_requests_is_answered_but_recorded_only_so_often(make_source, deliver):
+    source = make_source(Kind.HELPSCOUT)
+    for _ in range(services.REFUSALS_RECORDED_PER_MINUTE + 5):
+        assert deliver(source, b"{}", headers={}).status_code == 401
+    assert Delivery.objects.count() == services.REFUSALS_RECORDED_PER_MINUTE
+
+
+def test_old_bodies_are_cleared_and_the_rows_kept(make_source, deliver, run_jobs):
+    deliver(make_source(Kind.STANDARD), mapping.sample_body(Kind.STANDARD))
+    run_jobs()
+    Delivery.objects.update(processed_at=timezone.now() - timedelta(days=31))
+    services.requeue_stuck_deliveries()
+    delivery = Delivery.objects.get()
+    assert bytes(delivery.body) == b"" and delivery.outcome == Delivery.Outcome.ISSUE_CREATED
