@@ -125,7 +125,8 @@ class Delivery(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)
     event_id = models.CharField(max_length=200, blank=True)
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # CASCADE, not SET_NULL: a duplicate set free would break the one-original-per-key rule.
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RECEIVED)
     reason = models.CharField(max_length=500, blank=True)
     issue = models.ForeignKey(HotIssue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -320,6 +320,7 @@ DEMO_BUILDERS = [
     "issues.demo.build",
     "insights.demo_brief.build",
     "insights.demo.build",
+    "integrations.demo.build",
 ]
 
 # Absolute address of the site, for links in e-mails.
