@@ -1,5 +1,7 @@
 """Pages for a program's inbound sources (managers only), and the endpoint the tools post to."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -74,8 +76,8 @@ def source_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "tool_makes_secret": source.kind in services.TOOL_MAKES_SECRET,
         "endpoint": request.build_absolute_uri(source.endpoint_path()),
         "deliveries": selectors.last_deliveries(source=source),
-        "zendesk_body": mapping.json.dumps(mapping.ZENDESK_BODY, indent=2),
-        "freshdesk_body": mapping.json.dumps(mapping.FRESHDESK_BODY, indent=2),
+        "zendesk_body": json.dumps(mapping.ZENDESK_BODY, indent=2),
+        "freshdesk_body": json.dumps(mapping.FRESHDESK_BODY, indent=2),
     }
     return render(request, "integrations/source_detail.html", context)
 
