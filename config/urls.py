@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("rotations.urls")),
     path("", include("issues.urls")),
     path("", include("insights.urls")),
+    path("", include("integrations.urls")),
 ]
 
 admin.site.site_header = "Baton administration"

@@ -343,6 +343,57 @@ ACCESS |= {
 }
 
 
+def integrations_world(w) -> dict:
+    """An inbound source in each program, made once (the other program's is named after its secret)."""
+    if not hasattr(w, "_integrations"):
+        from integrations import services
+        from integrations.models import Kind
+
+        source, _ = services.create_source(program=w.program, actor=SYSTEM, kind=Kind.HELPSCOUT, name="Help Scout")
+        freshdesk, _ = services.create_source(program=w.program, actor=SYSTEM, kind=Kind.FRESHDESK, name="Freshdesk")
+        services.create_source(program=w.other_program, actor=SYSTEM, kind=Kind.STANDARD, name=f"{SECRET} source")
+        w._integrations = {"source": source, "freshdesk": freshdesk}
+    return w._integrations
+
+
+def _source(w):
+    return {"slug": w.program.slug, "pk": integrations_world(w)["source"].pk}
+
+
+def _sources_page(w):
+    integrations_world(w)
+    return {"slug": w.program.slug}
+
+
+# The tools' endpoint: no session, POST only; without a valid signature (or token) a POST is refused with 401.
+HOOK_GET = dict.fromkeys(ROLES, 405)
+
+ACCESS |= {
+    "integrations:source_list": Access(PROGRAM_MANAGER, _sources_page),
+    "integrations:source_add": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "integrations:source_detail": Access(PROGRAM_MANAGER, _source),
+    "integrations:source_edit": Access(PROGRAM_MANAGER, _source),
+    "integrations:source_rotate": Access(PROGRAM_MANAGER, _source),
+    "integrations:source_delete": Access(PROGRAM_MANAGER, _source),
+    # Sends a signed sample through the real verification path, then back to the source's page.
+    "integrations:source_test": Access(
+        POST_ONLY, _source, post={**program_post(302), "member": 403, "advocate": 403}, data=no_form
+    ),
+    "integrations:receive": Access(
+        HOOK_GET,
+        lambda w: {"public_id": integrations_world(w)["source"].public_id},
+        post=dict.fromkeys(ROLES, 401),
+        data=no_form,
+    ),
+    "integrations:receive_token": Access(
+        HOOK_GET,
+        lambda w: {"public_id": integrations_world(w)["freshdesk"].public_id, "token": "not-the-token"},
+        post=dict.fromkeys(ROLES, 401),
+        data=no_form,
+    ),
+}
+
+
 def named_urls(patterns=None, namespace=""):
     """Yield the full name of every named URL pattern outside the admin."""
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
@@ -484,7 +535,7 @@ def row_counts() -> dict[str, int]:
     return {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("core", "advocacy", "rotations", "issues", "insights", "auth")
+        if m._meta.app_label in ("core", "advocacy", "rotations", "issues", "insights", "integrations", "auth")
     }
 
 

@@ -83,6 +83,9 @@ FUZZ = {
     "insights:recognition": "manager",
     "insights:decision_list": "member",
     "insights:decision_detail": "manager",
+    "integrations:source_add": "manager",
+    "integrations:source_edit": "manager",
+    "integrations:source_rotate": "manager",
 }
 # Pages whose forms post to another URL that is fuzzed itself.
 POSTS_ELSEWHERE = {
@@ -121,7 +124,7 @@ def row_counts() -> dict[str, int]:
     return {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("advocacy", "rotations", "issues", "insights", "auth")
+        if m._meta.app_label in ("advocacy", "rotations", "issues", "insights", "integrations", "auth")
     }
 
 

@@ -48,6 +48,8 @@ NO_NOTICES = {
     "issues.tasks.resend_pending_work",  # the satisfaction question: tests/issues/test_tasks.py
     "insights.tasks.build_missing_term_reports",  # one notice per report: term_report:<term>
     "insights.tasks.refresh_snapshots",
+    # re-queues lost deliveries; a delivery makes at most one issue: tests/integrations/test_receive.py
+    "integrations.tasks.requeue_stuck_deliveries",
 }
 
 

@@ -33,6 +33,8 @@ mail server taking a message and its row being stamped sends that one again.
 | issues.tasks.send_tracking_links | one e-mail | resend_pending_work |
 | issues.tasks.notify_overdue_issues | one issue | the next run |
 | issues.tasks.escalate_untouched_issues | one issue and stage | the next run |
+| integrations.tasks.process_delivery | one delivery | requeue_stuck_deliveries |
+| integrations.tasks.requeue_stuck_deliveries | one queued delivery | the next run |
 | issues.tasks.poll_mention_feeds | one mention | the next run |
 | issues.tasks.send_daily_digests | one program | the next run |
 | issues.tasks.poll_mention_feed | one mention | poll_mention_feeds |
@@ -77,6 +79,9 @@ from config.settings.base import _TASKS as TASK_TABLE
 from core.models import OutboxMessage
 from insights import reports
 from insights.models import BriefSubscription, FigureSnapshot
+from integrations import mapping as integration_mapping
+from integrations import services as integration_services
+from integrations import signatures as integration_signatures
 from issues import background, importing
 from issues import services as issue_services
 from issues.models import HotIssue, ImportJob, IssueEvent, MentionFeed
@@ -173,6 +178,20 @@ def untouched_issues():
         long_ago = timezone.now() - timedelta(days=3)
         HotIssue.objects.filter(pk=issue.pk).update(created_at=long_ago)
         IssueEvent.objects.filter(issue=issue).update(at=long_ago)
+
+
+def signed_deliveries(count: int = 2):
+    """Bad ratings signed the Standard Webhooks way, received (stored, their processing queued)."""
+    program, lead = desk()
+    source, _ = integration_services.create_source(program=program, actor=lead, kind="standard", name="Survey tool")
+    for n in range(1, count + 1):
+        body = integration_mapping.sample_body(source.kind, bad=True, n=n)
+        headers = integration_signatures.sign(kind=source.kind, secret=source.secret, body=body)
+        integration_services.receive(source=source, body=body, headers=headers)
+
+
+def _requeue_stuck_deliveries(now):
+    return integration_services.requeue_stuck_deliveries(now=now + integration_services.STUCK_AFTER)
 
 
 def open_issues_where_it_is_past_eight():
@@ -339,6 +358,10 @@ CASES = {
     ),
     "issues.tasks.notify_overdue_issues": Case(build=overdue_issues, periodic=True),
     "issues.tasks.escalate_untouched_issues": Case(build=untouched_issues, periodic=True),
+    "integrations.tasks.process_delivery": Case(build=signed_deliveries, recover=_requeue_stuck_deliveries),
+    "integrations.tasks.requeue_stuck_deliveries": Case(
+        build=lost_jobs(signed_deliveries, "integrations.tasks.process_delivery"), periodic=True
+    ),
     "issues.tasks.poll_mention_feeds": Case(
         build=lambda feed_url: [
             MentionFeed.objects.create(program=desk(slug)[0], name="Forum", url=feed_url) for slug in ("desk", "other")

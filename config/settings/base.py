@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rotations",
     "issues",
     "insights",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,10 @@ _TASKS = [
     ("insights.tasks.build_missing_term_reports",       _Q,    "insights-build-missing-term-reports", 600.0),
     # Recomputes the stored health and brief figures of programs too big to count on every view.
     ("insights.tasks.refresh_snapshots",                _Q,    "insights-refresh-snapshots",          120.0),
+    # Turns a stored webhook delivery into a hot issue; on "io" so a burst never holds up a handoff.
+    ("integrations.tasks.process_delivery",             _IO,   None,                                  None),
+    # Queues again the deliveries whose job was lost (a worker died mid-way).
+    ("integrations.tasks.requeue_stuck_deliveries",     _Q,    "integrations-requeue-stuck-deliveries", 300.0),
 ]
 # fmt: on
 # /health/ fails when no task has finished for this many minutes (the heartbeat runs every minute).
@@ -320,6 +325,7 @@ DEMO_BUILDERS = [
     "issues.demo.build",
     "insights.demo_brief.build",
     "insights.demo.build",
+    "integrations.demo.build",
 ]
 
 # Absolute address of the site, for links in e-mails.

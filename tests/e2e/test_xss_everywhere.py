@@ -26,7 +26,7 @@ from tests.e2e.test_accessibility import OTHER_STATES
 from tests.e2e.xss_corpus import FIRING, OTHER, SHORT
 from tests.test_access_matrix import ACCESS, World
 
-APPS = ("advocacy", "rotations", "issues", "insights", "auth")
+APPS = ("advocacy", "rotations", "issues", "insights", "integrations", "auth")
 # Fields that are identifiers, secrets or machine values rather than text people type.
 NOT_TEXT = {
     "username",
@@ -76,6 +76,9 @@ NOT_SHOWN = {
     # The issue's timeline shows the event each of these wrote (its detail, a field filled itself).
     "issues.Outreach.note": "shown as the outreach event's detail",
     "issues.Transfer.reason": "shown as the transfer event's detail",
+    # Shared secrets: shown once, from the session, right after Baton made them; never read back from the row.
+    "integrations.Source.secret": "shown once when made, never from the database",
+    "integrations.Source.previous_secret": "never shown",
 }
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -137,7 +140,7 @@ def add_what_the_world_lacks(world) -> None:
     from issues.models import Outreach
     from rotations import services as rotation_services
     from tests.factories import DepartmentFactory
-    from tests.test_access_matrix import insights_world
+    from tests.test_access_matrix import insights_world, integrations_world
 
     manager, member = world.users["manager"], world.users["member"]
     ThanksNote.objects.create(program=world.program, sender=member, recipient=manager, message="Thanks.")
@@ -157,6 +160,16 @@ def add_what_the_world_lacks(world) -> None:
     # UTC a one-day leave is already over in a zone east of UTC).
     today = timezone.localdate()
     rotation_services.record_leave(user=manager, first_day=today, last_day=today + timedelta(days=7))
+    # A processed delivery, whose reason and event id show in the source's delivery list.
+    from integrations.models import Delivery
+
+    Delivery.objects.create(
+        source=integrations_world(world)["source"],
+        outcome="issue_created",
+        reason="Rated",
+        event_id="e1",
+        issue=world.issue,
+    )
 
 
 def _rows(model):

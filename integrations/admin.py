@@ -1,0 +1,26 @@
+"""Admin for inbound sources and their deliveries. Secrets are never shown here."""
+
+from django.contrib import admin
+
+from .models import Delivery, Source
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "program", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("name", "program__name")
+    readonly_fields = ("public_id", "secret_changed_at", "previous_valid_until")
+    exclude = ("secret", "previous_secret")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ("pk", "source", "received_at", "outcome", "reason", "issue")
+    list_filter = ("outcome",)
+    search_fields = ("reason", "dedupe_key", "event_id")
+    readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "body"]
+    exclude = ("body",)
+
+    def has_add_permission(self, request) -> bool:
+        return False

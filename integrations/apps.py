@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from advocacy.panels import register_program_panel
+
+        from .panels import sources_panel
+
+        register_program_panel(sources_panel)

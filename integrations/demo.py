@@ -1,0 +1,29 @@
+"""Demo data: a Zendesk source on the support desk with a few deliveries of each outcome. Safe to run twice."""
+
+from advocacy.permissions import SYSTEM
+
+from . import mapping, services, signatures
+from .models import Kind, Source
+
+DEMO_ZENDESK_SECRET = "demo-zendesk-signing-secret-0123456789"  # noqa: S105 — demo data only
+
+
+def _deliver(source: Source, body: bytes, *, signed: bool = True) -> None:
+    headers = signatures.sign(kind=source.kind, secret=source.secret, body=body) if signed else {}
+    received = services.receive(source=source, body=body, headers=headers)
+    if received.status == 202:
+        services.process_delivery(delivery_id=received.delivery.pk)
+
+
+def build(ctx: dict) -> None:
+    desk = ctx["programs"]["support-desk"]
+    Source.objects.filter(program=desk).delete()
+    source, _ = services.create_source(
+        program=desk, actor=SYSTEM, kind=Kind.ZENDESK, name="Zendesk EU", secret=DEMO_ZENDESK_SECRET
+    )
+    _deliver(source, mapping.sample_body(Kind.ZENDESK, n=1))
+    _deliver(source, mapping.sample_body(Kind.ZENDESK, bad=False, n=2))
+    _deliver(source, mapping.sample_body(Kind.ZENDESK, n=1))  # Zendesk retried: a duplicate
+    _deliver(source, mapping.sample_body(Kind.ZENDESK, n=3), signed=False)  # not from Zendesk: refused
+    services.create_source(program=desk, actor=SYSTEM, kind=Kind.HELPSCOUT, name="Help Scout")
+    print("Inbound sources: Zendesk EU (with deliveries) and Help Scout on the support desk")

@@ -1,0 +1,50 @@
+"""Forms for inbound sources: add one, edit its mapping, rotate its secret."""
+
+from django import forms
+
+from core.edge import validate_single_line
+
+from . import services
+from .models import Kind, Source
+
+
+class SourceAddForm(forms.Form):
+    kind = forms.ChoiceField(label="Tool", choices=Kind.choices)
+    name = forms.CharField(max_length=120, validators=[validate_single_line], help_text="E.g. “Zendesk EU”.")
+    secret = forms.CharField(
+        label="Signing secret (Zendesk and Intercom only)",
+        max_length=200,
+        required=False,
+        strip=True,
+        validators=[validate_single_line],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Zendesk: the webhook's signing secret. Intercom: your app's client secret. "
+        "The other tools take the secret Baton makes for them.",
+    )
+
+
+class SourceMappingForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = [f for f in services.MAPPING_FIELDS]
+        help_texts = {
+            "score_field": "A dotted path into the tool's JSON, e.g. data.item.conversation_rating.rating.",
+            "name_field": "A path, or a template such as {customer.firstName} {customer.lastName}.",
+        }
+
+
+class RotateForm(forms.Form):
+    grace_hours = forms.IntegerField(
+        label="Keep the old secret valid for (hours)",
+        min_value=0,
+        max_value=services.MAX_GRACE_HOURS,
+        initial=24,
+        help_text="Time to paste the new secret into the tool; 0 ends the old one now.",
+    )
+    secret = forms.CharField(
+        label="New signing secret (Zendesk and Intercom only)",
+        max_length=200,
+        required=False,
+        validators=[validate_single_line],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )

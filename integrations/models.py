@@ -1,0 +1,155 @@
+"""Inbound sources: a helpdesk or survey tool that posts its ratings to Baton, and what it posted.
+
+A Source holds a shared secret. The tools sign with it (HMAC), so it must be
+stored as it is, not hashed; the previous secret stays valid until
+`previous_valid_until` after a rotation, so a tool can be switched over without
+losing a delivery. Every request to a source's endpoint is a Delivery: the raw
+body (verified signatures only), the few headers the processing needs, and its
+outcome.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from advocacy.models import Program
+from core.edge import validate_single_line
+from issues.models import HotIssue, Level
+
+
+def new_public_id() -> str:
+    """Return the opaque id in a source's endpoint address (unguessable, URL-safe)."""
+    return secrets.token_urlsafe(18)
+
+
+class Kind(models.TextChoices):
+    ZENDESK = "zendesk", "Zendesk"
+    INTERCOM = "intercom", "Intercom"
+    HELPSCOUT = "helpscout", "Help Scout"
+    TYPEFORM = "typeform", "Typeform"
+    FRESHDESK = "freshdesk", "Freshdesk"
+    STANDARD = "standard", "Generic JSON (Standard Webhooks)"
+
+
+class Source(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="inbound_sources")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(validators=[validate_single_line], max_length=120)
+    public_id = models.CharField(max_length=40, unique=True, default=new_public_id, editable=False)
+    secret = models.CharField(max_length=200, editable=False)
+    previous_secret = models.CharField(max_length=200, blank=True, editable=False)
+    previous_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
+    secret_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    # Mapping: where the rating and the customer's details are in the tool's JSON.
+    # A field is a dotted path (customer.emails.0.value, answers[type=email].email)
+    # or a template with paths in braces ({customer.firstName} {customer.lastName}).
+    score_field = models.CharField("rating field", max_length=300, validators=[validate_single_line])
+    bad_values = models.CharField(
+        "bad ratings",
+        max_length=300,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="Comma-separated words that count as bad (any case), e.g. “bad”. Leave empty to use a number.",
+    )
+    bad_at_most = models.DecimalField(
+        "bad at or below",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="A numeric rating at or below this counts as bad, e.g. 2 on a 1–5 scale.",
+    )
+    level = models.PositiveSmallIntegerField("level of a bad rating", choices=Level.choices, default=Level.ANGRY)
+    title_field = models.CharField("title", max_length=300, blank=True, validators=[validate_single_line])
+    name_field = models.CharField("customer's name", max_length=300, blank=True, validators=[validate_single_line])
+    email_field = models.CharField("customer's e-mail", max_length=300, blank=True, validators=[validate_single_line])
+    comment_field = models.CharField("comment", max_length=300, blank=True, validators=[validate_single_line])
+    link_field = models.CharField("link back", max_length=300, blank=True, validators=[validate_single_line])
+    event_id_field = models.CharField(
+        "event id", max_length=300, blank=True, validators=[validate_single_line], help_text="Deduplicates re-sends."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["program", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("integrations:source_detail", args=[self.program.slug, self.pk])
+
+    def endpoint_path(self) -> str:
+        """Return the path the tool posts to (Freshdesk, which cannot sign, carries the secret in it)."""
+        if self.kind == Kind.FRESHDESK:
+            return reverse("integrations:receive_token", args=[self.public_id, self.secret])
+        return reverse("integrations:receive", args=[self.public_id])
+
+    def secrets_in_force(self, *, now=None) -> list[str]:
+        """Return the secrets a delivery may be signed with now: the current one, and the previous in its grace."""
+        now = now or timezone.now()
+        found = [self.secret]
+        if self.previous_secret and self.previous_valid_until and self.previous_valid_until > now:
+            found.append(self.previous_secret)
+        return found
+
+
+class Delivery(models.Model):
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", "Waiting to be processed"
+        ISSUE_CREATED = "issue_created", "Issue created"
+        DUPLICATE = "duplicate", "Duplicate"
+        GOOD_RATING = "good_rating", "Good rating"
+        IGNORED = "ignored", "Not a rating"
+        REFUSED = "refused", "Refused"
+        UNREADABLE = "unreadable", "Unreadable body"
+        MAPPING_FAILED = "mapping_failed", "Mapping failed"
+        TEST_PASSED = "test_passed", "Test passed"
+
+    FINAL = frozenset(set(Outcome.values) - {Outcome.RECEIVED})
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="deliveries")
+    received_at = models.DateTimeField(default=timezone.now)
+    # The raw body exactly as it came (only once its signature held), so it can be processed again.
+    body = models.BinaryField(blank=True, default=b"")
+    size = models.PositiveIntegerField(default=0)
+    headers = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    event_id = models.CharField(max_length=200, blank=True)
+    # CASCADE, not SET_NULL: a duplicate set free would break the one-original-per-key rule.
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RECEIVED)
+    reason = models.CharField(max_length=500, blank=True)
+    issue = models.ForeignKey(HotIssue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_test = models.BooleanField(default=False)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            # One original per key: a re-send is stored as a duplicate of it.
+            models.UniqueConstraint(
+                fields=["source", "dedupe_key"],
+                condition=Q(duplicate_of__isnull=True) & ~Q(dedupe_key=""),
+                name="unique_delivery_per_source",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "event_id"],
+                condition=~Q(event_id=""),
+                name="unique_delivery_event_per_source",
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "-received_at"]), models.Index(fields=["outcome", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk} to {self.source_id}: {self.outcome}"

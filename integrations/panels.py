@@ -1,0 +1,21 @@
+"""The inbound-sources link on the program page, for its managers."""
+
+from django.http import HttpRequest
+
+from advocacy.models import Membership, Program
+from advocacy.panels import Panel
+from advocacy.permissions import can_manage
+
+from .models import Source
+
+
+def sources_panel(request: HttpRequest, program: Program, membership: Membership | None) -> Panel | None:
+    if not can_manage(user=request.user, membership=membership):
+        return None
+    count = Source.objects.filter(program=program).count()
+    return Panel(
+        template="integrations/_program_panel.html",
+        context={"program": program, "count": count},
+        slot="side",
+        order=40,
+    )

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "integrations"
+
+urlpatterns = [
+    path("programs/<slug:slug>/sources/", views.source_list, name="source_list"),
+    path("programs/<slug:slug>/sources/add/", views.source_add, name="source_add"),
+    path("programs/<slug:slug>/sources/<int:pk>/", views.source_detail, name="source_detail"),
+    path("programs/<slug:slug>/sources/<int:pk>/edit/", views.source_edit, name="source_edit"),
+    path("programs/<slug:slug>/sources/<int:pk>/rotate/", views.source_rotate, name="source_rotate"),
+    path("programs/<slug:slug>/sources/<int:pk>/delete/", views.source_delete, name="source_delete"),
+    path("programs/<slug:slug>/sources/<int:pk>/test/", views.source_test, name="source_test"),
+    # The tools, no login: the signature (or Freshdesk's token) is the key.
+    path("hooks/<str:public_id>/", views.receive, name="receive"),
+    path("hooks/<str:public_id>/<str:token>/", views.receive, name="receive_token"),
+]

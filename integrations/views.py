@@ -1,0 +1,184 @@
+"""Pages for a program's inbound sources (managers only), and the endpoint the tools post to."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from advocacy.forms import add_service_errors
+from advocacy.permissions import program_for_user
+
+from . import mapping, selectors, services
+from .forms import RotateForm, SourceAddForm, SourceMappingForm
+from .models import Source
+
+NO_SUCH_SOURCE = "No such source."
+
+
+def _secret_key(source: Source) -> str:
+    return f"integrations-secret-{source.pk}"
+
+
+def _source(request: HttpRequest, slug: str, pk: int):
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    source = selectors.source_of(program=program, pk=pk)
+    if source is None:
+        raise Http404(NO_SUCH_SOURCE)
+    return program, source
+
+
+@login_required
+@require_http_methods(["GET"])
+def source_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    return render(
+        request, "integrations/source_list.html", {"program": program, "sources": selectors.sources_of(program=program)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def source_add(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    form = SourceAddForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            source, secret = services.create_source(program=program, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if source.kind not in services.TOOL_MAKES_SECRET:
+                request.session[_secret_key(source)] = secret
+            messages.success(
+                request, f"Added the source “{source.name}”. Now set it up in {source.get_kind_display()}."
+            )
+            return redirect(source)
+    return render(
+        request, "integrations/source_add.html", {"program": program, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def source_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, source = _source(request, slug, pk)
+    # A secret Baton made is shown once, right after it was made (or rotated).
+    secret = request.session.pop(_secret_key(source), None)
+    context = {
+        "program": program,
+        "source": source,
+        "secret": secret,
+        "tool_makes_secret": source.kind in services.TOOL_MAKES_SECRET,
+        "endpoint": request.build_absolute_uri(source.endpoint_path()),
+        "deliveries": selectors.last_deliveries(source=source),
+        "zendesk_body": json.dumps(mapping.ZENDESK_BODY, indent=2),
+        "freshdesk_body": json.dumps(mapping.FRESHDESK_BODY, indent=2),
+    }
+    return render(request, "integrations/source_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def source_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, source = _source(request, slug, pk)
+    form = SourceMappingForm(request.POST or None, instance=Source.objects.get(pk=source.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_source(source=source, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Saved. New deliveries are read with this mapping.")
+            return redirect(source)
+    context = {"program": program, "source": source, "form": form}
+    return render(request, "integrations/source_edit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def source_rotate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, source = _source(request, slug, pk)
+    form = RotateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            source, secret = services.rotate_secret(source=source, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if source.kind not in services.TOOL_MAKES_SECRET:
+                request.session[_secret_key(source)] = secret
+            messages.success(request, "The secret was changed. Put the new one into the tool.")
+            return redirect(source)
+    context = {
+        "program": program,
+        "source": source,
+        "form": form,
+        "tool_makes_secret": source.kind in services.TOOL_MAKES_SECRET,
+    }
+    return render(request, "integrations/source_rotate.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def source_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, source = _source(request, slug, pk)
+    if request.method == "POST":
+        services.delete_source(source=source, actor=request.user)
+        messages.success(request, f"Removed the source “{source.name}”. The issues it created stay.")
+        return redirect("integrations:source_list", slug=program.slug)
+    return render(request, "integrations/source_confirm_delete.html", {"program": program, "source": source})
+
+
+@login_required
+@require_POST
+def source_test(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _, source = _source(request, slug, pk)
+    received = services.send_test_delivery(source=source, actor=request.user, bad=request.POST.get("rating") != "good")
+    if received.status >= 400:
+        messages.error(request, f"The test delivery was refused: {received.message}")
+    else:
+        messages.success(request, "A signed test delivery was received; its outcome shows below in a moment.")
+    return redirect(source)
+
+
+def _headers(request: HttpRequest) -> dict[str, str]:
+    return {name.lower(): value for name, value in request.headers.items()}
+
+
+def _body(request: HttpRequest) -> bytes | None:
+    """Return the raw body, or None when it is larger than the limit (read no further than that)."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > services.MAX_BODY:
+        return None
+    if hasattr(request, "_body"):  # already read (a form-encoded body the edge checked)
+        return request._body if len(request._body) <= services.MAX_BODY else None
+    body = request.read(services.MAX_BODY + 1)
+    return None if len(body) > services.MAX_BODY else body
+
+
+@csrf_exempt
+@require_POST
+def receive(request: HttpRequest, public_id: str, token: str = "") -> HttpResponse:
+    """Take one webhook delivery: verify, store, queue; answer at once."""
+    source = Source.objects.filter(public_id=public_id).first()
+    if source is None:
+        return JsonResponse({"error": NO_SUCH_SOURCE}, status=404)
+    body = _body(request)
+    if body is None:
+        size = (
+            int(request.META.get("CONTENT_LENGTH") or 0) if (request.META.get("CONTENT_LENGTH") or "").isdigit() else 0
+        )
+        services.refuse(source=source, reason=services.TOO_LARGE, size=size, headers=_headers(request))
+        return JsonResponse({"error": services.TOO_LARGE}, status=413)
+    received = services.receive(source=source, body=body, headers=_headers(request), token=token)
+    if received.status >= 400:
+        return JsonResponse({"error": received.message}, status=received.status)
+    return JsonResponse({"delivery": received.delivery.pk, "status": received.message}, status=received.status)
