@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from accounts.mfa import needs_two_factor
 from core.zones import activate_zone
 
 from .models import Membership, Program
@@ -27,6 +28,7 @@ NOT_MANAGER: Final = "Only the program's managers can do that."
 NOT_MEMBER: Final = "Only the program's members can do that."
 NO_SUCH_PROGRAM: Final = "No such program."
 NO_ACTOR: Final = "This action needs a person (or SYSTEM for the scheduler)."
+NEEDS_TWO_FACTOR: Final = "%(program)s asks its members to use two-factor authentication: set it up to open the program."
 
 
 class _System:
@@ -118,6 +120,8 @@ def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False)
         raise Http404(NO_SUCH_PROGRAM)
     if manage and not can_manage(user=user, membership=membership):
         raise PermissionDenied(NOT_MANAGER)
+    if program.require_two_factor and membership is not None and needs_two_factor(user):
+        raise PermissionDenied(NEEDS_TWO_FACTOR % {"program": program.name})
     activate_zone(program.time_zone)  # what this page shows and reads is in the program's zone
     return program, membership
 

@@ -173,3 +173,13 @@ def private_broker(tmp_path):
     # A worker started in the test made the app current and default in its thread; keep it so.
     app.set_current()
     app.set_default()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """allauth counts sign-in attempts in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

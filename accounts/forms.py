@@ -1,0 +1,35 @@
+"""allauth's forms with Baton's wording and limits."""
+
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import LoginForm
+from django.core.validators import MaxLengthValidator
+
+MAX_LOGIN = 254
+MAX_PASSWORD = 4096
+
+
+class SignInForm(LoginForm):
+    """Sign in with a username or an e-mail address.
+
+    Over-long values are refused as a normal invalid sign-in before they reach
+    the throttling tables (django-axes keeps 255 characters).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = "Username or e-mail"
+        login.max_length = MAX_LOGIN
+        login.validators.append(MaxLengthValidator(MAX_LOGIN))
+        login.widget.attrs.update({"placeholder": "", "autocomplete": "username", "maxlength": str(MAX_LOGIN)})
+        password = self.fields["password"]
+        password.help_text = ""
+        password.validators.append(MaxLengthValidator(MAX_PASSWORD))
+        password.widget.attrs.pop("placeholder", None)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in on this device"
+
+    def clean(self):
+        if self.errors:  # an over-long name or password is an ordinary failed sign-in, said once
+            raise get_adapter(self.request).validation_error("username_password_mismatch")
+        return super().clean()
