@@ -192,6 +192,9 @@ if env("OIDC_CLIENT_ID", default=""):
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Baton")
 MFA_RECOVERY_CODE_COUNT = 10
+# Accounts come from administrators and invitations (sign-up is closed), so an address not yet
+# verified does not keep staff from the authenticator app the admin asks for.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
