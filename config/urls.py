@@ -10,6 +10,10 @@ from django.views.generic import RedirectView
 
 from config.health import BatonHealthView
 
+# The admin signs in through the same page (rate limits, lockout, two-factor) as everyone else
+# (set before admin.site.urls is read).
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="advocacy:program_list", permanent=False), name="home"),
     # Sign-in by username or e-mail (django-allauth), under the names the pages have always used.
@@ -26,8 +30,6 @@ urlpatterns = [
     path("", include("insights.urls")),
 ]
 
-# The admin signs in through the same page (rate limits, lockout, two-factor) as everyone else.
-admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Baton administration"
 admin.site.site_title = "Baton admin"
 admin.site.index_title = "Programs, people and the advocate role"
