@@ -7,6 +7,7 @@ the apps above through ACCOUNTS_INVITATION_CHECKS (dotted paths in the settings)
 this app never imports them.
 """
 
+import logging
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -28,6 +29,8 @@ from core.clients import client_ip
 from core.mail import queue_mail
 
 from . import sso
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
@@ -119,6 +122,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             _refuse(request, sso.DOMAIN_NOT_ALLOWED % names)
         if not sociallogin.is_existing and options.signup != sso.OPEN and not is_invited(email):
             _refuse(request, sso.NOT_INVITED % names)
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None) -> None:
+        """Log why a single sign-on failed (the page tells the person plainly, without the details)."""
+        log.warning(
+            "Single sign-on with %s failed: %s %s",
+            getattr(provider, "id", provider),
+            error,
+            f"{type(exception).__name__}: {exception}" if exception else "",
+        )
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         # pre_social_login has refused whoever may not join.
