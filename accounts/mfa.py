@@ -7,6 +7,7 @@ the company's provider.
 from typing import Final
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
@@ -37,7 +38,8 @@ class RequireTwoFactor:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if (
-            request.path.startswith("/admin/")
+            settings.ACCOUNTS_STAFF_TWO_FACTOR
+            and request.path.startswith("/admin/")
             and user is not None
             and user.is_authenticated
             and user.is_staff

@@ -195,6 +195,8 @@ MFA_RECOVERY_CODE_COUNT = 10
 # Accounts come from administrators and invitations (sign-up is closed), so an address not yet
 # verified does not keep staff from the authenticator app the admin asks for.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Staff set up an authenticator app before they reach the Django admin.
+ACCOUNTS_STAFF_TWO_FACTOR = env.bool("ACCOUNTS_STAFF_TWO_FACTOR", default=True)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
