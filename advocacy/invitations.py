@@ -52,7 +52,7 @@ SEND_TASK: Final = "advocacy.tasks.send_invitation_email"
 MAX_ADDRESSES: Final = 500
 EMAIL_MAX_ATTEMPTS: Final = 5
 EMAIL_RETRY_AFTER: Final = timedelta(minutes=2)
-TOKEN_SALT: Final = "advocacy.invitation"
+TOKEN_SALT: Final = "advocacy.invitation"  # noqa: S105 — a signing namespace, not a secret (SECRET_KEY signs)
 
 # Results per address.
 INVITED: Final = "invited"
@@ -72,7 +72,9 @@ ADDED_NOTE: Final = "Has an account: added now and told."
 INVITED_NOTE: Final = "Invitation sent."
 
 LINK_FORGED: Final = "This invitation link is not valid. Check that you copied the whole link from the e-mail."
-LINK_REVOKED: Final = "This invitation was withdrawn by the program's managers. Ask them for a new one if you still need it."
+LINK_REVOKED: Final = (
+    "This invitation was withdrawn by the program's managers. Ask them for a new one if you still need it."
+)
 LINK_EXPIRED: Final = "This invitation has expired (invitations are valid for %(days)s days). Ask the program's managers to send it again."
 LINK_USED: Final = "This invitation has been used already. Sign in to open the program."
 LINK_REPLACED: Final = "A newer invitation was sent to this address; use the link in the most recent e-mail."
@@ -222,7 +224,9 @@ def invite_people(
             membership = Membership(program=program, user=user, role=role, is_eligible=is_eligible)
             membership.full_clean(validate_unique=False)
             membership.save()
-            hooks.membership_changed(MembershipChange(membership=membership, change=MembershipChange.ADDED, actor=actor))
+            hooks.membership_changed(
+                MembershipChange(membership=membership, change=MembershipChange.ADDED, actor=actor)
+            )
             notify(
                 user=user,
                 program=program,

@@ -28,7 +28,9 @@ NOT_MANAGER: Final = "Only the program's managers can do that."
 NOT_MEMBER: Final = "Only the program's members can do that."
 NO_SUCH_PROGRAM: Final = "No such program."
 NO_ACTOR: Final = "This action needs a person (or SYSTEM for the scheduler)."
-NEEDS_TWO_FACTOR: Final = "%(program)s asks its members to use two-factor authentication: set it up to open the program."
+NEEDS_TWO_FACTOR: Final = (
+    "%(program)s asks its members to use two-factor authentication: set it up to open the program."
+)
 
 
 class _System:

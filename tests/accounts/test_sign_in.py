@@ -134,10 +134,10 @@ def test_a_domain_with_password_sign_in_off_must_use_single_sign_on(client, pass
     for login in ("carla", "carla@corp.example"):
         response = sign_in(client, login, password)
         assert response.status_code == 200
-        assert (
-            sso.USE_SSO % {"domain": "corp.example", "provider": "Corp sign-in"}
-            in response.content.decode().replace("&#x27;", "'")
-        )
+        assert sso.USE_SSO % {
+            "domain": "corp.example",
+            "provider": "Corp sign-in",
+        } in response.content.decode().replace("&#x27;", "'")
     assert "_auth_user_id" not in client.session
     UserFactory(username="dora", email="dora@example.com")
     assert sign_in(client, "dora", password).status_code == 302

@@ -7,11 +7,11 @@ over HTTP; the person signs in at the provider with a real form.
 
 import json
 import re
-from html import unescape
 import socket
 import subprocess
 import sys
 import time
+from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 

@@ -129,7 +129,9 @@ def test_following_the_link_a_newcomer_sets_a_name_and_password_and_lands_on_the
     page = client.get(url).content.decode()
     assert "Join Support Desk" in page and "We answer the support line for bakeries." in page
     assert manager.get_full_name() in page
-    response = client.post(url, {"first_name": "Nora", "last_name": "New", "password1": password, "password2": password})
+    response = client.post(
+        url, {"first_name": "Nora", "last_name": "New", "password1": password, "password2": password}
+    )
     assert response.status_code == 302 and response.url == program.get_absolute_url()
     nora = User.objects.get(email="new@example.com")
     assert nora.get_full_name() == "Nora New" and nora.check_password(password)
