@@ -29,6 +29,11 @@ class SignInForm(LoginForm):
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me signed in on this device"
 
+    def add_prefix(self, field_name: str) -> str:
+        # The field keeps the name sign-in forms have always posted ("username"), for password
+        # managers, scripts and the load benchmark; it takes an e-mail address as well.
+        return super().add_prefix("username" if field_name == "login" else field_name)
+
     def clean(self):
         if self.errors:  # an over-long name or password is an ordinary failed sign-in, said once
             raise get_adapter(self.request).validation_error("username_password_mismatch")

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 def attempted_login(request: HttpRequest | None, credentials: dict | None) -> str | None:
     """Return the username of the account a sign-in named (by username or e-mail), as axes' username.
 
-    The sign-in form's field is "login"; allauth passes it on as `username` or
+    The sign-in form's field takes either; allauth passes it on as `username` or
     `email`, and axes itself asks with `username` after a success. Resolving an
     address to its account's username makes "ann", "Ann@Example.com" and
     "ann@example.com" one count, so switching spellings gains no attempts.
@@ -16,7 +16,7 @@ def attempted_login(request: HttpRequest | None, credentials: dict | None) -> st
     credentials = credentials or {}
     value = credentials.get("username") or credentials.get("email")
     if not value and request is not None and request.method == "POST":
-        value = request.POST.get("login") or request.POST.get("username")
+        value = request.POST.get("username")
     if not value:
         return None
     value = str(value).strip()[:254]

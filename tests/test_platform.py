@@ -55,10 +55,10 @@ def test_pages_carry_a_strict_content_security_policy_and_safe_headers(client):
 def test_login_is_throttled_after_five_failures_even_with_the_right_password(client, member, password):
     url = reverse("login")
     for _ in range(4):
-        response = client.post(url, {"login": "member", "password": "wrong"})
+        response = client.post(url, {"username": "member", "password": "wrong"})
         assert response.status_code == 200
-    assert client.post(url, {"login": "member", "password": "wrong"}).status_code == 429
-    response = client.post(url, {"login": "member", "password": password})
+    assert client.post(url, {"username": "member", "password": "wrong"}).status_code == 429
+    response = client.post(url, {"username": "member", "password": password})
     assert response.status_code == 429
     assert "Too many sign-in attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -67,7 +67,7 @@ def test_login_is_throttled_after_five_failures_even_with_the_right_password(cli
 @pytest.mark.django_db
 def test_an_over_long_username_is_a_form_error_not_a_500(client):
     """Found by the form fuzzer: axes could not store a failure for a 500-character username."""
-    response = client.post(reverse("login"), {"login": "🙂" * 500, "password": "x"})
+    response = client.post(reverse("login"), {"username": "🙂" * 500, "password": "x"})
     assert response.status_code == 200
     assert "at most 254 characters" in response.content.decode()
 
@@ -76,12 +76,12 @@ def test_an_over_long_username_is_a_form_error_not_a_500(client):
 def test_a_successful_login_resets_the_failure_count(client, member, password):
     url = reverse("login")
     for _ in range(4):
-        client.post(url, {"login": "member", "password": "wrong"})
-    assert client.post(url, {"login": "member", "password": password}).status_code == 302
+        client.post(url, {"username": "member", "password": "wrong"})
+    assert client.post(url, {"username": "member", "password": password}).status_code == 302
     client.post(reverse("logout"))
     for _ in range(4):
-        client.post(url, {"login": "member", "password": "wrong"})
-    assert client.post(url, {"login": "member", "password": password}).status_code == 302
+        client.post(url, {"username": "member", "password": "wrong"})
+    assert client.post(url, {"username": "member", "password": password}).status_code == 302
 
 
 @pytest.mark.django_db(transaction=True)
@@ -160,7 +160,7 @@ def test_each_request_is_logged_with_its_route_not_its_path(client_for, member, 
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", ["x" * 300, "🙂" * 200])
 def test_absurd_usernames_are_an_ordinary_failed_sign_in(client, username):
-    response = client.post(reverse("login"), {"login": username, "password": "y" * 5000})
+    response = client.post(reverse("login"), {"username": username, "password": "y" * 5000})
     assert response.status_code == 200
     assert "username and/or password you specified are not correct" in response.content.decode()
 
@@ -169,7 +169,7 @@ def test_absurd_usernames_are_an_ordinary_failed_sign_in(client, username):
 def test_a_nul_in_the_username_is_refused_at_the_edge_and_counts_no_failure(client):
     from axes.models import AccessAttempt
 
-    response = client.post(reverse("login"), {"login": "a\x00b", "password": "y"})
+    response = client.post(reverse("login"), {"username": "a\x00b", "password": "y"})
     assert response.status_code == 400
     assert not AccessAttempt.objects.exists()
 

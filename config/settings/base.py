@@ -380,7 +380,7 @@ AXES_VERBOSE = False
 # The same client address as everywhere else (TRUSTED_PROXIES below), also when
 # axes is asked from the authentication backend.
 AXES_CLIENT_IP_CALLABLE = "core.clients.client_ip"
-# The sign-in form's field is "login" (a username or an e-mail address): that is the name axes counts.
+# The sign-in form takes a username or an e-mail address: axes counts the account either names.
 AXES_USERNAME_CALLABLE = "accounts.throttling.attempted_login"
 
 # The networks of the reverse proxies in front of Baton (CIDR, comma-separated).

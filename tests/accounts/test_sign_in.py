@@ -22,7 +22,7 @@ LOGIN = "/accounts/login/"
 
 
 def sign_in(client, login, password, **extra):
-    return client.post(reverse("login"), {"login": login, "password": password, **extra})
+    return client.post(reverse("login"), {"username": login, "password": password, **extra})
 
 
 def test_the_sign_in_page_offers_a_password_reset(client):
@@ -55,8 +55,8 @@ def test_five_failures_lock_the_account_out_whichever_spelling_names_it(client, 
 
 def test_allauth_also_limits_one_account_tried_from_many_addresses(client, member, password):
     for n in range(10):  # one failure from each address: django-axes locks none of them out
-        client.post(reverse("login"), {"login": "member", "password": "wrong"}, REMOTE_ADDR=f"198.51.100.{n}")
-    response = client.post(reverse("login"), {"login": "member", "password": password}, REMOTE_ADDR="198.51.100.99")
+        client.post(reverse("login"), {"username": "member", "password": "wrong"}, REMOTE_ADDR=f"198.51.100.{n}")
+    response = client.post(reverse("login"), {"username": "member", "password": password}, REMOTE_ADDR="198.51.100.99")
     assert response.status_code == 200 and "Too many failed login attempts" in response.content.decode()
 
 

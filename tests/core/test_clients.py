@@ -162,14 +162,14 @@ def test_the_sign_in_lockout_is_per_client_behind_the_proxy(client, member, pass
     via_proxy = {"REMOTE_ADDR": "10.0.0.2"}
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(
-            login, {"login": member.username, "password": "wrong"}, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy
+            login, {"username": member.username, "password": "wrong"}, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy
         )
     locked = client.post(
-        login, {"login": member.username, "password": password}, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy
+        login, {"username": member.username, "password": password}, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy
     )
     assert locked.status_code == 429
     # Another customer behind the same proxy, same username, is not locked out.
     other = client.post(
-        login, {"login": member.username, "password": password}, HTTP_X_FORWARDED_FOR="198.51.100.8", **via_proxy
+        login, {"username": member.username, "password": password}, HTTP_X_FORWARDED_FOR="198.51.100.8", **via_proxy
     )
     assert other.status_code == 302
