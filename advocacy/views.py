@@ -224,7 +224,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 add_service_errors(form, error)
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, f"Welcome to {invitation.program.name}.")
+                messages.success(
+                    request,
+                    f"Welcome to {invitation.program.name}. You sign in with {user.email} "
+                    f"(or your username, {user.username}).",
+                )
                 return redirect(invitation.program)
     elif request.method == "POST":
         return redirect(f"{reverse('login')}?next={request.path}")

@@ -45,7 +45,7 @@ def test_a_manager_invites_three_and_one_joins(browser, page, live_server, sign_
     newcomer.get_by_label("Password again").fill("a-Long-passphrase-7")
     newcomer.get_by_role("button", name="Join the program").click()
     newcomer.wait_for_url("**/programs/support-desk/")
-    assert newcomer.get_by_text("Welcome to Support Desk.").is_visible()
+    assert newcomer.get_by_text("Welcome to Support Desk. You sign in with ben@example.com").is_visible()
     assert newcomer.get_by_role("heading", name="Support Desk").is_visible()
     assert Membership.objects.filter(program=program, user__email="ben@example.com").exists()
 
