@@ -15,7 +15,15 @@ from django.utils.html import format_html
 
 from . import hooks, services
 from .hooks import ProgramChange
-from .models import Membership, Notification, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
+from .models import (
+    Invitation,
+    Membership,
+    Notification,
+    Program,
+    RoleDescription,
+    RoleDescriptionVersion,
+    ThanksNote,
+)
 
 CONTENT_FIELDS = ("title", "summary", "mandate", "responsibilities", "qualities")
 
@@ -239,3 +247,20 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("kind", "program")
     search_fields = ("title", "user__username", "dedupe_key")
     readonly_fields = ("created_at", "emailed_at", "email_attempts", "email_error")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made, resent and revoked by managers on the members page; here they are read."""
+
+    list_display = ("email", "program", "role", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_filter = ("role", "program")
+    search_fields = ("email", "program__name")
+    # The nonce is part of the link's secret: never shown.
+    exclude = ("nonce",)
+    readonly_fields = [
+        f.name for f in Invitation._meta.get_fields() if getattr(f, "concrete", False) and f.name not in ("nonce",)
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -72,6 +72,8 @@ NOT_SHOWN = {
     "issues.MentionFeed.modified": "the feed server's Last-Modified header, sent back to it",
     # Why the mail server refused the last try; the admins' in-app notice quotes it (test_notifications).
     "advocacy.Notification.email_error": "Django admin only",
+    "advocacy.Invitation.email_error": "Django admin only (the members page says only that it is not delivered yet)",
+    "advocacy.Invitation.nonce": "part of the invitation link's secret, never displayed",
     "issues.HotIssue.satisfaction_ask_error": "Django admin only",
     "issues.HistoricalHotIssue.satisfaction_ask_error": "Django admin only",
     # The issue's timeline shows the event each of these wrote (its detail, a field filled itself).
