@@ -183,3 +183,12 @@ def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's superuser (behind `admin_client`), with the authenticator app staff need for the admin."""
+    from tests.factories import give_two_factor
+
+    user = django_user_model.objects.create_superuser(username="admin", email="admin@example.com", password="password")
+    return give_two_factor(user)
