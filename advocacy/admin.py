@@ -17,7 +17,16 @@ from django.utils.html import format_html
 
 from . import hooks, services
 from .hooks import ProgramChange
-from .models import Membership, Notification, Profile, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
+from .models import (
+    Invitation,
+    Membership,
+    Notification,
+    Profile,
+    Program,
+    RoleDescription,
+    RoleDescriptionVersion,
+    ThanksNote,
+)
 
 CONTENT_FIELDS = ("title", "summary", "mandate", "responsibilities", "qualities")
 
@@ -289,3 +298,20 @@ class PersonAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, PersonAdmin)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made, resent and revoked by managers on the members page; here they are read."""
+
+    list_display = ("email", "program", "role", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_filter = ("role", "program")
+    search_fields = ("email", "program__name")
+    # The nonce is part of the link's secret: never shown.
+    exclude = ("nonce",)
+    readonly_fields = [
+        f.name for f in Invitation._meta.get_fields() if getattr(f, "concrete", False) and f.name not in ("nonce",)
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False

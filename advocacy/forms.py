@@ -5,16 +5,9 @@ import zoneinfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Layout, Row, Submit
 from django import forms
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.validators import MaxLengthValidator
-from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
-
-from core.clients import client_ip
-from core.locks import lock_for_transaction
 
 from . import services
 from .models import MAX_TERM_MONTHS, TERM_LENGTH_PRESETS, Membership, Program, RoleDescription
@@ -39,7 +32,7 @@ TIME_ZONE_CHOICES = [
     (tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"
 ]
 
-NO_SUCH_USER = "No one with that username or email has an account. An administrator can create it first."
+NO_SUCH_USER = "No one with that username or email has an account. Invite them by e-mail below instead."
 CUSTOM_MONTHS_REQUIRED = "Enter the number of months for a custom term length."
 SLUG_TAKEN = services.SLUG_TAKEN  # the service decides; the form shows its message
 
@@ -73,7 +66,7 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
-        fields = ["name", "slug", "description", "time_zone", "handoff_time", "role_description"]
+        fields = ["name", "slug", "description", "time_zone", "handoff_time", "role_description", "require_two_factor"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "handoff_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -104,6 +97,7 @@ class ProgramForm(forms.ModelForm):
             Row(Column("term_length", css_class="col-md-6"), Column("custom_months", css_class="col-md-6")),
             Row(Column("time_zone", css_class="col-md-8"), Column("handoff_time", css_class="col-md-4")),
             "role_description",
+            "require_two_factor",
             *(["creator_serves"] if "creator_serves" in self.fields else []),
             Submit("save", "Save program"),
         )
@@ -143,6 +137,7 @@ class ProgramForm(forms.ModelForm):
             "term_months": self.instance.term_months,
             "handoff_time": data["handoff_time"],
             "role_description": data["role_description"],
+            "require_two_factor": data["require_two_factor"],
         }
 
     def add_service_errors(self, error: forms.ValidationError) -> None:
@@ -216,46 +211,56 @@ class ThanksForm(forms.Form):
         self.helper.layout = Layout("recipient", "message", Submit("thank", "Say thanks"))
 
 
-class SignInRules:
-    """What the site's and the admin's sign-in forms share: lengths enforced, and one try at a time per client.
+class InviteForm(forms.Form):
+    """Invite one address or many: pasted one per line or separated by commas."""
 
-    AuthenticationForm only sets the widget's maxlength, so an over-long
-    username reached the login-throttling table (255 characters) and failed
-    there; it is refused as a normal invalid sign-in.
-
-    The login throttle (django-axes) first asks whether the username and
-    address are locked out, then checks the password, then counts a failure:
-    thirty wrong passwords sent at the same instant all passed the first step
-    before any was counted, so all thirty were tried against a limit of five.
-    A lock on the pair, held from the first step until the failure is stored,
-    lets exactly the limit be tried. The failure is stored although the sign-in
-    is refused: the refusal is raised after the transaction commits.
-    """
+    addresses = forms.CharField(
+        label="E-mail addresses",
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "ann@example.com, ben@example.com"}),
+        help_text="One per line or separated by commas. People who already have an account are added at once.",
+        error_messages={"required": "Enter at least one e-mail address."},
+    )
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+    is_eligible = forms.BooleanField(label="Eligible to serve as advocate", required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length or 150))
-        self.fields["password"].validators.append(MaxLengthValidator(4096))
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "addresses",
+            Row(Column("role", css_class="col-md-4"), Column("is_eligible", css_class="col-md-8 pt-md-4")),
+            Submit("invite", "Send invitations"),
+        )
+
+
+class JoinForm(forms.Form):
+    """The invitee's name and password."""
+
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    password1 = forms.CharField(
+        label="Password", max_length=4096, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", max_length=4096, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("first_name", css_class="col-md-6"), Column("last_name", css_class="col-md-6")),
+            "password1",
+            "password2",
+            Submit("join", "Join the program", css_class="w-100"),
+        )
 
     def clean(self):
-        if self.errors:
-            raise self.get_invalid_login_error()
-        address = client_ip(self.request) if self.request else ""
-        with transaction.atomic():
-            lock_for_transaction(f"sign-in:{self.cleaned_data.get('username') or ''}:{address}")
-            try:
-                return super().clean()
-            except forms.ValidationError as error:
-                refused = error
-        raise refused
-
-
-class SignInForm(SignInRules, AuthenticationForm):
-    """Django's sign-in form under the sign-in rules."""
-
-
-class AdminSignInForm(SignInRules, AdminAuthenticationForm):
-    """The admin's sign-in form under the same rules."""
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password2") and cleaned["password1"] != cleaned["password2"]:
+            self.add_error("password2", "The two passwords differ. Type the same password twice.")
+        return cleaned
 
 
 PROGRAM_ZONE = ""  # the time-zone choice "each program's zone"

@@ -133,6 +133,11 @@ class Program(models.Model):
         help_text="Leave empty to use the default description.",
     )
     is_active = models.BooleanField(default=True)
+    require_two_factor = models.BooleanField(
+        "members must use two-factor authentication",
+        default=False,
+        help_text="Members who sign in with a password set up an authenticator app before they open the program.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="programs")
 
@@ -293,3 +298,60 @@ class Profile(models.Model):
         """Return whether notices of `kind` (a notification kind code) should also be e-mailed."""
         choice = email_choice_for_kind(kind)
         return choice is None or choice.key not in (self.email_off or [])
+
+
+INVITATION_DAYS = 14
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to join a program, used once, valid for `INVITATION_DAYS` days.
+
+    The link carries a signed token of the row's id and `nonce`; resending
+    issues a new nonce (the old link stops working) and a new expiry. Its e-mail
+    is sent by a worker (`emailed_at` records it, once per nonce).
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    is_eligible = models.BooleanField("eligible to serve", default=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(validators=[validate_single_line], max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("email"),
+                "program",
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_address",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.program}"
+
+    @property
+    def is_open(self) -> bool:
+        """Not accepted and not revoked (it may still have expired)."""
+        return self.accepted_at is None and self.revoked_at is None

@@ -20,6 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from accounts.mfa import needs_two_factor
+
 from .models import Membership, Profile, Program
 from .selectors import activate_zone_for, remember_own_time_zone
 
@@ -30,6 +32,9 @@ NO_ACTOR: Final = "This action needs a person (or SYSTEM for the scheduler)."
 NOT_COMPANY_LEAD: Final = "Only a customer-experience lead sees the company view. An administrator can grant it."
 # The Django permission an administrator grants (usually through a group) to a customer-experience lead.
 COMPANY_PERMISSION: Final = "advocacy.view_company"
+NEEDS_TWO_FACTOR: Final = (
+    "%(program)s asks its members to use two-factor authentication: set it up to open the program."
+)
 
 
 class _System:
@@ -129,6 +134,8 @@ def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False)
         raise Http404(NO_SUCH_PROGRAM)
     if manage and not can_manage(user=user, membership=membership):
         raise PermissionDenied(NOT_MANAGER)
+    if program.require_two_factor and membership is not None and needs_two_factor(user):
+        raise PermissionDenied(NEEDS_TWO_FACTOR % {"program": program.name})
     activate_zone_for(user, otherwise=program.time_zone)  # what this page shows and reads is in that zone
     return program, membership
 

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from accounts.mfa import needs_two_factor
 from core.edge import validate_single_line
 from core.sessions import end_sessions_of
 
@@ -33,6 +34,13 @@ NOT_A_MEMBER = "%(name)s is not a member of this program."
 THANKS_TO_SELF = "You cannot thank yourself — thank a colleague who helped."
 THANKS_EMPTY = "Write a few words of thanks."
 SLUG_TAKEN = "That web address is already used by another program; choose another."
+TWO_FACTOR_FIRST = "Set up two-factor authentication for yourself first (Your account → Two-factor authentication)."
+
+
+def _check_two_factor_for_self(program: Program, actor) -> None:
+    """A manager asks two-factor of the members only once they use it themselves (else they lock themselves out)."""
+    if program.require_two_factor and not is_system(actor) and needs_two_factor(actor):
+        raise ValidationError({"require_two_factor": ValidationError(TWO_FACTOR_FIRST, code="two_factor_first")})
 
 
 def _check_slug_free(slug: str, *, program: Program | None = None) -> None:
@@ -56,6 +64,7 @@ def create_program(
     handoff_time: time = time(9, 0),
     role_description: RoleDescription | None = None,
     creator_serves: bool = False,
+    require_two_factor: bool = False,
 ) -> Program:
     """Create a program and make its creator its first manager (the roster hook hears of them).
 
@@ -71,7 +80,9 @@ def create_program(
         term_months=term_months,
         handoff_time=handoff_time,
         role_description=role_description,
+        require_two_factor=require_two_factor,
     )
+    _check_two_factor_for_self(program, creator)
     program.full_clean()
     program.save()
     membership = Membership(program=program, user=creator, role=Membership.Role.MANAGER, is_eligible=creator_serves)
@@ -99,6 +110,7 @@ def update_program(*, program: Program, actor: AbstractBaseUser, **fields) -> Pr
         "handoff_time",
         "role_description",
         "is_active",
+        "require_two_factor",
     }
     unknown = set(fields) - editable
     if unknown:
@@ -107,8 +119,11 @@ def update_program(*, program: Program, actor: AbstractBaseUser, **fields) -> Pr
     if "slug" in fields:
         _check_slug_free(fields["slug"], program=program)
     previous_time_zone, previous_handoff_time = program.time_zone, program.handoff_time
+    turning_on = fields.get("require_two_factor") and not program.require_two_factor
     for key, value in fields.items():
         setattr(program, key, value)
+    if turning_on:
+        _check_two_factor_for_self(program, actor)
     program.full_clean()
     program.save()
     change = ProgramChange(

@@ -3,21 +3,32 @@
 from copy import copy
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.edge import safe_next
 from core.zones import activate_shared_zone
 
-from . import permissions, selectors, services
+from . import invitations, permissions, selectors, services
 from .email_choices import email_choices
-from .forms import AddMemberForm, MembershipForm, ProfileForm, ProgramForm, ThanksForm, add_service_errors
-from .models import Membership
+from .forms import (
+    AddMemberForm,
+    InviteForm,
+    JoinForm,
+    MembershipForm,
+    ProfileForm,
+    ProgramForm,
+    ThanksForm,
+    add_service_errors,
+)
+from .models import INVITATION_DAYS, Invitation, Membership
 from .notifications import mark_read
 from .panels import program_panels
 
@@ -103,8 +114,144 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{selectors.display_name(membership.user)} joined {program.name}.")
             return redirect("advocacy:member_list", slug=program.slug)
-    context = {"program": program, "form": form, "members": selectors.members_of(program=program)}
+    context = {
+        "program": program,
+        "form": form,
+        "invite_form": InviteForm(),
+        "members": selectors.members_of(program=program),
+        "invitations": invitations.pending_invitations(program=program),
+        "now": timezone.now(),
+    }
     return render(request, "advocacy/member_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = permissions.program_for_user(user=request.user, slug=slug, manage=True)
+    form = InviteForm(request.POST or None)
+    batch = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = invitations.invite_people(
+                program=program,
+                actor=request.user,
+                addresses=form.cleaned_data["addresses"],
+                role=form.cleaned_data["role"],
+                is_eligible=form.cleaned_data["is_eligible"],
+            )
+        except invitations.InvitationBatchError as error:
+            batch = error.batch
+            form.add_error("addresses", error.messages[0])
+        except ValidationError as error:
+            form.add_error("addresses", error)
+        else:
+            messages.success(request, _batch_summary(batch))
+            for result in batch.results:
+                if result.outcome == invitations.SKIPPED:
+                    messages.info(request, f"{result.email}: {result.message}")
+            return redirect("advocacy:member_list", slug=program.slug)
+    return render(request, "advocacy/member_invite.html", {"program": program, "form": form, "batch": batch})
+
+
+def _batch_summary(batch) -> str:
+    invited, added = batch.count(invitations.INVITED), batch.count(invitations.ADDED)
+    parts = []
+    if invited:
+        parts.append(f"Invited {invited} {'person' if invited == 1 else 'people'} by e-mail")
+    if added:
+        parts.append(f"added {added} who already had an account (they were told)")
+    if not parts:
+        return "Nobody new to invite."
+    summary = ", ".join(parts) + "."
+    return summary[0].upper() + summary[1:]
+
+
+def _invitation(request: HttpRequest, slug: str, pk: int) -> Invitation:
+    program, _ = permissions.program_for_user(user=request.user, slug=slug, manage=True)
+    return get_object_or_404(Invitation.objects.select_related("program"), pk=pk, program=program)
+
+
+@login_required
+@require_http_methods(["POST"])
+def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    invitation = _invitation(request, slug, pk)
+    try:
+        invitations.resend_invitation(invitation=invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Sent the invitation to {invitation.email} again, valid {INVITATION_DAYS} days.")
+    return redirect("advocacy:member_list", slug=slug)
+
+
+@login_required
+@require_http_methods(["POST"])
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    invitation = _invitation(request, slug, pk)
+    try:
+        invitations.revoke_invitation(invitation=invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Withdrew the invitation to {invitation.email}; its link no longer works.")
+    return redirect("advocacy:member_list", slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitation's page: join as the signed-in person, or create an account with a name and password."""
+    try:
+        invitation = invitations.invitation_from_token(token)
+    except invitations.InvitationLinkError as error:
+        return render(request, "advocacy/invitation_invalid.html", {"message": error.message}, status=error.status)
+    existing = invitations.account_for(invitation)
+    form = None
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                membership = invitations.accept_invitation(token=token, user=request.user)
+            except invitations.InvitationLinkError as error:
+                return render(
+                    request, "advocacy/invitation_invalid.html", {"message": error.message}, status=error.status
+                )
+            messages.success(request, f"Welcome to {membership.program.name}.")
+            return redirect(membership.program)
+    elif existing is None:
+        form = JoinForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = invitations.join_with_invitation(
+                    token=token,
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                    password=form.cleaned_data["password1"],
+                )
+            except invitations.InvitationLinkError as error:
+                return render(
+                    request, "advocacy/invitation_invalid.html", {"message": error.message}, status=error.status
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request,
+                    f"Welcome to {invitation.program.name}. You sign in with {user.email} "
+                    f"(or your username, {user.username}).",
+                )
+                return redirect(invitation.program)
+    elif request.method == "POST":
+        return redirect(f"{reverse('login')}?next={request.path}")
+    context = {
+        "invitation": invitation,
+        "program": invitation.program,
+        "inviter": selectors.display_name(invitation.invited_by) if invitation.invited_by else "A manager",
+        "existing": existing,
+        "form": form,
+        "account_exists": invitations.ACCOUNT_EXISTS % {"email": invitation.email},
+    }
+    return render(request, "advocacy/invitation_accept.html", context)
 
 
 @login_required

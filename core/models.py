@@ -59,3 +59,26 @@ class PersonSession(AbstractBaseSession):
         from .sessions import SessionStore  # the store names this model: one of the two must ask late
 
         return SessionStore
+
+
+class OutgoingMail(models.Model):
+    """An e-mail rendered in a request and sent by a worker; the row is deleted once sent.
+
+    Account e-mails (a password reset, an address to verify) carry links that
+    sign a person in: they stay in the database only until the mail server has
+    taken them.
+    """
+
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    html = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} (attempt {self.attempts})"

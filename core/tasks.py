@@ -4,7 +4,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from . import heartbeat as heartbeats
-from . import outbox
+from . import mail, outbox
 
 
 @shared_task(name="core.tasks.flush_outbox")
@@ -17,6 +17,18 @@ def flush_outbox() -> int:
 def heartbeat() -> str:
     """Stamp the time a worker last finished a task (periodic; /health/ reads it)."""
     return heartbeats.beat().isoformat()
+
+
+@shared_task(name="core.tasks.send_queued_mail", acks_late=True)
+def send_queued_mail(mail_id: int) -> bool:
+    """Send one queued e-mail (an account e-mail: reset, verification) and forget it."""
+    return mail.send_queued_mail(mail_id=mail_id)
+
+
+@shared_task(name="core.tasks.send_pending_mail")
+def send_pending_mail() -> int:
+    """Queue again the queued e-mails a mail-server failure left unsent (periodic)."""
+    return mail.requeue_unsent_mail()
 
 
 @worker_ready.connect

@@ -173,3 +173,22 @@ def private_broker(tmp_path):
     # A worker started in the test made the app current and default in its thread; keep it so.
     app.set_current()
     app.set_default()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """allauth counts sign-in attempts in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's superuser (behind `admin_client`), with the authenticator app staff need for the admin."""
+    from tests.factories import give_two_factor
+
+    user = django_user_model.objects.create_superuser(username="admin", email="admin@example.com", password="password")
+    return give_two_factor(user)

@@ -74,7 +74,6 @@ ACCESS: dict[str, Access] = {
     "login": Access({**dict.fromkeys(ROLES, 302), "anonymous": 200}),
     "logout": Access({**dict.fromkeys(ROLES, 405)}),  # POST only: see POST_ONLY_POSTS
     "password_change": Access(SIGNED_IN),
-    "password_change_done": Access(SIGNED_IN),
     "health": Access({**dict.fromkeys(ROLES, (200, 500))}),
     "advocacy:program_list": Access(SIGNED_IN),
     "advocacy:program_create": Access(SIGNED_IN),
@@ -391,6 +390,74 @@ ACCESS |= {
         post=dict.fromkeys(ROLES, 401),
         data=no_form,
     ),
+}
+
+
+def invitation_world(w) -> dict:
+    """An open invitation to `w.program` and one to the other program, made once."""
+    if not hasattr(w, "_invitation"):
+        from advocacy import invitations
+
+        invitations.invite_people(program=w.program, actor=w.users["manager"], addresses="new@example.com")
+        invitations.invite_people(program=w.other_program, actor=w.users["other"], addresses="secret@example.com")
+        invitation = w.program.invitations.get()
+        w._invitation = {"invitation": invitation, "token": invitations.token_for(invitation)}
+    return w._invitation
+
+
+def _inv(w):
+    return {"slug": w.program.slug, "pk": invitation_world(w)["invitation"].pk}
+
+
+# Pages for anyone signed out (a signed-in person is sent on to their programs).
+ENTRANCE = {**dict.fromkeys(ROLES, 302), "anonymous": 200}
+# allauth pages that only make sense inside a flow (a pending sign-in, a started sign-up): without
+# one they send the person back.
+FLOW_STEP = dict.fromkeys(ROLES, 302)
+# Resending and revoking: the program's managers (and superusers).
+MANAGER_ONLY_POST = {**program_post(302), "member": 403, "advocate": 403}
+
+ACCESS |= {
+    # Accounts (django-allauth): the sign-in pages, reset and verification links, anyone's own account.
+    "account_login": Access(ENTRANCE),
+    # POST only, as "logout" (the same view): signing out works for everyone.
+    "account_logout": Access({**dict.fromkeys(ROLES, 405)}, post=dict.fromkeys(ROLES, 302)),
+    "account_signup": Access(ENTRANCE),  # closed: says that people join by invitation
+    "account_inactive": Access(PUBLIC),
+    "account_reset_password": Access(PUBLIC),
+    "account_reset_password_done": Access(PUBLIC),
+    "account_reset_password_from_key": Access(PUBLIC, lambda w: {"uidb36": "1", "key": "x-y"}),
+    "account_reset_password_from_key_done": Access(PUBLIC),
+    "account_confirm_email": Access(PUBLIC, lambda w: {"key": "not-a-key"}),
+    "account_email_verification_sent": Access(PUBLIC),
+    "account_confirm_login_code": Access(FLOW_STEP),
+    "account_email": Access(SIGNED_IN),
+    "account_change_password": Access(SIGNED_IN),
+    # Everyone here has a password: setting one sends them to changing it.
+    "account_set_password": Access({**FLOW_STEP, "anonymous": "login"}),
+    "account_reauthenticate": Access(SIGNED_IN),
+    "mfa_index": Access(SIGNED_IN),
+    # Setting up an authenticator first asks for the password again (staff have one: the overview).
+    "mfa_activate_totp": Access({**FLOW_STEP, "anonymous": "login"}),
+    # Staff have an authenticator: turning it off first asks for the password again.
+    "mfa_deactivate_totp": Access({**dict.fromkeys(ROLES, 404), "anonymous": "login", "staff": 302, "superuser": 302}),
+    "mfa_generate_recovery_codes": Access({**FLOW_STEP, "anonymous": "login"}),
+    "mfa_view_recovery_codes": Access({**dict.fromkeys(ROLES, 404), "anonymous": "login"}),
+    "mfa_download_recovery_codes": Access({**dict.fromkeys(ROLES, 404), "anonymous": "login"}),
+    "mfa_reauthenticate": Access({**FLOW_STEP, "anonymous": "login", "staff": 200, "superuser": 200}),
+    "mfa_authenticate": Access(FLOW_STEP),
+    # Single sign-on: no provider of that name is configured here (tests/accounts runs a real one).
+    "openid_connect_login": Access(dict.fromkeys(ROLES, 404), lambda w: {"provider_id": "company"}),
+    "openid_connect_callback": Access(dict.fromkeys(ROLES, 404), lambda w: {"provider_id": "company"}),
+    "socialaccount_connections": Access(SIGNED_IN),
+    "socialaccount_login_cancelled": Access(PUBLIC),
+    "socialaccount_login_error": Access(dict.fromkeys(ROLES, 401)),
+    "socialaccount_signup": Access(FLOW_STEP),
+    # Invitations: managers invite, resend and revoke; the link's page is for whoever holds the link.
+    "advocacy:member_invite": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "advocacy:invitation_resend": Access(POST_ONLY, _inv, post=MANAGER_ONLY_POST),
+    "advocacy:invitation_revoke": Access(POST_ONLY, _inv, post=MANAGER_ONLY_POST),
+    "advocacy:invitation_accept": Access(PUBLIC, lambda w: {"token": invitation_world(w)["token"]}),
 }
 
 

@@ -43,6 +43,9 @@ COVERED = {
 NO_NOTICES = {
     "core.tasks.flush_outbox",
     "core.tasks.heartbeat",  # stamps one row for /health/: tests/test_platform.py
+    "core.tasks.send_pending_mail",  # re-sends account e-mails a failure left: tests/accounts/test_mail.py
+    # Re-sends the invitation e-mails a failure left, once per link: tests/advocacy/test_invitations.py
+    "advocacy.tasks.send_pending_invitation_emails",
     "issues.tasks.poll_mention_feeds",
     "issues.tasks.requeue_stuck_imports",  # re-sends or fails stuck imports: tests/issues/test_importing.py
     "issues.tasks.resend_pending_work",  # the satisfaction question: tests/issues/test_tasks.py

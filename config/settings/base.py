@@ -18,6 +18,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Absolute address of the site, for links in e-mails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL_IS_HTTPS = SITE_URL.startswith("https://")
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -40,8 +43,15 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "health_check",
+    # Accounts: sign-in by username or e-mail, reset, verification, single sign-on and two-factor.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     # The project's apps, lowest first: each may use only the ones listed before it.
     "core",
+    "accounts",
     "advocacy",
     "rotations",
     "issues",
@@ -64,6 +74,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Staff set up two-factor before the admin; a program may ask it of its members.
+    "accounts.mfa.RequireTwoFactor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -104,6 +117,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Username or e-mail address, and single sign-on.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -114,6 +129,77 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "advocacy:program_list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (django-allauth). People sign in with their username or e-mail address; a new
+# address is verified before it counts; a forgotten password is reset by e-mail. People join
+# through a manager's invitation (advocacy) or single sign-on; open sign-up is off unless
+# ACCOUNT_ALLOW_SIGNUP says so.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_ALLOW_SIGNUP = env.bool("ACCOUNT_ALLOW_SIGNUP", default=False)
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# A new address (a changed one, or one added in the admin) gets a verification link, and replaces
+# the old one only once verified; accounts made before Baton verified addresses still sign in.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True  # one address per person: a new one replaces the old once verified
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password / e-mail changed" notices
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Baton: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL_IS_HTTPS else "http"
+# allauth's own limits, on top of django-axes' lockout below (five failures for one name from one
+# address): failed sign-ins for one name from many addresses, and anything sent too often.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "20/m/ip,10/300s/key",
+    "reset_password": "20/m/ip,3/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "20/m/ip",
+    "confirm_email": "1/180s/key",
+    "manage_email": "10/m/user",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "login": "30/m/ip",
+}
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a provider's button posts; a link cannot start a sign-in
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True  # a verified address from the provider signs its owner in
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# Which addresses are invited, asked of the apps above accounts (it never imports them).
+ACCOUNTS_INVITATION_CHECKS = ["advocacy.invitations.is_invited"]
+# A first single sign-on provider from the environment (more in the admin: Social applications).
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": []}}
+if env("OIDC_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": env("OIDC_PROVIDER_ID", default="company"),
+            "name": env("OIDC_NAME", default="Company sign-in"),
+            "client_id": env("OIDC_CLIENT_ID"),
+            "secret": env("OIDC_CLIENT_SECRET", default=""),
+            "settings": {
+                "server_url": env("OIDC_SERVER_URL"),
+                "allowed_domains": env.list("OIDC_ALLOWED_DOMAINS", default=[]),
+                "signup": env("OIDC_SIGNUP", default="invited"),
+                "password_login_off": env.bool("OIDC_PASSWORD_LOGIN_OFF", default=False),
+                "oauth_pkce_enabled": True,
+            },
+        }
+    )
+# Two-factor: an authenticator app (TOTP) and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Baton")
+MFA_RECOVERY_CODE_COUNT = 10
+# Accounts come from administrators and invitations (sign-up is closed), so an address not yet
+# verified does not keep staff from the authenticator app the admin asks for.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Staff set up an authenticator app before they reach the Django admin.
+ACCOUNTS_STAFF_TWO_FACTOR = env.bool("ACCOUNTS_STAFF_TWO_FACTOR", default=True)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -188,7 +274,13 @@ _TASKS = [
     ("core.tasks.flush_outbox",                         _Q,    "core-flush-outbox",                   60.0),
     # Proves a worker finishes tasks: /health/ fails when the last one is too old.
     ("core.tasks.heartbeat",                            _Q,    "core-heartbeat",                      60.0),
+    # Account e-mails (reset, verification), rendered in the request; and the sweep for failed ones.
+    ("core.tasks.send_queued_mail",                     _IO,   None,                                  None),
+    ("core.tasks.send_pending_mail",                    _Q,    "core-send-pending-mail",              120.0),
     ("advocacy.tasks.send_notification_email",          _IO,   None,                                  None),
+    ("advocacy.tasks.send_invitation_email",            _IO,   None,                                  None),
+    # Queues again the invitation e-mails a mail-server failure left unsent.
+    ("advocacy.tasks.send_pending_invitation_emails",   _Q,    "advocacy-send-pending-invitations",   120.0),
     # Queues again the e-mails a mail-server failure left unsent.
     ("advocacy.tasks.send_pending_notification_emails", _Q,    "advocacy-send-pending-emails",        60.0),
     ("rotations.tasks.run_handoffs",                    _Q,    "rotations-run-handoffs",              60.0),
@@ -283,6 +375,10 @@ SESSION_COOKIE_HTTPONLY = True
 # Database sessions that know whose they are, so deactivating a person signs them out everywhere.
 SESSION_ENGINE = "core.sessions"
 
+# One cache for the processes of a site (allauth's rate limits count in it): Redis in production
+# (CACHE_URL=redis://…), this process's memory otherwise.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # Login throttling (django-axes): five failures for a username from one address
 # lock that pair out for 15 minutes; a successful login resets the count.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -294,6 +390,8 @@ AXES_VERBOSE = False
 # The same client address as everywhere else (TRUSTED_PROXIES below), also when
 # axes is asked from the authentication backend.
 AXES_CLIENT_IP_CALLABLE = "core.clients.client_ip"
+# The sign-in form takes a username or an e-mail address: axes counts the account either names.
+AXES_USERNAME_CALLABLE = "accounts.throttling.attempted_login"
 
 # The networks of the reverse proxies in front of Baton (CIDR, comma-separated).
 # Requests from them are attributed to the right-most X-Forwarded-For address
@@ -328,8 +426,6 @@ DEMO_BUILDERS = [
     "integrations.demo.build",
 ]
 
-# Absolute address of the site, for links in e-mails.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Mention feeds are polled only on the public internet; list private networks
 # (CIDR, comma-separated) to allow anyway, e.g. an intranet feed server.

@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from tests.e2e.signin import sign_in_through_page
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -58,10 +60,6 @@ def sign_in(live_server):
     """Sign in through the real login form."""
 
     def do(page, username: str, password: str):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state("networkidle")
+        sign_in_through_page(page, live_server.url, username, password)
 
     return do

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.e2e.signin import sign_in_through_page
 from tests.test_access_matrix import ACCESS, World, insights_world
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -57,11 +58,7 @@ def open_as(browser, live_server, username, password, viewport):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     if username:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state("networkidle")
+        sign_in_through_page(page, live_server.url, username, password)
     return context, page
 
 

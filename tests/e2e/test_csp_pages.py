@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.e2e.signin import sign_in_through_page
 from tests.factories import PASSWORD, HotIssueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,9 +21,6 @@ def test_the_admin_history_pages_keep_the_policy(page, live_server, sign_in, pro
     issue = HotIssueFactory(program=program, owner=admin)
     issue.title = "Changed title"
     issue.save()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill(admin.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_page(page, live_server.url, admin.username, PASSWORD)  # staff give their authenticator code
     page.goto(f"{live_server.url}/admin/issues/hotissue/{issue.pk}/history/")
     assert page.get_by_text("Changed title").first.is_visible()

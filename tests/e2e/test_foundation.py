@@ -49,5 +49,6 @@ def test_someone_signed_out_is_asked_to_sign_in_and_a_wrong_password_is_explaine
     assert "/accounts/login/" in page.url
     page.get_by_label("Username").fill("sam")
     page.get_by_label("Password").fill("wrong")
-    page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Please enter a correct username and password").is_visible()
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    assert page.get_by_text("The username and/or password you specified are not correct.").is_visible()
+    assert page.get_by_role("link", name="Forgot your password?").is_visible()

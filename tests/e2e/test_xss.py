@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from advocacy.models import Membership
 from advocacy.notifications import notify
+from tests.e2e.signin import sign_in_through_page
 from tests.e2e.xss_corpus import FIRING, PAYLOADS
 from tests.factories import MembershipFactory, ProgramFactory, ThanksNoteFactory, UserFactory
 
@@ -21,10 +22,7 @@ def visit_all(browser, live_server, username, password, urls) -> list[str]:
     page = context.new_page()
     fired: list[str] = []
     page.on("dialog", lambda d: (fired.append(f"{page.url}: {d.message}"), d.dismiss()))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_through_page(page, live_server.url, username, password)
     for url in urls:
         page.goto(live_server.url + url)
         page.wait_for_load_state("networkidle")
@@ -126,10 +124,7 @@ def test_customer_supplied_issue_text_never_runs_as_script(browser, live_server,
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.on("dialog", lambda d: (fired.append(f"{page.url}: {d.message}"), d.dismiss()))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_through_page(page, live_server.url, "manager", password)
     page.goto(live_server.url + reverse("issues:log"))
     with page.expect_response(lambda r: "level=2" in r.url):
         page.locator("label[for=level-2]").click()

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from advocacy.models import Membership, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
 
 __all__ = [
+    "TOTP_SECRET",
+    "give_two_factor",
     "UserFactory",
     "ProgramFactory",
     "MembershipFactory",
@@ -32,6 +34,26 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def two_factor(obj, create, extracted, **kwargs):
+        """Staff have an authenticator app, as the admin asks; two_factor=False for one who has not yet."""
+        wanted = obj.is_staff if extracted is None else extracted
+        if create and wanted:
+            give_two_factor(obj)
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_two_factor(user):
+    """Give `user` an authenticator app (TOTP, with TOTP_SECRET) unless they have one."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TOTP_SECRET)
+    return user
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,97 @@
+"""Single sign-on options per OpenID Connect provider, kept in the SocialApp's settings JSON.
+
+An administrator sets them in the admin (Social applications → Settings) or,
+for a first provider, from the environment (README): for example
+
+    {"server_url": "https://login.example.com",
+     "allowed_domains": ["example.com"],
+     "signup": "invited",
+     "password_login_off": true}
+
+`allowed_domains`: only addresses of these domains may sign in (empty: any).
+`signup`: "open" creates an account on a first sign-in, "invited" only for
+someone with a pending invitation (people with an account always sign in).
+`password_login_off`: people whose address is of an allowed domain must use
+single sign-on; their password no longer signs them in.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+from allauth.socialaccount.models import SocialApp
+from django.conf import settings
+
+OPEN: Final = "open"
+INVITED: Final = "invited"
+
+DOMAIN_NOT_ALLOWED: Final = "Addresses of %(domain)s cannot sign in with %(provider)s."
+NOT_INVITED: Final = (
+    "There is no Baton account for %(email)s yet. Ask a program manager to invite you, then sign in again."
+)
+UNVERIFIED_EMAIL: Final = "%(provider)s did not confirm that %(email)s is your address, so Baton cannot sign you in."
+NO_EMAIL: Final = "%(provider)s did not tell Baton your e-mail address, so Baton cannot sign you in."
+USE_SSO: Final = "People of %(domain)s sign in with %(provider)s: use the button below."
+
+
+@dataclass(frozen=True)
+class ProviderOptions:
+    """The options of one provider, read from its settings with safe defaults."""
+
+    name: str
+    provider_id: str
+    allowed_domains: tuple[str, ...]
+    signup: str
+    password_login_off: bool
+
+    def allows(self, email: str) -> bool:
+        """Return whether an address may sign in through this provider."""
+        return not self.allowed_domains or domain_of(email) in self.allowed_domains
+
+
+def domain_of(email: str) -> str:
+    return email.rpartition("@")[2].strip().lower()
+
+
+def options_for(app: SocialApp) -> ProviderOptions:
+    """Return a provider's single sign-on options."""
+    data = app.settings or {}
+    domains = data.get("allowed_domains") or []
+    if isinstance(domains, str):
+        domains = domains.split(",")
+    signup = data.get("signup", INVITED)
+    return ProviderOptions(
+        name=app.name,
+        provider_id=app.provider_id or app.provider,
+        allowed_domains=tuple(d.strip().lower().lstrip("@") for d in domains if d.strip()),
+        signup=signup if signup in (OPEN, INVITED) else INVITED,
+        password_login_off=bool(data.get("password_login_off", False)),
+    )
+
+
+def configured_apps() -> list[SocialApp]:
+    """Return every OpenID Connect provider: those of the environment, then those of the admin."""
+    apps = []
+    for conf in settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", []):
+        apps.append(
+            SocialApp(
+                provider="openid_connect",
+                provider_id=conf.get("provider_id", ""),
+                name=conf.get("name", ""),
+                client_id=conf.get("client_id", ""),
+                secret=conf.get("secret", ""),
+                settings=conf.get("settings", {}),
+            )
+        )
+    apps += list(SocialApp.objects.filter(provider="openid_connect"))
+    return apps
+
+
+def provider_for_password_login_off(email: str) -> ProviderOptions | None:
+    """Return the provider whose people must use single sign-on, if `email` is one of them."""
+    if "@" not in email:
+        return None
+    for app in configured_apps():
+        options = options_for(app)
+        if options.password_login_off and options.allowed_domains and options.allows(email):
+            return options
+    return None
