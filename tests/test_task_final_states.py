@@ -25,6 +25,10 @@ mail server taking a message and its row being stamped sends that one again.
 | core.tasks.heartbeat | one row | the next run (every minute) |
 | advocacy.tasks.send_notification_email | one notification | send_pending_notification_emails |
 | advocacy.tasks.send_pending_notification_emails | one queued e-mail | the next run |
+| advocacy.tasks.send_invitation_email | one invitation e-mail | send_pending_invitation_emails |
+| advocacy.tasks.send_pending_invitation_emails | one queued e-mail | the next run |
+| core.tasks.send_queued_mail | one account e-mail | send_pending_mail |
+| core.tasks.send_pending_mail | one queued e-mail | the next run |
 | rotations.tasks.run_handoffs | one program | the next run (every minute) |
 | rotations.tasks.handoff_program | one program | run_handoffs |
 | rotations.tasks.send_reminders | one notice | the next run |
@@ -72,10 +76,11 @@ from django.core import mail
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from advocacy import notifications
+from advocacy import invitations, notifications
 from advocacy.models import Membership
 from config.celery import app
 from config.settings.base import _TASKS as TASK_TABLE
+from core import mail as core_mail
 from core.models import OutboxMessage
 from insights import reports
 from insights.models import BriefSubscription, FigureSnapshot
@@ -325,7 +330,32 @@ def _requeue_stuck_imports(now):
     return importing.requeue_stuck_imports(now=now + importing.STUCK_AFTER)
 
 
+def invitations_to_send():
+    """Two addresses invited to a program: their e-mails are queued."""
+    program, lead = desk()
+    invitations.invite_people(program=program, actor=lead, addresses="ann@example.com, ben@example.com")
+
+
+def account_mails():
+    """Two account e-mails (a reset link each) rendered and queued for the worker."""
+    for to in ("ann@example.com", "ben@example.com"):
+        core_mail.queue_mail(
+            to=to, subject="Reset your Baton password", body="Follow the link to choose a new password."
+        )
+
+
 CASES = {
+    "advocacy.tasks.send_invitation_email": Case(
+        build=invitations_to_send,
+        recover=lambda now: invitations.requeue_unsent_invitation_emails(now=now + invitations.EMAIL_RETRY_AFTER),
+    ),
+    "advocacy.tasks.send_pending_invitation_emails": Case(
+        build=lost_jobs(invitations_to_send, "advocacy.tasks.send_invitation_email"), periodic=True
+    ),
+    "core.tasks.send_queued_mail": Case(
+        build=account_mails, recover=lambda now: core_mail.requeue_unsent_mail(now=now + core_mail.RETRY_AFTER)
+    ),
+    "core.tasks.send_pending_mail": Case(build=lost_jobs(account_mails, "core.tasks.send_queued_mail"), periodic=True),
     "baton.ping": Case(build=lambda: None, periodic=True),
     "core.tasks.flush_outbox": Case(build=pending_outbox_jobs, periodic=True),
     "core.tasks.heartbeat": Case(build=lambda: None, periodic=True, one_transaction=True),
@@ -558,6 +588,7 @@ HISTORY_OF = {m: m.instance_type for m in MODELS if hasattr(m, "instance_type")}
 VOLATILE_ANYWHERE = {
     "dedupe_key",
     "tracking_token",
+    "nonce",  # an invitation link's random part, drawn when the work is built
     "search_vector",
     "attempts",
     "email_attempts",
