@@ -1,6 +1,5 @@
 """A handoff through a real Celery worker on Redis leads to exactly one term report."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -11,15 +10,7 @@ from config.celery import app
 from insights.models import TermReport
 from rotations import boundaries, services
 from rotations.models import Term
-
-
-def wait_for(check, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.waiting import wait_for
 
 
 @pytest.mark.worker

@@ -1,6 +1,5 @@
 """Untouched issues escalate: once to the owner, then once to the managers, counted from the last touch."""
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from issues import background
 from issues import services as issue_services
 from issues.models import Escalation, HotIssue, IssueEvent, IssueSettings
 from tests.factories import MembershipFactory
+from tests.waiting import wait_for
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
 
@@ -111,15 +111,6 @@ def test_settings_page_refuses_a_limit_out_of_range_and_changes_nothing(desk, bo
     assert not IssueSettings.objects.filter(program=desk, untouched_days_5=0).exists()
     client.post(url, {**data, "untouched_days_5": "3"})
     assert IssueSettings.objects.get(program=desk).untouched_days_5 == 3
-
-
-def wait_for(check, timeout=30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.worker

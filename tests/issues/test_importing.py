@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from config.celery import app
 from issues import importing, services
 from issues.models import Customer, HotIssue, ImportJob, IssueEvent, Source
 from tests.factories import MembershipFactory, ProgramFactory
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HistoricalHotIssue = HotIssue.history.model
@@ -449,15 +449,6 @@ def test_the_stuck_import_sweep_is_scheduled():
 
 
 # ------------------------------------------------------------------ a real worker
-
-
-def wait_for(check, timeout=30.0, every=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(every)
-    return False
 
 
 @pytest.fixture

@@ -24,18 +24,10 @@ from core.models import OutboxMessage
 from rotations import boundaries, services, tasks
 from rotations.models import Handoff, Term
 from tests import hook_participants
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(check, timeout=20.0, every=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(every)
-    return False
 
 
 @pytest.fixture
