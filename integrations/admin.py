@@ -1,8 +1,8 @@
-"""Admin for inbound sources and their deliveries. Secrets are never shown here."""
+"""Admin for inbound sources and their deliveries, and for e-mail in. Secrets are never shown here."""
 
 from django.contrib import admin
 
-from .models import Delivery, Source
+from .models import Delivery, Mail, MailIn, Source
 
 
 @admin.register(Source)
@@ -21,6 +21,26 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ("reason", "dedupe_key", "event_id")
     readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "body"]
     exclude = ("body",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(MailIn)
+class MailInAdmin(admin.ModelAdmin):
+    list_display = ("program", "enabled", "tag", "level", "changed_at")
+    list_filter = ("enabled",)
+    search_fields = ("program__name", "tag")
+    readonly_fields = ("tag", "created_at", "changed_at")
+
+
+@admin.register(Mail)
+class MailAdmin(admin.ModelAdmin):
+    list_display = ("pk", "mail_in", "via", "received_at", "sender", "outcome", "reason", "issue")
+    list_filter = ("outcome", "via")
+    search_fields = ("recipient", "sender", "subject", "reason", "dedupe_key")
+    readonly_fields = [f.name for f in Mail._meta.fields if f.name != "raw"]
+    exclude = ("raw",)
 
     def has_add_permission(self, request) -> bool:
         return False

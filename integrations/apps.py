@@ -6,8 +6,13 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
+        from anymail.signals import inbound
+
         from advocacy.panels import register_program_panel
 
-        from .panels import sources_panel
+        from .panels import mail_in_panel, sources_panel
+        from .receivers import on_inbound_mail
 
         register_program_panel(sources_panel)
+        register_program_panel(mail_in_panel)
+        inbound.connect(on_inbound_mail, dispatch_uid="integrations.mail_in")

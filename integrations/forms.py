@@ -1,8 +1,9 @@
-"""Forms for inbound sources: add one, edit its mapping, rotate its secret."""
+"""Forms for inbound sources (add one, edit its mapping, rotate its secret) and for e-mail in."""
 
 from django import forms
 
 from core.edge import validate_single_line
+from issues.models import Level
 
 from . import services
 from .models import Kind, Source
@@ -47,4 +48,19 @@ class RotateForm(forms.Form):
         required=False,
         validators=[validate_single_line],
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+
+class MailInForm(forms.Form):
+    enabled = forms.BooleanField(
+        label="Turn forwarded e-mail into hot issues",
+        required=False,
+        help_text="Off: mail to the address is refused and listed below with its reason.",
+    )
+    level = forms.TypedChoiceField(
+        label="Level of a forwarded e-mail",
+        choices=Level.choices,
+        coerce=int,
+        initial=Level.ANGRY,
+        help_text="How dissatisfied the customer is taken to be; the advocate can change it on the issue.",
     )

@@ -153,3 +153,106 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"Delivery {self.pk} to {self.source_id}: {self.outcome}"
+
+
+# ---------------------------------------------------------------- e-mail in
+
+
+def new_mail_tag(slug: str) -> str:
+    """Return the plus-tag of a program's address: its slug and a short random part, so it cannot be guessed."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return f"{slug[:40]}-{''.join(secrets.choice(alphabet) for _ in range(6))}"
+
+
+class MailIn(models.Model):
+    """A program's e-mail address (the shared mailbox plus its tag), whether it takes mail, and the level it gives."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="mail_in")
+    enabled = models.BooleanField("take forwarded e-mail", default=False)
+    tag = models.CharField(max_length=64, unique=True, editable=False)
+    level = models.PositiveSmallIntegerField("level of a forwarded e-mail", choices=Level.choices, default=Level.ANGRY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "e-mail in setting"
+        verbose_name_plural = "e-mail in settings"
+
+    def __str__(self) -> str:
+        return f"E-mail in for {self.program}: {'on' if self.enabled else 'off'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("integrations:mail_in", args=[self.program.slug])
+
+    @property
+    def address(self) -> str:
+        """Return the address to forward to: the mailbox with this program's tag after a plus."""
+        local, _, domain = settings.INBOUND_EMAIL_ADDRESS.partition("@")
+        return f"{local}+{self.tag}@{domain}"
+
+
+class Mail(models.Model):
+    """One e-mail that reached Baton's mailbox: the raw message as it came, and what became of it."""
+
+    class Via(models.TextChoices):
+        SMTP = "smtp", "Baton's mail receiver (SMTP)"
+        POSTMARK = "postmark", "Postmark"
+        MAILGUN = "mailgun", "Mailgun"
+        SENDGRID = "sendgrid", "SendGrid"
+        AMAZON_SES = "amazon_ses", "Amazon SES"
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", "Waiting to be processed"
+        ISSUE_CREATED = "issue_created", "Issue created"
+        DUPLICATE = "duplicate", "Duplicate"
+        AUTOMATIC = "automatic", "Auto-reply or bounce"
+        RATE_LIMITED = "rate_limited", "Rate limited"
+        NO_TEXT = "no_text", "No text"
+        TOO_LARGE = "too_large", "Too large"
+        TOO_MANY_ATTACHMENTS = "too_many_attachments", "Too many attachments"
+        UNKNOWN_ADDRESS = "unknown_address", "Unknown address"
+        TURNED_OFF = "turned_off", "E-mail in was off"
+        FAILED = "failed", "Failed"
+
+    FINAL = frozenset(set(Outcome.values) - {Outcome.RECEIVED})
+
+    # Empty for a mail to an address no program has (kept for the admin, not shown on any program's page).
+    mail_in = models.ForeignKey(MailIn, null=True, blank=True, on_delete=models.CASCADE, related_name="mails")
+    via = models.CharField(max_length=20, choices=Via.choices)
+    received_at = models.DateTimeField(default=timezone.now)
+    # The message exactly as it came, so it can be read again; cleared after a while.
+    raw = models.BinaryField(blank=True, default=b"")
+    size = models.PositiveIntegerField(default=0)
+    recipient = models.CharField(max_length=254, blank=True)
+    # Who sent it: the From address (the forwarder, for a forwarded mail); the rate limit counts per sender.
+    sender = models.CharField(max_length=254, blank=True)
+    # The SMTP MAIL FROM, when the way in says it ("" is the null return path of a bounce).
+    envelope_sender = models.CharField(max_length=254, blank=True, null=True)
+    subject = models.CharField(max_length=200, blank=True)
+    # The Message-ID (or the raw message's SHA-256 when it has none): the same mail twice creates one issue.
+    dedupe_key = models.CharField(max_length=300, blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, default=Outcome.RECEIVED)
+    reason = models.CharField(max_length=500, blank=True)
+    issue = models.ForeignKey(HotIssue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = "inbound e-mail"
+        verbose_name_plural = "inbound e-mails"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mail_in", "dedupe_key"],
+                condition=Q(duplicate_of__isnull=True) & ~Q(dedupe_key="") & Q(mail_in__isnull=False),
+                name="unique_mail_per_address",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["mail_in", "-received_at"]),
+            models.Index(fields=["mail_in", "sender", "received_at"]),
+            models.Index(fields=["outcome", "received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mail {self.pk} to {self.recipient or '?'}: {self.outcome}"

@@ -1,4 +1,4 @@
-"""The inbound-sources link on the program page, for its managers."""
+"""The inbound-sources and e-mail-in links on the program page, for its managers."""
 
 from django.http import HttpRequest
 
@@ -6,7 +6,7 @@ from advocacy.models import Membership, Program
 from advocacy.panels import Panel
 from advocacy.permissions import can_manage
 
-from .models import Source
+from .models import MailIn, Source
 
 
 def sources_panel(request: HttpRequest, program: Program, membership: Membership | None) -> Panel | None:
@@ -18,4 +18,16 @@ def sources_panel(request: HttpRequest, program: Program, membership: Membership
         context={"program": program, "count": count},
         slot="side",
         order=40,
+    )
+
+
+def mail_in_panel(request: HttpRequest, program: Program, membership: Membership | None) -> Panel | None:
+    if not can_manage(user=request.user, membership=membership):
+        return None
+    mail_in = MailIn.objects.filter(program=program).first()
+    return Panel(
+        template="integrations/_mail_in_panel.html",
+        context={"program": program, "mail_in": mail_in},
+        slot="side",
+        order=41,
     )

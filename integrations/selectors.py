@@ -1,10 +1,10 @@
-"""Reads for inbound sources: a program's sources with their counts, a source's last deliveries."""
+"""Reads for inbound sources (a program's sources with their counts, a source's last deliveries) and e-mail in."""
 
 from django.db.models import Count, Max, Q, QuerySet
 
 from advocacy.models import Program
 
-from .models import Delivery, Source
+from .models import Delivery, Mail, MailIn, Source
 
 LAST_DELIVERIES = 50
 
@@ -35,4 +35,28 @@ def last_deliveries(*, source: Source, limit: int = LAST_DELIVERIES) -> list[Del
         .defer("body")
         .select_related("issue", "duplicate_of__issue")
         .order_by("-received_at", "-pk")[:limit]
+    )
+
+
+MAILS_PER_PAGE = 50
+
+
+def mail_in_of(*, program: Program) -> MailIn | None:
+    """Return a program's e-mail-in settings, or None before a manager first set them."""
+    return MailIn.objects.filter(program=program).select_related("program").first()
+
+
+def mail_counts(*, mail_in: MailIn) -> dict[str, int]:
+    """Return how many of a program's mails ended in each outcome."""
+    rows = Mail.objects.filter(mail_in=mail_in).values_list("outcome").annotate(n=Count("pk"))
+    return dict(rows)
+
+
+def mails_of(*, mail_in: MailIn) -> QuerySet[Mail]:
+    """Return a program's mails (without their raw content), newest first, with the issues they made."""
+    return (
+        Mail.objects.filter(mail_in=mail_in)
+        .defer("raw")
+        .select_related("issue", "duplicate_of__issue")
+        .order_by("-received_at", "-pk")
     )

@@ -25,7 +25,7 @@ from core.outbox import enqueue, enqueue_missing
 from issues import services as issue_services
 from issues.models import Source as IssueSource
 
-from . import mapping, signatures
+from . import mailin, mapping, signatures
 from .models import Delivery, Kind, Source
 
 PROCESS_TASK: Final = "integrations.tasks.process_delivery"
@@ -445,9 +445,10 @@ def requeue_stuck_deliveries(*, now=None) -> int:
     """Queue again the processing of deliveries still waiting long after they arrived; return how many.
 
     On the way, clear the bodies of deliveries processed more than KEEP_BODIES ago.
+    Forwarded e-mails whose job was lost are queued again the same way (mailin.requeue_stuck_mails).
     """
     now = now or timezone.now()
     Delivery.objects.filter(processed_at__lt=now - KEEP_BODIES, size__gt=0).exclude(body=b"").update(body=b"")
     waiting = Delivery.objects.filter(outcome=Delivery.Outcome.RECEIVED, received_at__lt=now - STUCK_AFTER)
     ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:1000])
-    return enqueue_missing(PROCESS_TASK, ids, since=now - STUCK_AFTER)
+    return enqueue_missing(PROCESS_TASK, ids, since=now - STUCK_AFTER) + mailin.requeue_stuck_mails(now=now)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import mailin, services
 
 
 @shared_task(name="integrations.tasks.process_delivery", acks_late=True)
@@ -13,5 +13,11 @@ def process_delivery(delivery_id: int) -> str:
 
 @shared_task(name="integrations.tasks.requeue_stuck_deliveries")
 def requeue_stuck_deliveries() -> int:
-    """Queue again the deliveries a lost job left waiting (periodic)."""
+    """Queue again the deliveries and e-mails a lost job left waiting (periodic)."""
     return services.requeue_stuck_deliveries()
+
+
+@shared_task(name="integrations.tasks.process_mail", acks_late=True)
+def process_mail(mail_id: int) -> str:
+    """Turn one stored forwarded e-mail into a hot issue (or record why not)."""
+    return mailin.process_mail(mail_id=mail_id)

@@ -12,6 +12,10 @@ urlpatterns = [
     path("programs/<slug:slug>/sources/<int:pk>/rotate/", views.source_rotate, name="source_rotate"),
     path("programs/<slug:slug>/sources/<int:pk>/delete/", views.source_delete, name="source_delete"),
     path("programs/<slug:slug>/sources/<int:pk>/test/", views.source_test, name="source_test"),
+    path("programs/<slug:slug>/email/", views.mail_in, name="mail_in"),
+    path("programs/<slug:slug>/email/new-address/", views.mail_in_new_address, name="mail_in_new_address"),
+    # The e-mail services' inbound webhooks, no login: each service's signature (anymail checks it) is the key.
+    path("mail/<slug:esp>/", views.mail_hook, name="mail_hook"),
     # The tools, no login: the signature (or Freshdesk's token) is the key.
     path("hooks/<str:public_id>/", views.receive, name="receive"),
     path("hooks/<str:public_id>/<str:token>/", views.receive, name="receive_token"),

@@ -1,10 +1,18 @@
-"""Pages for a program's inbound sources (managers only), and the endpoint the tools post to."""
+"""Pages for a program's inbound sources and e-mail in (managers only), and the endpoints tools and mail services post to."""
 
 import json
+import warnings
 
+from anymail.exceptions import AnymailNotSupportedWarning
+from anymail.webhooks.amazon_ses import AmazonSESInboundWebhookView
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from anymail.webhooks.postmark import PostmarkInboundWebhookView
+from anymail.webhooks.sendgrid import SendGridInboundWebhookView
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -13,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advocacy.forms import add_service_errors
 from advocacy.permissions import program_for_user
 
-from . import mapping, selectors, services
-from .forms import RotateForm, SourceAddForm, SourceMappingForm
+from . import mailin, mapping, selectors, services
+from .forms import MailInForm, RotateForm, SourceAddForm, SourceMappingForm
 from .models import Source
 
 NO_SUCH_SOURCE = "No such source."
@@ -182,3 +190,79 @@ def receive(request: HttpRequest, public_id: str, token: str = "") -> HttpRespon
     if received.status >= 400:
         return JsonResponse({"error": received.message}, status=received.status)
     return JsonResponse({"delivery": received.delivery.pk, "status": received.message}, status=received.status)
+
+
+# ---------------------------------------------------------------- e-mail in
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mail_in(request: HttpRequest, slug: str) -> HttpResponse:
+    """The program's address, its on/off switch and level, forwarding instructions and every mail's outcome."""
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    settings_row = selectors.mail_in_of(program=program)
+    initial = {"enabled": settings_row.enabled, "level": settings_row.level} if settings_row else {}
+    form = MailInForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            settings_row = mailin.configure_mail_in(program=program, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if settings_row.enabled:
+                messages.success(request, f"E-mail in is on. Forward customers' e-mails to {settings_row.address}.")
+            else:
+                messages.success(request, "E-mail in is off. Mail to the address is refused.")
+            return redirect("integrations:mail_in", slug=program.slug)
+    page = None
+    if settings_row is not None:
+        page = Paginator(selectors.mails_of(mail_in=settings_row), selectors.MAILS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+    context = {
+        "program": program,
+        "mail_in": settings_row,
+        "form": form,
+        "page": page,
+        "counts": selectors.mail_counts(mail_in=settings_row) if settings_row else {},
+        "max_mb": django_settings.INBOUND_EMAIL_MAX_BYTES // (1024 * 1024),
+        "max_attachments": django_settings.INBOUND_EMAIL_MAX_ATTACHMENTS,
+        "per_hour": django_settings.INBOUND_EMAIL_PER_SENDER_PER_HOUR,
+    }
+    return render(request, "integrations/mail_in.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def mail_in_new_address(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    settings_row = mailin.change_address(program=program, actor=request.user)
+    messages.success(request, f"The new address is {settings_row.address}. Mail to the old one is refused.")
+    return redirect("integrations:mail_in", slug=program.slug)
+
+
+# The e-mail services' inbound webhooks: anymail's views, which check each service's signature.
+ESP_WEBHOOKS = {
+    "postmark": (PostmarkInboundWebhookView, "WEBHOOK_SECRET"),
+    "mailgun": (MailgunInboundWebhookView, "MAILGUN_WEBHOOK_SIGNING_KEY"),
+    "sendgrid": (SendGridInboundWebhookView, "WEBHOOK_SECRET"),
+    "amazon_ses": (AmazonSESInboundWebhookView, "WEBHOOK_SECRET"),
+}
+_ESP_VIEWS = {esp: view.as_view() for esp, (view, _) in ESP_WEBHOOKS.items()}
+NOT_SET_UP = "E-mail in through this service is not set up."
+# An e-mail service posts the message base64-encoded or as form fields, with its own JSON around it.
+ESP_OVERHEAD = 4 / 3
+
+
+@csrf_exempt
+def mail_hook(request: HttpRequest, esp: str) -> HttpResponse:
+    """Take one inbound e-mail an e-mail service posts: anymail checks and parses it, the receiver stores it."""
+    if esp not in ESP_WEBHOOKS or not django_settings.ANYMAIL.get(ESP_WEBHOOKS[esp][1]):
+        # Without its secret anymail would take a post from anyone (Mailgun's key would be empty).
+        return JsonResponse({"error": NOT_SET_UP}, status=404)
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > mailin.max_bytes() * ESP_OVERHEAD + 256 * 1024:
+        return JsonResponse({"error": "The message is larger than Baton takes."}, status=413)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AnymailNotSupportedWarning)  # SendGrid: anymail keeps its inbound view
+        return _ESP_VIEWS[esp](request)

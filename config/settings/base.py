@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "health_check",
+    # Inbound e-mail webhooks of Postmark, Mailgun, SendGrid and Amazon SES, with their signature checks.
+    "anymail",
     # Accounts: sign-in by username or e-mail, reset, verification, single sign-on and two-factor.
     "allauth",
     "allauth.account",
@@ -309,7 +311,9 @@ _TASKS = [
     ("insights.tasks.refresh_snapshots",                _Q,    "insights-refresh-snapshots",          120.0),
     # Turns a stored webhook delivery into a hot issue; on "io" so a burst never holds up a handoff.
     ("integrations.tasks.process_delivery",             _IO,   None,                                  None),
-    # Queues again the deliveries whose job was lost (a worker died mid-way).
+    # Turns a stored forwarded e-mail into a hot issue.
+    ("integrations.tasks.process_mail",                 _IO,   None,                                  None),
+    # Queues again the deliveries and e-mails whose job was lost (a worker died mid-way).
     ("integrations.tasks.requeue_stuck_deliveries",     _Q,    "integrations-requeue-stuck-deliveries", 300.0),
 ]
 # fmt: on
@@ -437,3 +441,21 @@ ISSUES_FEED_DEADLINE = env.float("ISSUES_FEED_DEADLINE", default=30)
 # Program health and brief figures that take longer than this to compute are
 # stored and refreshed every few minutes by Celery instead of counted per view.
 INSIGHTS_SNAPSHOT_AFTER_SECONDS = env.float("INSIGHTS_SNAPSHOT_AFTER_SECONDS", default=0.5)
+
+# E-mail in: each program's address is this mailbox with a plus-tag (advocate+support-desk-x7k2qm@example.com).
+# Point the mailbox's domain at an e-mail service's inbound webhook or at `manage.py receive_mail`.
+INBOUND_EMAIL_ADDRESS = env("INBOUND_EMAIL_ADDRESS", default="advocate@localhost")
+# A larger mail is refused (SMTP 552) and recorded without its content.
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=10 * 1024 * 1024)
+# A mail with more attachments than this is refused (recorded); Baton keeps no attachment either way.
+INBOUND_EMAIL_MAX_ATTACHMENTS = env.int("INBOUND_EMAIL_MAX_ATTACHMENTS", default=20)
+# Mails from one sender to one program that become issues in an hour; the rest are recorded as rate limited.
+INBOUND_EMAIL_PER_SENDER_PER_HOUR = env.int("INBOUND_EMAIL_PER_SENDER_PER_HOUR", default=10)
+# The e-mail services' inbound webhooks (django-anymail). Postmark, SendGrid and Amazon SES prove a post
+# with HTTP basic auth ("user:password" in the webhook URL, ANYMAIL_WEBHOOK_SECRET); Mailgun signs it with
+# its webhook signing key. A service whose secret is not set gets 404 from its webhook.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": env.bool("AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", default=True),
+}

@@ -25,3 +25,10 @@ STORAGES = {
 CELERY_RESULT_BACKEND = env("TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/1")
 # The feed tests serve their feeds from this machine.
 ISSUES_FEED_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+# E-mail in: the programs' addresses, and the secrets the inbound webhook tests sign with.
+INBOUND_EMAIL_ADDRESS = "advocate@example.com"
+ANYMAIL = {
+    "WEBHOOK_SECRET": "mailhook:test-webhook-password",
+    "MAILGUN_WEBHOOK_SIGNING_KEY": "test-mailgun-signing-key",
+    "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": False,
+}
