@@ -28,6 +28,7 @@ import unicodedata
 from datetime import date, datetime
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -47,8 +48,24 @@ def carries_nul(request: HttpRequest) -> bool:
     if NUL in request.path or _has_nul(request.GET):
         return True
     if request.method == "POST" and request.content_type in FORM_TYPES:
+        _keep_small_body(request)
         return _has_nul(request.POST)
     return False
+
+
+def _keep_small_body(request: HttpRequest) -> None:
+    """Read a small multipart body whole first, so a view can still read it raw after the form was parsed.
+
+    Django parses multipart/form-data from the stream, after which `request.body`
+    is gone; webhook views (an e-mail service's inbound post) read both. Bodies
+    over DATA_UPLOAD_MAX_MEMORY_SIZE (file uploads) are still streamed.
+    """
+    if request.content_type != "multipart/form-data" or hasattr(request, "_body"):
+        return
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if declared.isdigit() and (limit is None or int(declared) <= limit):
+        request.body  # noqa: B018 — read and kept by Django for the parse and the view
 
 
 # The admin's date hierarchy parameters, and the values Django can compute a range for.

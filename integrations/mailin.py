@@ -323,7 +323,7 @@ def process_mail(*, mail_id: int) -> str:
 
     Idempotent: the mail's row is locked, and a mail already processed is left as it is.
     """
-    mail = Mail.objects.select_for_update().select_related("mail_in__program").filter(pk=mail_id).first()
+    mail = Mail.objects.select_for_update(of=("self",)).select_related("mail_in__program").filter(pk=mail_id).first()
     if mail is None:
         return "gone"
     if mail.outcome != Mail.Outcome.RECEIVED:
