@@ -359,6 +359,19 @@ def _source(w):
     return {"slug": w.program.slug, "pk": integrations_world(w)["source"].pk}
 
 
+def _mail_in(w):
+    """E-mail in on in both programs, with a mail each (the other program's subject is its secret name)."""
+    if not hasattr(w, "_mail_in"):
+        from integrations import mailin
+
+        for program, subject in ((w.program, "Late order"), (w.other_program, SECRET)):
+            address = mailin.configure_mail_in(program=program, actor=SYSTEM, enabled=True, level=3).address
+            raw = f"From: carla@customer.test\nSubject: {subject}\n\nStill waiting.\n".encode()
+            mailin.receive_mail(raw=raw, recipients=[address], via="smtp")
+        w._mail_in = True
+    return {"slug": w.program.slug}
+
+
 def _sources_page(w):
     integrations_world(w)
     return {"slug": w.program.slug}
@@ -389,6 +402,15 @@ ACCESS |= {
         lambda w: {"public_id": integrations_world(w)["freshdesk"].public_id, "token": "not-the-token"},
         post=dict.fromkeys(ROLES, 401),
         data=no_form,
+    ),
+    # E-mail in: the program's page (managers), a new address (POST), and the e-mail services' inbound
+    # webhooks, whose POST without the service's signature (here Postmark's basic auth) is refused with 400.
+    "integrations:mail_in": Access(PROGRAM_MANAGER, _mail_in),
+    "integrations:mail_in_new_address": Access(
+        POST_ONLY, _mail_in, post={**program_post(302), "member": 403, "advocate": 403}, data=no_form
+    ),
+    "integrations:mail_hook": Access(
+        HOOK_GET, lambda w: {"esp": "postmark"}, post=dict.fromkeys(ROLES, 400), data=no_form
     ),
 }
 

@@ -38,7 +38,8 @@ mail server taking a message and its row being stamped sends that one again.
 | issues.tasks.notify_overdue_issues | one issue | the next run |
 | issues.tasks.escalate_untouched_issues | one issue and stage | the next run |
 | integrations.tasks.process_delivery | one delivery | requeue_stuck_deliveries |
-| integrations.tasks.requeue_stuck_deliveries | one queued delivery | the next run |
+| integrations.tasks.process_mail | one mail | requeue_stuck_deliveries |
+| integrations.tasks.requeue_stuck_deliveries | one queued delivery or mail | the next run |
 | issues.tasks.poll_mention_feeds | one mention | the next run |
 | issues.tasks.send_daily_digests | one program | the next run |
 | issues.tasks.poll_mention_feed | one mention | poll_mention_feeds |
@@ -84,9 +85,11 @@ from core import mail as core_mail
 from core.models import OutboxMessage
 from insights import reports
 from insights.models import BriefSubscription, FigureSnapshot
+from integrations import mailin as integration_mailin
 from integrations import mapping as integration_mapping
 from integrations import services as integration_services
 from integrations import signatures as integration_signatures
+from integrations.models import MailIn
 from issues import background, importing
 from issues import services as issue_services
 from issues.models import HotIssue, ImportJob, IssueEvent, MentionFeed
@@ -193,6 +196,21 @@ def signed_deliveries(count: int = 2):
         body = integration_mapping.sample_body(source.kind, bad=True, n=n)
         headers = integration_signatures.sign(kind=source.kind, secret=source.secret, body=body)
         integration_services.receive(source=source, body=body, headers=headers)
+
+
+def forwarded_mails(count: int = 2):
+    """Forwarded customer e-mails, received (stored, their processing queued)."""
+    program, lead = desk()
+    mail_in = integration_mailin.configure_mail_in(program=program, actor=lead, enabled=True, level=4)
+    MailIn.objects.filter(pk=mail_in.pk).update(tag="desk-fixed")  # the same address in every build
+    address = MailIn.objects.get(pk=mail_in.pk).address
+    for n in range(1, count + 1):
+        raw = (
+            f"From: Dana <dana@example.com>\nTo: {address}\nSubject: Fwd: Late order {n}\n"
+            f"Message-ID: <mail-{n}@example.com>\n\n---------- Forwarded message ---------\n"
+            f"From: Carla <carla{n}@customer.test>\nSubject: Late order {n}\n\nStill waiting.\n"
+        ).encode()
+        integration_mailin.receive_mail(raw=raw, recipients=[address], via="smtp", envelope_sender="dana@example.com")
 
 
 def _requeue_stuck_deliveries(now):
@@ -389,6 +407,7 @@ CASES = {
     "issues.tasks.notify_overdue_issues": Case(build=overdue_issues, periodic=True),
     "issues.tasks.escalate_untouched_issues": Case(build=untouched_issues, periodic=True),
     "integrations.tasks.process_delivery": Case(build=signed_deliveries, recover=_requeue_stuck_deliveries),
+    "integrations.tasks.process_mail": Case(build=forwarded_mails, recover=_requeue_stuck_deliveries),
     "integrations.tasks.requeue_stuck_deliveries": Case(
         build=lost_jobs(signed_deliveries, "integrations.tasks.process_delivery"), periodic=True
     ),
