@@ -95,6 +95,7 @@ FUZZ = {
     "integrations:source_add": "manager",
     "integrations:source_edit": "manager",
     "integrations:source_rotate": "manager",
+    "integrations:mail_in": "manager",
 }
 # Pages whose forms post to another URL that is fuzzed itself.
 POSTS_ELSEWHERE = {
