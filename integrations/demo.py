@@ -2,8 +2,8 @@
 
 from advocacy.permissions import SYSTEM
 
-from . import mapping, services, signatures
-from .models import Kind, Source
+from . import mailin, mapping, services, signatures
+from .models import Kind, MailIn, Source
 
 DEMO_ZENDESK_SECRET = "demo-zendesk-signing-secret-0123456789"  # noqa: S105 — demo data only
 
@@ -27,3 +27,42 @@ def build(ctx: dict) -> None:
     _deliver(source, mapping.sample_body(Kind.ZENDESK, n=3), signed=False)  # not from Zendesk: refused
     services.create_source(program=desk, actor=SYSTEM, kind=Kind.HELPSCOUT, name="Help Scout")
     print("Inbound sources: Zendesk EU (with deliveries) and Help Scout on the support desk")
+    _mail_in(desk)
+
+
+DEMO_FORWARD = """From: Dana <dana@example.com>
+To: {address}
+Subject: Fwd: Third time I am writing about my refund
+Message-ID: <demo-forward-1@example.com>
+
+Can we help her today?
+
+---------- Forwarded message ---------
+From: Rosa Ramirez <rosa.ramirez@example.net>
+Date: Mon, 2 Mar 2026 at 09:14
+Subject: Third time I am writing about my refund
+To: <support@example.com>
+
+This is the third time I write. I returned the boots four weeks ago and I am still waiting for my money.
+If I hear nothing by Friday I will dispute the charge with my bank.
+
+Kind regards,
+Rosa
+"""
+
+
+def _mail_in(desk) -> None:
+    """E-mail in on the support desk, with one forwarded e-mail made an issue and one auto-reply ignored."""
+    MailIn.objects.filter(program=desk).delete()
+    address = mailin.configure_mail_in(program=desk, actor=SYSTEM, enabled=True, level=4).address
+    for raw in (
+        DEMO_FORWARD.format(address=address),
+        f"From: Rosa Ramirez <rosa.ramirez@example.net>\nTo: {address}\nSubject: Out of office\n"
+        "Auto-Submitted: auto-replied\nMessage-ID: <demo-auto-1@example.net>\n\nI am away until Monday.\n",
+    ):
+        received = mailin.receive_mail(
+            raw=raw.encode(), recipients=[address], via="smtp", envelope_sender="dana@example.com"
+        )
+        for mail in received.mails:
+            mailin.process_mail(mail_id=mail.pk)
+    print(f"E-mail in: {address} on the support desk, with one forwarded e-mail and one auto-reply")

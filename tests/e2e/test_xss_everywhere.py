@@ -82,6 +82,10 @@ NOT_SHOWN = {
     # Shared secrets: shown once, from the session, right after Baton made them; never read back from the row.
     "integrations.Source.secret": "shown once when made, never from the database",
     "integrations.Source.previous_secret": "never shown",
+    # A mail's envelope and its deduplication key: read by the rules, listed in the Django admin only.
+    "integrations.Mail.recipient": "Django admin only (the page shows the program's own address)",
+    "integrations.Mail.envelope_sender": "Django admin only",
+    "integrations.Mail.dedupe_key": "Django admin only",
 }
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -171,6 +175,23 @@ def add_what_the_world_lacks(world) -> None:
         outcome="issue_created",
         reason="Rated",
         event_id="e1",
+        issue=world.issue,
+    )
+
+
+    # A forwarded e-mail that arrived: its subject, sender and outcome show in the program's list of mails
+    # (the issue it made carries the customer's words, which the issue's own fields cover).
+    from integrations.models import Mail
+    from tests.test_access_matrix import _mail_in
+
+    _mail_in(world)
+    Mail.objects.create(
+        mail_in=world.program.mail_in,
+        via="smtp",
+        sender="carla@customer.test",
+        subject="Late order",
+        outcome="issue_created",
+        reason="From carla@customer.test.",
         issue=world.issue,
     )
 
