@@ -39,7 +39,7 @@ PROCESS_TASK: Final = "integrations.tasks.process_mail"
 BAD_LEVEL: Final = "Choose a level from 1 to 5."
 UNKNOWN_ADDRESS: Final = "No program takes mail at {address}."
 TURNED_OFF: Final = "E-mail in is turned off for this program; the mail was not kept."
-TOO_LARGE: Final = "The mail is {size} — larger than the limit of {limit}; it was not kept."
+TOO_LARGE: Final = "The mail is larger than the limit of {limit}{size}; it was not kept."
 DUPLICATE_OF: Final = "The same mail (Message-ID) as #{pk}; nothing created again."
 AUTOMATIC: Final = "Not from a person ({why}); ignored so that two mail robots never answer each other for ever."
 TOO_MANY_ATTACHMENTS: Final = "The mail has {count} attachments, more than the limit of {limit}; refused."
@@ -198,9 +198,13 @@ def refusal_for_recipient(address: str, *, via: str = Mail.Via.SMTP, envelope_se
     return None
 
 
-def record_too_large(*, recipients: list[str], via: str, size: int, envelope_sender: str | None = None) -> str:
-    """Record a mail refused for its size on each program it was for; return the SMTP reply."""
-    reason = TOO_LARGE.format(size=_size(size), limit=_size(max_bytes()))
+def record_too_large(*, recipients: list[str], via: str, size: int | None, envelope_sender: str | None = None) -> str:
+    """Record a mail refused for its size on each program it was for; return the SMTP reply.
+
+    `size` is None when the mail was not read to its end (the SMTP receiver stops at the limit).
+    """
+    reason = TOO_LARGE.format(size=f" ({_size(size)})" if size else "", limit=_size(max_bytes()))
+    size = size or 0
     matched = _mail_ins_for(recipients)
     for mail_in, recipient in matched:
         _record(
@@ -214,6 +218,11 @@ def record_too_large(*, recipients: list[str], via: str, size: int, envelope_sen
         )
     if not matched:
         _record_unknown(recipients=recipients, via=via, size=size, envelope_sender=envelope_sender)
+    return too_large_reply()
+
+
+def too_large_reply() -> str:
+    """Return the SMTP reply refusing a mail for its size."""
     return f"552 5.3.4 Message too big: the limit is {_size(max_bytes())}"
 
 

@@ -13,7 +13,6 @@ on the database.
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.db import close_old_connections
 
 from . import mailin
@@ -58,14 +57,11 @@ class BatonSMTP(SMTP):
 
     async def push(self, status: str):
         if status.startswith("552") and self.envelope is not None and self.envelope.rcpt_tos:
-            await sync_to_async(_with_fresh_connection(mailin.record_too_large))(
+            status = await sync_to_async(_with_fresh_connection(mailin.record_too_large))(
                 recipients=list(self.envelope.rcpt_tos),
                 via=Mail.Via.SMTP,
-                size=mailin.max_bytes() + 1,
+                size=None,
                 envelope_sender=self.envelope.mail_from,
-            )
-            status = (
-                f"552 5.3.4 Message too big: the limit is {settings.INBOUND_EMAIL_MAX_BYTES // (1024 * 1024) or 1} MB"
             )
         await super().push(status)
 

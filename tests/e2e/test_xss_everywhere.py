@@ -178,7 +178,6 @@ def add_what_the_world_lacks(world) -> None:
         issue=world.issue,
     )
 
-
     # A forwarded e-mail that arrived: its subject, sender and outcome show in the program's list of mails
     # (the issue it made carries the customer's words, which the issue's own fields cover).
     from integrations.models import Mail
