@@ -190,7 +190,11 @@ class _Text(HTMLParser):
         if self.pre:
             self.out.append(data.replace("\n", "\n" + "> " * self.quote))
         else:
-            self.out.append(" ".join(data.split()) if data.strip() else (" " if data else ""))
+            words = " ".join(data.split())
+            if not words:
+                self.out.append(" " if data else "")
+                return
+            self.out.append((" " if data[0].isspace() else "") + words + (" " if data[-1].isspace() else ""))
 
 
 def html_to_text(html: str) -> str:
@@ -293,6 +297,12 @@ def _forwarded_in(text: str) -> Forwarded | None:
         while index < len(rest):
             line = rest[index]
             if not line.strip():
+                # HTML turned into text may leave a blank line between two header lines.
+                following = next((n for n in range(index + 1, min(index + 3, len(rest))) if rest[n].strip()), None)
+                header = following is not None and _HEADER_LINE.match(rest[following].strip())
+                if header and _HEADER_NAMES.get(header.group("name").strip().lower()):
+                    index = following
+                    continue
                 break
             found = _HEADER_LINE.match(line.strip())
             key = _HEADER_NAMES.get(found.group("name").strip().lower()) if found else None

@@ -170,3 +170,32 @@ def test_an_encoded_subject_and_sender_name_are_decoded():
     raw = b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.com>\nSubject: =?utf-8?q?Fwd=3A_Gr=C3=BC=C3=9Fe?=\n\nHallo\n"
     reading = mailparse.read(mailparse.parse(raw))
     assert (reading.customer_name, reading.title) == ("Jürgen", "Grüße")
+
+
+GMAIL_HTML = (
+    '<div dir="ltr">Please help<br><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+    '---------- Forwarded message ---------<br>From: <strong class="gmail_sendername">Carla Customer</strong> '
+    '<span>&lt;<a href="mailto:carla@customer.test">carla@customer.test</a>&gt;</span><br>'
+    "Date: Mon, Mar 3, 2025 at 10:00 AM<br>Subject: Order<br>To: &lt;support@example.com&gt;<br></div><br><br>"
+    '<div dir="ltr">Where is my order?<div>It is late.</div></div></div></div>'
+)
+APPLE_HTML = (
+    '<html><body>FYI<div><br><blockquote type="cite"><div>Begin forwarded message:</div><br>'
+    "<div><span><b>From: </b></span><span>Ann Apple &lt;ann@apple.test&gt;<br></span></div>"
+    "<div><span><b>Subject: </b></span><span><b>Refund</b><br></span></div>"
+    "<div><span><b>Date: </b></span><span>4 March 2025<br></span></div><br>"
+    "<div>Where is my refund?</div></blockquote></div></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("html", "email", "words"),
+    [
+        (GMAIL_HTML, "carla@customer.test", "Where is my order?\nIt is late."),
+        (APPLE_HTML, "ann@apple.test", "Where is my refund?"),
+    ],
+)
+def test_html_only_forwards_of_gmail_and_apple_mail_are_read(html, email, words):
+    raw = f"From: dana@example.com\nSubject: Fwd: x\nContent-Type: text/html; charset=utf-8\n\n{html}".encode()
+    reading = mailparse.read(mailparse.parse(raw))
+    assert (reading.customer_email, reading.words) == (email, words)

@@ -1,9 +1,15 @@
 """Baton's SMTP receiver, started on localhost and sent to with smtplib (on PostgreSQL, committed data)."""
 
+import os
+import signal
 import smtplib
+import subprocess
+import sys
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from integrations import mailin, smtp
 from integrations.models import Mail
@@ -87,3 +93,29 @@ def test_a_mail_over_the_size_limit_is_refused_with_552_and_recorded(settings, p
         server.stop()
     mail = Mail.objects.get()
     assert mail.outcome == Mail.Outcome.TOO_LARGE and mail.mail_in.program == program and bytes(mail.raw) == b""
+
+
+def test_manage_py_receive_mail_runs_the_receiver_as_a_process_of_its_own(address):
+    """The Procfile's `mail` line: the command serves until SIGTERM, on the test database."""
+    database = connection.settings_dict
+    url = (
+        f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "TEST_DATABASE_URL": url}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "receive_mail", "--port", str(PORT + 2)],
+        cwd=Path(__file__).parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert "Receiving mail on 127.0.0.1" in process.stdout.readline()
+        with smtplib.SMTP("127.0.0.1", PORT + 2, timeout=10) as client:
+            assert client.send_message(forwarded(address), from_addr="dana@example.com", to_addrs=[address]) == {}
+        assert Mail.objects.get().outcome == Mail.Outcome.RECEIVED
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=20)
+    assert process.returncode == 0 and "Stopped." in output
