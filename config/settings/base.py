@@ -349,6 +349,8 @@ LOGGING = {
         # 4xx responses are in our request log already (without the raw path).
         "django.request": {"filters": ["server_errors_only"]},
         "axes": {"level": "WARNING"},
+        # aiosmtpd (the SMTP receiver) logs every command of every session at INFO.
+        "mail.log": {"level": "WARNING"},
         # Our request log replaces runserver's and django.request's per-request lines.
         "django.server": {"level": "WARNING"},
     },
