@@ -30,6 +30,9 @@ NOT_INVITED: Final = (
 )
 UNVERIFIED_EMAIL: Final = "%(provider)s did not confirm that %(email)s is your address, so Baton cannot sign you in."
 NO_EMAIL: Final = "%(provider)s did not tell Baton your e-mail address, so Baton cannot sign you in."
+NONCE_MISMATCH: Final = (
+    "%(provider)s answered for another sign-in than this one, so Baton did not sign you in. Please start again."
+)
 USE_SSO: Final = "People of %(domain)s sign in with %(provider)s: use the button below."
 
 

@@ -174,7 +174,10 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 # Which addresses are invited, asked of the apps above accounts (it never imports them).
 ACCOUNTS_INVITATION_CHECKS = ["advocacy.invitations.is_invited"]
 # A first single sign-on provider from the environment (more in the admin: Social applications).
-SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": []}}
+# Baton's provider class sends a nonce with every sign-in and checks it in the id_token (accounts.oidc).
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [], "provider_class": "accounts.oidc.OpenIDConnectProvider"}
+}
 if env("OIDC_CLIENT_ID", default=""):
     SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
         {

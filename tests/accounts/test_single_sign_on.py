@@ -1,7 +1,8 @@
 """Single sign-on against a real OpenID Connect provider started on localhost (tests/oidc_provider).
 
 Baton discovers the provider, sends the person to its authorization endpoint
-(with state and PKCE), exchanges the code for tokens and reads the userinfo
+(with state, PKCE and a nonce), exchanges the code for tokens, checks the nonce in
+the id_token and reads the userinfo
 over HTTP; the person signs in at the provider with a real form.
 """
 
@@ -64,6 +65,13 @@ def provider(tmp_path_factory):
         "applications": [
             {"client_id": "baton", "secret": SECRET, "redirect_uris": [CALLBACK]},
             {"client_id": "baton-consent", "secret": SECRET, "redirect_uris": [CALLBACK], "skip_authorization": False},
+            {
+                "client_id": "baton-wrong-nonce",
+                "secret": SECRET,
+                "redirect_uris": [CALLBACK],
+                "id_token_nonce": "x" * 43,
+            },
+            {"client_id": "baton-no-nonce", "secret": SECRET, "redirect_uris": [CALLBACK], "id_token_nonce": "missing"},
         ],
     }
     db = tmp_path_factory.mktemp("oidc") / "provider.sqlite3"
@@ -115,6 +123,7 @@ def sign_in_at_provider(client, username, *, next_url=None, consent=True, tamper
     authorize = response.url
     query = dict(parse_qsl(urlsplit(authorize).query))
     assert query["state"] and query["code_challenge_method"] == "S256"
+    assert len(query["nonce"]) >= 43  # a fresh random nonce, kept with the state
     browser = requests.Session()
     answer = browser.get(authorize, allow_redirects=False, timeout=10)
     login_url = urljoin(authorize, answer.headers["Location"])
@@ -203,6 +212,36 @@ def test_a_wrong_state_is_refused(client, corp):
     UserFactory(username="ann.lee", email="ann@corp.example")
     response = sign_in_at_provider(client, "ann", tamper_state=True)
     assert "Single sign-on did not work" in response.content.decode()
+    assert signed_in_user(client) is None
+
+
+def test_the_id_token_carries_the_nonce_of_this_sign_in(client, corp):
+    ann = UserFactory(username="ann.lee", email="ann@corp.example")
+    sign_in_at_provider(client, "ann")
+    assert signed_in_user(client) == str(ann.pk)
+    claims = SocialAccount.objects.get(user=ann).extra_data["id_token"]
+    assert len(claims["nonce"]) >= 43
+    # Each sign-in sends a nonce of its own.
+    client.post(reverse("logout"))
+    sign_in_at_provider(client, "ann")
+    assert SocialAccount.objects.get(user=ann).extra_data["id_token"]["nonce"] != claims["nonce"]
+
+
+@pytest.mark.parametrize("client_id", ["baton-wrong-nonce", "baton-no-nonce"])
+def test_an_id_token_with_a_wrong_or_no_nonce_is_refused(client, corp, client_id):
+    corp.client_id = client_id
+    corp.settings = {**corp.settings, "signup": sso.OPEN}
+    corp.save()
+    ann = UserFactory(username="ann.lee", email="ann@corp.example")
+    response = sign_in_at_provider(client, "ann")
+    assert response.status_code == 403
+    assert sso.NONCE_MISMATCH % {"provider": "Corp sign-in"} in unescape(response.content.decode())
+    assert signed_in_user(client) is None
+    assert not SocialAccount.objects.filter(user=ann).exists()
+    # Nor is an account made for someone new, even where sign-up is open.
+    response = sign_in_at_provider(client, "stranger")
+    assert response.status_code == 403
+    assert not User.objects.filter(email="stranger@corp.example").exists()
     assert signed_in_user(client) is None
 
 
