@@ -17,9 +17,11 @@ single sign-on; their password no longer signs them in.
 
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import urlsplit
 
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 OPEN: Final = "open"
 INVITED: Final = "invited"
@@ -98,3 +100,51 @@ def provider_for_password_login_off(email: str) -> ProviderOptions | None:
         if options.password_login_off and options.allowed_domains and options.allows(email):
             return options
     return None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def authorization_origins() -> list[str]:
+    """Return the origins of the providers' authorization endpoints, for the pages whose forms lead there.
+
+    That is the origin of `server_url` (Google Workspace, Entra ID and Okta
+    authorize where they publish their discovery document), or of an
+    `authorization_endpoint` set in `openid_configuration_overrides`.
+    """
+    origins = []
+    for app in configured_apps():
+        data = app.settings or {}
+        overrides = data.get("openid_configuration_overrides") or {}
+        url = overrides.get("authorization_endpoint") if isinstance(overrides, dict) else None
+        origin = _origin(url or data.get("server_url", ""))
+        if origin and origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+# The pages with a provider's button: the button posts to Baton, which answers with a redirect to
+# the provider, and browsers hold that redirect to the page's Content-Security-Policy form-action.
+PAGES_WITH_PROVIDER_FORMS: Final = frozenset(
+    {"login", "openid_connect_login", "socialaccount_connections", "account_reauthenticate"}
+)
+
+
+class AllowProviderFormAction:
+    """Let the sign-in pages' forms lead to the providers' authorization endpoints (form-action)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name in PAGES_WITH_PROVIDER_FORMS:
+            origins = authorization_origins()
+            if origins:
+                update = dict(getattr(response, "_csp_update", None) or {})
+                update["form-action"] = [*update.get("form-action", []), *origins]
+                response._csp_update = update
+        return response

@@ -1,19 +1,13 @@
 """Single sign-on against a real OpenID Connect provider started on localhost (tests/oidc_provider).
 
 Baton discovers the provider, sends the person to its authorization endpoint
-(with state, PKCE and a nonce), exchanges the code for tokens, checks the nonce in
-the id_token and reads the userinfo
-over HTTP; the person signs in at the provider with a real form.
+(with state, PKCE and a nonce), exchanges the code for tokens, checks the
+id_token's nonce and reads the userinfo over HTTP; the person signs in at the
+provider with a real form.
 """
 
-import json
 import re
-import socket
-import subprocess
-import sys
-import time
 from html import unescape
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
@@ -26,9 +20,9 @@ from accounts import sso
 from advocacy import invitations
 from advocacy.models import Membership
 from tests.factories import UserFactory
+from tests.oidc_provider.running import running_provider
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "provider-pass-1"
 SECRET = "corp-client-secret"
 CALLBACK = "http://testserver/accounts/oidc/corp/login/callback/"
@@ -43,58 +37,22 @@ PEOPLE = [
 ]
 
 
-def _free_port() -> int:
-    for port in range(8788, 8793):  # this suite's own ports
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """Start the provider in its own process with its own SQLite database; yield its base URL."""
-    port = _free_port()
-    config = {
-        "people": [
-            {"username": u, "email": e, "first_name": f, "last_name": last, "password": PASSWORD}
-            for u, e, f, last in PEOPLE
-        ],
-        "applications": [
-            {"client_id": "baton", "secret": SECRET, "redirect_uris": [CALLBACK]},
-            {"client_id": "baton-consent", "secret": SECRET, "redirect_uris": [CALLBACK], "skip_authorization": False},
-            {
-                "client_id": "baton-wrong-nonce",
-                "secret": SECRET,
-                "redirect_uris": [CALLBACK],
-                "id_token_nonce": "x" * 43,
-            },
-            {"client_id": "baton-no-nonce", "secret": SECRET, "redirect_uris": [CALLBACK], "id_token_nonce": "missing"},
-        ],
-    }
-    db = tmp_path_factory.mktemp("oidc") / "provider.sqlite3"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.oidc_provider.serve", str(port), str(db), json.dumps(config)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout.readline().strip() == "ready"
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/o/.well-known/openid-configuration", timeout=2).raise_for_status()
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+    people = [
+        {"username": u, "email": e, "first_name": f, "last_name": last, "password": PASSWORD}
+        for u, e, f, last in PEOPLE
+    ]
+    applications = [
+        {"client_id": "baton", "secret": SECRET, "redirect_uris": [CALLBACK]},
+        {"client_id": "baton-consent", "secret": SECRET, "redirect_uris": [CALLBACK], "skip_authorization": False},
+        {"client_id": "baton-wrong-nonce", "secret": SECRET, "redirect_uris": [CALLBACK], "id_token_nonce": "x" * 43},
+        {"client_id": "baton-no-nonce", "secret": SECRET, "redirect_uris": [CALLBACK], "id_token_nonce": "missing"},
+    ]
+    db_path = tmp_path_factory.mktemp("oidc") / "provider.sqlite3"
+    with running_provider(db_path=db_path, people=people, applications=applications) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -269,3 +227,13 @@ def test_the_sign_in_page_offers_the_provider(client, corp):
     page = client.get(reverse("login")).content.decode()
     assert "Sign in with Corp sign-in" in page
     assert reverse("openid_connect_login", kwargs={"provider_id": "corp"}) in page
+
+
+def test_the_sign_in_page_lets_its_provider_buttons_lead_to_the_provider(client, corp, provider, member):
+    # Browsers hold the button's redirect to the page's form-action: without the provider there, it is blocked.
+    policy = client.get(reverse("login")).headers["Content-Security-Policy"]
+    form_action = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    assert form_action.split()[1:] == ["'self'", provider]
+    client.force_login(member)
+    policy = client.get(reverse("advocacy:program_list")).headers["Content-Security-Policy"]
+    assert provider not in policy
