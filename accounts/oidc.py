@@ -20,6 +20,8 @@ from allauth.socialaccount.providers.openid_connect.provider import (
 )
 from django.http import HttpRequest
 
+from . import sso
+
 NONCE_KEY: Final = "nonce"
 NONCE_BYTES: Final = 32
 
@@ -36,6 +38,22 @@ class OpenIDConnectProvider(AllauthOpenIDConnectProvider):
         # After whatever the request asked for: a nonce named in the URL is never the one sent.
         auth_params = {**auth_params, NONCE_KEY: nonce}
         return super().redirect(request, process, next_url, data, auth_params=auth_params, nonce=nonce, **kwargs)
+
+    def extract_email_addresses(self, data):
+        """The provider's addresses; with `trust_email`, those of the allowed domains count as verified.
+
+        Microsoft Entra ID sends no `email_verified` claim: the tenant's
+        administrators set the addresses of the company's own domains. Marked
+        here, before allauth looks the person up, so an existing account with
+        that address is found.
+        """
+        addresses = super().extract_email_addresses(data)
+        options = sso.options_for(self.app)
+        if options.trust_email:
+            for address in addresses:
+                if options.allows(address.email):
+                    address.verified = True
+        return addresses
 
 
 def is_openid_connect(sociallogin: SocialLogin) -> bool:

@@ -13,6 +13,10 @@ for a first provider, from the environment (README): for example
 someone with a pending invitation (people with an account always sign in).
 `password_login_off`: people whose address is of an allowed domain must use
 single sign-on; their password no longer signs them in.
+`trust_email`: take the provider's addresses of the allowed domains as verified,
+for a provider that sends no `email_verified` claim (Microsoft Entra ID). It
+needs `allowed_domains`, and is ignored for Entra's multi-tenant endpoints
+(common, organizations, consumers), where another tenant could name any address.
 """
 
 from dataclasses import dataclass
@@ -47,6 +51,7 @@ class ProviderOptions:
     allowed_domains: tuple[str, ...]
     signup: str
     password_login_off: bool
+    trust_email: bool = False
 
     def allows(self, email: str) -> bool:
         """Return whether an address may sign in through this provider."""
@@ -64,13 +69,24 @@ def options_for(app: SocialApp) -> ProviderOptions:
     if isinstance(domains, str):
         domains = domains.split(",")
     signup = data.get("signup", INVITED)
+    allowed = tuple(d.strip().lower().lstrip("@") for d in domains if d.strip())
     return ProviderOptions(
         name=app.name,
         provider_id=app.provider_id or app.provider,
-        allowed_domains=tuple(d.strip().lower().lstrip("@") for d in domains if d.strip()),
+        allowed_domains=allowed,
         signup=signup if signup in (OPEN, INVITED) else INVITED,
         password_login_off=bool(data.get("password_login_off", False)),
+        trust_email=bool(data.get("trust_email", False)) and bool(allowed) and _single_tenant(data),
     )
+
+
+MULTI_TENANT: Final = ("/common/", "/organizations/", "/consumers/")
+
+
+def _single_tenant(data: dict) -> bool:
+    """Return whether the server URL names one tenant (Entra's shared endpoints let any tenant answer)."""
+    url = f"{str(data.get('server_url', '')).lower().rstrip('/')}/"
+    return not any(part in url for part in MULTI_TENANT)
 
 
 def configured_apps() -> list[SocialApp]:

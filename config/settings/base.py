@@ -192,6 +192,7 @@ if env("OIDC_CLIENT_ID", default=""):
                 "allowed_domains": env.list("OIDC_ALLOWED_DOMAINS", default=[]),
                 "signup": env("OIDC_SIGNUP", default="invited"),
                 "password_login_off": env.bool("OIDC_PASSWORD_LOGIN_OFF", default=False),
+                "trust_email": env.bool("OIDC_TRUST_EMAIL", default=False),
                 "oauth_pkce_enabled": True,
             },
         }

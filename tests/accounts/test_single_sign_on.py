@@ -237,3 +237,27 @@ def test_the_sign_in_page_lets_its_provider_buttons_lead_to_the_provider(client,
     client.force_login(member)
     policy = client.get(reverse("advocacy:program_list")).headers["Content-Security-Policy"]
     assert provider not in policy
+
+
+def test_a_provider_trusted_for_its_domains_signs_in_an_address_it_does_not_mark_verified(client, corp):
+    # Microsoft Entra ID sends no email_verified: the tenant's administrators own the company's addresses.
+    shady = UserFactory(username="shady", email="shady@corp.example")
+    corp.settings = {**corp.settings, "trust_email": True}
+    corp.save()
+    sign_in_at_provider(client, "shady")
+    assert signed_in_user(client) == str(shady.pk)
+
+
+@pytest.mark.parametrize(
+    ("settings_json", "trusted"),
+    [
+        ({"server_url": "https://login.microsoftonline.com/t-1/v2.0", "allowed_domains": ["corp.example"]}, True),
+        ({"server_url": "https://login.microsoftonline.com/t-1/v2.0", "allowed_domains": []}, False),
+        ({"server_url": "https://login.microsoftonline.com/common/v2.0", "allowed_domains": ["corp.example"]}, False),
+        ({"server_url": "https://login.microsoftonline.com/organizations/v2.0", "allowed_domains": ["x.io"]}, False),
+    ],
+)
+def test_trust_email_needs_allowed_domains_and_a_single_tenant(settings_json, trusted):
+    app = SocialApp(provider="openid_connect", provider_id="entra", name="Entra", settings=settings_json)
+    app.settings["trust_email"] = True
+    assert sso.options_for(app).trust_email is trusted
