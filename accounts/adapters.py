@@ -28,7 +28,7 @@ from django.utils.module_loading import import_string
 from core.clients import client_ip
 from core.mail import queue_mail
 
-from . import sso
+from . import oidc, sso
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +108,12 @@ def _refuse(request: HttpRequest, message: str):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        """Let in only a verified address of an allowed domain, and new people only as the provider says."""
+        """Let in only the answer to this sign-in, for a verified address of an allowed domain,
+        and new people only as the provider says."""
         options = sso.options_for(sociallogin.provider.app)
+        if oidc.is_openid_connect(sociallogin) and not oidc.nonce_matches(sociallogin):
+            log.warning("Single sign-on with %s refused: the id_token's nonce is missing or wrong", options.provider_id)
+            _refuse(request, sso.NONCE_MISMATCH % {"provider": options.name})
         addresses = sociallogin.email_addresses or []
         primary = next((a for a in addresses if a.primary), addresses[0] if addresses else None)
         email = (primary.email if primary else getattr(sociallogin.user, "email", "")) or ""

@@ -1,8 +1,14 @@
 """allauth's forms with Baton's wording and limits."""
 
+from typing import Final
+
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm
+from allauth.core import context
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
+from django.contrib.auth.signals import user_login_failed
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
 
@@ -13,6 +19,9 @@ from .throttling import attempted_login
 
 MAX_LOGIN = 254
 MAX_PASSWORD = 4096
+TOO_MANY_WRONG_TRIES: Final = (
+    "Too many wrong passwords for this account. Wait a quarter of an hour, or reset your password by e-mail."
+)
 
 
 class SignInForm(LoginForm):
@@ -62,3 +71,31 @@ class SignInForm(LoginForm):
             except forms.ValidationError as error:
                 refused = error
         raise refused
+
+
+class ChangePasswordForm(AllauthChangePasswordForm):
+    """Changing one's password: a wrong current password counts as a failed sign-in.
+
+    The current-password field answers whether a password is right, so a taken
+    session would otherwise have an unlimited oracle for the password (the
+    rate limit only slows it). Each wrong one is counted by django-axes for the
+    account and address exactly as on the sign-in page, one try at a time; once
+    locked, neither page checks a password until the cool-off is over.
+    """
+
+    def clean_oldpassword(self) -> str:
+        request = context.request
+        if request is None:  # outside a request (a script): nothing to count against
+            return super().clean_oldpassword()
+        account = attempted_login(request, {"username": self.user.get_username()}) or ""
+        credentials = {"username": self.user.get_username()}
+        with transaction.atomic():
+            lock_for_transaction(f"sign-in:{account}:{client_ip(request)}")
+            if AxesProxyHandler.is_locked(request, credentials):
+                raise forms.ValidationError(TOO_MANY_WRONG_TRIES, code="locked")
+            try:
+                return super().clean_oldpassword()
+            except forms.ValidationError as error:
+                user_login_failed.send(sender=type(self), credentials=credentials, request=request)
+                refused = error
+        raise refused  # after the commit: the failure stays counted

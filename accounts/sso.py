@@ -13,13 +13,19 @@ for a first provider, from the environment (README): for example
 someone with a pending invitation (people with an account always sign in).
 `password_login_off`: people whose address is of an allowed domain must use
 single sign-on; their password no longer signs them in.
+`trust_email`: take the provider's addresses of the allowed domains as verified,
+for a provider that sends no `email_verified` claim (Microsoft Entra ID). It
+needs `allowed_domains`, and is ignored for Entra's multi-tenant endpoints
+(common, organizations, consumers), where another tenant could name any address.
 """
 
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import urlsplit
 
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 OPEN: Final = "open"
 INVITED: Final = "invited"
@@ -30,6 +36,9 @@ NOT_INVITED: Final = (
 )
 UNVERIFIED_EMAIL: Final = "%(provider)s did not confirm that %(email)s is your address, so Baton cannot sign you in."
 NO_EMAIL: Final = "%(provider)s did not tell Baton your e-mail address, so Baton cannot sign you in."
+NONCE_MISMATCH: Final = (
+    "%(provider)s answered for another sign-in than this one, so Baton did not sign you in. Please start again."
+)
 USE_SSO: Final = "People of %(domain)s sign in with %(provider)s: use the button below."
 
 
@@ -42,6 +51,7 @@ class ProviderOptions:
     allowed_domains: tuple[str, ...]
     signup: str
     password_login_off: bool
+    trust_email: bool = False
 
     def allows(self, email: str) -> bool:
         """Return whether an address may sign in through this provider."""
@@ -59,13 +69,24 @@ def options_for(app: SocialApp) -> ProviderOptions:
     if isinstance(domains, str):
         domains = domains.split(",")
     signup = data.get("signup", INVITED)
+    allowed = tuple(d.strip().lower().lstrip("@") for d in domains if d.strip())
     return ProviderOptions(
         name=app.name,
         provider_id=app.provider_id or app.provider,
-        allowed_domains=tuple(d.strip().lower().lstrip("@") for d in domains if d.strip()),
+        allowed_domains=allowed,
         signup=signup if signup in (OPEN, INVITED) else INVITED,
         password_login_off=bool(data.get("password_login_off", False)),
+        trust_email=bool(data.get("trust_email", False)) and bool(allowed) and _single_tenant(data),
     )
+
+
+MULTI_TENANT: Final = ("/common/", "/organizations/", "/consumers/")
+
+
+def _single_tenant(data: dict) -> bool:
+    """Return whether the server URL names one tenant (Entra's shared endpoints let any tenant answer)."""
+    url = f"{str(data.get('server_url', '')).lower().rstrip('/')}/"
+    return not any(part in url for part in MULTI_TENANT)
 
 
 def configured_apps() -> list[SocialApp]:
@@ -95,3 +116,51 @@ def provider_for_password_login_off(email: str) -> ProviderOptions | None:
         if options.password_login_off and options.allowed_domains and options.allows(email):
             return options
     return None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def authorization_origins() -> list[str]:
+    """Return the origins of the providers' authorization endpoints, for the pages whose forms lead there.
+
+    That is the origin of `server_url` (Google Workspace, Entra ID and Okta
+    authorize where they publish their discovery document), or of an
+    `authorization_endpoint` set in `openid_configuration_overrides`.
+    """
+    origins = []
+    for app in configured_apps():
+        data = app.settings or {}
+        overrides = data.get("openid_configuration_overrides") or {}
+        url = overrides.get("authorization_endpoint") if isinstance(overrides, dict) else None
+        origin = _origin(url or data.get("server_url", ""))
+        if origin and origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+# The pages with a provider's button: the button posts to Baton, which answers with a redirect to
+# the provider, and browsers hold that redirect to the page's Content-Security-Policy form-action.
+PAGES_WITH_PROVIDER_FORMS: Final = frozenset(
+    {"login", "openid_connect_login", "socialaccount_connections", "account_reauthenticate"}
+)
+
+
+class AllowProviderFormAction:
+    """Let the sign-in pages' forms lead to the providers' authorization endpoints (form-action)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name in PAGES_WITH_PROVIDER_FORMS:
+            origins = authorization_origins()
+            if origins:
+                update = dict(getattr(response, "_csp_update", None) or {})
+                update["form-action"] = [*update.get("form-action", []), *origins]
+                response._csp_update = update
+        return response

@@ -274,16 +274,23 @@ def deactivate_people(modeladmin, request, queryset):
 
 
 class PersonAdmin(UserAdmin):
-    """Django's user admin, where unticking "active" deactivates the person through the one service."""
+    """Django's user admin, where unticking "active" deactivates the person through the one service
+    (and ticking it again reactivates them through its counterpart)."""
 
     inlines = [ProfileInline]
     actions = [deactivate_people]
 
     def save_model(self, request, obj, form, change):
         deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        reactivating = change and "is_active" in form.changed_data and obj.is_active
         if deactivating:
             obj.is_active = True  # the service makes the change, and everything that follows from it
+        if reactivating:
+            obj.is_active = False
         super().save_model(request, obj, form, change)
+        if reactivating:
+            services.reactivate_person(user=obj, actor=request.user)
+            self.message_user(request, f"{obj.get_username()} is active again.", messages.INFO)
         if deactivating:
             result = services.deactivate_person(user=obj, actor=request.user)
             reviews = sum(1 for effect in result.effects if effect is not None)

@@ -74,12 +74,14 @@ class MembershipChange:
 
     DEACTIVATED: the person's account was deactivated; the membership stays
     (their name remains on past work) but they can no longer serve.
+    REACTIVATED: the account is open again; they can serve as before.
     """
 
     ADDED = "added"
     CHANGED = "changed"
     REMOVED = "removed"
     DEACTIVATED = "deactivated"
+    REACTIVATED = "reactivated"
 
     membership: Membership
     change: str

@@ -270,6 +270,7 @@ UNKNOWN_ZONE = "Choose a time zone from the list, or â€œEach program's own zoneâ
 UNKNOWN_EMAIL_CHOICE = "Unknown kind of notice: %(key)s."
 NAME_TOO_LONG = "Keep a name under %(max)s characters."
 NOT_ALLOWED_TO_DEACTIVATE = "Only an administrator can deactivate a person."
+NOT_ALLOWED_TO_REACTIVATE = "Only an administrator can reactivate a person."
 
 
 @transaction.atomic
@@ -365,4 +366,36 @@ def deactivate_person(*, user: AbstractBaseUser, actor: Actor) -> Deactivation:
             result.effects += hooks.membership_changed(
                 MembershipChange(membership=membership, change=MembershipChange.DEACTIVATED, actor=actor)
             )
+    return result
+
+
+@dataclass
+class Reactivation:
+    """What reactivating a person did: what the apps above did per program."""
+
+    user: AbstractBaseUser
+    effects: list = field(default_factory=list)
+    already_active: bool = False
+
+
+@transaction.atomic
+def reactivate_person(*, user: AbstractBaseUser, actor: Actor) -> Reactivation:
+    """Open a deactivated person's account again; each program they belong to runs the membership hook.
+
+    Rotations closes the roster review their deactivation opened (the terms
+    they held are theirs again) and, if they are eligible and hold none,
+    offers the managers to replan with them. Running it again does nothing.
+    """
+    if not (is_system(actor) or getattr(actor, "is_superuser", False) or actor.has_perm("auth.change_user")):
+        raise PermissionDenied(NOT_ALLOWED_TO_REACTIVATE)
+    person = User.objects.select_for_update().get(pk=user.pk)
+    result = Reactivation(user=person, already_active=person.is_active)
+    if not person.is_active:
+        person.is_active = True
+        person.save(update_fields=["is_active"])
+        for membership in Membership.objects.filter(user=person).select_related("program", "user"):
+            result.effects += hooks.membership_changed(
+                MembershipChange(membership=membership, change=MembershipChange.REACTIVATED, actor=actor)
+            )
+    user.is_active = True
     return result

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
@@ -20,9 +21,11 @@ from advocacy.permissions import (
     is_manager,
     program_for_user,
     require_company_lead,
+    visible_programs,
 )
 from advocacy.selectors import activate_zone_for, display_name, thanks_for_program, thanks_received
-from issues.selectors import company_log_programs
+from issues.models import Customer
+from issues.selectors import company_log_programs, issue_for_company, timeline
 from issues.views.log import log_page
 from rotations.feeds import subscription_links
 from rotations.selectors import current_advocate, live_calendar_token, terms_for_user, unacknowledged_handoff_for
@@ -375,8 +378,44 @@ def company_health(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/company_health.html", context)
 
 
+def _company_issue_urls():
+    """Return pk -> the company's read-only issue page, reversing the URL once for a page of rows."""
+    prefix = reverse("insights:company_issue", kwargs={"pk": 1}).removesuffix("1/")
+    return lambda pk: f"{prefix}{pk}/"
+
+
 @login_required
 def company_log(request: HttpRequest) -> HttpResponse:
     """Every program's open hot issues, read-only, with the log's filters (the program is one of them)."""
     require_company_lead(actor=request.user)
-    return log_page(request, programs=company_log_programs(), company=True)
+    return log_page(request, programs=company_log_programs(), company=True, url_for=_company_issue_urls())
+
+
+@login_required
+def company_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """One issue of any program, read-only, for a customer-experience lead.
+
+    What the issue is, how unhappy the customer is, who owns it and what was
+    done (the timeline, the resolution). The customer is named as on the
+    company log (name or, without one, the address they gave, and their
+    company), but the page gives no way to contact them: no e-mail or phone
+    links, no tracking link (the customer's private page), no actions, no
+    field-by-field history. People who may open the program's own page (its
+    members, superusers) get a link to it.
+    """
+    require_company_lead(actor=request.user)
+    issue = issue_for_company(pk=pk)
+    activate_zone_for(request.user, otherwise=issue.program.time_zone)
+    context = {
+        "issue": issue,
+        "program": issue.program,
+        "events": timeline(issue=issue),
+        "late_by": issue.overdue_by(),
+        "customer_label": Customer.label(issue.customer.name, issue.customer.email, issue.customer.phone)
+        if issue.customer
+        else "",
+        "own_page": issue.get_absolute_url()
+        if visible_programs(user=request.user).filter(pk=issue.program_id).exists()
+        else "",
+    }
+    return render(request, "insights/company_issue.html", context)

@@ -84,10 +84,11 @@ def render_row(
     """Return one log row (a LogRow, from the selectors) as HTML (an <li id="issue-PK">).
 
     `url_for` (from detail_urls) saves a URL reverse per row when rendering a page.
-    `read_only` (the company log) leaves out the actions and the link to the
-    issue's page, which only the program's members open.
+    `read_only` (the company log) leaves out the actions; its title links to
+    the page `url_for` names (the company's read-only issue page, given by the
+    caller), or to nothing without one: the issue's own page is the members'.
     """
-    raw_url = url_for(issue.pk) if url_for else issue.get_absolute_url()
+    raw_url = url_for(issue.pk) if url_for else ("" if read_only else issue.get_absolute_url())
     url = _e(raw_url)
     late_by = issue.overdue_by(now)
     flags = []
@@ -137,7 +138,7 @@ def render_row(
     )
     title = (
         f'<span class="title">{_e(issue.title)}</span>'
-        if read_only
+        if not raw_url
         else f'<a class="title" href="{url}">{_e(issue.title)}</a>'
     )
     level = int(issue.level)

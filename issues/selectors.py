@@ -805,6 +805,26 @@ def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
     return issue
 
 
+def issue_for_company(*, pk: int) -> HotIssue:
+    """Return any program's issue `pk` with what the company's read-only page shows (404 otherwise).
+
+    The caller checks that the person is a customer-experience lead. The page
+    shows the customer as the company log does (Customer.label and company), so
+    the customer's own e-mail and phone are read only for that label.
+    """
+    issue = next(
+        iter(
+            HotIssue.objects.select_related("program", "customer", "department", "owner", "created_by")
+            .defer("search_vector", "tracking_token")
+            .filter(pk=pk)
+        ),
+        None,
+    )
+    if issue is None:
+        raise Http404("No such issue.")
+    return issue
+
+
 def timeline(*, issue: HotIssue) -> QuerySet[IssueEvent]:
     return IssueEvent.objects.filter(issue=issue).select_related("actor").order_by("at", "id")
 

@@ -339,6 +339,8 @@ ACCESS |= {
     "insights:company_directory": Access(COMPANY, lambda w: insights_world(w) and {}),
     "insights:company_health": Access(COMPANY, lambda w: insights_world(w) and {}),
     "insights:company_log": Access(COMPANY),
+    # One issue, read-only, for a lead (the program's people keep issues:detail, with its actions).
+    "insights:company_issue": Access(COMPANY, lambda w: {"pk": w.issue.pk}),
 }
 
 

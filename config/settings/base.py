@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSPMiddleware: the sign-in pages' forms may lead on to the single sign-on providers.
+    "accounts.sso.AllowProviderFormAction",
     "config.observability.RequestLogMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
@@ -140,7 +142,7 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 ACCOUNT_ALLOW_SIGNUP = env.bool("ACCOUNT_ALLOW_SIGNUP", default=False)
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
-ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
+ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm", "change_password": "accounts.forms.ChangePasswordForm"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 # A new address (a changed one, or one added in the admin) gets a verification link, and replaces
 # the old one only once verified; accounts made before Baton verified addresses still sign in.
@@ -176,7 +178,10 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 # Which addresses are invited, asked of the apps above accounts (it never imports them).
 ACCOUNTS_INVITATION_CHECKS = ["advocacy.invitations.is_invited"]
 # A first single sign-on provider from the environment (more in the admin: Social applications).
-SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": []}}
+# Baton's provider class sends a nonce with every sign-in and checks it in the id_token (accounts.oidc).
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [], "provider_class": "accounts.oidc.OpenIDConnectProvider"}
+}
 if env("OIDC_CLIENT_ID", default=""):
     SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
         {
@@ -189,6 +194,7 @@ if env("OIDC_CLIENT_ID", default=""):
                 "allowed_domains": env.list("OIDC_ALLOWED_DOMAINS", default=[]),
                 "signup": env("OIDC_SIGNUP", default="invited"),
                 "password_login_off": env.bool("OIDC_PASSWORD_LOGIN_OFF", default=False),
+                "trust_email": env.bool("OIDC_TRUST_EMAIL", default=False),
                 "oauth_pkce_enabled": True,
             },
         }

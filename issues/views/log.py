@@ -133,12 +133,13 @@ def issue_log(request: HttpRequest) -> HttpResponse:
     return log_page(request)
 
 
-def log_page(request: HttpRequest, *, programs=None, company: bool = False) -> HttpResponse:
+def log_page(request: HttpRequest, *, programs=None, company: bool = False, url_for=None) -> HttpResponse:
     """Render the log over `programs` (default: the user's own), or the read-only company log.
 
     The company log (every program, for a customer-experience lead; the caller
     checks the permission) is the same page without actions: no row menus, no
-    new issue, no CSV, no handoff note.
+    new issue, no CSV, no handoff note. Its rows link to the pages `url_for`
+    (pk -> URL) names, the caller's read-only issue page.
     """
     all_programs = programs
     filterset, programs, people = _filtered(request, programs=all_programs)
@@ -186,7 +187,8 @@ def log_page(request: HttpRequest, *, programs=None, company: bool = False) -> H
         next_cursor = selectors.LogCursor.of(page.object_list[-1], now).encode()
     csrf = "" if company else csrf_input(request)
     single = len(programs) == 1
-    url_for = detail_urls()
+    if url_for is None and not company:
+        url_for = detail_urls()
     rows = [
         render_row(issue, now=now, csrf_input=csrf, single_program=single, url_for=url_for, read_only=company)
         for issue in page.object_list

@@ -24,7 +24,7 @@ def review_roster_change(*, membership: Membership, change: str, actor: Actor) -
     A newcomer gets a ledger baseline level with the others (so they are not
     owed every past term). Someone who leaves or stops being eligible while
     holding future terms, or whose account is deactivated, gets a roster
-    review the managers resolve.
+    review the managers resolve; reactivating the account closes that review.
     """
     program = membership.program
     open_reviews = RosterReview.objects.filter(program=program, user=membership.user, resolved_at__isnull=True)
@@ -34,6 +34,13 @@ def review_roster_change(*, membership: Membership, change: str, actor: Actor) -
         LedgerEntry.objects.get_or_create(
             program=program, user=membership.user, defaults={"baseline": min(counts.values(), default=0)}
         )
+    if change == "reactivated":
+        # Their account is open again: the review their deactivation opened is moot (their terms
+        # were never moved); if they are eligible, go on as for a change that lets them serve.
+        open_reviews.filter(change=RosterReview.Change.INACTIVE).update(resolved_at=timezone.now(), resolution="moot")
+        if not membership.is_eligible:
+            return None
+        change = "changed"
     if change in ("added", "changed") and membership.is_eligible:
         # Someone (again) able to serve: an earlier review about them is moot; offer to replan
         # the planned terms to include them, without changing anything yet.

@@ -11,6 +11,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts import sso
+from accounts.forms import TOO_MANY_WRONG_TRIES
 from accounts.mfa import STAFF_NEEDS_TWO_FACTOR
 from advocacy import services
 from advocacy.permissions import NEEDS_TWO_FACTOR
@@ -198,3 +199,31 @@ def test_people_who_use_single_sign_on_are_not_asked_for_a_second_factor(client_
     sso_person.set_unusable_password()
     sso_person.save()
     assert client_for(sso_person).get(reverse("advocacy:program_detail", args=[program.slug])).status_code == 200
+
+
+def _change_password(client, old, new="a-New-Passphrase-9"):
+    return client.post(reverse("password_change"), {"oldpassword": old, "password1": new, "password2": new})
+
+
+def test_wrong_current_passwords_on_the_change_page_count_towards_the_lockout(client, member, password, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "change_password": "100/m/user"}
+    client.force_login(member)
+    for _ in range(4):
+        response = _change_password(client, "wrong")
+        assert response.status_code == 200 and "Please type your current password." in response.content.decode()
+    assert AccessAttempt.objects.get().username == "member"
+    _change_password(client, "wrong")  # the fifth: locked out, like five wrong sign-ins
+    response = _change_password(client, password)  # even the right one is no longer checked
+    assert TOO_MANY_WRONG_TRIES in response.content.decode()
+    member.refresh_from_db()
+    assert member.check_password(password)
+    client.post(reverse("logout"))
+    assert sign_in(client, "member", password).status_code == 429  # the sign-in page counts them too
+
+
+def test_the_right_current_password_changes_it(client, member, password):
+    client.force_login(member)
+    assert _change_password(client, password).status_code == 302
+    member.refresh_from_db()
+    assert member.check_password("a-New-Passphrase-9")
+    assert not AccessAttempt.objects.exists()

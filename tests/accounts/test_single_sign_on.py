@@ -1,18 +1,13 @@
 """Single sign-on against a real OpenID Connect provider started on localhost (tests/oidc_provider).
 
 Baton discovers the provider, sends the person to its authorization endpoint
-(with state and PKCE), exchanges the code for tokens and reads the userinfo
-over HTTP; the person signs in at the provider with a real form.
+(with state, PKCE and a nonce), exchanges the code for tokens, checks the
+id_token's nonce and reads the userinfo over HTTP; the person signs in at the
+provider with a real form.
 """
 
-import json
 import re
-import socket
-import subprocess
-import sys
-import time
 from html import unescape
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
@@ -25,9 +20,9 @@ from accounts import sso
 from advocacy import invitations
 from advocacy.models import Membership
 from tests.factories import UserFactory
+from tests.oidc_provider.running import running_provider
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "provider-pass-1"
 SECRET = "corp-client-secret"
 CALLBACK = "http://testserver/accounts/oidc/corp/login/callback/"
@@ -42,51 +37,22 @@ PEOPLE = [
 ]
 
 
-def _free_port() -> int:
-    for port in range(8788, 8793):  # this suite's own ports
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """Start the provider in its own process with its own SQLite database; yield its base URL."""
-    port = _free_port()
-    config = {
-        "people": [
-            {"username": u, "email": e, "first_name": f, "last_name": last, "password": PASSWORD}
-            for u, e, f, last in PEOPLE
-        ],
-        "applications": [
-            {"client_id": "baton", "secret": SECRET, "redirect_uris": [CALLBACK]},
-            {"client_id": "baton-consent", "secret": SECRET, "redirect_uris": [CALLBACK], "skip_authorization": False},
-        ],
-    }
-    db = tmp_path_factory.mktemp("oidc") / "provider.sqlite3"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.oidc_provider.serve", str(port), str(db), json.dumps(config)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout.readline().strip() == "ready"
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/o/.well-known/openid-configuration", timeout=2).raise_for_status()
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+    people = [
+        {"username": u, "email": e, "first_name": f, "last_name": last, "password": PASSWORD}
+        for u, e, f, last in PEOPLE
+    ]
+    applications = [
+        {"client_id": "baton", "secret": SECRET, "redirect_uris": [CALLBACK]},
+        {"client_id": "baton-consent", "secret": SECRET, "redirect_uris": [CALLBACK], "skip_authorization": False},
+        {"client_id": "baton-wrong-nonce", "secret": SECRET, "redirect_uris": [CALLBACK], "id_token_nonce": "x" * 43},
+        {"client_id": "baton-no-nonce", "secret": SECRET, "redirect_uris": [CALLBACK], "id_token_nonce": "missing"},
+    ]
+    db_path = tmp_path_factory.mktemp("oidc") / "provider.sqlite3"
+    with running_provider(db_path=db_path, people=people, applications=applications) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -115,6 +81,7 @@ def sign_in_at_provider(client, username, *, next_url=None, consent=True, tamper
     authorize = response.url
     query = dict(parse_qsl(urlsplit(authorize).query))
     assert query["state"] and query["code_challenge_method"] == "S256"
+    assert len(query["nonce"]) >= 43  # a fresh random nonce, kept with the state
     browser = requests.Session()
     answer = browser.get(authorize, allow_redirects=False, timeout=10)
     login_url = urljoin(authorize, answer.headers["Location"])
@@ -206,6 +173,36 @@ def test_a_wrong_state_is_refused(client, corp):
     assert signed_in_user(client) is None
 
 
+def test_the_id_token_carries_the_nonce_of_this_sign_in(client, corp):
+    ann = UserFactory(username="ann.lee", email="ann@corp.example")
+    sign_in_at_provider(client, "ann")
+    assert signed_in_user(client) == str(ann.pk)
+    claims = SocialAccount.objects.get(user=ann).extra_data["id_token"]
+    assert len(claims["nonce"]) >= 43
+    # Each sign-in sends a nonce of its own.
+    client.post(reverse("logout"))
+    sign_in_at_provider(client, "ann")
+    assert SocialAccount.objects.get(user=ann).extra_data["id_token"]["nonce"] != claims["nonce"]
+
+
+@pytest.mark.parametrize("client_id", ["baton-wrong-nonce", "baton-no-nonce"])
+def test_an_id_token_with_a_wrong_or_no_nonce_is_refused(client, corp, client_id):
+    corp.client_id = client_id
+    corp.settings = {**corp.settings, "signup": sso.OPEN}
+    corp.save()
+    ann = UserFactory(username="ann.lee", email="ann@corp.example")
+    response = sign_in_at_provider(client, "ann")
+    assert response.status_code == 403
+    assert sso.NONCE_MISMATCH % {"provider": "Corp sign-in"} in unescape(response.content.decode())
+    assert signed_in_user(client) is None
+    assert not SocialAccount.objects.filter(user=ann).exists()
+    # Nor is an account made for someone new, even where sign-up is open.
+    response = sign_in_at_provider(client, "stranger")
+    assert response.status_code == 403
+    assert not User.objects.filter(email="stranger@corp.example").exists()
+    assert signed_in_user(client) is None
+
+
 def test_a_refusal_at_the_provider_is_shown_plainly(client, corp):
     corp.client_id = "baton-consent"
     corp.save()
@@ -230,3 +227,37 @@ def test_the_sign_in_page_offers_the_provider(client, corp):
     page = client.get(reverse("login")).content.decode()
     assert "Sign in with Corp sign-in" in page
     assert reverse("openid_connect_login", kwargs={"provider_id": "corp"}) in page
+
+
+def test_the_sign_in_page_lets_its_provider_buttons_lead_to_the_provider(client, corp, provider, member):
+    # Browsers hold the button's redirect to the page's form-action: without the provider there, it is blocked.
+    policy = client.get(reverse("login")).headers["Content-Security-Policy"]
+    form_action = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    assert form_action.split()[1:] == ["'self'", provider]
+    client.force_login(member)
+    policy = client.get(reverse("advocacy:program_list")).headers["Content-Security-Policy"]
+    assert provider not in policy
+
+
+def test_a_provider_trusted_for_its_domains_signs_in_an_address_it_does_not_mark_verified(client, corp):
+    # Microsoft Entra ID sends no email_verified: the tenant's administrators own the company's addresses.
+    shady = UserFactory(username="shady", email="shady@corp.example")
+    corp.settings = {**corp.settings, "trust_email": True}
+    corp.save()
+    sign_in_at_provider(client, "shady")
+    assert signed_in_user(client) == str(shady.pk)
+
+
+@pytest.mark.parametrize(
+    ("settings_json", "trusted"),
+    [
+        ({"server_url": "https://login.microsoftonline.com/t-1/v2.0", "allowed_domains": ["corp.example"]}, True),
+        ({"server_url": "https://login.microsoftonline.com/t-1/v2.0", "allowed_domains": []}, False),
+        ({"server_url": "https://login.microsoftonline.com/common/v2.0", "allowed_domains": ["corp.example"]}, False),
+        ({"server_url": "https://login.microsoftonline.com/organizations/v2.0", "allowed_domains": ["x.io"]}, False),
+    ],
+)
+def test_trust_email_needs_allowed_domains_and_a_single_tenant(settings_json, trusted):
+    app = SocialApp(provider="openid_connect", provider_id="entra", name="Entra", settings=settings_json)
+    app.settings["trust_email"] = True
+    assert sso.options_for(app).trust_email is trusted

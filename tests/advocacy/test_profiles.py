@@ -16,6 +16,7 @@ from advocacy.notifications import notify
 from advocacy.selectors import own_time_zone
 from core.models import PersonSession
 from issues.notices import tell_owner_of_angry_customer
+from rotations import services as rotation_services
 from rotations.models import RosterReview, Term
 from tests.factories import HotIssueFactory, MembershipFactory, TermFactory, UserFactory
 
@@ -275,3 +276,80 @@ def test_memberships_of_others_are_untouched(desk, ann, ben):
     services.deactivate_person(user=ann, actor=permissions.SYSTEM)
     ben.refresh_from_db()
     assert ben.is_active
+
+
+@pytest.mark.django_db
+def test_reactivating_a_person_closes_the_review_their_deactivation_opened(desk, ann, boss, planned_and_past_terms):
+    _, future = planned_and_past_terms
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    services.deactivate_person(user=ann, actor=admin)
+    review = RosterReview.objects.get(user=ann, change=RosterReview.Change.INACTIVE)
+
+    result = services.reactivate_person(user=ann, actor=admin)
+
+    ann.refresh_from_db()
+    review.refresh_from_db()
+    assert ann.is_active and not result.already_active
+    assert review.resolved_at is not None and review.resolution == "moot"
+    future.refresh_from_db()
+    assert future.advocate == ann  # their planned term is still theirs
+    # They hold a planned term already: nothing new to review. Running it again changes nothing.
+    assert not RosterReview.objects.filter(user=ann, resolved_at__isnull=True).exists()
+    assert services.reactivate_person(user=ann, actor=admin).already_active
+
+
+@pytest.mark.django_db
+def test_only_an_administrator_reactivates(desk, ann, boss):
+    services.deactivate_person(user=ann, actor=permissions.SYSTEM)
+    with pytest.raises(PermissionDenied):
+        services.reactivate_person(user=ann, actor=boss)
+    ann.refresh_from_db()
+    assert not ann.is_active
+
+
+@pytest.mark.django_db
+def test_ticking_active_again_in_the_admin_reactivates_through_the_service(
+    client_for, desk, ann, boss, planned_and_past_terms
+):
+    services.deactivate_person(user=ann, actor=permissions.SYSTEM)
+    admin = client_for(UserFactory(username="root", is_superuser=True, is_staff=True))
+    url = reverse("admin:auth_user_change", args=[ann.pk])
+    form = admin.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in ("password", "groups", "user_permissions", "last_login", "date_joined")
+    }
+    data.update(
+        {
+            "username": ann.username,
+            "first_name": ann.first_name,
+            "last_name": ann.last_name,
+            "email": ann.email,
+            "is_active": "on",
+            "date_joined_0": ann.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": ann.date_joined.strftime("%H:%M:%S"),
+            "baton_profile-TOTAL_FORMS": "0",
+            "baton_profile-INITIAL_FORMS": "0",
+            "baton_profile-MIN_NUM_FORMS": "0",
+            "baton_profile-MAX_NUM_FORMS": "1",
+        }
+    )
+    assert admin.post(url, data).status_code == 302
+    ann.refresh_from_db()
+    assert ann.is_active
+    assert not RosterReview.objects.filter(user=ann, resolved_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_reactivating_someone_whose_terms_were_given_away_offers_to_replan_with_them(
+    desk, ann, boss, planned_and_past_terms
+):
+    services.deactivate_person(user=ann, actor=permissions.SYSTEM)
+    review = RosterReview.objects.get(user=ann, change=RosterReview.Change.INACTIVE)
+    rotation_services.resolve_roster_review(review=review, actor=boss, action="unassign")
+
+    services.reactivate_person(user=ann, actor=permissions.SYSTEM)
+
+    offer = RosterReview.objects.get(user=ann, resolved_at__isnull=True)
+    assert offer.change == RosterReview.Change.JOINED

@@ -1,4 +1,4 @@
-"""Journey: a customer-experience lead opens the company view from My page and filters the log by program."""
+"""Journey: a customer-experience lead opens the company view from My page, filters the log by program, opens one issue."""
 
 from datetime import timedelta
 
@@ -61,3 +61,11 @@ def test_a_lead_opens_the_company_view(page, live_server, sign_in, company):
     expect(page.locator("#log-results")).not_to_contain_text("Charged twice for the plan")
     expect(page.locator("#log-results")).to_contain_text("Parcel never arrived")
     assert "program=web-shop" in page.url
+
+    # One issue, read-only, and back to the log by the breadcrumb.
+    page.get_by_role("link", name="Parcel never arrived").click()
+    expect(page.get_by_role("heading", name="Parcel never arrived")).to_be_visible()
+    expect(page.get_by_test_id("read-only-note")).to_contain_text("Web Shop's people work this issue")
+    expect(page.locator("main form")).to_have_count(0)
+    page.get_by_role("link", name="Every program's hot issues").click()
+    expect(page.locator("#log-results")).to_contain_text("Charged twice for the plan")

@@ -13,6 +13,7 @@ from advocacy.permissions import NOT_COMPANY_LEAD, is_company_lead
 from insights import services
 from insights.models import FigureSnapshot
 from insights.selectors import company
+from issues.models import Customer, HotIssue
 from tests.factories import CoverFactory, HotIssueFactory, MembershipFactory, ProgramFactory, TermFactory, UserFactory
 
 from .conftest import NOW
@@ -156,7 +157,9 @@ def test_the_company_log_shows_every_programs_issues_read_only(client_for, lead,
     page = client.get(LOG).content.decode()
     assert "Charged twice" in page and "Parcel lost" in page
     assert "Outreach</span></button>" not in page  # no actions
-    assert 'class="title" href=' not in page  # no link to pages only members open
+    for issue in HotIssue.objects.all():  # rows open the company's read-only page, not the members' one
+        assert f'href="{issue.get_absolute_url()}"' not in page
+        assert reverse("insights:company_issue", kwargs={"pk": issue.pk}) in page
     assert "New issue" not in page and "All programs" in page
     filtered = client.get(LOG, {"program": other_program.slug}).content.decode()
     assert "Parcel lost" in filtered and "Charged twice" not in filtered
@@ -191,3 +194,51 @@ def test_the_health_table_stores_each_programs_figures_and_the_job_refreshes_the
     assert (row.runaround, row.recent.received) == (2, 2)
     stored.refresh_from_db()
     assert stored.computed_at == later
+
+
+def test_a_lead_opens_one_issue_of_the_company_log_read_only(client_for, lead, program, other_program):
+    customer = Customer.objects.create(
+        program=other_program, name="Jo Customer", email="jo@example.com", phone="+4930123456", company="Jo's Bakery"
+    )
+    issue = HotIssueFactory(
+        program=other_program, title="Parcel lost", level=3, words="Where is my parcel?", customer=customer
+    )
+    client = client_for(lead)
+    page_url = reverse("insights:company_issue", kwargs={"pk": issue.pk})
+    assert f'<a class="title" href="{page_url}">Parcel lost</a>' in client.get(LOG).content.decode()
+    page = client.get(page_url).content.decode()
+    assert "Parcel lost" in page and "Where is my parcel?" in page and "Jo Customer, Jo&#x27;s Bakery" in page
+    # A way back to the company log, and to this program's part of it.
+    assert f'<a href="{LOG}">Every program' in page
+    assert f'href="{LOG}?program={other_program.slug}">{other_program.name}</a>' in page
+    # Nothing to act with, nothing to contact the customer with, no link to the members' page.
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "<form" not in main and "<button" not in main
+    for hidden in ("jo@example.com", "+4930123456", "mailto:", "tel:", issue.tracking_token, "Resolve", "Transfer"):
+        assert hidden not in page, hidden
+    assert f'href="{issue.get_absolute_url()}"' not in page
+
+
+def test_a_customer_without_a_name_is_shown_as_on_the_company_log(client_for, lead, program):
+    customer = Customer.objects.create(program=program, email="anon@example.com")
+    issue = HotIssueFactory(program=program, title="No name given", customer=customer)
+    page = client_for(lead).get(reverse("insights:company_issue", kwargs={"pk": issue.pk})).content.decode()
+    assert "anon@example.com" in page and "mailto:" not in page  # the log's label, never a contact link
+
+
+def test_a_lead_who_is_a_member_of_the_program_gets_a_link_to_its_page(client_for, lead, program):
+    MembershipFactory(program=program, user=lead)
+    issue = HotIssueFactory(program=program, title="Charged twice")
+    client = client_for(lead)
+    page = client.get(reverse("insights:company_issue", kwargs={"pk": issue.pk})).content.decode()
+    assert f'href="{issue.get_absolute_url()}">Open it in the program</a>' in page
+    assert client.get(issue.get_absolute_url()).status_code == 200  # their normal page, with its actions
+
+
+def test_the_company_issue_page_is_refused_to_others_and_404s_for_no_issue(client_for, lead, member, program):
+    issue = HotIssueFactory(program=program)
+    url = reverse("insights:company_issue", kwargs={"pk": issue.pk})
+    response = client_for(member).get(url)
+    assert response.status_code == 403 and NOT_COMPANY_LEAD in response.content.decode()
+    assert client_for(member).get(issue.get_absolute_url()).status_code == 200
+    assert client_for(lead).get(reverse("insights:company_issue", kwargs={"pk": issue.pk + 999})).status_code == 404

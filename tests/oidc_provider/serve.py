@@ -2,7 +2,8 @@
 
 CONFIG_JSON lists the people ({"username", "email", "first_name", "last_name",
 "password"}) and the client applications ({"client_id", "secret",
-"redirect_uris", "skip_authorization"}) to create before serving.
+"redirect_uris", "skip_authorization", and "id_token_nonce" to make its id_tokens carry
+a wrong nonce, or none with "missing") to create before serving.
 """
 
 import json
@@ -14,6 +15,9 @@ def main() -> None:
     port, db_path, config = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
     os.environ["OIDC_PROVIDER_DB"] = db_path
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.oidc_provider.settings"
+    os.environ["OIDC_PROVIDER_NONCES"] = json.dumps(
+        {app["client_id"]: app["id_token_nonce"] for app in config["applications"] if app.get("id_token_nonce")}
+    )
     import django
 
     django.setup()
