@@ -433,6 +433,10 @@ LOG_ROW_VALUES = (
     "customer__email",
     "customer__phone",
     "customer__company",
+    # The customer's page and flags (issues.services.customers keeps both columns).
+    "program__slug",
+    "is_repeat",
+    "customer__at_risk",
 )
 
 
@@ -457,6 +461,10 @@ class LogRow:
         "department_name",
         "owner_name",
         "customer_label",
+        "customer_id",
+        "program_slug",
+        "is_repeat",
+        "customer_at_risk",
     )
 
     overdue_by = HotIssue.overdue_by  # the one definition of overdue, on these fields
@@ -482,14 +490,17 @@ class LogRow:
             first_name,
             last_name,
             username,
-            customer_id,
+            self.customer_id,
             name,
             email,
             phone,
             company,
+            self.program_slug,
+            self.is_repeat,
+            self.customer_at_risk,
         ) = values
         self.owner_name = display_name_of(first_name, last_name, username)
-        if customer_id is None:
+        if self.customer_id is None:
             self.customer_label = None
         else:
             label = Customer.label(name, email, phone)
