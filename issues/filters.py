@@ -35,9 +35,7 @@ class HotIssueFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(choices=YES, method="filter_overdue", empty_label="Overdue?")
     runaround = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Runaround?")
     public = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Public?")
-    repeat = django_filters.ChoiceFilter(
-        choices=YES, method="filter_repeat", label="Repeat", empty_label="Repeat?"
-    )
+    repeat = django_filters.ChoiceFilter(choices=YES, method="filter_repeat", label="Repeat", empty_label="Repeat?")
     at_risk = django_filters.ChoiceFilter(
         choices=YES, method="filter_at_risk", label="Customer at risk", empty_label="At risk?"
     )

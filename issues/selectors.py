@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, DateTimeField, F, Max, Min, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -22,12 +23,13 @@ from advocacy.models import Program
 from advocacy.permissions import visible_program_ids, visible_programs
 from advocacy.selectors import activate_zone_for, display_name, display_name_of
 from core.when import format_moment
-from rotations.selectors import current_incoming_handoffs
+from rotations.selectors import advocate_history, current_incoming_handoffs
 
 from .models import (
     OPEN_Q,
     OPEN_STATUSES,
     Customer,
+    CustomerMerge,
     Department,
     HotIssue,
     ImportJob,
@@ -35,7 +37,9 @@ from .models import (
     Mention,
     MentionFeed,
     OpenIssueCount,
+    email_key,
     overdue_q,
+    phone_key,
 )
 
 # What a log row shows (issues/rows.py): fetching only these keeps each of the
@@ -818,6 +822,141 @@ def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
 
 def timeline(*, issue: HotIssue) -> QuerySet[IssueEvent]:
     return IssueEvent.objects.filter(issue=issue).select_related("actor").order_by("at", "id")
+
+
+# ---------------------------------------------------------------- customers: one customer, one timeline
+
+CUSTOMER_TIMELINE_PER_PAGE = 50
+CUSTOMERS_PER_PAGE = 30
+
+
+def customer_of(*, program: Program, pk: int) -> Customer:
+    """Return the program's customer `pk`, merged or not (404 otherwise)."""
+    return get_object_or_404(Customer.objects.select_related("merged_into"), pk=pk, program=program)
+
+
+def customer_summary(*, customer: Customer) -> dict:
+    """Return how many issues the customer has, open and repeat ones, and the first and last, in one query."""
+    return HotIssue.objects.filter(customer=customer).aggregate(
+        total=Count("id"),
+        open=Count("id", filter=OPEN_Q),
+        repeats=Count("id", filter=Q(is_repeat=True)),
+        first=Min("created_at"),
+        last=Max("created_at"),
+    )
+
+
+def customer_open_issues(*, customer: Customer, limit: int = 10) -> list[HotIssue]:
+    """Return the customer's open issues, worst and oldest first, with what their list shows."""
+    return list(
+        HotIssue.objects.filter(OPEN_Q, customer=customer)
+        .only("id", "title", "level", "status", "created_at", "is_repeat", "public", "runaround")
+        .order_by("-level", "created_at", "id")[:limit]
+    )
+
+
+@dataclass
+class TimelineEntry:
+    """One event of one of the customer's issues, with who was the program's advocate when it happened."""
+
+    event: IssueEvent
+    advocate: AbstractBaseUser | None
+
+
+def customer_timeline(*, customer: Customer, page: str | int | None = 1):
+    """Return a page (newest first) of every event of every issue of the customer, as TimelineEntries.
+
+    Outreach, transfers, satisfaction answers, merges, and whatever else an
+    issue's timeline records (every IssueEvent kind). Four queries, whatever
+    the number of issues and events: the count, the page (with each event's
+    issue and person), and the program's terms and covers around the page
+    (rotations.selectors.AdvocateHistory), which say who was the advocate at
+    each event's moment.
+    """
+    events = (
+        IssueEvent.objects.filter(issue__customer=customer)
+        .select_related("issue", "actor")
+        .only(
+            "kind",
+            "at",
+            "summary",
+            "detail",
+            "issue__id",
+            "issue__title",
+            "issue__level",
+            "actor__username",
+            "actor__first_name",
+            "actor__last_name",
+        )
+        .order_by("-at", "-id")
+    )
+    paginator = Paginator(events, CUSTOMER_TIMELINE_PER_PAGE)
+    found = paginator.get_page(page)
+    rows = list(found.object_list)
+    if rows:
+        history = advocate_history(program_id=customer.program_id, first=rows[-1].at, last=rows[0].at)
+        found.object_list = [TimelineEntry(event=e, advocate=history.at(e.at)) for e in rows]
+    else:
+        found.object_list = []
+    return found
+
+
+def customer_merges(*, customer: Customer) -> list[CustomerMerge]:
+    """Return the records merged into this customer, newest first, with who merged them."""
+    return list(CustomerMerge.objects.filter(kept=customer).select_related("by"))
+
+
+def customers_of(*, program: Program, text: str = "") -> QuerySet[Customer]:
+    """Return the program's customers (not those merged into another), by name; `text` narrows by
+    name, company, e-mail or phone."""
+    qs = Customer.objects.filter(program=program, merged_into__isnull=True)
+    text = " ".join((text or "").split())
+    if text:
+        digits = phone_key(text)
+        q = Q(name__icontains=text) | Q(company__icontains=text) | Q(email_key__contains=email_key(text))
+        if digits:
+            q |= Q(phone_key__contains=digits.lstrip("+"))
+        qs = qs.filter(q)
+    return qs.order_by("name", "id")
+
+
+def issue_counts_of(*, customer_ids: list[int]) -> dict[int, dict]:
+    """Return {customer id: {"n", "open", "last"}} for a page of customers, in one query."""
+    rows = (
+        HotIssue.objects.filter(customer_id__in=customer_ids)
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("id"), open=Count("id", filter=OPEN_Q), last=Max("created_at"))
+    )
+    return {row["customer_id"]: row for row in rows}
+
+
+def merge_preview(*, kept: Customer, merged: Customer) -> dict:
+    """Return what merging `merged` into `kept` would move and fill in (two queries)."""
+    issues = HotIssue.objects.filter(customer=merged).aggregate(n=Count("id"), open=Count("id", filter=OPEN_Q))
+    events = IssueEvent.objects.filter(issue__customer=merged).count()
+    filled = [
+        (Customer._meta.get_field(f).verbose_name, getattr(merged, f))
+        for f in ("name", "company", "email", "phone")
+        if not getattr(kept, f) and getattr(merged, f)
+    ]
+    return {"issues": issues["n"], "open": issues["open"], "events": events, "filled": filled}
+
+
+def merge_candidates(*, customer: Customer, limit: int = 10) -> list[Customer]:
+    """Return other customers of the program who may be the same person: the same name or company name."""
+    q = Q()
+    if customer.name:
+        q |= Q(name__iexact=customer.name)
+    if customer.company:
+        q |= Q(company__iexact=customer.company)
+    if not q:
+        return []
+    return list(
+        Customer.objects.filter(q, program_id=customer.program_id, merged_into__isnull=True)
+        .exclude(pk=customer.pk)
+        .order_by("name", "id")[:limit]
+    )
 
 
 def program_issue_summary(*, program: Program, now: datetime | None = None) -> dict:

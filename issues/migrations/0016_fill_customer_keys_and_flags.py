@@ -18,26 +18,27 @@ REPEAT_DAYS = 90
 AT_RISK_SCORE = 2
 AT_RISK_DAYS = 365
 
+# The same rules in SQL (6 digits, 90 days, a score of 2, 365 days: the constants above).
 POSTGRES_SQL = [
-    f"""
+    """
     UPDATE issues_customer SET
         email_key = lower(btrim(email)),
         phone_key = CASE
-            WHEN length(regexp_replace(phone, '[^0-9]', '', 'g')) < {PHONE_KEY_MIN_DIGITS} THEN ''
+            WHEN length(regexp_replace(phone, '[^0-9]', '', 'g')) < 6 THEN ''
             WHEN btrim(phone) LIKE '+%%' THEN '+' || regexp_replace(phone, '[^0-9]', '', 'g')
             ELSE regexp_replace(phone, '[^0-9]', '', 'g')
         END
     WHERE email <> '' OR phone <> ''
     """,
-    f"""
+    """
     UPDATE issues_hotissue h SET is_repeat = TRUE
     FROM (
         SELECT id, created_at - lag(created_at) OVER (PARTITION BY customer_id ORDER BY created_at, id) AS gap
         FROM issues_hotissue WHERE customer_id IS NOT NULL
     ) s
-    WHERE h.id = s.id AND s.gap <= interval '{REPEAT_DAYS} days'
+    WHERE h.id = s.id AND s.gap <= interval '90 days'
     """,
-    f"""
+    """
     UPDATE issues_customer SET at_risk = TRUE
     WHERE id IN (SELECT customer_id FROM issues_hotissue WHERE level = 5 AND customer_id IS NOT NULL)
        OR id IN (
@@ -45,8 +46,8 @@ POSTGRES_SQL = [
             SELECT customer_id,
                    satisfaction_at - lag(satisfaction_at) OVER (PARTITION BY customer_id ORDER BY satisfaction_at) AS gap
             FROM issues_hotissue
-            WHERE customer_id IS NOT NULL AND satisfaction <= {AT_RISK_SCORE} AND satisfaction_at IS NOT NULL
-        ) low WHERE gap <= interval '{AT_RISK_DAYS} days'
+            WHERE customer_id IS NOT NULL AND satisfaction <= 2 AND satisfaction_at IS NOT NULL
+        ) low WHERE gap <= interval '365 days'
     )
     """,
 ]
