@@ -18,6 +18,7 @@ from advocacy.permissions import require_member
 from . import services
 from .models import (
     Customer,
+    CustomerMerge,
     Department,
     Escalation,
     HotIssue,
@@ -67,9 +68,26 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "company", "email", "phone", "program")
-    list_filter = ("program",)
+    list_display = ("__str__", "company", "email", "phone", "program", "at_risk", "merged_into")
+    list_filter = ("program", "at_risk", ("merged_into", admin.EmptyFieldListFilter))
     search_fields = ("name", "email", "company", "phone")
+    readonly_fields = ("email_key", "phone_key", "merged_into", "merged_at", "created_at")
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(admin.ModelAdmin):
+    """Merges are made on the customer's page (services.merge_customers); here they are read."""
+
+    list_display = ("merged_label", "merged", "kept", "issues_moved", "by", "at", "program")
+    list_filter = ("program",)
+    search_fields = ("merged_label",)
+    readonly_fields = ("program", "kept", "merged", "merged_label", "issues_moved", "by", "at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class OutreachInline(admin.TabularInline):
@@ -129,7 +147,7 @@ class HotIssueAdminForm(forms.ModelForm):
 class HotIssueAdmin(SimpleHistoryAdmin):
     form = HotIssueAdminForm
     list_display = ("title", "program", "level", "status", "owner", "public", "runaround", "created_at")
-    list_filter = ("program", "status", "level", "source", "public", "runaround")
+    list_filter = ("program", "status", "level", "source", "public", "runaround", "is_repeat")
     search_fields = ("title", "words", "customer__name", "customer__email")
     list_select_related = ("program", "owner")
     raw_id_fields = ("customer", "owner", "created_by", "resolved_by", "department")
