@@ -10,7 +10,7 @@ from rotations.selectors import current_advocate
 
 from .feeds import NOTHING_THERE
 from .models import Customer, Department, HotIssue, IssueEvent, Mention, MentionFeed, Transfer
-from .services import create_issue, log_outreach, resolve, transfer_issue
+from .services import create_issue, log_outreach, record_satisfaction, resolve, transfer_issue
 
 DEPARTMENTS = {
     "support-desk": ["Billing", "Technical support", "Accounts", "Field service"],
@@ -292,9 +292,11 @@ def build(ctx: dict) -> None:
             created_at=ago(hours),
         )
         log_outreach(issue=issue, actor=issue.owner, channel="phone", outcome="spoke", at=ago(hours - 5))
-        resolve(issue=issue, actor=issue.owner, resolution=text, satisfaction=score)
+        resolve(issue=issue, actor=issue.owner, resolution=text)
+        record_satisfaction(issue=issue, score=score)  # the customer's answer, on the timeline
         IssueEvent.objects.filter(issue=issue, kind="resolved").update(at=ago(hours - 48))
-        HotIssue.objects.filter(pk=issue.pk).update(resolved_at=ago(hours - 48), satisfaction_at=ago(hours - 48))
+        IssueEvent.objects.filter(issue=issue, kind="satisfaction").update(at=ago(hours - 72))
+        HotIssue.objects.filter(pk=issue.pk).update(resolved_at=ago(hours - 48), satisfaction_at=ago(hours - 72))
 
     dana, sam, priya, nina = users["dana"], users["sam"], users["priya"], users["nina"]
     # Outreach on some issues, back-dated.

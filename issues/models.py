@@ -185,10 +185,12 @@ class Customer(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(validators=[validate_single_line], max_length=50, blank=True)
     company = models.CharField(validators=[validate_single_line], max_length=200, blank=True)
-    email_key = models.CharField(max_length=254, blank=True, editable=False)
-    phone_key = models.CharField(max_length=51, blank=True, editable=False)
+    # Database defaults too, so that rows written by raw SQL (bulk loads) are valid; save() sets the keys.
+    email_key = models.CharField(max_length=254, blank=True, editable=False, default="", db_default="")
+    phone_key = models.CharField(max_length=51, blank=True, editable=False, default="", db_default="")
     at_risk = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="Has had an issue of level 5 (leaving or going public), or two satisfaction answers "
         "of 1 or 2 within a year of each other.",
     )
@@ -317,7 +319,7 @@ class HotIssue(models.Model):
     transfer_count = models.PositiveSmallIntegerField(default=0)
     runaround = models.BooleanField(default=False)
     # Its customer had another issue within REPEAT_WINDOW before this one (kept by the services).
-    is_repeat = models.BooleanField("repeat", default=False)
+    is_repeat = models.BooleanField("repeat", default=False, db_default=False)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
     tracking_token = models.CharField(
         validators=[validate_single_line], max_length=64, unique=True, default=new_tracking_token, editable=False

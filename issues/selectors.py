@@ -935,11 +935,8 @@ def merge_preview(*, kept: Customer, merged: Customer) -> dict:
     """Return what merging `merged` into `kept` would move and fill in (two queries)."""
     issues = HotIssue.objects.filter(customer=merged).aggregate(n=Count("id"), open=Count("id", filter=OPEN_Q))
     events = IssueEvent.objects.filter(issue__customer=merged).count()
-    filled = [
-        (Customer._meta.get_field(f).verbose_name, getattr(merged, f))
-        for f in ("name", "company", "email", "phone")
-        if not getattr(kept, f) and getattr(merged, f)
-    ]
+    labels = {"name": "Name", "company": "Company", "email": "E-mail", "phone": "Phone"}
+    filled = [(label, getattr(merged, f)) for f, label in labels.items() if not getattr(kept, f) and getattr(merged, f)]
     return {"issues": issues["n"], "open": issues["open"], "events": events, "filled": filled}
 
 
