@@ -171,8 +171,9 @@ class HotIssueAdmin(SimpleHistoryAdmin):
         """Save the other fields as they are; hand a status or owner change to its service."""
         if not change:
             super().save_model(request, obj, form, change)
+            services.refresh_customer_flags(customer_ids=[obj.customer_id])
             return
-        stored = HotIssue.objects.only("status", "owner").get(pk=obj.pk)
+        stored = HotIssue.objects.only("status", "owner", "customer").get(pk=obj.pk)
         new_status = obj.status if "status" in form.changed_data else None
         new_owner = obj.owner if "owner" in form.changed_data else None
         obj.status, obj.owner_id = stored.status, stored.owner_id
@@ -181,6 +182,9 @@ class HotIssueAdmin(SimpleHistoryAdmin):
             services.reassign(issue=obj, actor=request.user, owner=new_owner, note=ADMIN_NOTE)
         if new_status is not None:
             services.change_status(issue=obj, actor=request.user, status=new_status, note=ADMIN_NOTE)
+        if {"level", "customer", "created_at", "satisfaction", "satisfaction_at"} & set(form.changed_data):
+            # What the repeat and at-risk flags depend on: keep them true for the customers on both sides.
+            services.refresh_customer_flags(customer_ids=[obj.customer_id, stored.customer_id])
         obj.refresh_from_db()
 
 
