@@ -11,7 +11,8 @@ answers), and quarterly terms over those two years, with a cover, so that each
 timeline entry has an advocate of its time to find. Then prints the median and
 p95 server time and the query count of the customer's page (first and a
 later page of the timeline), the customer list and a search in it, as
-bench0 (the program's manager) sees them through Django's full stack, in-process.
+bench0 (the program's manager) sees them through Django's full stack, in-process,
+next to the floor page (bench/floor.py) measured in the same run ("x floor").
 """
 
 import argparse
@@ -35,7 +36,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.urls import clear_url_caches, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from advocacy.models import Membership, Program  # noqa: E402
@@ -131,6 +132,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=50)
     args = ap.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
+    settings.ROOT_URLCONF = "bench.floor"  # the project's URLs and the floor page (see bench/floor.py)
+    clear_url_caches()
     program = Program.objects.get(slug="bench-00")
     customer = prepare(program)
     with connection.cursor() as cur:
@@ -141,6 +144,7 @@ def main() -> None:
     page = reverse("issues:customer", args=[program.slug, customer.pk])
     listing = reverse("issues:customer_list", args=[program.slug])
     cases = [
+        ("floor", "/bench/floor/", {}),
         ("customer page", page, {}),
         ("customer page 20", page, {"page": "20"}),
         ("customer list", listing, {}),
@@ -165,9 +169,11 @@ def main() -> None:
         with CaptureQueriesContext(connection) as captured:
             client.get(url, params)
         queries[label] = len(captured)
-    print(f"{'page':<20} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    floor = statistics.median(timings["floor"])
+    print(f"{'page':<20} {'median ms':>10} {'p95 ms':>8} {'x floor':>8} {'queries':>8}")
     for label, series in timings.items():
-        print(f"{label:<20} {statistics.median(series):>10.1f} {p95(series):>8.1f} {queries[label]:>8}")
+        median = statistics.median(series)
+        print(f"{label:<20} {median:>10.1f} {p95(series):>8.1f} {median / floor:>8.1f} {queries[label]:>8}")
 
 
 if __name__ == "__main__":

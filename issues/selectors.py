@@ -17,6 +17,7 @@ from django.db.models import BooleanField, Case, Count, DateTimeField, F, Max, M
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Program
@@ -826,7 +827,7 @@ def timeline(*, issue: HotIssue) -> QuerySet[IssueEvent]:
 
 # ---------------------------------------------------------------- customers: one customer, one timeline
 
-CUSTOMER_TIMELINE_PER_PAGE = 50
+CUSTOMER_TIMELINE_PER_PAGE = 25
 CUSTOMERS_PER_PAGE = 30
 
 
@@ -855,12 +856,41 @@ def customer_open_issues(*, customer: Customer, limit: int = 10) -> list[HotIssu
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class TimelineEntry:
-    """One event of one of the customer's issues, with who was the program's advocate when it happened."""
+    """One event of one of the customer's issues, as the page shows it, with who was the program's advocate then.
 
-    event: IssueEvent
-    advocate: AbstractBaseUser | None
+    Built from plain values, its texts written once here (the page shows a
+    page of them; a template lookup per value would cost several times more).
+    """
+
+    pk: int
+    kind: str
+    at: datetime
+    summary: str
+    detail: str
+    issue_id: int
+    issue_title: str
+    actor_name: str
+    when: str
+    advocate: AbstractBaseUser | None = None
+    advocate_name: str = ""
+    issue_url: str = ""
+
+
+TIMELINE_VALUES = (
+    "id",
+    "kind",
+    "at",
+    "summary",
+    "detail",
+    "issue_id",
+    "issue__title",
+    "actor_id",
+    "actor__first_name",
+    "actor__last_name",
+    "actor__username",
+)
 
 
 def customer_timeline(*, customer: Customer, page: str | int | None = 1):
@@ -873,31 +903,33 @@ def customer_timeline(*, customer: Customer, page: str | int | None = 1):
     (rotations.selectors.AdvocateHistory), which say who was the advocate at
     each event's moment.
     """
-    events = (
-        IssueEvent.objects.filter(issue__customer=customer)
-        .select_related("issue", "actor")
-        .only(
-            "kind",
-            "at",
-            "summary",
-            "detail",
-            "issue__id",
-            "issue__title",
-            "issue__level",
-            "actor__username",
-            "actor__first_name",
-            "actor__last_name",
-        )
-        .order_by("-at", "-id")
-    )
+    events = IssueEvent.objects.filter(issue__customer=customer).order_by("-at", "-id").values_list(*TIMELINE_VALUES)
     paginator = Paginator(events, CUSTOMER_TIMELINE_PER_PAGE)
     found = paginator.get_page(page)
     rows = list(found.object_list)
+    entries = []
     if rows:
-        history = advocate_history(program_id=customer.program_id, first=rows[-1].at, last=rows[0].at)
-        found.object_list = [TimelineEntry(event=e, advocate=history.at(e.at)) for e in rows]
-    else:
-        found.object_list = []
+        history = advocate_history(program_id=customer.program_id, first=rows[-1][2], last=rows[0][2])
+        prefix = reverse("issues:detail", kwargs={"pk": 1}).removesuffix("1/")
+        for pk, kind, at, summary, detail, issue_id, title, actor_id, first, last, username in rows:
+            advocate = history.at(at)
+            entries.append(
+                TimelineEntry(
+                    pk=pk,
+                    kind=kind,
+                    at=at,
+                    summary=summary,
+                    detail=detail,
+                    issue_id=issue_id,
+                    issue_title=f"#{issue_id} {title}",
+                    actor_name=display_name_of(first, last, username) if actor_id else "",
+                    when=format_moment(at),
+                    advocate=advocate,
+                    advocate_name=display_name(advocate) if advocate else "none",
+                    issue_url=f"{prefix}{issue_id}/",
+                )
+            )
+    found.object_list = entries
     return found
 
 
