@@ -143,8 +143,10 @@ def main() -> None:
     client.force_login(get_user_model().objects.get(username="bench0"))
     page = reverse("issues:customer", args=[program.slug, customer.pk])
     listing = reverse("issues:customer_list", args=[program.slug])
+    detail = HotIssue.objects.filter(title="Bench detail issue").order_by("-pk").first()
     cases = [
         ("floor", "/bench/floor/", {}),
+        *([("issue page (compare)", detail.get_absolute_url(), {})] if detail else []),
         ("customer page", page, {}),
         ("customer page 20", page, {"page": "20"}),
         ("customer list", listing, {}),

@@ -13,7 +13,22 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, DateTimeField, F, Max, Min, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -836,15 +851,39 @@ def customer_of(*, program: Program, pk: int) -> Customer:
     return get_object_or_404(Customer.objects.select_related("merged_into"), pk=pk, program=program)
 
 
-def customer_summary(*, customer: Customer) -> dict:
-    """Return how many issues the customer has, open and repeat ones, and the first and last, in one query."""
-    return HotIssue.objects.filter(customer=customer).aggregate(
-        total=Count("id"),
-        open=Count("id", filter=OPEN_Q),
-        repeats=Count("id", filter=Q(is_repeat=True)),
-        first=Min("created_at"),
-        last=Max("created_at"),
+def _per_customer(qs, value) -> Subquery:
+    """One aggregate of `qs` (rows of the outer customer), as a subquery of the customer's row."""
+    return Subquery(qs.order_by().values("customer_key").annotate(v=value).values("v")[:1])
+
+
+def customer_page(*, program: Program, pk: int) -> tuple[Customer, dict]:
+    """Return the program's customer `pk` (merged or not; 404 otherwise) and what its page counts, in one query.
+
+    The counts: issues (all, open, repeats), the first and last issue's date,
+    timeline events, and whether records were merged into it.
+    """
+    issues = HotIssue.objects.filter(customer=OuterRef("pk")).annotate(customer_key=F("customer_id"))
+    events = IssueEvent.objects.filter(issue__customer=OuterRef("pk")).annotate(customer_key=F("issue__customer_id"))
+    qs = Customer.objects.select_related("merged_into").annotate(
+        n_issues=_per_customer(issues, Count("id")),
+        n_open=_per_customer(issues, Count("id", filter=OPEN_Q)),
+        n_repeats=_per_customer(issues, Count("id", filter=Q(is_repeat=True))),
+        first_issue_at=_per_customer(issues, Min("created_at")),
+        last_issue_at=_per_customer(issues, Max("created_at")),
+        n_events=_per_customer(events, Count("id")),
+        has_merges=Exists(CustomerMerge.objects.filter(kept=OuterRef("pk"))),
     )
+    customer = get_object_or_404(qs, pk=pk, program=program)
+    summary = {
+        "total": customer.n_issues or 0,
+        "open": customer.n_open or 0,
+        "repeats": customer.n_repeats or 0,
+        "first": customer.first_issue_at,
+        "last": customer.last_issue_at,
+        "events": customer.n_events or 0,
+        "has_merges": customer.has_merges,
+    }
+    return customer, summary
 
 
 def customer_open_issues(*, customer: Customer, limit: int = 10) -> list[HotIssue]:
@@ -893,7 +932,15 @@ TIMELINE_VALUES = (
 )
 
 
-def customer_timeline(*, customer: Customer, page: str | int | None = 1):
+class _CountedPaginator(Paginator):
+    """A paginator told its count (already read with the page's other counts), so it runs no COUNT(*)."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
+
+
+def customer_timeline(*, customer: Customer, page: str | int | None = 1, count: int | None = None):
     """Return a page (newest first) of every event of every issue of the customer, as TimelineEntries.
 
     Outreach, transfers, satisfaction answers, merges, and whatever else an
@@ -904,7 +951,10 @@ def customer_timeline(*, customer: Customer, page: str | int | None = 1):
     each event's moment.
     """
     events = IssueEvent.objects.filter(issue__customer=customer).order_by("-at", "-id").values_list(*TIMELINE_VALUES)
-    paginator = Paginator(events, CUSTOMER_TIMELINE_PER_PAGE)
+    if count is None:
+        paginator = Paginator(events, CUSTOMER_TIMELINE_PER_PAGE)
+    else:
+        paginator = _CountedPaginator(events, CUSTOMER_TIMELINE_PER_PAGE, count)
     found = paginator.get_page(page)
     rows = list(found.object_list)
     entries = []

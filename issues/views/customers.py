@@ -43,17 +43,17 @@ def _merged_away(request, customer: Customer):
 def customer_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One customer: who they are, their flags, and every issue's events on one timeline, newest first."""
     program, membership = program_for_user(user=request.user, slug=slug)
-    customer = selectors.customer_of(program=program, pk=pk)
+    customer, summary = selectors.customer_page(program=program, pk=pk)
     if customer.merged_into_id is not None:
         return _merged_away(request, customer)
     customer.program = program
-    page = selectors.customer_timeline(customer=customer, page=request.GET.get("page"))
+    page = selectors.customer_timeline(customer=customer, page=request.GET.get("page"), count=summary["events"])
     context = {
         "program": program,
         "customer": customer,
-        "summary": selectors.customer_summary(customer=customer),
-        "open_issues": selectors.customer_open_issues(customer=customer),
-        "merges": selectors.customer_merges(customer=customer),
+        "summary": summary,
+        "open_issues": selectors.customer_open_issues(customer=customer) if summary["open"] else [],
+        "merges": selectors.customer_merges(customer=customer) if summary["has_merges"] else [],
         "page": page,
         "can_merge": can_manage(user=request.user, membership=membership),
     }
