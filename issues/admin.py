@@ -18,6 +18,7 @@ from advocacy.permissions import require_member
 from . import services
 from .models import (
     Customer,
+    CustomerMerge,
     Department,
     Escalation,
     HotIssue,
@@ -67,9 +68,26 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "company", "email", "phone", "program")
-    list_filter = ("program",)
+    list_display = ("__str__", "company", "email", "phone", "program", "at_risk", "merged_into")
+    list_filter = ("program", "at_risk", ("merged_into", admin.EmptyFieldListFilter))
     search_fields = ("name", "email", "company", "phone")
+    readonly_fields = ("email_key", "phone_key", "merged_into", "merged_at", "created_at")
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(admin.ModelAdmin):
+    """Merges are made on the customer's page (services.merge_customers); here they are read."""
+
+    list_display = ("merged_label", "merged", "kept", "issues_moved", "by", "at", "program")
+    list_filter = ("program",)
+    search_fields = ("merged_label",)
+    readonly_fields = ("program", "kept", "merged", "merged_label", "issues_moved", "by", "at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class OutreachInline(admin.TabularInline):
@@ -129,7 +147,7 @@ class HotIssueAdminForm(forms.ModelForm):
 class HotIssueAdmin(SimpleHistoryAdmin):
     form = HotIssueAdminForm
     list_display = ("title", "program", "level", "status", "owner", "public", "runaround", "created_at")
-    list_filter = ("program", "status", "level", "source", "public", "runaround")
+    list_filter = ("program", "status", "level", "source", "public", "runaround", "is_repeat")
     search_fields = ("title", "words", "customer__name", "customer__email")
     list_select_related = ("program", "owner")
     raw_id_fields = ("customer", "owner", "created_by", "resolved_by", "department")
@@ -153,8 +171,9 @@ class HotIssueAdmin(SimpleHistoryAdmin):
         """Save the other fields as they are; hand a status or owner change to its service."""
         if not change:
             super().save_model(request, obj, form, change)
+            services.refresh_customer_flags(customer_ids=[obj.customer_id])
             return
-        stored = HotIssue.objects.only("status", "owner").get(pk=obj.pk)
+        stored = HotIssue.objects.only("status", "owner", "customer").get(pk=obj.pk)
         new_status = obj.status if "status" in form.changed_data else None
         new_owner = obj.owner if "owner" in form.changed_data else None
         obj.status, obj.owner_id = stored.status, stored.owner_id
@@ -163,6 +182,9 @@ class HotIssueAdmin(SimpleHistoryAdmin):
             services.reassign(issue=obj, actor=request.user, owner=new_owner, note=ADMIN_NOTE)
         if new_status is not None:
             services.change_status(issue=obj, actor=request.user, status=new_status, note=ADMIN_NOTE)
+        if {"level", "customer", "created_at", "satisfaction", "satisfaction_at"} & set(form.changed_data):
+            # What the repeat and at-risk flags depend on: keep them true for the customers on both sides.
+            services.refresh_customer_flags(customer_ids=[obj.customer_id, stored.customer_id])
         obj.refresh_from_db()
 
 

@@ -35,6 +35,10 @@ class HotIssueFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(choices=YES, method="filter_overdue", empty_label="Overdue?")
     runaround = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Runaround?")
     public = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Public?")
+    repeat = django_filters.ChoiceFilter(choices=YES, method="filter_repeat", label="Repeat", empty_label="Repeat?")
+    at_risk = django_filters.ChoiceFilter(
+        choices=YES, method="filter_at_risk", label="Customer at risk", empty_label="At risk?"
+    )
     inherited = django_filters.ChoiceFilter(
         choices=[("yes", "Yes")], method="filter_inherited", label="Came with the baton", empty_label="Any"
     )
@@ -121,6 +125,14 @@ class HotIssueFilter(django_filters.FilterSet):
 
     def filter_flag(self, queryset, name, value):
         return queryset.filter(Q(**{name: value == "yes"}))
+
+    def filter_repeat(self, queryset, name, value):
+        return queryset.filter(is_repeat=value == "yes")
+
+    def filter_at_risk(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(customer__at_risk=True)
+        return queryset.exclude(customer__at_risk=True)
 
     def filter_inherited(self, queryset, name, value):
         """Keep the issues that passed to this user at the handoff that began their current term."""

@@ -263,3 +263,19 @@ class IssueSettingsForm(forms.ModelForm):
 
 class DepartmentForm(forms.Form):
     name = forms.CharField(label="New department", max_length=120)
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(label="Find a customer", required=False, max_length=200)
+
+
+class CustomerMergeForm(forms.Form):
+    """Which record to merge into the customer whose page this is; `confirm` is the second step's button."""
+
+    duplicate = forms.IntegerField(
+        label="Number of the duplicate record",
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Each customer's page shows its number (#…). Its issues move here and it is marked merged.",
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -6,6 +6,7 @@ the priority order is served by partial indexes over open issues, and
 `OpenIssueCount` keeps the open counts the log shows (kept by a trigger).
 """
 
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -71,6 +72,11 @@ def overdue_q(now: datetime) -> Q:
 DEFAULT_TARGET_HOURS = {5: 4, 4: 8, 3: 24, 2: 72, 1: 168}
 DEFAULT_RUNAROUND_TRANSFERS = 3
 DEFAULT_IMPORT_THRESHOLD = 3
+# An issue whose customer had another issue this long before it is a repeat.
+REPEAT_WINDOW = timedelta(days=90)
+# Two satisfaction answers of AT_RISK_SCORE or less this close together make a customer at risk.
+AT_RISK_SCORE = 2
+AT_RISK_ANSWERS_WITHIN = timedelta(days=365)
 # Days an open issue may go untouched (no outreach, no change by a person) before it is escalated.
 DEFAULT_UNTOUCHED_DAYS = {5: 1, 4: 2, 3: 4, 2: 7, 1: 7}
 
@@ -140,27 +146,122 @@ class Department(models.Model):
         return self.name
 
 
+# Customers are matched on these keys (issues.services.customers): an e-mail address trimmed and
+# lower-cased (a +tag and dots are kept: on most mail servers they name another mailbox), and a
+# phone number as its digits with a leading + kept. A number of fewer digits than this is no key.
+PHONE_KEY_MIN_DIGITS = 6
+_NOT_DIGITS = re.compile(r"[^0-9]")
+
+
+def email_key(email: str) -> str:
+    """Return the key an e-mail address is matched on: trimmed and lower-cased ("" for none)."""
+    return (email or "").strip().lower()
+
+
+def phone_key(phone: str) -> str:
+    """Return the key a phone number is matched on: its digits, with a leading + kept ("" when too short).
+
+    "+1 (555) 010-0199" and "+15550100199" are the same key; "555 0100199" is another
+    (no country code is guessed).
+    """
+    text = (phone or "").strip()
+    digits = _NOT_DIGITS.sub("", text)
+    if len(digits) < PHONE_KEY_MIN_DIGITS:
+        return ""
+    return f"+{digits}" if text.startswith("+") else digits
+
+
 class Customer(models.Model):
-    """Whoever is hurting; every field is optional (a web mention may have only a name)."""
+    """Whoever is hurting; every field is optional (a web mention may have only a name).
+
+    One customer per person and program: a new issue is matched to the program's
+    customer of the same e-mail or phone key (issues.services.customers).
+    A customer merged into another keeps its row, marked `merged_into`, so its
+    page sends to the one it was merged into.
+    """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="customers")
     name = models.CharField(validators=[validate_single_line], max_length=200, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(validators=[validate_single_line], max_length=50, blank=True)
     company = models.CharField(validators=[validate_single_line], max_length=200, blank=True)
+    # Database defaults too, so that rows written by raw SQL (bulk loads) are valid; save() sets the keys.
+    email_key = models.CharField(max_length=254, blank=True, editable=False, default="", db_default="")
+    phone_key = models.CharField(max_length=51, blank=True, editable=False, default="", db_default="")
+    at_risk = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Has had an issue of level 5 (leaving or going public), or two satisfaction answers "
+        "of 1 or 2 within a year of each other.",
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from", editable=False
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["program", "email"])]
+        indexes = [
+            models.Index(fields=["program", "email"]),
+            # Matching a new issue's customer: one index probe per key (a batch of an import: one query).
+            models.Index(
+                fields=["program", "email_key"],
+                condition=~Q(email_key="") & Q(merged_into__isnull=True),
+                name="customer_email_key",
+            ),
+            models.Index(
+                fields=["program", "phone_key"],
+                condition=~Q(phone_key="") & Q(merged_into__isnull=True),
+                name="customer_phone_key",
+            ),
+            models.Index(fields=["program"], condition=Q(at_risk=True), name="customer_at_risk"),
+            # The program's customer list, by name.
+            models.Index(fields=["program", "name", "id"], condition=Q(merged_into__isnull=True), name="customer_list"),
+        ]
 
     def __str__(self) -> str:
         return self.label(self.name, self.email, self.phone)
+
+    def save(self, *args, **kwargs):
+        self.refresh_keys()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("issues:customer", kwargs={"slug": self.program.slug, "pk": self.pk})
+
+    def refresh_keys(self) -> None:
+        """Set the matching keys from the e-mail address and phone number (save does it; bulk writes call it)."""
+        self.email_key = email_key(self.email)
+        self.phone_key = phone_key(self.phone)
 
     @staticmethod
     def label(name: str, email: str, phone: str) -> str:
         """Return how a customer is called on screen (also for rows fetched as plain values)."""
         return name or email or phone or "Anonymous customer"
+
+
+class CustomerMerge(models.Model):
+    """A manager merged customer `merged` into `kept`: every issue of the first now belongs to the second."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="customer_merges")
+    kept = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_in")
+    merged = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_out")
+    # What the merged record said when it was merged (it may be edited or filled in later).
+    merged_label = models.CharField(validators=[validate_single_line], max_length=300)
+    issues_moved = models.PositiveIntegerField(default=0)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merged"], name="customer_merged_once"),
+            models.CheckConstraint(condition=~Q(kept=F("merged")), name="customer_merge_not_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_label} merged into customer {self.kept_id}"
 
 
 def new_tracking_token() -> str:
@@ -217,6 +318,8 @@ class HotIssue(models.Model):
     )
     transfer_count = models.PositiveSmallIntegerField(default=0)
     runaround = models.BooleanField(default=False)
+    # Its customer had another issue within REPEAT_WINDOW before this one (kept by the services).
+    is_repeat = models.BooleanField("repeat", default=False, db_default=False)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
     tracking_token = models.CharField(
         validators=[validate_single_line], max_length=64, unique=True, default=new_tracking_token, editable=False
@@ -261,6 +364,8 @@ class HotIssue(models.Model):
             ),
             # Open runarounds per program (the company health table counts them for every program at once).
             models.Index(fields=["program"], condition=OPEN_Q & Q(runaround=True), name="hot_issue_open_runaround"),
+            # Open repeats per program (the log's repeat filter).
+            models.Index(fields=["program"], condition=OPEN_Q & Q(is_repeat=True), name="hot_issue_open_repeat"),
             # The issues a program received in a period (cohorts of the health pages), read by range.
             models.Index(
                 fields=["program", "created_at"],
@@ -372,6 +477,7 @@ class IssueEvent(models.Model):
         OVERDUE = "overdue", "Overdue"
         CUSTOMER_NOTE = "customer_note", "The customer added information"
         ESCALATED = "escalated", "Escalated"
+        MERGED = "merged", "Customer records merged"
 
     issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=14, choices=Kind.choices)

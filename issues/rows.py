@@ -47,6 +47,26 @@ def _e(value) -> str:
     return escape(str(value), quote=True)
 
 
+REPEAT_FLAG = (
+    '<span class="flag flag-repeat" title="This customer had another issue in the 90 days before this one">'
+    '<i class="bi bi-arrow-clockwise" aria-hidden="true"></i> Repeat</span>'
+)
+AT_RISK_FLAG = (
+    '<span class="flag flag-at-risk" title="This customer has been leaving or going public, '
+    'or twice very unhappy within a year">'
+    '<i class="bi bi-exclamation-octagon" aria-hidden="true"></i> At risk</span>'
+)
+_SLUG, _PK = "s-l-u-g", 987654321
+_customer_url_pattern: list[str] = []
+
+
+def customer_url(slug: str, pk: int) -> str:
+    """Return the customer's page, reversing the URL once per process rather than once per row."""
+    if not _customer_url_pattern:
+        _customer_url_pattern.append(reverse("issues:customer", kwargs={"slug": _SLUG, "pk": _PK}))
+    return _customer_url_pattern[0].replace(_SLUG, slug).replace(str(_PK), str(int(pk)))
+
+
 def detail_urls():
     """Return pk -> the issue's page, reversing the URL once rather than once per row."""
     prefix = reverse("issues:detail", kwargs={"pk": 1}).removesuffix("1/")
@@ -104,10 +124,17 @@ def render_row(
         )
     if issue.public:
         flags.append(PUBLIC_FLAG)
+    if issue.is_repeat:
+        flags.append(REPEAT_FLAG)
+    if issue.customer_at_risk:
+        flags.append(AT_RISK_FLAG)
     flags.append(f'<span class="flag flag-status">{_e(STATUSES.get(issue.status, issue.status))}</span>')
 
+    who = _e(issue.customer_label or "Unknown customer")
+    if issue.customer_id is not None and not read_only:
+        # The customer's name opens their page: every issue of theirs on one timeline.
+        who = f'<a class="customer-link" href="{_e(customer_url(issue.program_slug, issue.customer_id))}">{who}</a>'
     meta = [
-        ("person", "", issue.customer_label or "Unknown customer"),
         ("clock", "", ago(issue.created_at)),
         ("person-badge", "", issue.owner_name),
     ]
@@ -119,7 +146,7 @@ def render_row(
         meta.append(("telephone-forward", css, f"Next try {ago(issue.next_attempt_due_at)}"))
     if not single_program:
         meta.append(("collection", "d-none d-lg-inline", issue.program_name))
-    meta_html = "".join(
+    meta_html = f'<span><i class="bi bi-person" aria-hidden="true"></i>{who}</span>' + "".join(
         f'<span class="{css}"><i class="bi bi-{icon}" aria-hidden="true"></i>{_e(text)}</span>'
         for icon, css, text in meta
     )

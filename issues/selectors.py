@@ -11,23 +11,41 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Program
 from advocacy.permissions import visible_program_ids, visible_programs
 from advocacy.selectors import activate_zone_for, display_name, display_name_of
 from core.when import format_moment
-from rotations.selectors import current_incoming_handoffs
+from rotations.selectors import advocate_history, current_incoming_handoffs
 
 from .models import (
     OPEN_Q,
     OPEN_STATUSES,
     Customer,
+    CustomerMerge,
     Department,
     HotIssue,
     ImportJob,
@@ -35,7 +53,9 @@ from .models import (
     Mention,
     MentionFeed,
     OpenIssueCount,
+    email_key,
     overdue_q,
+    phone_key,
 )
 
 # What a log row shows (issues/rows.py): fetching only these keeps each of the
@@ -433,6 +453,10 @@ LOG_ROW_VALUES = (
     "customer__email",
     "customer__phone",
     "customer__company",
+    # The customer's page and flags (issues.services.customers keeps both columns).
+    "program__slug",
+    "is_repeat",
+    "customer__at_risk",
 )
 
 
@@ -457,6 +481,10 @@ class LogRow:
         "department_name",
         "owner_name",
         "customer_label",
+        "customer_id",
+        "program_slug",
+        "is_repeat",
+        "customer_at_risk",
     )
 
     overdue_by = HotIssue.overdue_by  # the one definition of overdue, on these fields
@@ -482,14 +510,17 @@ class LogRow:
             first_name,
             last_name,
             username,
-            customer_id,
+            self.customer_id,
             name,
             email,
             phone,
             company,
+            self.program_slug,
+            self.is_repeat,
+            self.customer_at_risk,
         ) = values
         self.owner_name = display_name_of(first_name, last_name, username)
-        if customer_id is None:
+        if self.customer_id is None:
             self.customer_label = None
         else:
             label = Customer.label(name, email, phone)
@@ -827,6 +858,204 @@ def issue_for_company(*, pk: int) -> HotIssue:
 
 def timeline(*, issue: HotIssue) -> QuerySet[IssueEvent]:
     return IssueEvent.objects.filter(issue=issue).select_related("actor").order_by("at", "id")
+
+
+# ---------------------------------------------------------------- customers: one customer, one timeline
+
+CUSTOMER_TIMELINE_PER_PAGE = 25
+CUSTOMERS_PER_PAGE = 30
+
+
+def customer_of(*, program: Program, pk: int) -> Customer:
+    """Return the program's customer `pk`, merged or not (404 otherwise)."""
+    return get_object_or_404(Customer.objects.select_related("merged_into"), pk=pk, program=program)
+
+
+def _per_customer(qs, value) -> Subquery:
+    """One aggregate of `qs` (rows of the outer customer), as a subquery of the customer's row."""
+    return Subquery(qs.order_by().values("customer_key").annotate(v=value).values("v")[:1])
+
+
+def customer_page(*, program: Program, pk: int) -> tuple[Customer, dict]:
+    """Return the program's customer `pk` (merged or not; 404 otherwise) and what its page counts, in one query.
+
+    The counts: issues (all, open, repeats), the first and last issue's date,
+    timeline events, and whether records were merged into it.
+    """
+    issues = HotIssue.objects.filter(customer=OuterRef("pk")).annotate(customer_key=F("customer_id"))
+    events = IssueEvent.objects.filter(issue__customer=OuterRef("pk")).annotate(customer_key=F("issue__customer_id"))
+    qs = Customer.objects.select_related("merged_into").annotate(
+        n_issues=_per_customer(issues, Count("id")),
+        n_open=_per_customer(issues, Count("id", filter=OPEN_Q)),
+        n_repeats=_per_customer(issues, Count("id", filter=Q(is_repeat=True))),
+        first_issue_at=_per_customer(issues, Min("created_at")),
+        last_issue_at=_per_customer(issues, Max("created_at")),
+        n_events=_per_customer(events, Count("id")),
+        has_merges=Exists(CustomerMerge.objects.filter(kept=OuterRef("pk"))),
+    )
+    customer = get_object_or_404(qs, pk=pk, program=program)
+    summary = {
+        "total": customer.n_issues or 0,
+        "open": customer.n_open or 0,
+        "repeats": customer.n_repeats or 0,
+        "first": customer.first_issue_at,
+        "last": customer.last_issue_at,
+        "events": customer.n_events or 0,
+        "has_merges": customer.has_merges,
+    }
+    return customer, summary
+
+
+def customer_open_issues(*, customer: Customer, limit: int = 10) -> list[HotIssue]:
+    """Return the customer's open issues, worst and oldest first, with what their list shows."""
+    return list(
+        HotIssue.objects.filter(OPEN_Q, customer=customer)
+        .only("id", "title", "level", "status", "created_at", "is_repeat", "public", "runaround")
+        .order_by("-level", "created_at", "id")[:limit]
+    )
+
+
+@dataclass(slots=True)
+class TimelineEntry:
+    """One event of one of the customer's issues, as the page shows it, with who was the program's advocate then.
+
+    Built from plain values, its texts written once here (the page shows a
+    page of them; a template lookup per value would cost several times more).
+    """
+
+    pk: int
+    kind: str
+    at: datetime
+    summary: str
+    detail: str
+    issue_id: int
+    issue_title: str
+    actor_name: str
+    when: str
+    advocate: AbstractBaseUser | None = None
+    advocate_name: str = ""
+    issue_url: str = ""
+
+
+TIMELINE_VALUES = (
+    "id",
+    "kind",
+    "at",
+    "summary",
+    "detail",
+    "issue_id",
+    "issue__title",
+    "actor_id",
+    "actor__first_name",
+    "actor__last_name",
+    "actor__username",
+)
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (already read with the page's other counts), so it runs no COUNT(*)."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
+
+
+def customer_timeline(*, customer: Customer, page: str | int | None = 1, count: int | None = None):
+    """Return a page (newest first) of every event of every issue of the customer, as TimelineEntries.
+
+    Outreach, transfers, satisfaction answers, merges, and whatever else an
+    issue's timeline records (every IssueEvent kind). Four queries, whatever
+    the number of issues and events: the count, the page (with each event's
+    issue and person), and the program's terms and covers around the page
+    (rotations.selectors.AdvocateHistory), which say who was the advocate at
+    each event's moment.
+    """
+    events = IssueEvent.objects.filter(issue__customer=customer).order_by("-at", "-id").values_list(*TIMELINE_VALUES)
+    if count is None:
+        paginator = Paginator(events, CUSTOMER_TIMELINE_PER_PAGE)
+    else:
+        paginator = _CountedPaginator(events, CUSTOMER_TIMELINE_PER_PAGE, count)
+    found = paginator.get_page(page)
+    rows = list(found.object_list)
+    entries = []
+    if rows:
+        history = advocate_history(program_id=customer.program_id, first=rows[-1][2], last=rows[0][2])
+        prefix = reverse("issues:detail", kwargs={"pk": 1}).removesuffix("1/")
+        for pk, kind, at, summary, detail, issue_id, title, actor_id, first, last, username in rows:
+            advocate = history.at(at)
+            entries.append(
+                TimelineEntry(
+                    pk=pk,
+                    kind=kind,
+                    at=at,
+                    summary=summary,
+                    detail=detail,
+                    issue_id=issue_id,
+                    issue_title=f"#{issue_id} {title}",
+                    actor_name=display_name_of(first, last, username) if actor_id else "",
+                    when=format_moment(at),
+                    advocate=advocate,
+                    advocate_name=display_name(advocate) if advocate else "none",
+                    issue_url=f"{prefix}{issue_id}/",
+                )
+            )
+    found.object_list = entries
+    return found
+
+
+def customer_merges(*, customer: Customer) -> list[CustomerMerge]:
+    """Return the records merged into this customer, newest first, with who merged them."""
+    return list(CustomerMerge.objects.filter(kept=customer).select_related("by"))
+
+
+def customers_of(*, program: Program, text: str = "") -> QuerySet[Customer]:
+    """Return the program's customers (not those merged into another), by name; `text` narrows by
+    name, company, e-mail or phone."""
+    qs = Customer.objects.filter(program=program, merged_into__isnull=True)
+    text = " ".join((text or "").split())
+    if text:
+        digits = phone_key(text)
+        q = Q(name__icontains=text) | Q(company__icontains=text) | Q(email_key__contains=email_key(text))
+        if digits:
+            q |= Q(phone_key__contains=digits.lstrip("+"))
+        qs = qs.filter(q)
+    return qs.order_by("name", "id")
+
+
+def issue_counts_of(*, customer_ids: list[int]) -> dict[int, dict]:
+    """Return {customer id: {"n", "open", "last"}} for a page of customers, in one query."""
+    rows = (
+        HotIssue.objects.filter(customer_id__in=customer_ids)
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("id"), open=Count("id", filter=OPEN_Q), last=Max("created_at"))
+    )
+    return {row["customer_id"]: row for row in rows}
+
+
+def merge_preview(*, kept: Customer, merged: Customer) -> dict:
+    """Return what merging `merged` into `kept` would move and fill in (two queries)."""
+    issues = HotIssue.objects.filter(customer=merged).aggregate(n=Count("id"), open=Count("id", filter=OPEN_Q))
+    events = IssueEvent.objects.filter(issue__customer=merged).count()
+    labels = {"name": "Name", "company": "Company", "email": "E-mail", "phone": "Phone"}
+    filled = [(label, getattr(merged, f)) for f, label in labels.items() if not getattr(kept, f) and getattr(merged, f)]
+    return {"issues": issues["n"], "open": issues["open"], "events": events, "filled": filled}
+
+
+def merge_candidates(*, customer: Customer, limit: int = 10) -> list[Customer]:
+    """Return other customers of the program who may be the same person: the same name or company name."""
+    q = Q()
+    if customer.name:
+        q |= Q(name__iexact=customer.name)
+    if customer.company:
+        q |= Q(company__iexact=customer.company)
+    if not q:
+        return []
+    return list(
+        Customer.objects.filter(q, program_id=customer.program_id, merged_into__isnull=True)
+        .exclude(pk=customer.pk)
+        .order_by("name", "id")[:limit]
+    )
 
 
 def program_issue_summary(*, program: Program, now: datetime | None = None) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, imports, log, mentions, program_settings, public
+from .views import actions, customers, imports, log, mentions, program_settings, public
 
 app_name = "issues"
 
@@ -27,6 +27,9 @@ urlpatterns = [
     path("programs/<slug:slug>/feeds/<int:pk>/pause/", mentions.feed_pause, name="feed_pause"),
     path("programs/<slug:slug>/feeds/<int:pk>/remove/", mentions.feed_remove, name="feed_remove"),
     path("programs/<slug:slug>/mentions/", mentions.mention_list, name="mention_list"),
+    path("programs/<slug:slug>/customers/", customers.customer_list, name="customer_list"),
+    path("programs/<slug:slug>/customers/<int:pk>/", customers.customer_detail, name="customer"),
+    path("programs/<slug:slug>/customers/<int:pk>/merge/", customers.customer_merge, name="customer_merge"),
     path("programs/<slug:slug>/mentions/<int:pk>/", mentions.mention_decide, name="mention_decide"),
     # Customers, no login.
     path("tell-us/<slug:slug>/", public.public_form, name="public_form"),

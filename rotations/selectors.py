@@ -4,6 +4,7 @@ Every query the rotations pages, services and reminders need is written here,
 once, with its select_related/prefetch_related.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -462,3 +463,57 @@ def feed_token(*, token: str) -> CalendarToken | None:
     ):
         return None
     return found
+
+
+class AdvocateHistory:
+    """Who was a program's advocate at any moment of a period, answered from memory.
+
+    Built from the program's terms and covers that overlap the period (two
+    queries, whatever the number of moments asked): `at(moment)` bisects them
+    and gives what current_advocate(at=moment) gives: the cover person during
+    a cover, else the term's advocate, else None.
+    """
+
+    def __init__(self, *, program_id: int, first: datetime, last: datetime):
+        terms = list(
+            Term.objects.filter(program_id=program_id, starts_at__lte=last, ends_at__gt=first)
+            .select_related("advocate")
+            .order_by("starts_at", "id")
+        )
+        covers = list(
+            Cover.objects.filter(term__in=[t.pk for t in terms], starts_at__lte=last, ends_at__gt=first)
+            .select_related("person")
+            .order_by("starts_at", "id")
+            if terms
+            else []
+        )
+        self._terms = terms
+        self._term_starts = [t.starts_at for t in terms]
+        self._covers: dict[int, list[Cover]] = {}
+        for cover in covers:
+            self._covers.setdefault(cover.term_id, []).append(cover)
+        self._cover_starts = {term_id: [c.starts_at for c in found] for term_id, found in self._covers.items()}
+
+    @staticmethod
+    def _holding(items, starts, at):
+        """The last item starting at or before `at` whose end is after it (current_term's choice)."""
+        i = bisect_right(starts, at)
+        while i > 0:
+            i -= 1
+            if items[i].ends_at > at:
+                return items[i]
+            # An earlier, longer one might still hold; terms rarely overlap, so this loop is short.
+        return None
+
+    def at(self, moment: datetime) -> AbstractBaseUser | None:
+        term = self._holding(self._terms, self._term_starts, moment)
+        if term is None:
+            return None
+        found = self._covers.get(term.pk)
+        cover = self._holding(found, self._cover_starts[term.pk], moment) if found else None
+        return cover.person if cover else term.advocate
+
+
+def advocate_history(*, program_id: int, first: datetime, last: datetime) -> AdvocateHistory:
+    """Return who was the program's advocate at each moment between `first` and `last` (see AdvocateHistory)."""
+    return AdvocateHistory(program_id=program_id, first=first, last=last)

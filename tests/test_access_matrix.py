@@ -119,6 +119,10 @@ ACCESS: dict[str, Access] = {
     "issues:mention_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     # An empty decision (no level) is refused with a message and changes nothing.
     "issues:mention_decide": Access(program_post(302), lambda w: {"slug": w.program.slug, "pk": w.mention.pk}, "post"),
+    # A program's customers: its members see them; its managers merge two records.
+    "issues:customer_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
+    "issues:customer": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug, "pk": w.issue.customer_id}),
+    "issues:customer_merge": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug, "pk": w.issue.customer_id}),
     # Customers, no login: the program's public form and the issue's unguessable tracking link.
     "issues:public_form": Access(PUBLIC, lambda w: {"slug": w.program.slug}),
     "issues:track": Access(PUBLIC, lambda w: {"token": w.issue.tracking_token}),

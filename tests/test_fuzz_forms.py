@@ -83,6 +83,8 @@ FUZZ = {
     "issues:feed_list": "manager",
     "issues:feed_edit": "manager",
     "issues:mention_decide": "member",
+    "issues:customer_list": "member",
+    "issues:customer_merge": "manager",
     "issues:public_form": "anonymous",
     "issues:track": "anonymous",
     "issues:track_note": "anonymous",

@@ -2,6 +2,7 @@
 
     common         messages (module constants that tests reuse), the status table, shared helpers
     creating       one issue, or many at once for imports
+    customers      matching an issue's customer, the repeat and at-risk flags, merging customers
     working        outreach, status, transfer, reassignment, resolution, reopening, satisfaction
     handoff        moving the open issues when the baton passes
     intake         the public form, customers' notes, mentions, mention feeds
@@ -74,6 +75,19 @@ from .creating import (
     create_issues_in_bulk,
     title_from_words,
 )
+from .customers import (
+    MERGE_ALREADY_MERGED,
+    MERGE_CONFIRM,
+    MERGE_ITSELF,
+    MERGE_NOT_FOUND,
+    MERGE_OTHER_PROGRAM,
+    at_risk_of,
+    find_or_make_customer,
+    match_customers_in_bulk,
+    merge_customers,
+    merge_error,
+    refresh_customer_flags,
+)
 from .handoff import (
     move_issues_on_handoff,
 )
@@ -130,6 +144,11 @@ __all__ = [
     "ISSUE_CLOSED",
     "ISSUE_NOT_CLOSED",
     "MENTION_DECIDED",
+    "MERGE_ALREADY_MERGED",
+    "MERGE_CONFIRM",
+    "MERGE_ITSELF",
+    "MERGE_NOT_FOUND",
+    "MERGE_OTHER_PROGRAM",
     "NEXT_ATTEMPT_AFTER",
     "NEXT_ATTEMPT_IN_PAST",
     "NOT_RESOLVED_YET",
@@ -156,6 +175,12 @@ __all__ = [
     "USE_RESOLVE",
     "WORDS_OR_TITLE",
     "add_customer_note",
+    "at_risk_of",
+    "find_or_make_customer",
+    "match_customers_in_bulk",
+    "merge_customers",
+    "merge_error",
+    "refresh_customer_flags",
     "add_department",
     "add_mention_feed",
     "change_status",

@@ -37,6 +37,7 @@ from .common import (
     default_owner,
     issue_settings,
 )
+from .customers import find_or_make_customer, mark_at_risk, match_customers_in_bulk, set_repeat_flags
 
 
 def _check_new_issue(*, program: Program, title: str, level, department: Department | None) -> tuple[str, int]:
@@ -151,12 +152,13 @@ def create_issue(
     owner = _owner_of_new_issues(program=program, owner=owner)
 
     if customer is None:
-        customer = _new_customer(
+        details = _new_customer(
             program=program, name=customer_name, email=customer_email, phone=customer_phone, company=customer_company
         )
-        if customer is not None:
-            customer.full_clean()
-            customer.save()
+        if details is not None:
+            details.full_clean()
+        # The program's customer of the same e-mail or phone, else a new one (services.customers).
+        customer = find_or_make_customer(program=program, details=details)
 
     created_at = created_at or timezone.now()
     issue = _new_issue(
@@ -175,6 +177,11 @@ def create_issue(
         created_at=created_at,
         occurred_at=occurred_at,
     )
+    if customer is not None:
+        set_repeat_flags(customer_new_issues={customer.pk: [issue]})
+        if level == Level.LEAVING:
+            mark_at_risk(customer_ids=[customer.pk])
+            customer.at_risk = True
     _save(issue, actor, "Created")
     _index_for_search(issue)
     _event(issue, IssueEvent.Kind.CREATED, actor, _created_summary(issue, actor, owner), at=created_at)
@@ -275,12 +282,18 @@ def create_issues_in_bulk(
             except ValidationError as error:
                 errors[str(index)] = error.messages
                 continue
-            if customer is not None:
-                customers.append(customer)
+            customers.append(customer)
             new.append(issue)
         if errors:
             raise ValidationError(errors)
-        Customer.objects.bulk_create(customers)
+        # One query matches the batch's customers to the program's (services.customers); new ones are saved.
+        by_customer = {}
+        for issue, customer in zip(new, match_customers_in_bulk(program=program, details=customers), strict=True):
+            issue.customer = customer
+            if customer is not None:
+                by_customer.setdefault(customer.pk, []).append(issue)
+        set_repeat_flags(customer_new_issues=by_customer)
+        mark_at_risk(customer_ids=[i.customer_id for i in new if i.level == Level.LEAVING])
         bulk_create_with_history(
             new, HotIssue, default_user=history_user, default_change_reason="Created", default_date=now
         )

@@ -49,6 +49,7 @@ from .common import (
     issue_settings,
     next_statuses,
 )
+from .customers import refresh_customer_flags
 
 
 def default_next_attempt(*, now: datetime | None = None) -> datetime:
@@ -262,6 +263,8 @@ def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisf
         issue.satisfaction_at = now
     _save(issue, actor, "Resolved")
     _event(issue, IssueEvent.Kind.RESOLVED, actor, f"Resolved by {display_name(actor)}", resolution, at=now)
+    if issue.satisfaction is not None:
+        refresh_customer_flags(customer_ids=[issue.customer_id])
     if issue.customer_id and issue.customer.email and issue.satisfaction is None:
         enqueue("issues.tasks.ask_satisfaction", args=[issue.pk])
     return issue
@@ -285,6 +288,7 @@ def reopen(*, issue: HotIssue, actor: AbstractBaseUser, reason: str) -> HotIssue
     issue.satisfaction_asked_at = None
     _save(issue, actor, "Reopened")
     _event(issue, IssueEvent.Kind.REOPENED, actor, f"Reopened by {display_name(actor)}", reason)
+    refresh_customer_flags(customer_ids=[issue.customer_id])  # its satisfaction answer is gone
     return issue
 
 
@@ -306,4 +310,5 @@ def record_satisfaction(*, issue: HotIssue, score: int) -> HotIssue:
     issue.satisfaction_at = timezone.now()
     _save(issue, None, "Customer satisfaction")
     _event(issue, IssueEvent.Kind.SATISFACTION, None, f"The customer rated their satisfaction {score} of 5")
+    refresh_customer_flags(customer_ids=[issue.customer_id])
     return issue

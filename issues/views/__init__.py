@@ -6,6 +6,7 @@
 - `mentions`: web-mention feeds and the triage list.
 - `program_settings`: a program's response targets and departments.
 - `imports`: CSV imports of mystery-shop visits and survey responses.
+- `customers`: a program's customers, one customer's page and timeline, merging two records.
 
 Views parse the request, check access at the top, call a service or selector
 and render. htmx requests get partials (the log's results, one row).

@@ -160,6 +160,11 @@ def add_what_the_world_lacks(world) -> None:
         reason="Billing owns this.",
         to_department=DepartmentFactory(program=world.program),
     )
+    # A duplicate customer merged into the issue's: the merge (and the merged record's name) shows on the customer's page.
+    duplicate = issue_services.create_issue(
+        program=world.program, actor=manager, title="Charged again", level=5, customer_name="Jo Duplicate"
+    )
+    issue_services.merge_customers(kept=world.issue.customer, merged=duplicate.customer, actor=manager)
     # What a customer adds on the tracking page shows there, on the issue's timeline and in the owner's notices.
     issue_services.add_customer_note(issue=world.issue, text="My order number is 4711.")
     insights_services.answer_question(question=insights_world(world)["question"], actor=manager, answer="Finance.")

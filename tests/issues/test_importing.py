@@ -208,18 +208,20 @@ def test_one_imported_row_writes_exactly_what_create_issue_writes(make_job, prog
         values = model.objects.filter(pk=pk).values().get()
         return {k: v for k, v in values.items() if k not in ("id", *ignore)}
 
-    assert stored(HotIssue, imported.pk, "customer_id", "tracking_token") == stored(
-        HotIssue, direct.pk, "customer_id", "tracking_token"
+    assert stored(HotIssue, imported.pk, "customer_id", "tracking_token", "is_repeat") == stored(
+        HotIssue, direct.pk, "customer_id", "tracking_token", "is_repeat"
     )
     assert stored(HotIssue, imported.pk)["search_vector"]  # indexed for search, as create_issue does
-    assert stored(Customer, imported.customer_id, "created_at") == stored(Customer, direct.customer_id, "created_at")
+    # The same person: the second issue joins the first one's customer, and is a repeat.
+    assert direct.customer_id == imported.customer_id and Customer.objects.count() == 1
+    assert (imported.is_repeat, direct.is_repeat) == (False, True)
     events = [list(issue.events.values("kind", "actor", "at", "summary", "detail")) for issue in (imported, direct)]
     assert events[0] == events[1] and len(events[0]) == 1
 
     def history(issue):
         rows = list(issue.history.values())
         for r in rows:
-            for key in ("id", "customer_id", "history_id", "history_date"):
+            for key in ("id", "customer_id", "history_id", "history_date", "is_repeat"):
                 r.pop(key)
         return rows
 
