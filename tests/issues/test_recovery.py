@@ -3,17 +3,20 @@
 from datetime import timedelta
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Notification
+from config.celery import app
 from core.models import OutboxMessage
 from issues import background
 from issues import services as issue_services
 from issues.models import HotIssue, IssueEvent, IssueSettings, RecoveryCheck, Status
 from issues.services import recovery
 from tests.factories import TermFactory
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +269,29 @@ def test_the_settings_page_edits_the_recovery_day_and_the_goal(client_for, desk,
     bad = client_for(boss).post(url, data | {"recovery_days": "0", "first_contact_goal": "101"})
     assert bad.status_code == 400
     assert IssueSettings.objects.get(program=desk).recovery_days == 21
+
+
+# ---------------------------------------------------------------- through a worker
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_through_a_worker_the_job_delivered_twice_asks_once_and_mails_once(desk, ann, worker_queues, mailoutbox):
+    issue = issue_services.create_issue(
+        program=desk,
+        actor=ann,
+        owner=ann,
+        title="Charged twice",
+        words="Twice!",
+        level=4,
+        customer_email="ana@example.com",
+    )
+    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Refunded.")
+    HotIssue.objects.filter(pk=issue.pk).update(resolved_at=timezone.now() - timedelta(days=14, hours=1))
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, queues=worker_queues):
+        results = [app.send_task("issues.tasks.open_recovery_checks") for _ in range(2)]
+        assert wait_for(lambda: all(r.ready() for r in results))
+        assert sorted(r.get() for r in results) == [0, 1]
+        assert wait_for(lambda: RecoveryCheck.objects.filter(email_sent_at__isnull=False).exists())
+    assert RecoveryCheck.objects.filter(issue=issue).count() == 1
+    assert [m.subject for m in mailoutbox if "still sorted" in m.subject] == ["Desk: is it still sorted?"]
