@@ -13,6 +13,12 @@ What is counted, as the issues stood when the period ended (or now, while it run
     - first contact: the time from receiving an issue to its first contact,
       over the contacted ones (median and 90th percentile);
     - resolved: those resolved before the period ended;
+    - first contact within target: of the issues whose first contact was
+      due before the period ended, or that were contacted before it ended,
+      the share first contacted by their target (`first_outreach_at <=
+      first_outreach_due_at`); an issue not contacted by its target counts as
+      missed, one not contacted and not yet due is not counted. Per level
+      too, against the program's goal (`IssueSettings.first_contact_goal`);
     - runaround: those flagged for bouncing between departments before the
       period ended (read from their history);
     - satisfaction: the average of the answers their customers gave before
@@ -55,7 +61,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from advocacy.models import Program
-from issues.models import HotIssue, Status
+from issues.models import DEFAULT_FIRST_CONTACT_GOAL, HotIssue, IssueSettings, Status
 from issues.selectors import HANDOFF_PARTICIPANT
 from rotations.models import Handoff, Term
 
@@ -65,6 +71,9 @@ SATISFIED = 4  # "satisfied" on the 1–5 answer after resolution
 
 # A row's period end, capped at now (annotated by cohort_rows).
 REACHED = Q(first_outreach_at__isnull=False, first_outreach_at__lt=F("period_end"))
+# First contacted by its target, before the period ended; measured: that, or its target passed before the end.
+WITHIN_TARGET = REACHED & Q(first_outreach_at__lte=F("first_outreach_due_at"))
+CONTACT_DUE = WITHIN_TARGET | Q(first_outreach_due_at__lt=F("period_end"))
 RESOLVED = Q(status=Status.RESOLVED, resolved_at__isnull=False, resolved_at__lt=F("period_end"))
 # Flagged as a runaround before the period ended, as the issue's history shows.
 RUNAROUND = Exists(
@@ -127,6 +136,10 @@ def cohort_rows(
         "satisfaction_avg": Avg("satisfaction", filter=ANSWERED),
         "answers": Count("id", filter=ANSWERED),
         **{f"level_{n}": Count("id", filter=Q(level=n)) for n in LEVELS},
+        "contact_within": Count("id", filter=WITHIN_TARGET),
+        "contact_due": Count("id", filter=CONTACT_DUE),
+        **{f"contact_within_{n}": Count("id", filter=WITHIN_TARGET & Q(level=n)) for n in LEVELS},
+        **{f"contact_due_{n}": Count("id", filter=CONTACT_DUE & Q(level=n)) for n in LEVELS},
     }
     if percentiles_supported():
         for name, expression in MEASURES.items():
@@ -164,6 +177,30 @@ def baton_counts(terms: list[Term]) -> dict[str, dict]:
     return out
 
 
+def share(part: int | None, whole: int | None) -> int | None:
+    """Return `part` of `whole` in whole percent, or None when there is nothing to measure."""
+    return round(100 * part / whole) if whole and part is not None else None
+
+
+@dataclass(frozen=True)
+class WithinTarget:
+    """First contact within target: how many were measured (their target passed, or they were contacted) and met it."""
+
+    within: int = 0
+    due: int = 0
+
+    @property
+    def rate(self) -> int | None:
+        """The share first contacted by their target, in whole percent (None when none was due)."""
+        return share(self.within, self.due)
+
+
+def first_contact_goal(*, program: Program) -> int:
+    """Return the program's goal for first contact within target, in percent (one query)."""
+    goal = IssueSettings.objects.filter(program=program).values_list("first_contact_goal", flat=True).first()
+    return DEFAULT_FIRST_CONTACT_GOAL if goal is None else goal
+
+
 @dataclass
 class Figures:
     """One period's numbers; None where there is nothing to measure (shown as "—")."""
@@ -184,6 +221,8 @@ class Figures:
     promoted: int = 0
     inherited: int | None = None
     handed_on: int | None = None
+    within_target: WithinTarget = field(default_factory=WithinTarget)
+    within_target_levels: dict = field(default_factory=lambda: {n: WithinTarget() for n in LEVELS})
 
     @classmethod
     def from_row(cls, row: dict | None, mentions: dict | None = None, baton: dict | None = None) -> "Figures":
@@ -207,6 +246,10 @@ class Figures:
             promoted=mentions.get("promoted", 0),
             inherited=baton.get("inherited"),
             handed_on=baton.get("handed_on"),
+            within_target=WithinTarget(row.get("contact_within", 0), row.get("contact_due", 0)),
+            within_target_levels={
+                n: WithinTarget(row.get(f"contact_within_{n}", 0), row.get(f"contact_due_{n}", 0)) for n in LEVELS
+            },
         )
 
     @property

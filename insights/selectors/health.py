@@ -25,12 +25,12 @@ from issues.selectors import program_issue_summary
 from rotations.models import Term
 
 from .. import snapshots
-from .figures import Figures, Period, baton_counts, cohort_rows, term_periods
+from .figures import Figures, Period, baton_counts, cohort_rows, first_contact_goal, term_periods
 from .sql import LEVELS
 
 TERMS_SHOWN = 5  # the current term and the four before it
 # Part of the snapshot key: stored figures computed under other definitions are not served.
-FIGURES_KEY = "figures-2"
+FIGURES_KEY = "figures-3"
 WEEKS_SHOWN = 52
 
 
@@ -80,6 +80,7 @@ class Health:
     terms: list[TermFigures]
     weeks: list[WeekFigures]
     as_of: datetime | None = None  # when the term and week figures were computed, if from a snapshot
+    goal: int = 80  # the program's goal for first contact within target, in percent
 
     @property
     def current(self) -> TermFigures | None:
@@ -107,6 +108,7 @@ class Health:
             "resolution_rate": [f.resolution_rate for f in weeks],
             "satisfaction": [f.satisfaction for f in weeks],
             "runaround": [f.runaround for f in weeks],
+            "within_target": [f.within_target.rate for f in weeks],
             "mentions": [f.mentions for f in weeks],
             "promoted": [f.promoted for f in weeks],
         }
@@ -220,6 +222,7 @@ def program_health(*, program: Program, now: datetime | None = None) -> Health:
         terms=term_rows,
         weeks=weeks,
         as_of=as_of,
+        goal=first_contact_goal(program=program),
     )
 
 

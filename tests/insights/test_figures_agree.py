@@ -24,6 +24,7 @@ from tests.factories import HotIssueFactory, TermFactory
 FIGURES = (
     "received",
     "first-contact",
+    "within-target",
     "resolved",
     "resolution-rate",
     "runaround",
@@ -144,6 +145,9 @@ def test_the_report_the_health_page_and_the_program_page_show_the_same_figures(c
     by_hand = {
         "received": "7",  # the imported answer, though dated inside the term, is not one of them
         "first-contact": "6 h",  # median of 2, 4, 6, 10 and 30 hours; the contact after the end does not count
+        # Due within a day: four contacted in time; the one contacted after 30 hours and the one never contacted
+        # missed it; the one received two hours before the end was not due by then, and is not counted.
+        "within-target": "67 %",
         "resolved": "4",
         "resolution-rate": "57.1 %",
         "satisfaction": "3.5/5",  # (5 + 2) / 2
@@ -162,6 +166,7 @@ def test_the_report_the_health_page_and_the_program_page_show_the_same_figures(c
     now_program = _figures(_row(program_page.content.decode(), current))
     assert now_health | {"runaround": None} == now_program
     assert now_health["received"] == "1" and now_health["handed-on"] == "—" and now_health["satisfaction"] == "—"
+    assert now_health["within-target"] == "—"  # the imported answer is not due yet
 
 
 def test_a_back_dated_import_leaves_the_closed_terms_figures_as_reported(desk, two_terms):
