@@ -325,7 +325,7 @@ def open_recovery_checks(*, now: datetime | None = None) -> int:
                 issue=issue,
                 kind=IssueEvent.Kind.RECOVERY_ASKED,
                 at=now,
-                summary="The customer was asked again: is it still sorted, how do they feel about us now?",
+                summary="Asked the customer again: is it still sorted, how do they feel about us now?",
             )
             if issue.customer_id and issue.customer.email:
                 enqueue(SEND_RECOVERY_QUESTION_TASK, args=[check.pk])

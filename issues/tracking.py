@@ -54,6 +54,7 @@ def tracking_for(*, issue: HotIssue) -> Tracking:
         Step(at, TRIED, "tried") if outcome in NOT_REACHED else Step(at, CONTACTED, "contact")
         for at, outcome in outcomes
     ]
+    steps += _recovery(issue)  # before the changes: an answer comes before the reopening it caused
     steps += _changes(issue)
     steps += [
         Step(at, YOU_ADDED, "note", words)
@@ -61,7 +62,6 @@ def tracking_for(*, issue: HotIssue) -> Tracking:
         .order_by("at", "id")
         .values_list("at", "detail")
     ]
-    steps += _recovery(issue)
     steps.sort(key=lambda step: step.at)  # stable: what happened at the same instant keeps its order
     return Tracking(status=_status(issue, [outcome for _, outcome in outcomes]), history=steps)
 
@@ -77,8 +77,6 @@ def _changes(issue: HotIssue) -> list[Step]:
     for at, status, owner_id, department_id, satisfaction, came_back_at in versions:
         if previous is not None:
             was_status, was_owner, was_department, was_satisfaction, was_came_back = previous
-            if satisfaction is not None and satisfaction != was_satisfaction:
-                steps.append(Step(at, YOU_RATED % {"score": satisfaction}, "rated"))
             if department_id != was_department and department_id is not None:
                 steps.append(Step(at, PASSED_ON, "passed"))
             if owner_id != was_owner:
@@ -94,6 +92,8 @@ def _changes(issue: HotIssue) -> list[Step]:
                     steps.append(Step(at, REOPENED, "reopened"))
                 elif status == Status.IN_PROGRESS:
                     steps.append(Step(at, WORKING, "working"))
+            if satisfaction is not None and satisfaction != was_satisfaction:
+                steps.append(Step(at, YOU_RATED % {"score": satisfaction}, "rated"))
         previous = (status, owner_id, department_id, satisfaction, came_back_at)
     return steps
 

@@ -113,12 +113,15 @@ def _period_cases(periods: list[Period], now: datetime) -> tuple[Case, Case]:
 
 
 def cohort_rows(
-    qs: QuerySet[HotIssue], periods: list[Period], now: datetime, *, by: str | None = None
+    qs: QuerySet[HotIssue], periods: list[Period], now: datetime, *, by: str | None = None, targets: bool = False
 ) -> dict[str, dict]:
     """Return {period key: figures} for the issues of `qs` received in each period, in one query (three on SQLite).
 
     With `by` (a column such as "program_id") the rows are also split by it and
-    keyed "<value>:<period key>", so many programs cost one query too. The
+    keyed "<value>:<period key>", so many programs cost one query too. With
+    `targets`, first contact within target is counted too, overall and per
+    level (for the few periods of terms: each count repeats the periods' CASE,
+    which the 52 weeks of the health page would pay many times over). The
     figures follow the definitions at the top of this module.
     """
     if not periods:
@@ -136,11 +139,14 @@ def cohort_rows(
         "satisfaction_avg": Avg("satisfaction", filter=ANSWERED),
         "answers": Count("id", filter=ANSWERED),
         **{f"level_{n}": Count("id", filter=Q(level=n)) for n in LEVELS},
-        "contact_within": Count("id", filter=WITHIN_TARGET),
-        "contact_due": Count("id", filter=CONTACT_DUE),
-        **{f"contact_within_{n}": Count("id", filter=WITHIN_TARGET & Q(level=n)) for n in LEVELS},
-        **{f"contact_due_{n}": Count("id", filter=CONTACT_DUE & Q(level=n)) for n in LEVELS},
     }
+    if targets:
+        aggregates |= {
+            "contact_within": Count("id", filter=WITHIN_TARGET),
+            "contact_due": Count("id", filter=CONTACT_DUE),
+            **{f"contact_within_{n}": Count("id", filter=WITHIN_TARGET & Q(level=n)) for n in LEVELS},
+            **{f"contact_due_{n}": Count("id", filter=CONTACT_DUE & Q(level=n)) for n in LEVELS},
+        }
     if percentiles_supported():
         for name, expression in MEASURES.items():
             for label, fraction in FRACTIONS.items():
@@ -261,7 +267,7 @@ class Figures:
 def figures_for_terms(*, program: Program, terms: list[Term], now: datetime | None = None) -> dict[int, Figures]:
     """Return {term id: Figures} for the program's `terms`: two queries (four on SQLite)."""
     now = now or timezone.now()
-    rows = cohort_rows(HotIssue.objects.filter(program=program), term_periods(terms), now)
+    rows = cohort_rows(HotIssue.objects.filter(program=program), term_periods(terms), now, targets=True)
     baton = baton_counts(terms)
     return {t.pk: Figures.from_row(rows.get(str(t.pk)), baton=baton[str(t.pk)]) for t in terms}
 

@@ -108,7 +108,6 @@ class Health:
             "resolution_rate": [f.resolution_rate for f in weeks],
             "satisfaction": [f.satisfaction for f in weeks],
             "runaround": [f.runaround for f in weeks],
-            "within_target": [f.within_target.rate for f in weeks],
             "mentions": [f.mentions for f in weeks],
             "promoted": [f.promoted for f in weeks],
         }
@@ -174,7 +173,7 @@ def health_rows(
         rows = {"terms": {}, "term_mentions": {}, "baton": {}}
         if terms:
             since = min(t.starts_at for t in terms)
-            rows["terms"] = cohort_rows(issues, term_periods(terms), now)
+            rows["terms"] = cohort_rows(issues, term_periods(terms), now, targets=True)
             rows["term_mentions"] = _jsonable(_mention_rows(program, _term_bucket(terms, now, "fetched_at"), since))
             rows["baton"] = baton_counts(terms)
         rows["weeks"] = cohort_rows(issues, _week_periods(first_week, now, zone), now)

@@ -70,7 +70,7 @@ def trend_lines(row) -> list[tuple[str, str]]:
 @register.filter
 def within_title(measured) -> str:
     """Say what a "first contact within target" share counts: "12 of 15 first contacted within target"."""
-    if measured is None or not measured.due:
+    if not getattr(measured, "due", None):
         return "No first contact due yet"
     return f"{measured.within} of {measured.due} first contacted within target"
 
@@ -86,7 +86,7 @@ def within_levels(figures) -> list:
 @register.filter
 def below_goal(rate, goal) -> bool:
     """Whether a share (in percent) is under the program's goal; False when there is nothing to measure."""
-    return rate is not None and goal is not None and rate < goal
+    return isinstance(rate, int | float) and isinstance(goal, int | float) and rate < goal
 
 
 @register.filter
