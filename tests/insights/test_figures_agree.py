@@ -291,7 +291,7 @@ def test_first_contact_within_target_agrees_per_level_on_the_health_and_program_
     current = four_terms[-1]
     assert _figures(_row(health, current))["within-target"] == _figures(_row(program, current))["within-target"]
     assert _figures(_row(health, current))["within-target"] == "60 %"  # 3 of 5
-    assert _within(program, "within-target-headline") == "60 %" and "(goal 90 %)" in program
+    assert _within(program, "within-target-headline") == "60 %" and "(goal 90&nbsp;%)" in program
     assert "goal 90 %" in health
 
 

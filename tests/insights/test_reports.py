@@ -294,5 +294,5 @@ def test_the_report_keeps_the_goal_it_was_built_with(worked_term, desk, client_f
     report = reports.build_term_report(term=worked_term)
     IssueSettings.objects.filter(program=desk).update(first_contact_goal=95)
     page = client_for(boss).get(reports.report_url(report)).content.decode()
-    assert 'data-figure="within-target">67 %<' in page and "2 of 3 issues due, against a goal of 60 %" in page
+    assert 'data-figure="within-target">67 %<' in page and "2 of 3 issues due, against a goal of 60&nbsp;%" in page
     assert 'data-figure="within-target-3">67 %<' in page
