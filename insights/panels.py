@@ -9,7 +9,7 @@ from rotations.selectors import current_term
 
 from .models import TermReport
 from .report_selectors import recent_terms
-from .selectors import decisions_per_term, figures_for_terms, first_contact_trend
+from .selectors import decisions_per_term, figures_for_terms, first_contact_goal, first_contact_trend
 
 TREND_TERMS = 4  # "over the last four terms"
 
@@ -31,7 +31,7 @@ def insights_panel(request: HttpRequest, program: Program, membership: Membershi
 def figures_panel(request: HttpRequest, program: Program, membership: Membership | None) -> Panel | None:
     """The headline trend and the last four terms' figures, counted as the term reports and the health page count them.
 
-    Three queries (five on SQLite), whatever the number of terms or issues.
+    Four queries (six on SQLite), whatever the number of terms or issues.
     """
     if membership is None and not request.user.is_superuser:
         return None
@@ -39,9 +39,18 @@ def figures_panel(request: HttpRequest, program: Program, membership: Membership
     terms = recent_terms(program=program, limit=TREND_TERMS)
     figures = figures_for_terms(program=program, terms=terms, now=now)
     rows = [{"term": t, "figures": figures[t.pk], "is_current": t.starts_at <= now < t.ends_at} for t in terms]
+    # The headline share: the current term's, else the latest term's.
+    headline = next((row for row in rows if row["is_current"]), rows[0] if rows else None)
+    context = {
+        "program": program,
+        "rows": rows,
+        "trend": first_contact_trend(terms, figures),
+        "headline": headline,
+        "goal": first_contact_goal(program=program),
+    }
     return Panel(
         template="insights/_program_figures.html",
-        context={"program": program, "rows": rows, "trend": first_contact_trend(terms, figures)},
+        context=context,
         slot="main",
         order=20,
     )

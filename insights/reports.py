@@ -26,10 +26,12 @@ from issues.models import Outreach
 from rotations.models import Term
 
 from .models import TermReport
-from .selectors import figures_for_terms
+from .selectors import LEVELS, figures_for_terms, first_contact_goal
+from .selectors.figures import WithinTarget, share
 
 # 2: received, contacted, resolved and handed on as the health page and the program page count them.
-FIGURES_VERSION = 2
+# 3: first contact within target, overall and per level, with the program's goal when the report was built.
+FIGURES_VERSION = 3
 REFLECTION_MAX = 2000
 NOT_COMPLETED = "A report is built once the term has ended."
 NO_ADVOCATE = "This term had no advocate, so there is nobody to report on."
@@ -71,6 +73,10 @@ def term_figures(*, term: Term) -> dict:
         "runarounds": shared.runaround,
         "thanks_given": thanks_row["given"],
         "thanks_received": thanks_row["received"],
+        "first_contact_within": shared.within_target.within,
+        "first_contact_due": shared.within_target.due,
+        "first_contact_levels": {str(n): [m.within, m.due] for n, m in shared.within_target_levels.items()},
+        "first_contact_goal": first_contact_goal(program=term.program),
     }
 
 
@@ -83,6 +89,12 @@ def shown_figures(report: TermReport) -> dict:
         figures.setdefault("first_contact_median_seconds", figures.get("median_first_outreach_seconds"))
     received, resolved = figures.get("received"), figures.get("resolved")
     figures["resolution_rate"] = round(100 * resolved / received, 1) if received and resolved is not None else None
+    # Reports built before version 3 did not count first contact within target: they show "—", not a recount.
+    figures["within_target_rate"] = share(figures.get("first_contact_within"), figures.get("first_contact_due"))
+    levels = figures.get("first_contact_levels")
+    figures["within_target_levels"] = (
+        [(n, WithinTarget(*levels.get(str(n), [0, 0]))) for n in sorted(LEVELS, reverse=True)] if levels else []
+    )
     return figures
 
 

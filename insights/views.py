@@ -56,6 +56,7 @@ def health(request: HttpRequest, slug: str) -> HttpResponse:
         "week_tables": week_tables(report),
         "decision_terms": selectors.decisions_per_term(program=program, terms=[row.term for row in report.terms]),
         "can_manage": is_manager(program=program, user=request.user),
+        "levels": sorted(selectors.LEVELS, reverse=True),
     }
     return render(request, "insights/health.html", context)
 

@@ -28,6 +28,7 @@ from .models import (
     Mention,
     MentionFeed,
     Outreach,
+    RecoveryCheck,
     TrackingLinkEmail,
     Transfer,
 )
@@ -44,6 +45,7 @@ class IssueSettingsAdmin(admin.ModelAdmin):
             {"fields": ("target_hours_5", "target_hours_4", "target_hours_3", "target_hours_2", "target_hours_1")},
         ),
         ("Runaround and imports", {"fields": ("runaround_transfers", "import_threshold")}),
+        ("Closing the loop", {"fields": ("first_contact_goal", "recovery_days")}),
         (
             "Days untouched before escalating, per dissatisfaction level",
             {
@@ -157,6 +159,7 @@ class HotIssueAdmin(SimpleHistoryAdmin):
         "created_at",
         "satisfaction_ask_attempts",
         "satisfaction_ask_error",
+        "came_back_at",
     )
     inlines = [OutreachInline, TransferInline, EventInline]
     date_hierarchy = "created_at"
@@ -226,6 +229,32 @@ class TrackingLinkEmailAdmin(admin.ModelAdmin):
     list_filter = ("reason",)
     raw_id_fields = ("issue",)
     readonly_fields = ("issue", "reason", "dedupe_key", "created_at", "sent_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(RecoveryCheck)
+class RecoveryCheckAdmin(admin.ModelAdmin):
+    """Which customers were asked again after a resolution, and what they answered: read only."""
+
+    list_display = ("__str__", "asked_at", "email_sent_at", "score", "came_back")
+    list_filter = ("came_back", "score")
+    raw_id_fields = ("issue",)
+    readonly_fields = (
+        "issue",
+        "resolved_at",
+        "satisfaction_before",
+        "asked_at",
+        "open_until",
+        "email_sent_at",
+        "email_attempts",
+        "email_error",
+        "score",
+        "answered_at",
+        "came_back",
+    )
+    exclude = ("token",)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -13,22 +13,31 @@ from advocacy.models import Program
 from advocacy.notifications import EMAIL_MAX_ATTEMPTS, failure_reason, notify, notify_admins
 from advocacy.selectors import display_name
 from core.edge import single_line
-from core.outbox import enqueue_missing
+from core.outbox import enqueue, enqueue_missing
 
 from .models import (
+    DEFAULT_RECOVERY_DAYS,
     DEFAULT_UNTOUCHED_DAYS,
     OPEN_Q,
     Escalation,
     HotIssue,
     IssueEvent,
     IssueSettings,
+    RecoveryCheck,
+    Source,
     Status,
     TrackingLinkEmail,
     overdue_q,
 )
-from .notices import tell_managers_of_untouched_issue, tell_owner_of_untouched_issue, tracking_link_email
+from .notices import (
+    recovery_question_email,
+    tell_managers_of_untouched_issue,
+    tell_owner_of_untouched_issue,
+    tracking_link_email,
+)
 from .selectors import program_issue_summary
 from .services import SEND_TRACKING_LINKS_TASK, default_owner
+from .services.recovery import RECOVERY_WINDOW, SEND_RECOVERY_QUESTION_TASK, can_be_asked_again
 
 
 def _humanize(delta) -> str:
@@ -245,6 +254,148 @@ def requeue_unsent_tracking_links(*, now=None) -> int:
         sent_at__isnull=True, created_at__gte=now - LINK_GIVE_UP_AFTER
     ).values_list("pk", flat=True)
     return enqueue_missing(SEND_TRACKING_LINKS_TASK, list(unsent[:500]), since=now - LINK_RETRY_AFTER)
+
+
+# ---------------------------------------------------------------- the recovery check
+
+# A resolution the job did not reach in time (workers down) is still asked this long after its day.
+RECOVERY_CATCH_UP = timedelta(days=7)
+RECOVERY_BATCH = 500
+RECOVERY_RETRY_AFTER = timedelta(minutes=2)
+
+
+def _due_for_recovery(now: datetime) -> Q:
+    """Resolved issues whose program's recovery day has come (and not long gone) for their current resolution."""
+    custom: dict[int, list[int]] = {}
+    for program_id, days in IssueSettings.objects.values_list("program_id", "recovery_days"):
+        custom.setdefault(days, []).append(program_id)
+    custom_ids = [pk for ids in custom.values() for pk in ids]
+
+    def window(days: int) -> Q:
+        day = now - timedelta(days=days)
+        return Q(resolved_at__lte=day, resolved_at__gt=day - RECOVERY_CATCH_UP)
+
+    due = window(DEFAULT_RECOVERY_DAYS) & ~Q(program_id__in=custom_ids)
+    for days, ids in custom.items():
+        due |= window(days) & Q(program_id__in=ids)
+    return due
+
+
+def open_recovery_checks(*, now: datetime | None = None) -> int:
+    """Ask again, once per resolution, the customers whose issue was resolved the program's recovery days ago.
+
+    Each question is a RecoveryCheck row keyed on the issue and its resolution,
+    written with the issue locked: running the job again, on any day, asks
+    nobody twice. A reopened issue resolved again is a new resolution. The
+    tracking page shows the open question; a customer with an e-mail address
+    is also e-mailed it (a task per question). Return how many were opened.
+    """
+    now = now or timezone.now()
+    asked = RecoveryCheck.objects.filter(issue=OuterRef("pk"), resolved_at=OuterRef("resolved_at"))
+    candidates = (
+        HotIssue.objects.filter(_due_for_recovery(now), status=Status.RESOLVED)
+        .filter(Q(customer__email__gt="") | Q(source=Source.CUSTOMER_FORM))
+        .exclude(Exists(asked))
+        .order_by("resolved_at")
+        .values_list("pk", flat=True)
+    )
+    opened = 0
+    for pk in list(candidates[:RECOVERY_BATCH]):
+        with transaction.atomic():
+            issue = (
+                HotIssue.objects.select_for_update(of=("self",))
+                .select_related("customer", "program")
+                .filter(pk=pk, status=Status.RESOLVED)
+                .first()
+            )
+            if issue is None or issue.resolved_at is None or not can_be_asked_again(issue):
+                continue  # reopened meanwhile
+            check, new = RecoveryCheck.objects.get_or_create(
+                issue=issue,
+                resolved_at=issue.resolved_at,
+                defaults={
+                    "asked_at": now,
+                    "open_until": now + RECOVERY_WINDOW,
+                    "satisfaction_before": issue.satisfaction,
+                },
+            )
+            if not new:
+                continue
+            IssueEvent.objects.create(
+                issue=issue,
+                kind=IssueEvent.Kind.RECOVERY_ASKED,
+                at=now,
+                summary="Asked the customer again: is it still sorted, how do they feel about us now?",
+            )
+            if issue.customer_id and issue.customer.email:
+                enqueue(SEND_RECOVERY_QUESTION_TASK, args=[check.pk])
+            opened += 1
+    return opened
+
+
+def send_recovery_question(*, check_id: int, now: datetime | None = None) -> bool:
+    """E-mail the customer the recovery question, once, while it is open and the issue still resolved.
+
+    The row is locked and stamped in the transaction that sends it, as the
+    satisfaction question is; a failed send is counted and raised, and given
+    up (the admins told) after `EMAIL_MAX_ATTEMPTS` tries. The question stays
+    on the tracking page either way.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        check = (
+            RecoveryCheck.objects.select_for_update(of=("self",))
+            .select_related("issue__customer", "issue__program", "issue__owner")
+            .filter(pk=check_id)
+            .first()
+        )
+        if check is None or check.email_sent_at is not None or not check.is_open_at(now):
+            return False
+        issue = check.issue
+        if issue.status != Status.RESOLVED or issue.resolved_at != check.resolved_at:
+            return False  # reopened meanwhile: the question is about a resolution that no longer stands
+        if not (issue.customer_id and issue.customer.email) or check.email_attempts >= EMAIL_MAX_ATTEMPTS:
+            return False
+        attempts = check.email_attempts + 1
+        subject, body = recovery_question_email(check)
+        try:
+            send_mail(single_line(subject), body, None, [issue.customer.email])
+        except Exception as error:  # the mail server refused, timed out, is down…: count it, keep why
+            failure = error
+            reason = failure_reason(error)
+            RecoveryCheck.objects.filter(pk=check.pk).update(email_attempts=attempts, email_error=reason)
+        else:
+            RecoveryCheck.objects.filter(pk=check.pk).update(email_sent_at=now, email_attempts=attempts)
+            return True
+    if attempts >= EMAIL_MAX_ATTEMPTS:
+        notify_admins(
+            title="A recovery question could not be sent",
+            body=(
+                f"The recovery question of issue #{issue.pk} in {issue.program.name} failed {attempts} times "
+                f"and will not be e-mailed again (it stays on the customer's tracking page). Last error: {reason}"
+            ),
+            url=issue.get_absolute_url(),
+            dedupe_key=f"email-given-up:recovery:{check.pk}",
+        )
+    raise failure
+
+
+def requeue_unsent_recovery_questions(*, now: datetime | None = None) -> int:
+    """Queue again the open recovery questions a failure left un-e-mailed; return how many.
+
+    Those still waiting in the outbox, or queued in the last few minutes, are left alone.
+    """
+    now = now or timezone.now()
+    unsent = RecoveryCheck.objects.filter(
+        email_sent_at__isnull=True,
+        score__isnull=True,
+        open_until__gt=now,
+        email_attempts__lt=EMAIL_MAX_ATTEMPTS,
+        issue__status=Status.RESOLVED,
+        issue__resolved_at=F("resolved_at"),
+        issue__customer__email__gt="",
+    ).values_list("pk", flat=True)
+    return enqueue_missing(SEND_RECOVERY_QUESTION_TASK, list(unsent[:500]), since=now - RECOVERY_RETRY_AFTER)
 
 
 # What a person does to an issue. A handoff, a notice, the customer's own note

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from rotations.selectors import current_advocate
 
+from . import background
 from .feeds import NOTHING_THERE
-from .models import Customer, Department, HotIssue, IssueEvent, Mention, MentionFeed, Transfer
-from .services import create_issue, log_outreach, record_satisfaction, resolve, transfer_issue
+from .models import Customer, Department, HotIssue, IssueEvent, Mention, MentionFeed, RecoveryCheck, Transfer
+from .services import create_issue, log_outreach, record_recovery_answer, record_satisfaction, resolve, transfer_issue
 
 DEPARTMENTS = {
     "support-desk": ["Billing", "Technical support", "Accounts", "Field service"],
@@ -379,6 +380,8 @@ def build(ctx: dict) -> None:
             Transfer.objects.filter(pk=transfer.pk).update(at=when)
             IssueEvent.objects.filter(pk=event.pk).update(at=when)
 
+    _came_back(programs["support-desk"], owners["support-desk"], now)
+
     feed = MentionFeed.objects.create(
         program=programs["support-desk"],
         name="Google Alerts: our company",
@@ -422,3 +425,30 @@ def build(ctx: dict) -> None:
             link=link,
             published_at=now - timedelta(hours=3 * (i + 1)),
         )
+
+
+def _came_back(program, owner, now) -> None:
+    """An issue resolved 17 days ago (rated 4), asked again 3 days ago, answered 2: it came back."""
+    day = timedelta(days=1)
+    issue = create_issue(
+        program=program,
+        actor=None,
+        title="Line drops every evening again",
+        words="You replaced the router and it was fine for a week. Now it drops every evening again.",
+        level=3,
+        source="email",
+        owner=owner,
+        customer_name="Jana Novak",
+        customer_email="jana.novak@example.com",
+        created_at=now - 20 * day,
+    )
+    log_outreach(issue=issue, actor=owner, channel="phone", outcome="spoke", at=now - 19 * day)
+    resolve(issue=issue, actor=owner, resolution="Replaced the router; the line test was clean.", satisfaction=4)
+    resolved_at = now - 17 * day
+    HotIssue.objects.filter(pk=issue.pk).update(resolved_at=resolved_at, satisfaction_at=resolved_at)
+    IssueEvent.objects.filter(issue=issue, kind="resolved").update(at=resolved_at)
+    HotIssue.history.filter(id=issue.pk, history_date__gt=resolved_at).update(history_date=resolved_at)
+    background.open_recovery_checks(now=now - 3 * day)
+    check = RecoveryCheck.objects.get(issue=issue)
+    RecoveryCheck.objects.filter(pk=check.pk).update(email_sent_at=now - 3 * day)
+    record_recovery_answer(issue=issue, question=check.token, score=2, now=now - 2 * day)

@@ -165,6 +165,19 @@ class SatisfactionForm(forms.Form):
     )
 
 
+class RecoveryAnswerForm(forms.Form):
+    """The customer's answer to the question asked a while after the resolution."""
+
+    question = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    score = forms.TypedChoiceField(
+        label="Is it still sorted? How do you feel about us now?",
+        coerce=int,
+        choices=[(1, "1 — not at all happy"), (2, "2"), (3, "3"), (4, "4"), (5, "5 — very happy")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a number from 1 to 5.", "invalid_choice": "Choose a number from 1 to 5."},
+    )
+
+
 class CustomerNoteForm(forms.Form):
     information = forms.CharField(
         label="Add information",
@@ -236,6 +249,8 @@ class IssueSettingsForm(forms.ModelForm):
             "untouched_days_3",
             "untouched_days_2",
             "untouched_days_1",
+            "first_contact_goal",
+            "recovery_days",
         ]
         labels = {
             "target_hours_5": "5 — Leaving / public",
@@ -250,6 +265,8 @@ class IssueSettingsForm(forms.ModelForm):
             "untouched_days_3": "3 — Angry",
             "untouched_days_2": "2 — Frustrated",
             "untouched_days_1": "1 — Disappointed",
+            "first_contact_goal": "Goal: first contacted within target (%)",
+            "recovery_days": "Ask again this many days after resolution",
         }
         error_messages = {
             f"untouched_days_{level}": {
@@ -258,6 +275,17 @@ class IssueSettingsForm(forms.ModelForm):
                 "required": "Give the number of days.",
             }
             for level in range(1, 6)
+        } | {
+            "first_contact_goal": {
+                "min_value": "Give at least 1 %%.",
+                "max_value": "Give at most 100 %%.",
+                "required": "Give the goal in percent.",
+            },
+            "recovery_days": {
+                "min_value": "Give at least 1 day.",
+                "max_value": "Give at most 90 days.",
+                "required": "Give the number of days.",
+            },
         }
 
 

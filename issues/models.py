@@ -82,6 +82,10 @@ DEFAULT_UNTOUCHED_DAYS = {5: 1, 4: 2, 3: 4, 2: 7, 1: 7}
 
 
 UNTOUCHED_RANGE = [MinValueValidator(1), MaxValueValidator(90)]
+# The share of issues a program means to first contact within their target, in percent.
+DEFAULT_FIRST_CONTACT_GOAL = 80
+# Days after a resolution the customer is asked again whether it is still sorted, unless a program says otherwise.
+DEFAULT_RECOVERY_DAYS = 14
 
 
 class IssueSettings(models.Model):
@@ -118,6 +122,22 @@ class IssueSettings(models.Model):
     )
     untouched_days_1 = models.PositiveSmallIntegerField(
         "Disappointed", default=DEFAULT_UNTOUCHED_DAYS[1], validators=UNTOUCHED_RANGE
+    )
+
+    recovery_days = models.PositiveSmallIntegerField(
+        "Days after resolution to ask again",
+        default=DEFAULT_RECOVERY_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="The customer is asked whether it is still sorted and how they feel about you now (1–5). "
+        "An answer of 1 or 2 reopens the issue for the current advocate.",
+    )
+
+    first_contact_goal = models.PositiveSmallIntegerField(
+        "First contact within target: goal (%)",
+        default=DEFAULT_FIRST_CONTACT_GOAL,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="The share of issues you mean to first contact within their level's target; "
+        "the health page, the program page and the term reports measure against it.",
     )
 
     class Meta:
@@ -320,6 +340,8 @@ class HotIssue(models.Model):
     runaround = models.BooleanField(default=False)
     # Its customer had another issue within REPEAT_WINDOW before this one (kept by the services).
     is_repeat = models.BooleanField("repeat", default=False, db_default=False)
+    # When a recovery answer of 1 or 2 reopened the issue (it "came back"); kept once set.
+    came_back_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
     tracking_token = models.CharField(
         validators=[validate_single_line], max_length=64, unique=True, default=new_tracking_token, editable=False
@@ -478,6 +500,9 @@ class IssueEvent(models.Model):
         CUSTOMER_NOTE = "customer_note", "The customer added information"
         ESCALATED = "escalated", "Escalated"
         MERGED = "merged", "Customer records merged"
+        RECOVERY_ASKED = "recovery_asked", "Recovery question"
+        RECOVERY = "recovery", "Recovery answer"
+        CAME_BACK = "came_back", "Came back"
 
     issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=14, choices=Kind.choices)
@@ -520,6 +545,59 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()}: issue {self.issue_id}"
+
+
+class RecoveryCheck(models.Model):
+    """The question asked a while after a resolution: is it still sorted, how do you feel about us now (1–5)?
+
+    One row per issue and resolution (`resolved_at` is the resolution it asks
+    about), so the periodic job asks once however often it runs; a reopened
+    issue resolved again is a new resolution and may be asked again. The
+    question is open until `open_until`; `token` names this question in the
+    customer's answer, so an answer to an earlier resolution's question is
+    told apart from one to the current question.
+    """
+
+    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="recovery_checks")
+    resolved_at = models.DateTimeField(help_text="The resolution this question asks about.")
+    token = models.CharField(
+        validators=[validate_single_line], max_length=64, unique=True, default=new_tracking_token, editable=False
+    )
+    satisfaction_before = models.PositiveSmallIntegerField(
+        "first satisfaction", null=True, blank=True, help_text="The customer's answer right after the resolution."
+    )
+    asked_at = models.DateTimeField(default=timezone.now)
+    open_until = models.DateTimeField()
+    # The e-mail of the question (only to a customer with an address); given up after a few failed tries.
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    email_error = models.CharField(validators=[validate_single_line], max_length=500, blank=True, editable=False)
+    score = models.PositiveSmallIntegerField(
+        "answer", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    came_back = models.BooleanField(default=False, help_text="The answer reopened the issue.")
+
+    class Meta:
+        ordering = ["issue", "asked_at", "id"]
+        verbose_name = "recovery check"
+        verbose_name_plural = "recovery checks"
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "resolved_at"], name="recovery_check_once_per_resolution"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=1) & Q(score__lte=5)), name="recovery_check_score_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["asked_at"], condition=Q(email_sent_at__isnull=True), name="recovery_check_unsent")
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery check of issue {self.issue_id}"
+
+    def is_open_at(self, now: datetime) -> bool:
+        """Whether the customer may still answer at `now` (unanswered, inside the window)."""
+        return self.score is None and now < self.open_until
 
 
 class TrackingLinkEmail(models.Model):

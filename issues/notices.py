@@ -139,7 +139,42 @@ def tell_owner_of_customer_note(issue: HotIssue, event: IssueEvent) -> bool:
     )
 
 
+def tell_owner_of_came_back(issue: HotIssue, check) -> bool:
+    """Tell the issue's new owner, once per answer, that a recovery answer of 1 or 2 reopened it for them."""
+    who = customer_name(issue, "The customer")
+    return (
+        notify(
+            user=issue.owner,
+            kind="issue_came_back",
+            title=f"Came back: {issue.title}",
+            body=(
+                f"{who} was asked again after the resolution and rated {issue.program.name} {check.score} of 5. "
+                "The issue is open again and yours now: reach out and find what is still wrong."
+            ),
+            url=issue.get_absolute_url(),
+            program=issue.program,
+            dedupe_key=f"issue-came-back-{check.pk}",
+        )
+        is not None
+    )
+
+
 # ---------------------------------------------------------------- the customer
+
+
+def recovery_question_email(check) -> tuple[str, str]:
+    """Return the subject and body of the e-mail that asks the customer again, a while after the resolution."""
+    issue = check.issue
+    hello = f"Hello{' ' + issue.customer.name if issue.customer.name else ''},"
+    body = (
+        f"{hello}\n\n"
+        f"A while ago we resolved the problem you told {issue.program.name} about: “{issue.title}”.\n"
+        "Is it still sorted? And how do you feel about us now, from 1 (not at all happy) to 5 (very happy)?\n"
+        f"Answer here, until {format_day(check.open_until, issue.program)}: {tracking_link(issue)}#recovery\n\n"
+        f"If something is wrong again, say so there: {advocate_first_name(issue.owner)} "
+        "or whoever looks after your problem now will get back to you.\n"
+    )
+    return f"{issue.program.name}: is it still sorted?", body
 
 
 def tracking_link_email(message: TrackingLinkEmail) -> tuple[str, str]:
@@ -208,8 +243,15 @@ EMAIL_CHOICES = (
         "key": "issues",
         "label": "Hot issues you own",
         "help_text": "An angry or leaving customer arrives, a first outreach is overdue, a customer adds information, "
-        "an issue becomes a runaround or goes untouched too long.",
-        "kinds": {"issue_angry_customer", "issue_overdue", "issue_customer_note", "issue_runaround", "issue_untouched"},
+        "an issue becomes a runaround, goes untouched too long or comes back after a low recovery answer.",
+        "kinds": {
+            "issue_angry_customer",
+            "issue_overdue",
+            "issue_customer_note",
+            "issue_runaround",
+            "issue_untouched",
+            "issue_came_back",
+        },
     },
     {
         "key": "issue_digest",

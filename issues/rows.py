@@ -41,6 +41,11 @@ PUBLIC_FLAG = (
     '<i class="bi bi-broadcast" aria-hidden="true"></i> Public</span>'
 )
 
+CAME_BACK_FLAG = (
+    '<span class="flag flag-came-back" title="Asked again after the resolution, the customer was unhappy: reopened">'
+    '<i class="bi bi-arrow-counterclockwise" aria-hidden="true"></i> Came back</span>'
+)
+
 
 def _e(value) -> str:
     """Escape a value for HTML text or a quoted attribute."""
@@ -122,6 +127,8 @@ def render_row(
             f'<span class="flag flag-runaround" title="Transferred {int(issue.transfer_count)} times or sent back">'
             '<i class="bi bi-arrow-repeat" aria-hidden="true"></i> Runaround</span>'
         )
+    if issue.came_back_at:
+        flags.append(CAME_BACK_FLAG)
     if issue.public:
         flags.append(PUBLIC_FLAG)
     if issue.is_repeat:

@@ -53,6 +53,7 @@ from .models import (
     Mention,
     MentionFeed,
     OpenIssueCount,
+    RecoveryCheck,
     email_key,
     overdue_q,
     phone_key,
@@ -73,6 +74,7 @@ LOG_ROW_FIELDS = (
     "next_attempt_due_at",
     "runaround",
     "transfer_count",
+    "came_back_at",
     "program__name",
     "program__slug",
     "customer__name",
@@ -442,6 +444,7 @@ LOG_ROW_VALUES = (
     "next_attempt_due_at",
     "runaround",
     "transfer_count",
+    "came_back_at",
     "program__name",
     "department_id",
     "department__name",
@@ -476,6 +479,7 @@ class LogRow:
         "next_attempt_due_at",
         "runaround",
         "transfer_count",
+        "came_back_at",
         "program_name",
         "department_id",
         "department_name",
@@ -504,6 +508,7 @@ class LogRow:
             self.next_attempt_due_at,
             self.runaround,
             self.transfer_count,
+            self.came_back_at,
             self.program_name,
             self.department_id,
             self.department_name,
@@ -1201,3 +1206,8 @@ def issues_moved_at(*, handoff, user: AbstractBaseUser) -> list[HotIssue]:
         .only("pk", "title", "level", "status")
         .order_by("-level", "pk")
     )
+
+
+def recovery_checks(*, issue: HotIssue) -> list[RecoveryCheck]:
+    """Return the questions asked again after the issue's resolutions, oldest first (one query)."""
+    return list(RecoveryCheck.objects.filter(issue=issue).order_by("asked_at", "id"))

@@ -20,6 +20,18 @@ def send_tracking_links(*message_ids: int) -> int:
     return background.send_tracking_links(message_ids=message_ids)
 
 
+@shared_task(name="issues.tasks.open_recovery_checks")
+def open_recovery_checks() -> int:
+    """Ask again, once per resolution, the customers whose issue was resolved a while ago (periodic)."""
+    return background.open_recovery_checks()
+
+
+@shared_task(name="issues.tasks.send_recovery_question", acks_late=True)
+def send_recovery_question(check_id: int) -> bool:
+    """E-mail the customer the recovery question: is it still sorted, how do they feel about us now?"""
+    return background.send_recovery_question(check_id=check_id)
+
+
 @shared_task(name="issues.tasks.notify_overdue_issues")
 def notify_overdue_issues() -> int:
     """Tell owners, once per issue, that an issue passed its first-outreach target."""
@@ -59,8 +71,12 @@ def run_import(job_id: int) -> str:
 
 @shared_task(name="issues.tasks.resend_pending_work")
 def resend_pending_work() -> int:
-    """Queue again the satisfaction questions and tracking links a mail-server failure left unsent (periodic)."""
-    return background.requeue_unasked_questions() + background.requeue_unsent_tracking_links()
+    """Queue again the satisfaction and recovery questions and tracking links a mail-server failure left unsent."""
+    return (
+        background.requeue_unasked_questions()
+        + background.requeue_unsent_tracking_links()
+        + background.requeue_unsent_recovery_questions()
+    )
 
 
 @shared_task(name="issues.tasks.requeue_stuck_imports")

@@ -8,7 +8,7 @@ no department, no staff name (the advocate's first name is on the page already).
 from dataclasses import dataclass
 from datetime import datetime
 
-from .models import CLOSED_STATUSES, HotIssue, IssueEvent, Outreach, Status
+from .models import CLOSED_STATUSES, HotIssue, IssueEvent, Outreach, RecoveryCheck, Status
 
 RECEIVED = "We received your message"
 CONTACTED = "We contacted you"
@@ -21,6 +21,10 @@ UNREACHABLE = "Closed — we could not reach you"
 REOPENED = "Reopened"
 YOU_ADDED = "You added information"
 NOT_CONTACTED_YET = "Received — not contacted yet"
+YOU_RATED = "You rated your satisfaction %(score)s of 5"
+ASKED_AGAIN = "We asked again: is it still sorted?"
+YOU_ANSWERED = "You told us how you feel about us now: %(score)s of 5"
+CAME_BACK = "Reopened after your answer — we are on it again"
 
 # Outreach that did not reach the customer: they hear "we tried", not "we contacted you".
 NOT_REACHED = frozenset({Outreach.Outcome.NO_ANSWER, Outreach.Outcome.LEFT_MESSAGE})
@@ -30,7 +34,9 @@ NOT_REACHED = frozenset({Outreach.Outcome.NO_ANSWER, Outreach.Outcome.LEFT_MESSA
 class Step:
     at: datetime
     text: str
-    kind: str  # received, contact, tried, passed, advocate, working, resolved, closed, reopened, note
+    # received, contact, tried, passed, advocate, working, resolved, closed, reopened, note,
+    # rated, asked, answered, came_back
+    kind: str
     words: str = ""  # only ever the customer's own words
 
 
@@ -48,6 +54,7 @@ def tracking_for(*, issue: HotIssue) -> Tracking:
         Step(at, TRIED, "tried") if outcome in NOT_REACHED else Step(at, CONTACTED, "contact")
         for at, outcome in outcomes
     ]
+    steps += _recovery(issue)  # before the changes: an answer comes before the reopening it caused
     steps += _changes(issue)
     steps += [
         Step(at, YOU_ADDED, "note", words)
@@ -64,12 +71,12 @@ def _changes(issue: HotIssue) -> list[Step]:
     versions = (
         HotIssue.history.filter(id=issue.pk)
         .order_by("history_date", "history_id")
-        .values_list("history_date", "status", "owner_id", "department_id")
+        .values_list("history_date", "status", "owner_id", "department_id", "satisfaction", "came_back_at")
     )
     steps, previous = [], None
-    for at, status, owner_id, department_id in versions:
+    for at, status, owner_id, department_id, satisfaction, came_back_at in versions:
         if previous is not None:
-            was_status, was_owner, was_department = previous
+            was_status, was_owner, was_department, was_satisfaction, was_came_back = previous
             if department_id != was_department and department_id is not None:
                 steps.append(Step(at, PASSED_ON, "passed"))
             if owner_id != was_owner:
@@ -79,11 +86,27 @@ def _changes(issue: HotIssue) -> list[Step]:
                     steps.append(Step(at, RESOLVED, "resolved"))
                 elif status == Status.UNREACHABLE:
                     steps.append(Step(at, UNREACHABLE, "closed"))
+                elif was_status in CLOSED_STATUSES and came_back_at != was_came_back:
+                    steps.append(Step(at, CAME_BACK, "came_back"))
                 elif was_status in CLOSED_STATUSES:
                     steps.append(Step(at, REOPENED, "reopened"))
                 elif status == Status.IN_PROGRESS:
                     steps.append(Step(at, WORKING, "working"))
-        previous = (status, owner_id, department_id)
+            if satisfaction is not None and satisfaction != was_satisfaction:
+                steps.append(Step(at, YOU_RATED % {"score": satisfaction}, "rated"))
+        previous = (status, owner_id, department_id, satisfaction, came_back_at)
+    return steps
+
+
+def _recovery(issue: HotIssue) -> list[Step]:
+    """Return the questions asked again after a resolution, and the customer's answers."""
+    steps = []
+    for asked_at, score, answered_at in RecoveryCheck.objects.filter(issue=issue).values_list(
+        "asked_at", "score", "answered_at"
+    ):
+        steps.append(Step(asked_at, ASKED_AGAIN, "asked"))
+        if score is not None:
+            steps.append(Step(answered_at, YOU_ANSWERED % {"score": score}, "answered"))
     return steps
 
 

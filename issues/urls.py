@@ -35,4 +35,5 @@ urlpatterns = [
     path("tell-us/<slug:slug>/", public.public_form, name="public_form"),
     path("track/<str:token>/", public.track, name="track"),
     path("track/<str:token>/add/", public.track_note, name="track_note"),
+    path("track/<str:token>/recovery/", public.track_recovery, name="track_recovery"),
 ]

@@ -128,6 +128,9 @@ ACCESS: dict[str, Access] = {
     "issues:track": Access(PUBLIC, lambda w: {"token": w.issue.tracking_token}),
     # The customer adds information from the tracking page: POST only; an empty note is refused and stores nothing.
     "issues:track_note": Access(dict.fromkeys(ROLES, 400), lambda w: {"token": w.issue.tracking_token}, "post"),
+    # The customer answers the question asked again after a resolution: POST only; an answer to no open
+    # question (here: none was asked) is refused with a message and changes nothing.
+    "issues:track_recovery": Access(dict.fromkeys(ROLES, 400), lambda w: {"token": w.issue.tracking_token}, "post"),
 }
 
 

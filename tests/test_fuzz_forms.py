@@ -88,6 +88,7 @@ FUZZ = {
     "issues:public_form": "anonymous",
     "issues:track": "anonymous",
     "issues:track_note": "anonymous",
+    "issues:track_recovery": "anonymous",
     "insights:brief": "manager",
     "insights:question": "manager",
     "insights:report_reflection": "advocate",
@@ -119,6 +120,7 @@ FORM_PAGES = {
     "issues:reopen": action_form_page("reopen", "resolved_issue"),
     "issues:mention_decide": lambda w: reverse("issues:mention_list", args=[w.program.slug]),
     "issues:track_note": lambda w: w.issue.get_tracking_url(),
+    "issues:track_recovery": lambda w: w.resolved_issue.get_tracking_url(),
     "insights:question": lambda w: reverse("insights:brief", args=[w.program.slug]),
 }
 # URLs fuzzed with other objects than the access matrix's: the satisfaction
@@ -126,6 +128,7 @@ FORM_PAGES = {
 FUZZ_KWARGS = {
     "issues:track": lambda w: {"token": w.resolved_issue.tracking_token},
     "issues:reopen": lambda w: {"pk": w.resolved_issue.pk},
+    "issues:track_recovery": lambda w: {"token": w.resolved_issue.tracking_token},
 }
 FUZZ_SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]

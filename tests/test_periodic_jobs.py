@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from advocacy import notifications
 from advocacy.models import Membership, Notification
@@ -19,7 +20,7 @@ from insights import services as insights_services
 from insights.models import BriefSubscription
 from issues import background
 from issues import services as issue_services
-from issues.models import HotIssue, IssueEvent
+from issues.models import HotIssue, IssueEvent, RecoveryCheck, Status
 from rotations import reminders
 from rotations import services as rotation_services
 from rotations.models import Handoff, SwapRequest
@@ -39,6 +40,7 @@ COVERED = {
     "issues.tasks.send_daily_digests": "test_digest_goes_out_exactly_once_per_local_day",
     "issues.tasks.escalate_untouched_issues": "test_untouched_issue_is_escalated_once_per_stage_over_weeks",
     "insights.tasks.send_weekly_briefs": "test_weekly_brief_is_sent_once_a_week",
+    "issues.tasks.open_recovery_checks": "test_recovery_question_is_asked_once_per_resolution_over_weeks",
 }
 NO_NOTICES = {
     "core.tasks.flush_outbox",
@@ -152,6 +154,39 @@ def test_untouched_issue_is_escalated_once_per_stage_over_weeks(program, manager
     # Level 4: the owner after 2 days, the managers after 4; again from the touch on day 9.
     assert len(keys) == 4 and len(set(keys)) == 4
     assert IssueEvent.objects.filter(issue=issue, kind=IssueEvent.Kind.ESCALATED).count() == 4
+
+
+def test_recovery_question_is_asked_once_per_resolution_over_weeks(program, manager, mailoutbox, run_jobs):
+    """Resolved on day 0; asked on day 14 and answered 1 on day 20 (it comes back); resolved again on day 22.
+
+    The e-mail task reads the real clock (a question past its window is not e-mailed), so day 0 is today.
+    """
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+    issue = issue_services.create_issue(
+        program=program, actor=manager, title="Charged twice", words="Twice!", level=3, customer_email="a@example.com"
+    )
+    issue_services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="spoke")
+    issue = issue_services.resolve(issue=issue, actor=manager, resolution="Refunded.")
+    HotIssue.objects.filter(pk=issue.pk).update(resolved_at=start)
+    run_jobs()  # the first satisfaction question
+    first_mails = len(mailoutbox)
+    answered, resolved_again = start + timedelta(days=20), start + timedelta(days=22)
+    for now in clock(start, days=45, every=timedelta(hours=2)):
+        if now == answered:
+            check = RecoveryCheck.objects.get(issue=issue)
+            issue_services.record_recovery_answer(issue=issue, question=check.token, score=1, now=now)
+            assert HotIssue.objects.get(pk=issue.pk).status == Status.IN_PROGRESS
+        if now == resolved_again:
+            issue = issue_services.resolve(issue=HotIssue.objects.get(pk=issue.pk), actor=manager, resolution="Again.")
+            HotIssue.objects.filter(pk=issue.pk).update(resolved_at=now)
+        background.open_recovery_checks(now=now)
+        run_jobs()
+    asked = list(RecoveryCheck.objects.filter(issue=issue).order_by("asked_at").values_list("asked_at", flat=True))
+    assert asked == [start + timedelta(days=14), resolved_again + timedelta(days=14)]
+    recovery_mails = [m for m in mailoutbox[first_mails:] if "still sorted" in m.subject]
+    assert len(recovery_mails) == 2
+    assert IssueEvent.objects.filter(issue=issue, kind=IssueEvent.Kind.RECOVERY_ASKED).count() == 2
+    assert Notification.objects.filter(kind="issue_came_back").count() == 1
 
 
 def _desk_with_open_issues(name, zone):

@@ -35,6 +35,8 @@ mail server taking a message and its row being stamped sends that one again.
 | rotations.tasks.send_program_reminders | one notice | send_reminders |
 | issues.tasks.ask_satisfaction | one issue | resend_pending_work |
 | issues.tasks.send_tracking_links | one e-mail | resend_pending_work |
+| issues.tasks.open_recovery_checks | one issue's resolution | the next run |
+| issues.tasks.send_recovery_question | one question | resend_pending_work |
 | issues.tasks.notify_overdue_issues | one issue | the next run |
 | issues.tasks.escalate_untouched_issues | one issue and stage | the next run |
 | integrations.tasks.process_delivery | one delivery | requeue_stuck_deliveries |
@@ -133,6 +135,22 @@ def resolved_issue_asking_satisfaction(slug="desk"):
         program=program, actor=lead, title="Charged twice", words="Twice!", level=4, customer_email="ana@example.com"
     )
     issue_services.resolve(issue=issue, actor=lead, resolution="Refunded.")
+
+
+def resolutions_due_for_recovery(slug="desk"):
+    """Two issues of customers with an address, resolved the program's recovery days ago."""
+    program, lead = desk(slug)
+    for title, email in (("Charged twice", "ana@example.com"), ("Parcel lost", "bo@example.com")):
+        issue = issue_services.create_issue(
+            program=program, actor=lead, title=title, words="Again!", level=3, customer_email=email
+        )
+        issue_services.resolve(issue=issue, actor=lead, resolution="Refunded.")
+        HotIssue.objects.filter(pk=issue.pk).update(resolved_at=timezone.now() - timedelta(days=14, hours=1))
+
+
+def recovery_questions_to_send(slug="desk"):
+    resolutions_due_for_recovery(slug)
+    background.open_recovery_checks()
 
 
 def public_submission_with_email(slug="desk"):
@@ -404,6 +422,11 @@ CASES = {
     "issues.tasks.send_tracking_links": Case(
         build=public_submission_with_email, recover=lambda now: background.requeue_unsent_tracking_links(now=now)
     ),
+    "issues.tasks.open_recovery_checks": Case(build=resolutions_due_for_recovery, periodic=True),
+    "issues.tasks.send_recovery_question": Case(
+        build=recovery_questions_to_send,
+        recover=lambda now: background.requeue_unsent_recovery_questions(now=now),
+    ),
     "issues.tasks.notify_overdue_issues": Case(build=overdue_issues, periodic=True),
     "issues.tasks.escalate_untouched_issues": Case(build=untouched_issues, periodic=True),
     "integrations.tasks.process_delivery": Case(build=signed_deliveries, recover=_requeue_stuck_deliveries),
@@ -432,9 +455,14 @@ CASES = {
     ),
     "issues.tasks.resend_pending_work": Case(
         build=lost_jobs(
-            lambda: (resolved_issue_asking_satisfaction("asks"), public_submission_with_email("links")),
+            lambda: (
+                resolved_issue_asking_satisfaction("asks"),
+                public_submission_with_email("links"),
+                recovery_questions_to_send("again"),
+            ),
             "issues.tasks.ask_satisfaction",
             "issues.tasks.send_tracking_links",
+            "issues.tasks.send_recovery_question",
         ),
         periodic=True,
     ),
@@ -614,6 +642,7 @@ VOLATILE_ANYWHERE = {
     "satisfaction_ask_attempts",
 }
 VOLATILE = {
+    "RecoveryCheck.token",  # the question's random key, drawn when the run opens it
     "OutboxMessage.args",  # ids of rows made by the run
     "OutboxMessage.kwargs",
     "OutboxMessage.last_error",

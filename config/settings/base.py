@@ -298,12 +298,15 @@ _TASKS = [
     ("issues.tasks.ask_satisfaction",                   _IO,   None,                                  None),
     ("issues.tasks.send_tracking_links",                _IO,   None,                                  None),
     ("issues.tasks.notify_overdue_issues",              _Q,    "issues-notify-overdue",               300.0),
+    # Opens the recovery question of each resolution whose day has come (once per resolution), and its e-mail.
+    ("issues.tasks.open_recovery_checks",               _Q,    "issues-open-recovery-checks",         3600.0),
+    ("issues.tasks.send_recovery_question",             _IO,   None,                                  None),
     ("issues.tasks.poll_mention_feeds",                 _IO,   "issues-poll-mention-feeds",           900.0),
     ("issues.tasks.send_daily_digests",                 _Q,    "issues-daily-digest",                 3600.0),
     ("issues.tasks.escalate_untouched_issues",          _Q,    "issues-escalate-untouched",           3600.0),
     ("issues.tasks.poll_mention_feed",                  _IO,   None,                                  None),
     ("issues.tasks.run_import",                         _IO,   None,                                  None),
-    # Queues again the satisfaction questions and tracking links a mail-server failure left unsent.
+    # Queues again the satisfaction and recovery questions and tracking links a mail-server failure left unsent.
     ("issues.tasks.resend_pending_work",                _Q,    "issues-resend-pending-work",          300.0),
     # Imports whose worker died mid-way (no progress for ten minutes), or whose message the broker lost, are sent again.
     ("issues.tasks.requeue_stuck_imports",              _Q,    "issues-requeue-stuck-imports",        300.0),

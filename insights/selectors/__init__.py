@@ -32,9 +32,11 @@ from .figures import (
     Figures,
     Period,
     Trend,
+    WithinTarget,
     baton_counts,
     cohort_rows,
     figures_for_terms,
+    first_contact_goal,
     first_contact_trend,
     term_periods,
 )
@@ -53,9 +55,11 @@ from .sql import FRACTIONS, LEVELS, Percentile, Seconds, percentiles_supported
 __all__ = [
     "Period",
     "Trend",
+    "WithinTarget",
     "baton_counts",
     "figures",
     "figures_for_terms",
+    "first_contact_goal",
     "first_contact_trend",
     "term_periods",
     "CUSTOMER",

@@ -13,6 +13,12 @@ What is counted, as the issues stood when the period ended (or now, while it run
     - first contact: the time from receiving an issue to its first contact,
       over the contacted ones (median and 90th percentile);
     - resolved: those resolved before the period ended;
+    - first contact within target: of the issues whose first contact was
+      due before the period ended, or that were contacted before it ended,
+      the share first contacted by their target (`first_outreach_at <=
+      first_outreach_due_at`); an issue not contacted by its target counts as
+      missed, one not contacted and not yet due is not counted. Per level
+      too, against the program's goal (`IssueSettings.first_contact_goal`);
     - runaround: those flagged for bouncing between departments before the
       period ended (read from their history);
     - satisfaction: the average of the answers their customers gave before
@@ -55,7 +61,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from advocacy.models import Program
-from issues.models import HotIssue, Status
+from issues.models import DEFAULT_FIRST_CONTACT_GOAL, HotIssue, IssueSettings, Status
 from issues.selectors import HANDOFF_PARTICIPANT
 from rotations.models import Handoff, Term
 
@@ -65,6 +71,9 @@ SATISFIED = 4  # "satisfied" on the 1–5 answer after resolution
 
 # A row's period end, capped at now (annotated by cohort_rows).
 REACHED = Q(first_outreach_at__isnull=False, first_outreach_at__lt=F("period_end"))
+# First contacted by its target, before the period ended; measured: that, or its target passed before the end.
+WITHIN_TARGET = REACHED & Q(first_outreach_at__lte=F("first_outreach_due_at"))
+CONTACT_DUE = WITHIN_TARGET | Q(first_outreach_due_at__lt=F("period_end"))
 RESOLVED = Q(status=Status.RESOLVED, resolved_at__isnull=False, resolved_at__lt=F("period_end"))
 # Flagged as a runaround before the period ended, as the issue's history shows.
 RUNAROUND = Exists(
@@ -104,12 +113,15 @@ def _period_cases(periods: list[Period], now: datetime) -> tuple[Case, Case]:
 
 
 def cohort_rows(
-    qs: QuerySet[HotIssue], periods: list[Period], now: datetime, *, by: str | None = None
+    qs: QuerySet[HotIssue], periods: list[Period], now: datetime, *, by: str | None = None, targets: bool = False
 ) -> dict[str, dict]:
     """Return {period key: figures} for the issues of `qs` received in each period, in one query (three on SQLite).
 
     With `by` (a column such as "program_id") the rows are also split by it and
-    keyed "<value>:<period key>", so many programs cost one query too. The
+    keyed "<value>:<period key>", so many programs cost one query too. With
+    `targets`, first contact within target is counted too, overall and per
+    level (for the few periods of terms: each count repeats the periods' CASE,
+    which the 52 weeks of the health page would pay many times over). The
     figures follow the definitions at the top of this module.
     """
     if not periods:
@@ -128,6 +140,13 @@ def cohort_rows(
         "answers": Count("id", filter=ANSWERED),
         **{f"level_{n}": Count("id", filter=Q(level=n)) for n in LEVELS},
     }
+    if targets:
+        aggregates |= {
+            "contact_within": Count("id", filter=WITHIN_TARGET),
+            "contact_due": Count("id", filter=CONTACT_DUE),
+            **{f"contact_within_{n}": Count("id", filter=WITHIN_TARGET & Q(level=n)) for n in LEVELS},
+            **{f"contact_due_{n}": Count("id", filter=CONTACT_DUE & Q(level=n)) for n in LEVELS},
+        }
     if percentiles_supported():
         for name, expression in MEASURES.items():
             for label, fraction in FRACTIONS.items():
@@ -164,6 +183,30 @@ def baton_counts(terms: list[Term]) -> dict[str, dict]:
     return out
 
 
+def share(part: int | None, whole: int | None) -> int | None:
+    """Return `part` of `whole` in whole percent, or None when there is nothing to measure."""
+    return round(100 * part / whole) if whole and part is not None else None
+
+
+@dataclass(frozen=True)
+class WithinTarget:
+    """First contact within target: how many were measured (their target passed, or they were contacted) and met it."""
+
+    within: int = 0
+    due: int = 0
+
+    @property
+    def rate(self) -> int | None:
+        """The share first contacted by their target, in whole percent (None when none was due)."""
+        return share(self.within, self.due)
+
+
+def first_contact_goal(*, program: Program) -> int:
+    """Return the program's goal for first contact within target, in percent (one query)."""
+    goal = IssueSettings.objects.filter(program=program).values_list("first_contact_goal", flat=True).first()
+    return DEFAULT_FIRST_CONTACT_GOAL if goal is None else goal
+
+
 @dataclass
 class Figures:
     """One period's numbers; None where there is nothing to measure (shown as "—")."""
@@ -184,6 +227,8 @@ class Figures:
     promoted: int = 0
     inherited: int | None = None
     handed_on: int | None = None
+    within_target: WithinTarget = field(default_factory=WithinTarget)
+    within_target_levels: dict = field(default_factory=lambda: {n: WithinTarget() for n in LEVELS})
 
     @classmethod
     def from_row(cls, row: dict | None, mentions: dict | None = None, baton: dict | None = None) -> "Figures":
@@ -207,6 +252,10 @@ class Figures:
             promoted=mentions.get("promoted", 0),
             inherited=baton.get("inherited"),
             handed_on=baton.get("handed_on"),
+            within_target=WithinTarget(row.get("contact_within", 0), row.get("contact_due", 0)),
+            within_target_levels={
+                n: WithinTarget(row.get(f"contact_within_{n}", 0), row.get(f"contact_due_{n}", 0)) for n in LEVELS
+            },
         )
 
     @property
@@ -218,7 +267,7 @@ class Figures:
 def figures_for_terms(*, program: Program, terms: list[Term], now: datetime | None = None) -> dict[int, Figures]:
     """Return {term id: Figures} for the program's `terms`: two queries (four on SQLite)."""
     now = now or timezone.now()
-    rows = cohort_rows(HotIssue.objects.filter(program=program), term_periods(terms), now)
+    rows = cohort_rows(HotIssue.objects.filter(program=program), term_periods(terms), now, targets=True)
     baton = baton_counts(terms)
     return {t.pk: Figures.from_row(rows.get(str(t.pk)), baton=baton[str(t.pk)]) for t in terms}
 

@@ -25,12 +25,12 @@ from issues.selectors import program_issue_summary
 from rotations.models import Term
 
 from .. import snapshots
-from .figures import Figures, Period, baton_counts, cohort_rows, term_periods
+from .figures import Figures, Period, baton_counts, cohort_rows, first_contact_goal, term_periods
 from .sql import LEVELS
 
 TERMS_SHOWN = 5  # the current term and the four before it
 # Part of the snapshot key: stored figures computed under other definitions are not served.
-FIGURES_KEY = "figures-2"
+FIGURES_KEY = "figures-3"
 WEEKS_SHOWN = 52
 
 
@@ -80,6 +80,7 @@ class Health:
     terms: list[TermFigures]
     weeks: list[WeekFigures]
     as_of: datetime | None = None  # when the term and week figures were computed, if from a snapshot
+    goal: int = 80  # the program's goal for first contact within target, in percent
 
     @property
     def current(self) -> TermFigures | None:
@@ -172,7 +173,7 @@ def health_rows(
         rows = {"terms": {}, "term_mentions": {}, "baton": {}}
         if terms:
             since = min(t.starts_at for t in terms)
-            rows["terms"] = cohort_rows(issues, term_periods(terms), now)
+            rows["terms"] = cohort_rows(issues, term_periods(terms), now, targets=True)
             rows["term_mentions"] = _jsonable(_mention_rows(program, _term_bucket(terms, now, "fetched_at"), since))
             rows["baton"] = baton_counts(terms)
         rows["weeks"] = cohort_rows(issues, _week_periods(first_week, now, zone), now)
@@ -220,6 +221,7 @@ def program_health(*, program: Program, now: datetime | None = None) -> Health:
         terms=term_rows,
         weeks=weeks,
         as_of=as_of,
+        goal=first_contact_goal(program=program),
     )
 
 

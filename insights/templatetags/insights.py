@@ -65,3 +65,31 @@ def trend_lines(row) -> list[tuple[str, str]]:
     if better:
         lines.append((f"satisfaction {better:+g}", "text-success" if better > 0 else "text-overdue"))
     return lines
+
+
+@register.filter
+def within_title(measured) -> str:
+    """Say what a "first contact within target" share counts: "12 of 15 first contacted within target"."""
+    if not getattr(measured, "due", None):
+        return "No first contact due yet"
+    return f"{measured.within} of {measured.due} first contacted within target"
+
+
+@register.filter
+def within_levels(figures) -> list:
+    """Return [(level, WithinTarget)] from the angriest level down, for the per-level detail."""
+    return [
+        (level, figures.within_target_levels[level]) for level in sorted(figures.within_target_levels, reverse=True)
+    ]
+
+
+@register.filter
+def below_goal(rate, goal) -> bool:
+    """Whether a share (in percent) is under the program's goal; False when there is nothing to measure."""
+    return isinstance(rate, int | float) and isinstance(goal, int | float) and rate < goal
+
+
+@register.filter
+def within_at(figures, level):
+    """Return one level's WithinTarget from a period's figures."""
+    return figures.within_target_levels[int(level)]

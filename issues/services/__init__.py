@@ -8,6 +8,7 @@
     intake         the public form, customers' notes, mentions, mention feeds
     imports        starting a CSV import
     configuration  issue settings and departments
+    recovery       the question asked again a while after a resolution, and the issues it brings back
 
 Each function takes keyword-only arguments, validates with messages a person
 understands, writes the change and a timeline event in one transaction, and
@@ -107,6 +108,19 @@ from .intake import (
     request_feed_poll,
     submit_public_form,
 )
+from .recovery import (
+    CAME_BACK_AT_MOST,
+    RECOVERY_ANSWERED,
+    RECOVERY_CLOSED,
+    RECOVERY_EARLIER,
+    RECOVERY_NOT_ASKED,
+    RECOVERY_QUESTION,
+    RECOVERY_WINDOW,
+    SEND_RECOVERY_QUESTION_TASK,
+    can_be_asked_again,
+    open_check,
+    record_recovery_answer,
+)
 from .working import (
     change_status,
     default_next_attempt,
@@ -126,6 +140,7 @@ __all__ = [
     "BAD_LEVEL",
     "BAD_SATISFACTION",
     "BAD_TRANSITION",
+    "CAME_BACK_AT_MOST",
     "CONTACT_REQUIRED",
     "CUSTOMER_NOTES_LIMITED",
     "CUSTOMER_NOTE_LIMIT",
@@ -164,9 +179,16 @@ __all__ = [
     "PUBLIC_SUMMARY_TOO_LONG",
     "PUBLIC_WORDS_REQUIRED",
     "RATE_LIMITED",
+    "RECOVERY_ANSWERED",
+    "RECOVERY_CLOSED",
+    "RECOVERY_EARLIER",
+    "RECOVERY_NOT_ASKED",
+    "RECOVERY_QUESTION",
+    "RECOVERY_WINDOW",
     "REOPEN_REASON_REQUIRED",
     "RESOLUTION_REQUIRED",
     "SAME_OWNER",
+    "SEND_RECOVERY_QUESTION_TASK",
     "SEND_TRACKING_LINKS_TASK",
     "TITLE_FROM_WORDS_MAX",
     "TITLE_REQUIRED",
@@ -181,6 +203,7 @@ __all__ = [
     "merge_customers",
     "merge_error",
     "refresh_customer_flags",
+    "can_be_asked_again",
     "add_department",
     "add_mention_feed",
     "change_status",
@@ -194,10 +217,12 @@ __all__ = [
     "log_outreach",
     "move_issues_on_handoff",
     "next_statuses",
+    "open_check",
     "owner_change_error",
     "pause_mention_feed",
     "promote_mention",
     "reassign",
+    "record_recovery_answer",
     "record_satisfaction",
     "remove_mention_feed",
     "reopen",

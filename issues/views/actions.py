@@ -99,6 +99,8 @@ def _detail_context(request, issue, **forms):
         "late_by": issue.overdue_by(),
         "open_form": open_form,
         "inherited_from": _inherited_from(request.user, issue),
+        "checks": selectors.recovery_checks(issue=issue),
+        "now": timezone.now(),
     }
     context[open_form] = forms.get(open_form) or _blank_form(name, issue)
     return context

@@ -2,6 +2,7 @@
 
 import re
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +15,7 @@ from core.clients import client_ip
 from core.zones import activate_zone
 
 from .. import selectors, services
-from ..forms import CustomerNoteForm, PublicIssueForm, SatisfactionForm
+from ..forms import CustomerNoteForm, PublicIssueForm, RecoveryAnswerForm, SatisfactionForm
 from ..models import HotIssue
 from ..notices import advocate_first_name
 from ..tracking import tracking_for
@@ -65,11 +66,17 @@ def _tracked_issue(token: str) -> HotIssue:
     return issue
 
 
-def _track_page(request: HttpRequest, issue: HotIssue, *, form=None, note_form=None, status: int = 200) -> HttpResponse:
+def _track_page(
+    request: HttpRequest, issue: HotIssue, *, form=None, note_form=None, recovery_form=None, status: int = 200
+) -> HttpResponse:
+    question = services.open_check(issue=issue)
     context = {
         "issue": issue,
         "form": form or SatisfactionForm(),
         "note_form": note_form or CustomerNoteForm(),
+        "question": question,
+        "recovery_form": recovery_form or RecoveryAnswerForm(initial={"question": question.token if question else ""}),
+        "checks": selectors.recovery_checks(issue=issue),
         "advocate": advocate_first_name(issue.owner),
         "tracking": tracking_for(issue=issue),
     }
@@ -106,3 +113,26 @@ def track_note(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{issue.get_tracking_url()}#history")
     status = 429 if services.CUSTOMER_NOTES_LIMITED in form.non_field_errors() else 400
     return _track_page(request, issue, note_form=form, status=status)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def track_recovery(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer answers the question asked a while after the resolution: still sorted, how do they feel now?"""
+    issue = _tracked_issue(token)
+    form = RecoveryAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            check = services.record_recovery_answer(
+                issue=issue, question=form.cleaned_data["question"], score=form.cleaned_data["score"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if check.came_back:
+                messages.success(request, "Thank you for telling us. We are sorry: your problem is open again.")
+            else:
+                messages.success(request, "Thank you for telling us.")
+            return redirect(f"{issue.get_tracking_url()}#recovery")
+    issue.refresh_from_db()
+    return _track_page(request, issue, recovery_form=form, status=400)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from insights import reports
 from issues import importing
-from issues.models import HotIssue, ImportJob, Status
+from issues.models import HotIssue, ImportJob, IssueSettings, Status
 from issues.selectors import HANDOFF_PARTICIPANT
 from rotations.hooks import HandoffEffect
 from rotations.models import Handoff, Term
@@ -24,6 +24,7 @@ from tests.factories import HotIssueFactory, TermFactory
 FIGURES = (
     "received",
     "first-contact",
+    "within-target",
     "resolved",
     "resolution-rate",
     "runaround",
@@ -144,6 +145,9 @@ def test_the_report_the_health_page_and_the_program_page_show_the_same_figures(c
     by_hand = {
         "received": "7",  # the imported answer, though dated inside the term, is not one of them
         "first-contact": "6 h",  # median of 2, 4, 6, 10 and 30 hours; the contact after the end does not count
+        # Due within a day: four contacted in time; the one contacted after 30 hours and the one never contacted
+        # missed it; the one received two hours before the end was not due by then, and is not counted.
+        "within-target": "67 %",
         "resolved": "4",
         "resolution-rate": "57.1 %",
         "satisfaction": "3.5/5",  # (5 + 2) / 2
@@ -162,6 +166,7 @@ def test_the_report_the_health_page_and_the_program_page_show_the_same_figures(c
     now_program = _figures(_row(program_page.content.decode(), current))
     assert now_health | {"runaround": None} == now_program
     assert now_health["received"] == "1" and now_health["handed-on"] == "—" and now_health["satisfaction"] == "—"
+    assert now_health["within-target"] == "—"  # the imported answer is not due yet
 
 
 def test_a_back_dated_import_leaves_the_closed_terms_figures_as_reported(desk, two_terms):
@@ -239,4 +244,72 @@ def test_the_program_page_costs_the_same_queries_with_more_terms_and_issues(clie
         _handoff(desk, outgoing=older_term, incoming=newer, moved=[])
     with CaptureQueriesContext(connection) as many:
         assert client.get(desk.get_absolute_url()).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# ---------------------------------------------------------------- first contact within target
+
+
+def _level_issue(program, owner, created, level, *, hours=None, due_hours=24):
+    """An issue at `level` received at `created`, due `due_hours` later, contacted `hours` later (or never)."""
+    return HotIssueFactory(
+        program=program,
+        owner=owner,
+        level=level,
+        created_at=created,
+        first_outreach_due_at=created + timedelta(hours=due_hours),
+        first_outreach_at=created + timedelta(hours=hours) if hours is not None else None,
+        status=Status.CONTACTED if hours is not None else Status.NEW,
+    )
+
+
+def _within(html: str, name: str) -> str:
+    match = re.search(rf'data-figure="{name}"[^>]*>([^<]*)<', html)
+    assert match, f"no {name} on the page"
+    return match.group(1).strip()
+
+
+def test_first_contact_within_target_agrees_per_level_on_the_health_and_program_pages(
+    client_for, desk, boss, ann, four_terms
+):
+    IssueSettings.objects.create(program=desk, first_contact_goal=90)
+    now = timezone.now()
+    received = now - timedelta(days=3)
+    _level_issue(desk, ann, received, 5, hours=2, due_hours=4)  # in time
+    _level_issue(desk, ann, received, 5, hours=6, due_hours=4)  # late: missed
+    _level_issue(desk, ann, received, 5, due_hours=4)  # never contacted, target passed: missed
+    _level_issue(desk, ann, received, 3, hours=20)  # in time
+    _level_issue(desk, ann, now - timedelta(hours=1), 3)  # not due yet: not counted
+    _level_issue(desk, ann, now - timedelta(hours=1), 2, hours=0.5)  # contacted before its target: in time
+    client = client_for(boss)
+    health = client.get(reverse("insights:health", kwargs={"slug": desk.slug})).content.decode()
+    program = client.get(desk.get_absolute_url()).content.decode()
+    by_hand = {"within-target-5": "33 %", "within-target-3": "100 %", "within-target-2": "100 %"}
+    by_hand |= {"within-target-4": "—", "within-target-1": "—"}
+    for name, value in by_hand.items():
+        assert _within(health, name) == _within(program, name) == value, name
+    current = four_terms[-1]
+    assert _figures(_row(health, current))["within-target"] == _figures(_row(program, current))["within-target"]
+    assert _figures(_row(health, current))["within-target"] == "60 %"  # 3 of 5
+    assert _within(program, "within-target-headline") == "60 %" and "(goal 90&nbsp;%)" in program
+    assert "goal 90 %" in health
+
+
+def test_the_health_page_costs_the_same_queries_with_one_and_four_terms(client_for, desk, boss, ann, ben, settings):
+    settings.INSIGHTS_SNAPSHOT_AFTER_SECONDS = 3600  # counted live both times, however slow the machine
+    client = client_for(boss)
+    url = reverse("insights:health", kwargs={"slug": desk.slug})
+    now = timezone.now()
+    _term(desk, ann, now - timedelta(days=10), now + timedelta(days=20), Term.Status.ACTIVE)
+    _level_issue(desk, ann, now - timedelta(days=2), 4, hours=3)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for i in range(1, 4):
+        start = now - timedelta(days=10 + 30 * i)
+        _term(desk, ben if i % 2 else ann, start, start + timedelta(days=30), Term.Status.COMPLETED)
+        for n in range(5):
+            _level_issue(desk, ann, start + timedelta(days=n), 1 + n, hours=n * 3 if n % 2 else None)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)

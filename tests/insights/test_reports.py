@@ -10,7 +10,7 @@ from advocacy.models import Notification, ThanksNote
 from core.models import OutboxMessage
 from insights import reports
 from insights.models import TermReport
-from issues.models import HotIssue, Outreach, Status
+from issues.models import HotIssue, IssueSettings, Outreach, Status
 from issues.selectors import HANDOFF_PARTICIPANT
 from rotations import services as rotation_services
 from rotations.hooks import HandoffEffect
@@ -109,7 +109,7 @@ def handed_over(worked_term, desk, ben):
 
 def test_figures_match_the_hand_computed_values(handed_over):
     assert reports.term_figures(term=handed_over) == {
-        "version": 2,
+        "version": 3,
         "inherited": 1,  # what the handoff into the term moved
         "received": 3,  # i3, i4, i5: received during the term
         "reached": 2,
@@ -124,6 +124,11 @@ def test_figures_match_the_hand_computed_values(handed_over):
         "runarounds": 1,  # i3; i2 was received before the term
         "thanks_given": 1,
         "thanks_received": 2,
+        # i3 and i4 were contacted within their day; i5, never contacted, missed it. All three are level 3.
+        "first_contact_within": 2,
+        "first_contact_due": 3,
+        "first_contact_levels": {"1": [0, 0], "2": [0, 0], "3": [2, 3], "4": [0, 0], "5": [0, 0]},
+        "first_contact_goal": 80,
     }
 
 
@@ -131,7 +136,7 @@ def test_a_term_without_issues_reports_zeros_and_no_averages(finished_term):
     figures = reports.term_figures(term=finished_term)
     assert figures["first_contact_median_seconds"] is None
     assert figures["satisfaction_average"] is None
-    assert {k: v for k, v in figures.items() if k not in ("version",) and v is not None} == {
+    assert {k: v for k, v in figures.items() if k not in ("version", "first_contact_levels") and v is not None} == {
         "inherited": 0,
         "received": 0,
         "reached": 0,
@@ -144,6 +149,9 @@ def test_a_term_without_issues_reports_zeros_and_no_averages(finished_term):
         "runarounds": 0,
         "thanks_given": 0,
         "thanks_received": 0,
+        "first_contact_within": 0,
+        "first_contact_due": 0,
+        "first_contact_goal": 80,
     }
 
 
@@ -268,3 +276,23 @@ def test_the_sweep_queues_again_the_build_a_crash_left_undone(worked_term, desk,
     assert reports.requeue_missing_reports(now=later) == 0
     assert list(TermReport.objects.values_list("term_id", flat=True)) == [worked_term.pk]
     assert unassigned.pk not in reports.terms_missing_reports()
+
+
+def test_a_report_frozen_before_first_contact_within_target_shows_a_dash_not_a_recount(worked_term, client_for, boss):
+    report = reports.build_term_report(term=worked_term)
+    old = {k: v for k, v in report.figures.items() if not k.startswith("first_contact_") or k.endswith("seconds")}
+    TermReport.objects.filter(pk=report.pk).update(figures=old | {"version": 2})
+    report.refresh_from_db()
+    shown = reports.shown_figures(report)
+    assert shown["within_target_rate"] is None and shown["within_target_levels"] == []
+    page = client_for(boss).get(reports.report_url(report)).content.decode()
+    assert 'data-figure="within-target">—<' in page and "not counted when this report was built" in page
+
+
+def test_the_report_keeps_the_goal_it_was_built_with(worked_term, desk, client_for, boss):
+    IssueSettings.objects.create(program=desk, first_contact_goal=60)
+    report = reports.build_term_report(term=worked_term)
+    IssueSettings.objects.filter(program=desk).update(first_contact_goal=95)
+    page = client_for(boss).get(reports.report_url(report)).content.decode()
+    assert 'data-figure="within-target">67 %<' in page and "2 of 3 issues due, against a goal of 60&nbsp;%" in page
+    assert 'data-figure="within-target-3">67 %<' in page

@@ -329,6 +329,7 @@ def test_manager_sets_targets_and_departments(client_for, manager, member, progr
     client = client_for(manager)
     data = {f"target_hours_{n}": str(h) for n, h in {5: 1, 4: 2, 3: 3, 2: 4, 1: 5}.items()}
     data |= {f"untouched_days_{n}": "7" for n in range(1, 6)}
+    data |= {"first_contact_goal": "80", "recovery_days": "14"}
     bad = {**data, "runaround_transfers": "0", "import_threshold": "3"}
     assert client.post(url, bad).status_code == 400
     assert client.post(url, {**data, "runaround_transfers": "2", "import_threshold": "3"}).status_code == 302
