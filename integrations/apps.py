@@ -8,6 +8,7 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from advocacy.panels import register_program_panel
 
-        from .panels import sources_panel
+        from .panels import chat_panel, sources_panel
 
         register_program_panel(sources_panel)
+        register_program_panel(chat_panel)

@@ -25,3 +25,6 @@ STORAGES = {
 CELERY_RESULT_BACKEND = env("TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/1")
 # The feed tests serve their feeds from this machine.
 ISSUES_FEED_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+# The chat tests run their fake Slack and Teams servers on this machine.
+INTEGRATIONS_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+INTEGRATIONS_WEBHOOK_DEADLINE = 3
