@@ -316,7 +316,7 @@ def post_json(url: str, payload: dict) -> int:
         status, _, _ = fetch(
             request,
             deadline=deadline,
-            read_timeout=deadline,
+            read_timeout=deadline + 1,  # the total deadline ends a slow answer, with its own message
             max_bytes=MAX_ANSWER,
             allowed_networks=_allowed_networks(),
         )
@@ -328,11 +328,17 @@ def post_json(url: str, payload: dict) -> int:
         if 400 <= error.code < 500:
             raise _Refused(f"The address refused the message ({error.code}).") from error
         raise
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, PrivateAddressError):
+            raise _Refused(f"Refused: {error.reason}") from error
+        raise
+    except PrivateAddressError as error:
+        raise _Refused(f"Refused: {error}") from error
     return status
 
 
 def _failure(error: BaseException) -> str:
-    if isinstance(error, DeadlineExceeded):
+    if isinstance(error, DeadlineExceeded | TimeoutError):
         return f"No answer in time: {error}"
     if isinstance(error, PrivateAddressError):
         return f"Refused: {error}"
