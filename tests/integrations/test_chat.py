@@ -125,7 +125,7 @@ def test_an_overdue_issue_is_posted_once_however_often_the_job_runs(connect, pro
 def test_a_runaround_is_posted_once(connect, program, manager):
     connect()
     issue = issue_services.create_issue(program=program, actor=manager, title="Ping-pong", level=2)
-    for n in range(4):
+    for _ in range(4):
         issue_services.transfer_issue(
             issue=issue, actor=manager, reason="Not ours", to_department=DepartmentFactory(program=program)
         )
