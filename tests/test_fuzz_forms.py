@@ -95,6 +95,8 @@ FUZZ = {
     "integrations:source_add": "manager",
     "integrations:source_edit": "manager",
     "integrations:source_rotate": "manager",
+    "integrations:channel_add": "manager",
+    "integrations:channel_edit": "manager",
 }
 # Pages whose forms post to another URL that is fuzzed itself.
 POSTS_ELSEWHERE = {

@@ -173,6 +173,13 @@ def add_what_the_world_lacks(world) -> None:
         event_id="e1",
         issue=world.issue,
     )
+    # A chat channel whose address went away (its reason shows on its page) with a message in its list.
+    from integrations.models import Channel, ChannelMessage
+    from tests.test_access_matrix import chat_world
+
+    channel = chat_world(world)["channel"]
+    ChannelMessage.objects.create(channel=channel, event="test", key="k", summary="Test message")
+    Channel.objects.filter(pk=channel.pk).update(state=Channel.State.DISABLED, disabled_reason="Gone.")
 
 
 def _rows(model):
