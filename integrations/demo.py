@@ -1,9 +1,9 @@
-"""Demo data: a Zendesk source on the support desk with a few deliveries of each outcome. Safe to run twice."""
+"""Demo data: a Zendesk source on the support desk with a few deliveries of each outcome, and a paused Slack channel. Safe to run twice."""
 
 from advocacy.permissions import SYSTEM
 
-from . import mapping, services, signatures
-from .models import Kind, Source
+from . import chat, mapping, services, signatures
+from .models import Channel, ChatKind, Kind, Source
 
 DEMO_ZENDESK_SECRET = "demo-zendesk-signing-secret-0123456789"  # noqa: S105 — demo data only
 
@@ -27,3 +27,18 @@ def build(ctx: dict) -> None:
     _deliver(source, mapping.sample_body(Kind.ZENDESK, n=3), signed=False)  # not from Zendesk: refused
     services.create_source(program=desk, actor=SYSTEM, kind=Kind.HELPSCOUT, name="Help Scout")
     print("Inbound sources: Zendesk EU (with deliveries) and Help Scout on the support desk")
+    # A Slack channel with an example address, paused so that nothing is posted until a real one is pasted.
+    Channel.objects.filter(program=desk).delete()
+    channel = chat.create_channel(
+        program=desk,
+        actor=SYSTEM,
+        kind=ChatKind.SLACK,
+        name="#support-escalations",
+        url="https://hooks.slack.com/services/T00000000/B00000000/DEMOdemoDEMOdemoDEMOdemo",
+        on_new_angry=True,
+        on_overdue=True,
+        on_runaround=True,
+        on_handoff=True,
+    )
+    chat.set_paused(channel=channel, actor=SYSTEM, paused=True)
+    print("Slack: #support-escalations on the support desk (paused: paste a real webhook address to use it)")

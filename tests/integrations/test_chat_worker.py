@@ -31,9 +31,7 @@ def gaps(hits) -> list[float]:
     return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
 
 
-def test_messages_to_one_channel_leave_at_most_one_a_second(
-    connect, manager, chat_server, worker_queues, settings
-):
+def test_messages_to_one_channel_leave_at_most_one_a_second(connect, manager, chat_server, worker_queues, settings):
     settings.INTEGRATIONS_WEBHOOK_INTERVAL = 1
     channel = connect(chat_server.url("/slack/spaced"))
     other = connect(chat_server.url("/teams/other"), kind=ChatKind.TEAMS)
