@@ -71,6 +71,9 @@ class ChannelForm(forms.Form):
             self.fields[f"on_{event.value}"] = forms.BooleanField(
                 label=event.label, required=False, initial=Channel._meta.get_field(f"on_{event.value}").default
             )
+        if not editing:
+            self.fields["url"].required = True
+            self.fields["url"].error_messages["required"] = "Paste the webhook address the tool made for the channel."
         if editing:
             del self.fields["kind"]
             self.fields["url"].label = "New webhook address"
