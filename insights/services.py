@@ -18,7 +18,7 @@ from core.when import format_day
 from rotations.models import Term
 from rotations.selectors import current_advocate
 
-from . import snapshots
+from . import hooks, snapshots
 from .models import BriefQuestion, BriefSubscription, FigureSnapshot, Recognition
 from .selectors import brief_rows, company, customers_chair_brief, health_rows, week_start
 
@@ -162,7 +162,20 @@ def send_weekly_briefs(*, now: datetime | None = None) -> int:
                     dedupe_key=dedupe_key(program=program, user=subscription.user, now=now),
                 )
             sent += note is not None
+    hooks.briefs_due(hooks.BriefsDue(now=now, compose=lambda program: compose_brief(program=program, now=now)))
     return sent
+
+
+def compose_brief(*, program: Program, now: datetime) -> hooks.Brief:
+    """Return this week's brief of `program` for the brief hook's participants."""
+    subject, body = brief_text(program=program, now=now)
+    return hooks.Brief(
+        program=program,
+        week=week_start(now, program.zone).date(),
+        subject=subject,
+        body=body,
+        url=reverse("insights:brief", kwargs={"slug": program.slug}),
+    )
 
 
 RECIPIENT_NOT_MEMBER = "Choose someone who is a member of this program."

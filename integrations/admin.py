@@ -1,8 +1,8 @@
-"""Admin for inbound sources and their deliveries, and for e-mail in. Secrets are never shown here."""
+"""Admin for inbound sources and their deliveries, e-mail in, and chat channels with their messages. Secrets are never shown here."""
 
 from django.contrib import admin
 
-from .models import Delivery, Mail, MailIn, Source
+from .models import Channel, ChannelMessage, Delivery, Mail, MailIn, Source
 
 
 @admin.register(Source)
@@ -41,6 +41,31 @@ class MailAdmin(admin.ModelAdmin):
     search_fields = ("recipient", "sender", "subject", "reason", "dedupe_key")
     readonly_fields = [f.name for f in Mail._meta.fields if f.name != "raw"]
     exclude = ("raw",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    """Chat channels; the webhook address (a credential) is not shown: managers change it on the channel's page."""
+
+    list_display = ("name", "kind", "program", "state", "last_sent_at")
+    list_filter = ("kind", "state")
+    search_fields = ("name", "program__name")
+    exclude = ("url",)
+    readonly_fields = ["masked_url", *(f.name for f in Channel._meta.fields if f.name not in ("id", "url"))]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ChannelMessage)
+class ChannelMessageAdmin(admin.ModelAdmin):
+    list_display = ("pk", "channel", "event", "state", "attempts", "created_at", "sent_at")
+    list_filter = ("state", "event")
+    search_fields = ("summary", "key", "last_error")
+    readonly_fields = [f.name for f in ChannelMessage._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

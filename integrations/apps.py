@@ -10,9 +10,10 @@ class IntegrationsConfig(AppConfig):
 
         from advocacy.panels import register_program_panel
 
-        from .panels import mail_in_panel, sources_panel
-        from .receivers import on_inbound_mail
+        from .inbound_mail import on_inbound_mail
+        from .panels import chat_panel, mail_in_panel, sources_panel
 
         register_program_panel(sources_panel)
         register_program_panel(mail_in_panel)
+        register_program_panel(chat_panel)
         inbound.connect(on_inbound_mail, dispatch_uid="integrations.mail_in")

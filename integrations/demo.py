@@ -1,9 +1,9 @@
-"""Demo data: a Zendesk source on the support desk with a few deliveries of each outcome. Safe to run twice."""
+"""Demo data: a Zendesk source on the support desk with a few deliveries of each outcome, and a paused Slack channel. Safe to run twice."""
 
 from advocacy.permissions import SYSTEM
 
-from . import mailin, mapping, services, signatures
-from .models import Kind, MailIn, Source
+from . import chat, mailin, mapping, services, signatures
+from .models import Channel, ChatKind, Kind, MailIn, Source
 
 DEMO_ZENDESK_SECRET = "demo-zendesk-signing-secret-0123456789"  # noqa: S105 — demo data only
 
@@ -66,3 +66,18 @@ def _mail_in(desk) -> None:
         for mail in received.mails:
             mailin.process_mail(mail_id=mail.pk)
     print(f"E-mail in: {address} on the support desk, with one forwarded e-mail and one auto-reply")
+    # A Slack channel with an example address, paused so that nothing is posted until a real one is pasted.
+    Channel.objects.filter(program=desk).delete()
+    channel = chat.create_channel(
+        program=desk,
+        actor=SYSTEM,
+        kind=ChatKind.SLACK,
+        name="#support-escalations",
+        url="https://hooks.slack.com/services/T00000000/B00000000/DEMOdemoDEMOdemoDEMOdemo",
+        on_new_angry=True,
+        on_overdue=True,
+        on_runaround=True,
+        on_handoff=True,
+    )
+    chat.set_paused(channel=channel, actor=SYSTEM, paused=True)
+    print("Slack: #support-escalations on the support desk (paused: paste a real webhook address to use it)")

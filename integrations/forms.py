@@ -1,4 +1,4 @@
-"""Forms for inbound sources (add one, edit its mapping, rotate its secret) and for e-mail in."""
+"""Forms for inbound sources (add one, edit its mapping, rotate its secret), e-mail in and chat channels."""
 
 from django import forms
 
@@ -6,7 +6,7 @@ from core.edge import validate_single_line
 from issues.models import Level
 
 from . import services
-from .models import Kind, Source
+from .models import CHANNEL_EVENTS, Channel, ChatKind, Kind, Source
 
 
 class SourceAddForm(forms.Form):
@@ -64,3 +64,36 @@ class MailInForm(forms.Form):
         initial=Level.ANGRY,
         help_text="How dissatisfied the customer is taken to be; the advocate can change it on the issue.",
     )
+
+
+class ChannelForm(forms.Form):
+    """Add or edit a Slack or Teams channel: its name, its webhook address and the events it hears of."""
+
+    kind = forms.ChoiceField(label="Tool", choices=ChatKind.choices)
+    name = forms.CharField(max_length=120, validators=[validate_single_line], help_text="E.g. “#support-escalations”.")
+    url = forms.CharField(
+        label="Webhook address",
+        max_length=1000,
+        required=False,
+        strip=True,
+        validators=[validate_single_line],
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Whoever has this address can post to the channel, so it is not shown again once saved.",
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for event in CHANNEL_EVENTS:
+            self.fields[f"on_{event.value}"] = forms.BooleanField(
+                label=event.label, required=False, initial=Channel._meta.get_field(f"on_{event.value}").default
+            )
+        if not editing:
+            self.fields["url"].required = True
+            self.fields["url"].error_messages["required"] = "Paste the webhook address the tool made for the channel."
+        if editing:
+            del self.fields["kind"]
+            self.fields["url"].label = "New webhook address"
+            self.fields["url"].help_text = "Leave empty to keep the current address."
+
+    def event_fields(self):
+        return [self[f"on_{event.value}"] for event in CHANNEL_EVENTS]

@@ -256,3 +256,132 @@ class Mail(models.Model):
 
     def __str__(self) -> str:
         return f"Mail {self.pk} to {self.recipient or '?'}: {self.outcome}"
+
+
+# ---------------------------------------------------------------- outbound: Slack and Teams channels
+
+
+class ChatKind(models.TextChoices):
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+class Event(models.TextChoices):
+    """What a channel may be told; each is a boolean on Channel (`on_<value>`)."""
+
+    NEW_ANGRY = "new_angry", "A new issue at level 4 or 5"
+    OVERDUE = "overdue", "An issue is overdue"
+    RUNAROUND = "runaround", "A runaround"
+    HANDOFF = "handoff", "A handoff is done (with the note's first lines)"
+    UNACKNOWLEDGED = "unacknowledged", "A handoff is not acknowledged"
+    RECOVERY_REOPENED = "recovery_reopened", "A recovery answer reopened an issue"
+    WEEKLY_BRIEF = "weekly_brief", "The weekly brief"
+    TEST = "test", "Test message"
+
+
+CHANNEL_EVENTS = [event for event in Event if event != Event.TEST]
+
+
+class Channel(models.Model):
+    """A Slack or Teams channel a program posts to, through the webhook address the chat tool made for it.
+
+    The address is a credential (whoever has it can post there): it is never
+    shown again in full once saved, only its host and last characters.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        DISABLED = "disabled", "Disabled: the address is gone"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="chat_channels")
+    kind = models.CharField("tool", max_length=10, choices=ChatKind.choices)
+    name = models.CharField(max_length=120, validators=[validate_single_line], help_text="E.g. “#support-escalations”.")
+    url = models.URLField("webhook address", max_length=1000)
+    on_new_angry = models.BooleanField(Event.NEW_ANGRY.label, default=True)
+    on_overdue = models.BooleanField(Event.OVERDUE.label, default=True)
+    on_runaround = models.BooleanField(Event.RUNAROUND.label, default=True)
+    on_handoff = models.BooleanField(Event.HANDOFF.label, default=True)
+    on_unacknowledged = models.BooleanField(Event.UNACKNOWLEDGED.label, default=False)
+    on_recovery_reopened = models.BooleanField(Event.RECOVERY_REOPENED.label, default=True)
+    on_weekly_brief = models.BooleanField(Event.WEEKLY_BRIEF.label, default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    # Spacing: the next moment a message may go (reserved slots), and when the last one went.
+    next_slot_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The chat tool asked Baton to slow down (429): nothing goes to the channel before this.
+    paused_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["program", "name", "pk"]
+        verbose_name = "chat channel"
+        verbose_name_plural = "chat channels"
+        indexes = [models.Index(fields=["program", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("integrations:channel_detail", args=[self.program.slug, self.pk])
+
+    def wants(self, event: str) -> bool:
+        return event == Event.TEST or bool(getattr(self, f"on_{event}", False))
+
+    @property
+    def events(self) -> list[Event]:
+        return [event for event in CHANNEL_EVENTS if self.wants(event)]
+
+    @property
+    def masked_url(self) -> str:
+        """The address as shown once saved: scheme, host and the last four characters."""
+        head = self.url.split("/", 3)
+        host = "/".join(head[:3]) if len(head) >= 3 else ""
+        return f"{host}/…{self.url[-4:]}" if self.url else ""
+
+
+class ChannelMessage(models.Model):
+    """One message to one channel, built when its event happened and sent once by a worker.
+
+    `key` names the event (issue 12 overdue, handoff 3 done, the brief of a
+    week): unique per channel, so an event raised again posts nothing new.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        DROPPED = "dropped", "Not sent (channel paused, disabled or removed)"
+
+    FINAL = frozenset({State.SENT, State.FAILED, State.DROPPED})
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
+    event = models.CharField(max_length=20, choices=Event.choices)
+    key = models.CharField(max_length=200)
+    issue = models.ForeignKey(HotIssue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    summary = models.CharField(max_length=300, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    # The send slot this message holds on its channel (see integrations.chat.send_message).
+    slot_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "channel message"
+        verbose_name_plural = "channel messages"
+        constraints = [models.UniqueConstraint(fields=["channel", "key"], name="channel_message_once_per_event")]
+        indexes = [
+            models.Index(fields=["channel", "-created_at"]),
+            models.Index(fields=["state", "created_at"], name="channel_message_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} to {self.channel_id}: {self.get_state_display()}"

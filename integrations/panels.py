@@ -1,4 +1,4 @@
-"""The inbound-sources and e-mail-in links on the program page, for its managers."""
+"""The inbound-sources, e-mail-in and chat-channels links on the program page, for its managers."""
 
 from django.http import HttpRequest
 
@@ -6,7 +6,7 @@ from advocacy.models import Membership, Program
 from advocacy.panels import Panel
 from advocacy.permissions import can_manage
 
-from .models import MailIn, Source
+from .models import Channel, MailIn, Source
 
 
 def sources_panel(request: HttpRequest, program: Program, membership: Membership | None) -> Panel | None:
@@ -30,4 +30,17 @@ def mail_in_panel(request: HttpRequest, program: Program, membership: Membership
         context={"program": program, "mail_in": mail_in},
         slot="side",
         order=41,
+    )
+
+
+def chat_panel(request: HttpRequest, program: Program, membership: Membership | None) -> Panel | None:
+    """The Slack and Teams link on the program page, for its managers."""
+    if not can_manage(user=request.user, membership=membership):
+        return None
+    count = Channel.objects.filter(program=program).count()
+    return Panel(
+        template="integrations/_chat_panel.html",
+        context={"program": program, "count": count},
+        slot="side",
+        order=42,
     )

@@ -1,4 +1,4 @@
-"""Pages for a program's inbound sources and e-mail in (managers only), and the endpoints tools and mail services post to."""
+"""Pages for a program's inbound sources, e-mail in and chat channels (managers only), and the endpoints tools and mail services post to."""
 
 import json
 import warnings
@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advocacy.forms import add_service_errors
 from advocacy.permissions import program_for_user
 
-from . import mailin, mapping, selectors, services
-from .forms import MailInForm, RotateForm, SourceAddForm, SourceMappingForm
-from .models import Source
+from . import chat, mailin, mapping, selectors, services
+from .forms import ChannelForm, MailInForm, RotateForm, SourceAddForm, SourceMappingForm
+from .models import CHANNEL_EVENTS, Source
 
 NO_SUCH_SOURCE = "No such source."
 
@@ -266,3 +266,105 @@ def mail_hook(request: HttpRequest, esp: str) -> HttpResponse:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AnymailNotSupportedWarning)  # SendGrid: anymail keeps its inbound view
         return _ESP_VIEWS[esp](request)
+
+
+# ---------------------------------------------------------------- chat channels (Slack, Teams)
+
+NO_SUCH_CHANNEL = "No such channel."
+
+
+def _channel(request: HttpRequest, slug: str, pk: int):
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    channel = chat.channel_of(program=program, pk=pk)
+    if channel is None:
+        raise Http404(NO_SUCH_CHANNEL)
+    return program, channel
+
+
+@login_required
+@require_http_methods(["GET"])
+def channel_list(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    context = {"program": program, "channels": chat.channels_of(program=program)}
+    return render(request, "integrations/channel_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_add(request: HttpRequest, slug: str) -> HttpResponse:
+    program, _ = program_for_user(user=request.user, slug=slug, manage=True)
+    form = ChannelForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = chat.create_channel(program=program, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Connected “{channel.name}”. Send a test message to check it arrives.")
+            return redirect(channel)
+    context = {"program": program, "form": form}
+    return render(request, "integrations/channel_add.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET"])
+def channel_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, channel = _channel(request, slug, pk)
+    context = {"program": program, "channel": channel, "sent": chat.last_messages(channel=channel)}
+    return render(request, "integrations/channel_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, channel = _channel(request, slug, pk)
+    initial = {"name": channel.name, **{f"on_{event.value}": channel.wants(event) for event in CHANNEL_EVENTS}}
+    form = ChannelForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            chat.update_channel(channel=channel, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(channel)
+    context = {"program": program, "channel": channel, "form": form}
+    return render(request, "integrations/channel_edit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program, channel = _channel(request, slug, pk)
+    if request.method == "POST":
+        chat.delete_channel(channel=channel, actor=request.user)
+        messages.success(request, f"Removed “{channel.name}”. Nothing more is posted there.")
+        return redirect("integrations:channel_list", slug=program.slug)
+    return render(request, "integrations/channel_confirm_delete.html", {"program": program, "channel": channel})
+
+
+@login_required
+@require_POST
+def channel_test(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _, channel = _channel(request, slug, pk)
+    try:
+        chat.send_test_message(channel=channel, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "A test message is on its way; its outcome shows below in a moment.")
+    return redirect(channel)
+
+
+@login_required
+@require_POST
+def channel_pause(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _, channel = _channel(request, slug, pk)
+    paused = request.POST.get("paused") != "0"
+    try:
+        chat.set_paused(channel=channel, actor=request.user, paused=paused)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Paused: nothing is posted until you resume." if paused else "Resumed.")
+    return redirect(channel)

@@ -15,6 +15,7 @@ from advocacy.selectors import display_name
 from core.edge import single_line
 from core.outbox import enqueue, enqueue_missing
 
+from . import hooks
 from .models import (
     DEFAULT_RECOVERY_DAYS,
     DEFAULT_UNTOUCHED_DAYS,
@@ -83,6 +84,15 @@ def notify_overdue(*, now=None) -> int:
                 kind=IssueEvent.Kind.OVERDUE,
                 at=now,
                 summary=f"Owner told the first outreach is {late} late",
+            )
+            hooks.alert(
+                hooks.IssueAlert(
+                    kind=hooks.OVERDUE,
+                    program=issue.program,
+                    issue=issue,
+                    at=now,
+                    detail=f"First outreach is {late} late",
+                )
             )
             sent += 1
     return sent

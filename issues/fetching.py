@@ -33,7 +33,11 @@ class PrivateAddressError(OSError):
 
 
 def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(n, strict=False) for n in getattr(settings, "ISSUES_FEED_ALLOWED_NETWORKS", [])]
+    """The private networks allowed anyway: the current fetch's own list, else ISSUES_FEED_ALLOWED_NETWORKS."""
+    listed = getattr(_current, "allowed", None)
+    if listed is None:
+        listed = getattr(settings, "ISSUES_FEED_ALLOWED_NETWORKS", [])
+    return [ipaddress.ip_network(n, strict=False) for n in listed]
 
 
 def is_public_address(ip: str) -> bool:
@@ -55,6 +59,18 @@ def check_host(host: str) -> None:
     for *_, sockaddr in infos:
         if not is_public_address(sockaddr[0]):
             raise PrivateAddressError(host)
+
+
+@contextmanager
+def allowing(networks: list[str] | None):
+    """Inside the block, `networks` (CIDR) replace ISSUES_FEED_ALLOWED_NETWORKS (None: leave it)."""
+    outer = getattr(_current, "allowed", None)
+    if networks is not None:
+        _current.allowed = list(networks)
+    try:
+        yield
+    finally:
+        _current.allowed = outer
 
 
 def private_literal(url: str) -> bool:
@@ -110,15 +126,19 @@ _current = threading.local()
 
 
 @contextmanager
-def total_deadline(seconds: float):
+def total_deadline(seconds: float, *, allowed_networks: list[str] | None = None):
     """Bound every connection opened through `public_opener` inside the block to `seconds` in all.
 
     When the time is up the connections are shut down, and whatever error that
-    causes inside the block is raised as DeadlineExceeded.
+    causes inside the block is raised as DeadlineExceeded. `allowed_networks`
+    (CIDR) replaces ISSUES_FEED_ALLOWED_NETWORKS inside the block, for a caller
+    with an allowlist of its own (outgoing webhooks).
     """
     deadline = _Deadline(seconds)
     outer = getattr(_current, "deadline", None)
     _current.deadline = deadline
+    allowed = allowing(allowed_networks)
+    allowed.__enter__()
     timer = threading.Timer(seconds, deadline.expire)
     timer.daemon = True
     timer.start()
@@ -135,6 +155,7 @@ def total_deadline(seconds: float):
     finally:
         timer.cancel()
         _current.deadline = outer
+        allowed.__exit__(None, None, None)
 
 
 class _Guard:
@@ -194,15 +215,21 @@ def public_opener() -> urllib.request.OpenerDirector:
 
 
 def fetch(
-    request: urllib.request.Request, *, deadline: float, read_timeout: float, max_bytes: int
+    request: urllib.request.Request,
+    *,
+    deadline: float,
+    read_timeout: float,
+    max_bytes: int,
+    allowed_networks: list[str] | None = None,
 ) -> tuple[int, bytes, dict]:
     """Fetch `request` from a public address within `deadline` seconds in all; return (status, body, headers).
 
     Reads at most `max_bytes + 1` bytes, so the caller can tell an oversized
     answer. An HTTP error status is raised as urllib's HTTPError, except 304
-    (Not Modified), which is returned with an empty body.
+    (Not Modified), which is returned with an empty body. `allowed_networks`:
+    see `total_deadline`.
     """
-    with total_deadline(deadline):
+    with total_deadline(deadline, allowed_networks=allowed_networks):
         try:
             with public_opener().open(request, timeout=min(read_timeout, deadline)) as response:
                 return response.status, response.read(max_bytes + 1), dict(response.headers)

@@ -24,7 +24,7 @@ from advocacy import hooks
 if TYPE_CHECKING:
     from advocacy.models import Program
 
-    from .models import Term
+    from .models import Handoff, Term
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,20 @@ HandoffParticipant = Callable[[HandoffContext], HandoffEffect | None]
 def run_handoff_participants(context: HandoffContext) -> list[HandoffEffect]:
     """Call every HANDOFF_PARTICIPANTS with `context`, in order; return their effects."""
     return hooks.run("HANDOFF_PARTICIPANTS", context)
+
+
+@dataclass(frozen=True)
+class UnacknowledgedHandoff:
+    """A handoff its incoming advocate has not acknowledged by `due_at` (the reminders job found it).
+
+    The job asks again each time it runs while the handoff stays unacknowledged,
+    so a participant acts once per handoff (its own row keyed on it), not once per call.
+    """
+
+    handoff: "Handoff"
+    due_at: datetime
+
+
+def handoff_unacknowledged(change: UnacknowledgedHandoff) -> list:
+    """Let every HANDOFF_UNACKNOWLEDGED_PARTICIPANTS act on an overdue acknowledgement; return what they did."""
+    return hooks.run("HANDOFF_UNACKNOWLEDGED_PARTICIPANTS", change)

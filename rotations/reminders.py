@@ -11,12 +11,13 @@
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from advocacy.selectors import role_version_for_program
 
-from . import boundaries, notices
+from . import boundaries, hooks, notices
 from .models import Cover, Handoff, SwapRequest, Term
 from .notices import Managers, tell_managers
 from .selectors import leaves_overlapping
@@ -198,12 +199,14 @@ def _escalations(now, scope, managers: Managers) -> int:
         )
         if due > now:
             continue
-        sent += tell_managers(
-            notices.handoff_unacknowledged(handoff),
-            program=handoff.program,
-            key=f"handoff:{handoff.pk}:escalated",
-            managers=managers,
-        )
+        with transaction.atomic():
+            sent += tell_managers(
+                notices.handoff_unacknowledged(handoff),
+                program=handoff.program,
+                key=f"handoff:{handoff.pk}:escalated",
+                managers=managers,
+            )
+            hooks.handoff_unacknowledged(hooks.UnacknowledgedHandoff(handoff=handoff, due_at=due))
     return sent
 
 

@@ -192,3 +192,13 @@ def admin_user(db, django_user_model):
 
     user = django_user_model.objects.create_superuser(username="admin", email="admin@example.com", password="password")
     return give_two_factor(user)
+
+
+@pytest.fixture
+def chat_server():
+    """A fake Slack and Teams webhook server on this machine (tests/integrations/chat_servers.py)."""
+    from tests.integrations import chat_servers
+
+    state, httpd = chat_servers.start()
+    yield state
+    chat_servers.stop(httpd)

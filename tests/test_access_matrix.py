@@ -424,6 +424,48 @@ ACCESS |= {
 }
 
 
+def chat_world(w) -> dict:
+    """A Slack channel in each program, made once (the other program's is named after its secret)."""
+    if not hasattr(w, "_chat"):
+        from integrations import chat
+
+        url = "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX"
+        channel = chat.create_channel(
+            program=w.program, actor=SYSTEM, kind="slack", name="#escalations", url=url, on_new_angry=True
+        )
+        chat.create_channel(
+            program=w.other_program, actor=SYSTEM, kind="slack", name=SECRET, url=url, on_new_angry=True
+        )
+        w._chat = {"channel": channel}
+    return w._chat
+
+
+def _channel(w):
+    return {"slug": w.program.slug, "pk": chat_world(w)["channel"].pk}
+
+
+def _channels_page(w):
+    chat_world(w)
+    return {"slug": w.program.slug}
+
+
+ACCESS |= {
+    "integrations:channel_list": Access(PROGRAM_MANAGER, _channels_page),
+    "integrations:channel_add": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "integrations:channel_detail": Access(PROGRAM_MANAGER, _channel),
+    "integrations:channel_edit": Access(PROGRAM_MANAGER, _channel),
+    "integrations:channel_delete": Access(PROGRAM_MANAGER, _channel),
+    # Queues a test message (an outbox row and the message), then back to the channel's page.
+    "integrations:channel_test": Access(
+        POST_ONLY, _channel, post={**program_post(302), "member": 403, "advocate": 403}, data=no_form
+    ),
+    # An empty POST pauses the channel, then back to its page.
+    "integrations:channel_pause": Access(
+        POST_ONLY, _channel, post={**program_post(302), "member": 403, "advocate": 403}, data=no_form
+    ),
+}
+
+
 def invitation_world(w) -> dict:
     """An open invitation to `w.program` and one to the other program, made once."""
     if not hasattr(w, "_invitation"):

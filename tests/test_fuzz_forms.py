@@ -99,6 +99,8 @@ FUZZ = {
     "integrations:source_edit": "manager",
     "integrations:source_rotate": "manager",
     "integrations:mail_in": "manager",
+    "integrations:channel_add": "manager",
+    "integrations:channel_edit": "manager",
 }
 # Pages whose forms post to another URL that is fuzzed itself.
 POSTS_ELSEWHERE = {

@@ -55,6 +55,8 @@ NO_NOTICES = {
     "insights.tasks.refresh_snapshots",
     # re-queues lost deliveries; a delivery makes at most one issue: tests/integrations/test_receive.py
     "integrations.tasks.requeue_stuck_deliveries",
+    # re-queues lost channel messages; each is keyed on its event and sent once: tests/integrations/test_chat.py
+    "integrations.tasks.requeue_unsent_channel_messages",
 }
 
 

@@ -42,6 +42,8 @@ mail server taking a message and its row being stamped sends that one again.
 | integrations.tasks.process_delivery | one delivery | requeue_stuck_deliveries |
 | integrations.tasks.process_mail | one mail | requeue_stuck_deliveries |
 | integrations.tasks.requeue_stuck_deliveries | one queued delivery or mail | the next run |
+| integrations.tasks.send_channel_message | one channel message | requeue_unsent_channel_messages |
+| integrations.tasks.requeue_unsent_channel_messages | one queued message | the next run |
 | issues.tasks.poll_mention_feeds | one mention | the next run |
 | issues.tasks.send_daily_digests | one program | the next run |
 | issues.tasks.poll_mention_feed | one mention | poll_mention_feeds |
@@ -87,6 +89,7 @@ from core import mail as core_mail
 from core.models import OutboxMessage
 from insights import reports
 from insights.models import BriefSubscription, FigureSnapshot
+from integrations import chat as integration_chat
 from integrations import mailin as integration_mailin
 from integrations import mapping as integration_mapping
 from integrations import services as integration_services
@@ -231,6 +234,20 @@ def forwarded_mails(count: int = 2):
         integration_mailin.receive_mail(raw=raw, recipients=[address], via="smtp", envelope_sender="dana@example.com")
 
 
+def chat_messages(chat_url):
+    """Two level-5 issues in a program with a Slack channel: a message to post for each."""
+    program, lead = desk()
+    integration_chat.create_channel(
+        program=program, actor=lead, kind="slack", name="#desk", url=chat_url, on_new_angry=True
+    )
+    for title in ("Cancelling today", "Going to the press"):
+        issue_services.create_issue(program=program, actor=lead, title=title, words="Now.", level=5)
+
+
+def _requeue_unsent_channel_messages(now):
+    return integration_chat.requeue_unsent_messages(now=now + integration_chat.STUCK_AFTER)
+
+
 def _requeue_stuck_deliveries(now):
     return integration_services.requeue_stuck_deliveries(now=now + integration_services.STUCK_AFTER)
 
@@ -299,8 +316,8 @@ def imports_whose_worker_died():
 def lost_jobs(build, *task_names):
     """Build, then lose every job of `task_names` it queued, as if sent an hour ago and dropped by the broker."""
 
-    def make():
-        build()
+    def make(**fixtures):
+        build(**fixtures)
         OutboxMessage.objects.filter(task_name__in=task_names).update(
             sent_at=timezone.now() - timedelta(hours=1), created_at=timezone.now() - timedelta(hours=1)
         )
@@ -325,6 +342,16 @@ class FeedHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+@pytest.fixture(scope="module")
+def chat_url():
+    """A fake Slack webhook on this machine (tests/integrations/chat_servers.py)."""
+    from tests.integrations import chat_servers
+
+    server, httpd = chat_servers.start()
+    yield server.url("/slack/final-states")
+    chat_servers.stop(httpd)
 
 
 @pytest.fixture(scope="module")
@@ -433,6 +460,14 @@ CASES = {
     "integrations.tasks.process_mail": Case(build=forwarded_mails, recover=_requeue_stuck_deliveries),
     "integrations.tasks.requeue_stuck_deliveries": Case(
         build=lost_jobs(signed_deliveries, "integrations.tasks.process_delivery"), periodic=True
+    ),
+    "integrations.tasks.send_channel_message": Case(
+        build=chat_messages, recover=_requeue_unsent_channel_messages, needs=("chat_url",)
+    ),
+    "integrations.tasks.requeue_unsent_channel_messages": Case(
+        build=lost_jobs(chat_messages, "integrations.tasks.send_channel_message"),
+        periodic=True,
+        needs=("chat_url",),
     ),
     "issues.tasks.poll_mention_feeds": Case(
         build=lambda feed_url: [

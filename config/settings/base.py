@@ -324,6 +324,10 @@ _TASKS = [
     ("integrations.tasks.process_mail",                 _IO,   None,                                  None),
     # Queues again the deliveries and e-mails whose job was lost (a worker died mid-way).
     ("integrations.tasks.requeue_stuck_deliveries",     _Q,    "integrations-requeue-stuck-deliveries", 300.0),
+    # Posts one message to a Slack or Teams channel; on "io" (it waits on their servers), spaced per channel.
+    ("integrations.tasks.send_channel_message",         _IO,   None,                                  None),
+    # Queues again the channel messages whose job was lost or whose worker died mid-send.
+    ("integrations.tasks.requeue_unsent_channel_messages", _Q, "integrations-requeue-channel-messages", 300.0),
 ]
 # fmt: on
 # /health/ fails when no task has finished for this many minutes (the heartbeat runs every minute).
@@ -424,6 +428,19 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 HANDOFF_PARTICIPANTS = [
     "issues.receivers.on_handoff",  # every open issue passes to the incoming advocate
     "insights.receivers.queue_term_report",  # the outgoing term's report, built after commit
+    "integrations.receivers.post_handoff",  # Slack/Teams channels hear of it, with the note's first lines
+]
+# rotations.hooks.handoff_unacknowledged, from the reminders job.
+HANDOFF_UNACKNOWLEDGED_PARTICIPANTS = [
+    "integrations.receivers.post_unacknowledged_handoff",  # Slack/Teams channels, once per handoff
+]
+# issues.hooks.alert: a new level 4–5 issue, overdue, a runaround, a reopening recovery answer.
+ISSUE_ALERT_PARTICIPANTS = [
+    "integrations.receivers.post_issue_alert",  # Slack/Teams channels, once per issue and event
+]
+# insights.hooks.briefs_due, from the weekly brief job.
+WEEKLY_BRIEF_PARTICIPANTS = [
+    "integrations.receivers.post_weekly_briefs",  # Slack/Teams channels, once per program and week
 ]
 PROGRAM_CHANGED_PARTICIPANTS = [
     "rotations.receivers.reschedule_after_program_change",  # terms follow a new zone or handoff time
@@ -448,6 +465,14 @@ ISSUES_FEED_ALLOWED_NETWORKS = env.list("ISSUES_FEED_ALLOWED_NETWORKS", default=
 # Each fetch of a feed must be complete (connect, headers, body) within this many
 # seconds, however slowly the server drips its answer.
 ISSUES_FEED_DEADLINE = env.float("ISSUES_FEED_DEADLINE", default=30)
+
+# Outgoing Slack and Teams webhooks go to the public internet only; list private networks
+# (CIDR, comma-separated) to allow anyway, e.g. a chat server on the intranet.
+INTEGRATIONS_WEBHOOK_ALLOWED_NETWORKS = env.list("INTEGRATIONS_WEBHOOK_ALLOWED_NETWORKS", default=[])
+# Each post to a channel must be complete (connect, send, answer) within this many seconds.
+INTEGRATIONS_WEBHOOK_DEADLINE = env.float("INTEGRATIONS_WEBHOOK_DEADLINE", default=10)
+# At most one message per this many seconds to each channel (Slack's limit for incoming webhooks).
+INTEGRATIONS_WEBHOOK_INTERVAL = env.float("INTEGRATIONS_WEBHOOK_INTERVAL", default=1)
 
 # Program health and brief figures that take longer than this to compute are
 # stored and refreshed every few minutes by Celery instead of counted per view.

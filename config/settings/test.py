@@ -32,3 +32,8 @@ ANYMAIL = {
     "MAILGUN_WEBHOOK_SIGNING_KEY": "test-mailgun-signing-key",
     "AMAZON_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS": False,
 }
+# The chat tests run their fake Slack and Teams servers on this machine.
+INTEGRATIONS_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+INTEGRATIONS_WEBHOOK_DEADLINE = 3
+# No spacing between messages unless a test asks for it (the worker tests do).
+INTEGRATIONS_WEBHOOK_INTERVAL = 0

@@ -14,7 +14,7 @@ from advocacy.models import Program
 from advocacy.permissions import require_member
 from advocacy.selectors import display_name
 
-from .. import notices
+from .. import hooks, notices
 from ..models import (
     Customer,
     Department,
@@ -186,6 +186,8 @@ def create_issue(
     _index_for_search(issue)
     _event(issue, IssueEvent.Kind.CREATED, actor, _created_summary(issue, actor, owner), at=created_at)
     notices.tell_owner_of_angry_customer(issue)
+    if issue.level in notices.ANGRY_LEVELS:
+        hooks.alert(hooks.IssueAlert(kind=hooks.NEW_ANGRY, program=program, issue=issue, at=created_at))
     return issue
 
 
@@ -240,7 +242,7 @@ def create_issues_in_bulk(
     now = timezone.now()
     history_user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     summary = None
-    count = 0
+    count = angry = 0
     batches = iter(issues)
     while batch := list(islice(batches, batch_size)):
         errors, customers, new = {}, [], []
@@ -310,5 +312,8 @@ def create_issues_in_bulk(
             for issue in new
         )
         notices.tell_owner_of_angry_customers_in_bulk(new)
+        angry += sum(1 for issue in new if issue.level in notices.ANGRY_LEVELS)
         count += len(new)
+    if angry:
+        hooks.alert(hooks.IssueAlert(kind=hooks.ANGRY_IMPORTED, program=program, at=now, count=angry))
     return count

@@ -15,7 +15,7 @@ from django.utils import timezone
 from advocacy.selectors import display_name
 from core.when import format_day
 
-from .. import notices
+from .. import hooks, notices
 from ..models import HotIssue, IssueEvent, RecoveryCheck, Source, Status
 from .common import BAD_SATISFACTION, NO_OWNER, _event, _locked, _save, _tell_customer_of_new_owner, default_owner
 
@@ -117,13 +117,4 @@ def _bring_back(issue: HotIssue, check: RecoveryCheck, now: datetime) -> None:
     if owner.pk != previous.pk:
         _tell_customer_of_new_owner(issue, event)
     notices.tell_owner_of_came_back(issue, check)
-    _came_back(issue)
-
-
-def _came_back(issue: HotIssue) -> None:
-    """The one place an issue that came back lets others act ("a recovery answer reopened an issue").
-
-    Called inside the answer's transaction, after the issue is reopened and its
-    new owner told. Nothing is registered here yet: a hook of issue events
-    (participants listed in settings, as for handoffs) is called from this point.
-    """
+    hooks.recovery_reopened(issue=issue, answer=f"{check.score} of 5", at=now)

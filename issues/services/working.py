@@ -13,7 +13,7 @@ from advocacy.selectors import display_name
 from core.outbox import enqueue
 from core.when import format_moment
 
-from .. import notices
+from .. import hooks, notices
 from ..models import (
     CLOSED_STATUSES,
     Department,
@@ -217,6 +217,15 @@ def transfer_issue(
     event = _event(issue, IssueEvent.Kind.TRANSFER, actor, summary, reason, at=transfer.at)
     if issue.runaround and not was_runaround:
         notices.tell_managers_of_runaround(issue, transfers=issue.transfer_count)
+        hooks.alert(
+            hooks.IssueAlert(
+                kind=hooks.RUNAROUND,
+                program=issue.program,
+                issue=issue,
+                at=transfer.at,
+                detail=f"Transferred {issue.transfer_count} time{'s' if issue.transfer_count != 1 else ''}",
+            )
+        )
     if changes_owner:
         _tell_customer_of_new_owner(issue, event)
     return transfer

@@ -182,6 +182,13 @@ def add_what_the_world_lacks(world) -> None:
         event_id="e1",
         issue=world.issue,
     )
+    # A chat channel whose address went away (its reason shows on its page) with a message in its list.
+    from integrations.models import Channel, ChannelMessage
+    from tests.test_access_matrix import chat_world
+
+    channel = chat_world(world)["channel"]
+    ChannelMessage.objects.create(channel=channel, event="test", key="k", summary="Test message")
+    Channel.objects.filter(pk=channel.pk).update(state=Channel.State.DISABLED, disabled_reason="Gone.")
 
     # A forwarded e-mail that arrived: its subject, sender and outcome show in the program's list of mails
     # (the issue it made carries the customer's words, which the issue's own fields cover).
