@@ -9,8 +9,8 @@ from django.utils import timezone
 from rotations.selectors import current_advocate
 
 from .feeds import NOTHING_THERE
-from .models import Department, HotIssue, IssueEvent, Mention, MentionFeed, Transfer
-from .services import create_issue, log_outreach, resolve, transfer_issue
+from .models import Department, HotIssue, IssueEvent, Mention, MentionFeed, RootCause, Transfer
+from .services import create_issue, log_outreach, resolve, seed_default_root_causes, transfer_issue
 
 DEPARTMENTS = {
     "support-desk": ["Billing", "Technical support", "Accounts", "Field service"],
@@ -168,6 +168,8 @@ def build(ctx: dict) -> None:
     HotIssue.objects.filter(program__in=programs.values()).delete()
     Mention.objects.filter(program__in=programs.values()).delete()
     MentionFeed.objects.filter(program__in=programs.values()).delete()
+    for program in programs.values():
+        seed_default_root_causes(program=program)
     departments = {}
     for slug, names in DEPARTMENTS.items():
         for name in names:
@@ -260,14 +262,28 @@ def build(ctx: dict) -> None:
     )
 
     # Resolved ones, with satisfaction.
-    for title, text, score in [
-        ("New app logs me out every day", "Fixed in app version 4.2; told the customer how to update.", 4),
-        ("Return label does not work", "Sent a new label by e-mail and a $10 voucher.", None),
+    for title, text, score, cause, fix in [
+        (
+            "New app logs me out every day",
+            "Fixed in app version 4.2; told the customer how to update.",
+            4,
+            "Product defect",
+            True,
+        ),
+        ("Return label does not work", "Sent a new label by e-mail and a $10 voucher.", None, "Delivery", False),
     ]:
         issue = made[title]
         if issue.first_outreach_at is None:
             log_outreach(issue=issue, actor=issue.owner, channel="email", outcome="resolved", at=ago(10))
-        resolve(issue=issue, actor=issue.owner, resolution=text, satisfaction=score)
+        root_cause = RootCause.objects.get(program=issue.program, name=cause)
+        resolve(
+            issue=issue,
+            actor=issue.owner,
+            resolution=text,
+            root_cause=root_cause,
+            lasting_fix_needed=fix,
+            satisfaction=score,
+        )
 
     # Back-date the transfers and resolutions so the timelines read like a real week.
     IssueEvent.objects.filter(issue__program__in=programs.values(), kind="resolved").update(at=ago(4))

@@ -23,7 +23,14 @@ from advocacy.models import Membership
 from advocacy.permissions import SYSTEM
 from issues import services as issue_services
 from issues.models import ImportJob, Mention
-from tests.factories import MembershipFactory, MentionFeedFactory, ProgramFactory, ThanksNoteFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    MentionFeedFactory,
+    ProgramFactory,
+    ThanksNoteFactory,
+    UserFactory,
+    closing,
+)
 
 ROLES = ["anonymous", "other", "member", "advocate", "manager", "staff", "lead", "superuser"]
 SECRET = "Zanzibar Secret Team"  # the other program's name; must never show to our program's people
@@ -527,7 +534,9 @@ class World:
         self.resolved_issue = issue_services.create_issue(
             program=self.program, actor=manager, title="Parcel lost", words="Where is my parcel?", level=2
         )
-        issue_services.resolve(issue=self.resolved_issue, actor=manager, resolution="Sent a new parcel.")
+        issue_services.resolve(
+            issue=self.resolved_issue, actor=manager, resolution="Sent a new parcel.", **closing(self.resolved_issue)
+        )
         self.feed = MentionFeedFactory(program=self.program, name="Alerts", url="http://127.0.0.1:1/feed.xml")
         self.mention = Mention.objects.create(
             feed=self.feed,

@@ -93,7 +93,7 @@ from issues.models import HotIssue, ImportJob, IssueEvent, MentionFeed
 from rotations import boundaries
 from rotations import services as rotation_services
 from tests.brokers import use_broker
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MembershipFactory, ProgramFactory, closing
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def resolved_issue_asking_satisfaction(slug="desk"):
     issue = issue_services.create_issue(
         program=program, actor=lead, title="Charged twice", words="Twice!", level=4, customer_email="ana@example.com"
     )
-    issue_services.resolve(issue=issue, actor=lead, resolution="Refunded.")
+    issue_services.resolve(issue=issue, actor=lead, resolution="Refunded.", **closing(issue))
 
 
 def public_submission_with_email(slug="desk"):

@@ -410,6 +410,9 @@ HANDOFF_PARTICIPANTS = [
     "issues.receivers.on_handoff",  # every open issue passes to the incoming advocate
     "insights.receivers.queue_term_report",  # the outgoing term's report, built after commit
 ]
+PROGRAM_CREATED_PARTICIPANTS = [
+    "issues.receivers.seed_root_causes",  # the default list of root causes, for managers to edit
+]
 PROGRAM_CHANGED_PARTICIPANTS = [
     "rotations.receivers.reschedule_after_program_change",  # terms follow a new zone or handoff time
 ]

@@ -7,6 +7,7 @@
     intake         the public form, customers' notes, mentions, mention feeds
     imports        starting a CSV import
     configuration  issue settings and departments
+    root_causes    the program's list of root causes, and what closing an issue asks
 
 Each function takes keyword-only arguments, validates with messages a person
 understands, writes the change and a timeline event in one transaction, and
@@ -93,6 +94,28 @@ from .intake import (
     request_feed_poll,
     submit_public_form,
 )
+from .root_causes import (
+    ACTION_REQUIRED,
+    LAST_ROOT_CAUSE,
+    LASTING_FIX_REQUIRED,
+    MOVE_DIRECTIONS,
+    ROOT_CAUSE_ALREADY_RETIRED,
+    ROOT_CAUSE_CANNOT_MOVE,
+    ROOT_CAUSE_EXISTS,
+    ROOT_CAUSE_NAME_REQUIRED,
+    ROOT_CAUSE_NOT_RETIRED,
+    ROOT_CAUSE_OTHER_PROGRAM,
+    ROOT_CAUSE_REQUIRED,
+    ROOT_CAUSE_RETIRED,
+    ROOT_CAUSE_UNKNOWN,
+    add_root_cause,
+    close_errors,
+    move_root_cause,
+    rename_root_cause,
+    restore_root_cause,
+    retire_root_cause,
+    seed_default_root_causes,
+)
 from .working import (
     change_status,
     default_next_attempt,
@@ -107,6 +130,7 @@ from .working import (
 )
 
 __all__ = [
+    "ACTION_REQUIRED",
     "ALLOWED",
     "ALREADY_ANSWERED",
     "BAD_LEVEL",
@@ -129,7 +153,10 @@ __all__ = [
     "IMPORT_KIND_REQUIRED",
     "ISSUE_CLOSED",
     "ISSUE_NOT_CLOSED",
+    "LASTING_FIX_REQUIRED",
+    "LAST_ROOT_CAUSE",
     "MENTION_DECIDED",
+    "MOVE_DIRECTIONS",
     "NEXT_ATTEMPT_AFTER",
     "NEXT_ATTEMPT_IN_PAST",
     "NOT_RESOLVED_YET",
@@ -147,6 +174,15 @@ __all__ = [
     "RATE_LIMITED",
     "REOPEN_REASON_REQUIRED",
     "RESOLUTION_REQUIRED",
+    "ROOT_CAUSE_ALREADY_RETIRED",
+    "ROOT_CAUSE_CANNOT_MOVE",
+    "ROOT_CAUSE_EXISTS",
+    "ROOT_CAUSE_NAME_REQUIRED",
+    "ROOT_CAUSE_NOT_RETIRED",
+    "ROOT_CAUSE_OTHER_PROGRAM",
+    "ROOT_CAUSE_REQUIRED",
+    "ROOT_CAUSE_RETIRED",
+    "ROOT_CAUSE_UNKNOWN",
     "SAME_OWNER",
     "SEND_TRACKING_LINKS_TASK",
     "TITLE_FROM_WORDS_MAX",
@@ -158,7 +194,9 @@ __all__ = [
     "add_customer_note",
     "add_department",
     "add_mention_feed",
+    "add_root_cause",
     "change_status",
+    "close_errors",
     "create_issue",
     "create_issues_in_bulk",
     "default_next_attempt",
@@ -168,6 +206,7 @@ __all__ = [
     "issue_settings",
     "log_outreach",
     "move_issues_on_handoff",
+    "move_root_cause",
     "next_statuses",
     "owner_change_error",
     "pause_mention_feed",
@@ -175,10 +214,14 @@ __all__ = [
     "reassign",
     "record_satisfaction",
     "remove_mention_feed",
+    "rename_root_cause",
     "reopen",
     "request_feed_poll",
     "resolve",
+    "restore_root_cause",
+    "retire_root_cause",
     "save_issue_settings",
+    "seed_default_root_causes",
     "start_import",
     "status_change_error",
     "submit_public_form",
