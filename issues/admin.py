@@ -130,7 +130,13 @@ class HotIssueAdminForm(forms.ModelForm):
                 )
             )
         for error in filter(None, errors):
-            self.add_error(None, error)
+            if hasattr(error, "error_dict"):
+                # What was done for the customer is the issue's resolution field here.
+                error = ValidationError({"resolution" if k == "action" else k: v for k, v in error.error_dict.items()})
+                for field, field_errors in error.error_dict.items():
+                    self.add_error(field if field in self.fields else None, field_errors)
+            else:
+                self.add_error(None, error)
         return data
 
 

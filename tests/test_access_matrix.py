@@ -109,6 +109,14 @@ ACCESS: dict[str, Access] = {
     "issues:reassign": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
     "issues:resolve": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
     "issues:reopen": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    "issues:unreachable": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    # Managers edit the program's root causes; an empty change (no action) is refused and changes nothing.
+    "issues:root_causes": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "issues:root_cause_change": Access(
+        {**program_post(400), "member": 403, "advocate": 403},
+        lambda w: {"slug": w.program.slug, "pk": w.program.root_causes.first().pk},
+        "post",
+    ),
     "issues:settings": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
     "issues:import_start": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     "issues:import_detail": Access(PROGRAM_MEMBER, lambda w: {"pk": w.import_job.pk}),

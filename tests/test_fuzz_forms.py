@@ -78,6 +78,9 @@ FUZZ = {
     "issues:reassign": "member",
     "issues:resolve": "member",
     "issues:reopen": "member",
+    "issues:unreachable": "member",
+    "issues:root_causes": "manager",
+    "issues:root_cause_change": "manager",
     "issues:settings": "manager",
     "issues:import_start": "member",
     "issues:feed_list": "manager",
@@ -112,7 +115,11 @@ def action_form_page(action: str, issue: str = "issue"):
 
 
 FORM_PAGES = {
-    **{f"issues:{a}": action_form_page(a) for a in ("outreach", "status", "transfer", "reassign", "resolve")},
+    **{
+        f"issues:{a}": action_form_page(a)
+        for a in ("outreach", "status", "transfer", "reassign", "resolve", "unreachable")
+    },
+    "issues:root_cause_change": lambda w: reverse("issues:root_causes", args=[w.program.slug]),
     "issues:reopen": action_form_page("reopen", "resolved_issue"),
     "issues:mention_decide": lambda w: reverse("issues:mention_list", args=[w.program.slug]),
     "issues:track_note": lambda w: w.issue.get_tracking_url(),
