@@ -22,7 +22,7 @@ from advocacy.permissions import (
     require_company_lead,
 )
 from advocacy.selectors import activate_zone_for, display_name, thanks_for_program, thanks_received
-from issues.selectors import company_log_programs
+from issues.selectors import closed_by_root_cause, company_log_programs
 from issues.views.log import log_page
 from rotations.feeds import subscription_links
 from rotations.selectors import current_advocate, live_calendar_token, terms_for_user, unacknowledged_handoff_for
@@ -46,7 +46,12 @@ from .tables import week_tables
 def health(request: HttpRequest, slug: str) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
     report = selectors.program_health(program=program)
+    current = next((row.term for row in report.terms if row.is_current), None)
     context = {
+        "root_cause_term": current,
+        "root_causes": closed_by_root_cause(program=program, start=current.starts_at, end=report.now)
+        if current
+        else [],
         "program": program,
         "health": report,
         "chart_data": report.chart_data(),
