@@ -84,6 +84,7 @@ def render_row(
     request=None,
     url_for=None,
     read_only: bool = False,
+    selectable: bool = False,
 ) -> SafeString:
     """Return one log row (a LogRow, from the selectors) as HTML (an <li id="issue-PK">).
 
@@ -145,8 +146,14 @@ def render_row(
         else f'<a class="title" href="{url}">{_e(issue.title)}</a>'
     )
     level = int(issue.level)
+    select = (
+        f'<input class="form-check-input row-select" type="checkbox" name="issues" value="{int(issue.pk)}" '
+        f'form="log-select" aria-label="Select “{_e(issue.title)}”">'
+        if selectable
+        else ""
+    )
     return mark_safe(  # noqa: S308 — every value above is escaped with _e or is an int
-        f'<li class="issue-row level-{level}{" is-overdue" if late_by else ""}" id="issue-{int(issue.pk)}">'
+        f'<li class="issue-row level-{level}{" is-overdue" if late_by else ""}" id="issue-{int(issue.pk)}">{select}'
         f'<span class="level-badge" title="Dissatisfaction {level}: {_e(LEVELS.get(level, ""))}">{level}</span>'
         '<div class="flex-grow-1 min-w-0">'
         '<div class="d-flex flex-wrap align-items-center gap-2 mb-1">'

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advocacy.forms import add_service_errors
 from advocacy.selectors import display_name
 
-from .. import selectors, services
+from .. import panels, selectors, services
 from ..forms import (
     IssueForm,
     OutreachForm,
@@ -109,6 +109,7 @@ def _detail_context(request, issue, **forms):
         "late_by": issue.overdue_by(),
         "open_form": open_form,
         "inherited_from": _inherited_from(request.user, issue),
+        "panels": panels.issue_panels(request, issue),
     }
     context[open_form] = forms.get(open_form) or _blank_form(name, issue)
     return context
