@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "advocacy",
     "rotations",
     "issues",
+    "themes",
     "insights",
     "integrations",
 ]

@@ -19,10 +19,10 @@ from core.zones import activate_shared_zone, activate_zone
 from rotations.selectors import unacknowledged_handoff_for
 
 from .. import selectors
-from ..panels import log_actions
 from ..filters import STATUS_CHOICES, EmptyFilters, HotIssueFilter, chooses_any
 from ..importing import export_rows
 from ..models import OPEN_STATUSES, Level, Source
+from ..panels import log_actions
 from ..rows import detail_urls, render_row
 
 PER_PAGE = 25
