@@ -76,6 +76,36 @@ class Access:
         return self.method == "get" and 405 in self.expect.values()
 
 
+def themes_world(w):
+    """A theme in each program (made once), with the program's open issue in ours."""
+    if not hasattr(w, "_theme"):
+        from themes import services as theme_services
+        from themes.models import ThemeIssue
+
+        manager = w.users["manager"]
+        w._theme = theme_services.create_theme(
+            program=w.program,
+            actor=manager,
+            title="Double charges",
+            root_cause=closing(w.program)["root_cause"],
+            owner_member=manager,
+            fix="Charge once per order.",
+        )
+        ThemeIssue.objects.create(theme=w._theme, issue=w.issue, added_by=manager)
+        theme_services.create_theme(
+            program=w.other_program,
+            actor=w.users["other"],
+            title=f"{SECRET} theme",
+            root_cause=closing(w.other_program)["root_cause"],
+            owner_member=w.users["other"],
+        )
+    return w._theme
+
+
+def _theme(w):
+    return {"slug": w.program.slug, "pk": themes_world(w).pk}
+
+
 ACCESS: dict[str, Access] = {
     "home": Access(REDIRECT_HOME),
     "login": Access({**dict.fromkeys(ROLES, 302), "anonymous": 200}),
@@ -118,6 +148,17 @@ ACCESS: dict[str, Access] = {
         "post",
     ),
     "issues:settings": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    # Themes: the program's people see them; managers and the current advocate create, edit and move the fix.
+    "themes:list": Access(PROGRAM_MEMBER, lambda w: {"slug": themes_world(w).program.slug}),
+    "themes:create": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "themes:detail": Access(PROGRAM_MEMBER, _theme),
+    "themes:edit": Access(PROGRAM_MANAGER, _theme),
+    # An empty move (no status) is refused and changes nothing.
+    "themes:move": Access({**program_post(400), "member": 403, "advocate": 403}, _theme, "post"),
+    # Taking an issue out, or adding with no theme chosen: back to the page with a message.
+    "themes:remove_issue": Access(program_post(302), lambda w: {**_theme(w), "issue_pk": w.issue.pk}, "post"),
+    "themes:add_from_issue": Access(program_post(302), lambda w: {"pk": themes_world(w) and w.issue.pk}, "post"),
+    "themes:add_from_log": Access({**dict.fromkeys(ROLES, 302), "anonymous": "login"}, method="post"),
     "issues:import_start": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     "issues:import_detail": Access(PROGRAM_MEMBER, lambda w: {"pk": w.import_job.pk}),
     "issues:feed_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
@@ -619,7 +660,8 @@ def row_counts() -> dict[str, int]:
     return {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("core", "advocacy", "rotations", "issues", "insights", "integrations", "auth")
+        if m._meta.app_label
+        in ("core", "advocacy", "rotations", "issues", "themes", "insights", "integrations", "auth")
     }
 
 
