@@ -19,4 +19,5 @@ urlpatterns = [
     path("company/", views.company_directory, name="company_directory"),
     path("company/health/", views.company_health, name="company_health"),
     path("company/issues/", views.company_log, name="company_log"),
+    path("company/themes/", views.company_themes, name="company_themes"),
 ]

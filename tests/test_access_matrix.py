@@ -53,7 +53,12 @@ REDIRECT_HOME = {**dict.fromkeys(ROLES, 302)}
 # The company view: customer-experience leads (and superusers) only; everyone else is refused.
 COMPANY = {**dict.fromkeys(ROLES, 403), "anonymous": "login", "lead": 200, "superuser": 200}
 # Pages that show every program (so the other program's name) to those allowed to see them.
-SEES_EVERY_PROGRAM = {"insights:company_directory", "insights:company_health", "insights:company_log"}
+SEES_EVERY_PROGRAM = {
+    "insights:company_directory",
+    "insights:company_health",
+    "insights:company_log",
+    "insights:company_themes",
+}
 
 
 def program_post(status: int) -> dict:
@@ -395,6 +400,7 @@ ACCESS |= {
     "insights:company_directory": Access(COMPANY, lambda w: insights_world(w) and {}),
     "insights:company_health": Access(COMPANY, lambda w: insights_world(w) and {}),
     "insights:company_log": Access(COMPANY),
+    "insights:company_themes": Access(COMPANY, lambda w: themes_world(w) and {}),
 }
 
 

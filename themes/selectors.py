@@ -10,7 +10,7 @@ from django.http import Http404
 from advocacy.models import Program
 from issues.models import HotIssue
 
-from .models import OPEN_FIX_STATUSES, FixStatusChange, Theme
+from .models import FIX_ORDER, OPEN_FIX_STATUSES, FixStatus, FixStatusChange, Theme
 
 WEEKS_EACH_SIDE = 8
 
@@ -30,6 +30,14 @@ def themes_by_impact(*, program: Program, open_only: bool = True) -> QuerySet[Th
     qs = Theme.objects.filter(program=program).select_related("root_cause", "owner_department", "owner_member")
     if open_only:
         qs = qs.filter(fix_status__in=OPEN_FIX_STATUSES)
+    return _with_impact(qs).order_by("-level_sum", "-issue_count", "-latest_at", "-pk")
+
+
+def open_themes_across(*, program_ids) -> QuerySet[Theme]:
+    """Return the open themes of these programs (ids or a subquery), the most hurtful first, with their program."""
+    qs = Theme.objects.filter(program_id__in=program_ids, fix_status__in=OPEN_FIX_STATUSES).select_related(
+        "program", "root_cause", "owner_department", "owner_member"
+    )
     return _with_impact(qs).order_by("-level_sum", "-issue_count", "-latest_at", "-pk")
 
 
@@ -141,3 +149,19 @@ def open_themes_for(*, program_ids: list[int]) -> QuerySet[Theme]:
 
 def themes_of_issue(*, issue: HotIssue) -> QuerySet[Theme]:
     return Theme.objects.filter(links__issue=issue).order_by("title")
+
+
+def fix_status_counts(*, program: Program) -> list[tuple[str, int]]:
+    """Return how many of the program's themes have their fix in each status, in the fix's order (one query)."""
+    found = dict(Theme.objects.filter(program=program).values_list("fix_status").annotate(n=Count("id")))
+    return [(status.label, found.get(status.value, 0)) for status in FIX_ORDER]
+
+
+def shipped_per_period(*, program: Program, periods: list[tuple[object, datetime, datetime]]) -> dict:
+    """Return key -> how many fixes of the program shipped in [start, end), for each (key, start, end) (one query)."""
+    if not periods:
+        return {}
+    row = FixStatusChange.objects.filter(theme__program=program, to_status=FixStatus.SHIPPED).aggregate(
+        **{f"p{i}": Count("id", filter=Q(at__gte=start, at__lt=end)) for i, (_, start, end) in enumerate(periods)}
+    )
+    return {key: row[f"p{i}"] for i, (key, _, _) in enumerate(periods)}

@@ -94,3 +94,21 @@ def test_theme_page_queries_do_not_grow_with_its_issues(client_for, manager, the
     with CaptureQueriesContext(connection) as thirty:
         assert client.get(theme.get_absolute_url()).status_code == 200
     assert len(thirty) == len(three), [q["sql"] for q in thirty]
+
+
+def test_brief_leads_with_the_open_themes_and_health_counts_them(client_for, manager, theme, make_issue):
+    services.add_issues(theme=theme, actor=manager, issues=[make_issue(level=5)])
+    client = client_for(manager)
+    brief = client.get(reverse("insights:brief", args=[theme.program.slug])).content.decode()
+    assert 'data-testid="brief-themes"' in brief and "Double charges" in brief
+    assert brief.index("brief-themes") < brief.index("top-heading")
+    health = client.get(reverse("insights:health", args=[theme.program.slug])).content.decode()
+    assert 'data-testid="health-themes"' in health and "Proposed</span> <strong>1</strong>" in health
+
+
+def test_company_view_lists_themes_across_programs(client, theme):
+    from tests.test_access_matrix import company_lead
+
+    client.force_login(company_lead())
+    body = client.get(reverse("insights:company_themes")).content.decode()
+    assert "Double charges" in body and theme.program.name in body
