@@ -24,12 +24,14 @@ from core.outbox import enqueue_missing
 from core.when import format_day
 from issues.models import Outreach
 from rotations.models import Term
+from themes.selectors import themes_worked_by
 
 from .models import TermReport
 from .selectors import figures_for_terms
 
 # 2: received, contacted, resolved and handed on as the health page and the program page count them.
-FIGURES_VERSION = 2
+# 3: the themes the advocate raised or whose fix they moved.
+FIGURES_VERSION = 3
 REFLECTION_MAX = 2000
 NOT_COMPLETED = "A report is built once the term has ended."
 NO_ADVOCATE = "This term had no advocate, so there is nobody to report on."
@@ -71,6 +73,7 @@ def term_figures(*, term: Term) -> dict:
         "runarounds": shared.runaround,
         "thanks_given": thanks_row["given"],
         "thanks_received": thanks_row["received"],
+        "themes": themes_worked_by(program=term.program, user_id=advocate_id, start=start, end=end),
     }
 
 

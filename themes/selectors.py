@@ -165,3 +165,21 @@ def shipped_per_period(*, program: Program, periods: list[tuple[object, datetime
         **{f"p{i}": Count("id", filter=Q(at__gte=start, at__lt=end)) for i, (_, start, end) in enumerate(periods)}
     )
     return {key: row[f"p{i}"] for i, (key, _, _) in enumerate(periods)}
+
+
+def themes_worked_by(*, program: Program, user_id: int, start: datetime, end: datetime) -> list[dict]:
+    """Return the themes `user_id` raised or whose fix they moved in [start, end), as plain values for a
+    frozen report: title, whether they raised it, and the fix steps they moved it to, in order (one query)."""
+    changes = (
+        FixStatusChange.objects.filter(theme__program=program, by_id=user_id, at__gte=start, at__lt=end)
+        .select_related("theme")
+        .order_by("theme_id", "at", "id")
+    )
+    found: dict[int, dict] = {}
+    for change in changes:
+        entry = found.setdefault(change.theme_id, {"title": change.theme.title, "raised": False, "moves": []})
+        if not change.from_status:
+            entry["raised"] = True
+        else:
+            entry["moves"].append(change.get_to_status_display())
+    return list(found.values())

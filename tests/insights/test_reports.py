@@ -109,7 +109,8 @@ def handed_over(worked_term, desk, ben):
 
 def test_figures_match_the_hand_computed_values(handed_over):
     assert reports.term_figures(term=handed_over) == {
-        "version": 2,
+        "version": 3,
+        "themes": [],
         "inherited": 1,  # what the handoff into the term moved
         "received": 3,  # i3, i4, i5: received during the term
         "reached": 2,
@@ -144,6 +145,7 @@ def test_a_term_without_issues_reports_zeros_and_no_averages(finished_term):
         "runarounds": 0,
         "thanks_given": 0,
         "thanks_received": 0,
+        "themes": [],
     }
 
 

@@ -112,3 +112,23 @@ def test_company_view_lists_themes_across_programs(client, theme):
     client.force_login(company_lead())
     body = client.get(reverse("insights:company_themes")).content.decode()
     assert "Double charges" in body and theme.program.name in body
+
+
+def test_term_report_lists_themes_the_advocate_raised_or_moved(program, cause, advocate, term, manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from insights.models import TermReport
+    from insights.reports import shown_figures, term_figures
+
+    raised = services.create_theme(
+        program=program, actor=advocate, title="Late parcels", root_cause=cause, owner_member=advocate, fix="Carrier."
+    )
+    services.move_fix(theme=raised, actor=advocate, to_status=FixStatus.AGREED)
+    services.create_theme(program=program, actor=manager, title="Not theirs", root_cause=cause, owner_member=manager)
+    term.ends_at = timezone.now() + timedelta(minutes=1)
+    figures = term_figures(term=term)
+    assert figures["themes"] == [{"title": "Late parcels", "raised": True, "moves": ["Agreed"]}]
+    frozen = TermReport(term=term, program=program, advocate=advocate, figures={"version": 2, "received": 1})
+    assert "themes" not in shown_figures(frozen)
