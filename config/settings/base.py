@@ -425,6 +425,7 @@ DEMO_BUILDERS = [
     "advocacy.demo.build",
     "rotations.demo.build",
     "issues.demo.build",
+    "themes.demo.build",
     "insights.demo_brief.build",
     "insights.demo.build",
     "integrations.demo.build",
