@@ -74,8 +74,23 @@ def theme_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _save(request, program, selectors.theme_of(program=program, pk=pk))
 
 
+class _KnownCountPaginator(Paginator):
+    """A paginator told its count (the impact query already counted the theme's issues)."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self._known = count
+
+    @property
+    def count(self) -> int:
+        return self._known
+
+
 def _detail(request, program, theme, *, move_form=None, status=200):
-    issues = Paginator(selectors.theme_issues(theme=theme), ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    impact = selectors.impact(theme=theme)
+    issues = _KnownCountPaginator(selectors.theme_issues(theme=theme), ISSUES_PER_PAGE, impact.issues).get_page(
+        request.GET.get("page")
+    )
     can_edit = services.can_work_themes(program=program, user=request.user)
     moves = services.next_fix_statuses(theme.fix_status)
     if move_form is None and can_edit:
@@ -86,7 +101,7 @@ def _detail(request, program, theme, *, move_form=None, status=200):
     context = {
         "program": program,
         "theme": theme,
-        "impact": selectors.impact(theme=theme),
+        "impact": impact,
         "issues": issues,
         "history": selectors.fix_history(theme=theme),
         "weeks": weeks,
