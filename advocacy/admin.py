@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import hooks, services
-from .hooks import ProgramChange
+from .hooks import ProgramChange, ProgramCreated
 from .models import (
     Invitation,
     Membership,
@@ -213,9 +213,11 @@ class ProgramAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
     def save_model(self, request, obj, form, change):
-        """Save, then, as update_program does, let the program-changed hook move term boundaries."""
+        """Save, then, as create_program and update_program do, let the hooks set up or move what they keep."""
         before = Program.objects.filter(pk=obj.pk).values("time_zone", "handoff_time").first() if change else None
         super().save_model(request, obj, form, change)
+        if not change:
+            hooks.program_created(ProgramCreated(program=obj, actor=request.user))
         if before is not None:
             program_change = ProgramChange(
                 program=obj,

@@ -4,7 +4,7 @@ Advocacy never imports the apps built on it. When one of its actions must let
 them act (a program's time zone moves its terms; a roster change asks for a
 review of planned terms), the service calls a hook here. The participants of
 every hook in the project are listed in ONE place, the settings
-(HANDOFF_PARTICIPANTS, PROGRAM_CHANGED_PARTICIPANTS,
+(HANDOFF_PARTICIPANTS, PROGRAM_CREATED_PARTICIPANTS, PROGRAM_CHANGED_PARTICIPANTS,
 MEMBERSHIP_CHANGED_PARTICIPANTS in config/settings/base.py), as dotted paths.
 Each participant runs inside the caller's transaction (its writes commit or
 roll back with the change) and returns what it did, which the hook returns to
@@ -37,6 +37,22 @@ def participants(setting: str) -> tuple[Callable, ...]:
 def run(setting: str, change: Any) -> list[Any]:
     """Call every participant listed in `setting` with `change`; return what each returned (None left out)."""
     return [result for participant in participants(setting) if (result := participant(change)) is not None]
+
+
+# ---------------------------------------------------------------- program created
+
+
+@dataclass(frozen=True)
+class ProgramCreated:
+    """A program was just created (its first manager already on its roster)."""
+
+    program: Program
+    actor: AbstractBaseUser | None
+
+
+def program_created(change: ProgramCreated) -> list[Any]:
+    """Let every PROGRAM_CREATED_PARTICIPANTS set up what they keep per program; return what they did."""
+    return run("PROGRAM_CREATED_PARTICIPANTS", change)
 
 
 # ---------------------------------------------------------------- program changed

@@ -21,7 +21,7 @@ from core.sessions import end_sessions_of
 
 from . import hooks
 from .email_choices import email_choices
-from .hooks import MembershipChange, ProgramChange
+from .hooks import MembershipChange, ProgramChange, ProgramCreated
 from .models import Membership, Profile, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
 from .permissions import Actor, is_system, require_manager
 from .selectors import display_name, remember_own_time_zone
@@ -89,6 +89,7 @@ def create_program(
     membership.full_clean(validate_unique=False)
     membership.save()
     hooks.membership_changed(MembershipChange(membership=membership, change=MembershipChange.ADDED, actor=creator))
+    hooks.program_created(ProgramCreated(program=program, actor=creator))
     return program
 
 

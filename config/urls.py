@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("advocacy.urls")),
     path("", include("rotations.urls")),
     path("", include("issues.urls")),
+    path("", include("themes.urls")),
     path("", include("insights.urls")),
     path("", include("integrations.urls")),
 ]

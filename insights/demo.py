@@ -12,9 +12,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from advocacy.models import Notification, ThanksNote
-from issues.models import HotIssue, IssueEvent
+from issues.models import HotIssue, IssueEvent, RootCause
 from issues.receivers import on_handoff
-from issues.services import create_issue, log_outreach, resolve
+from issues.services import create_issue, log_outreach, resolve, seed_default_root_causes
 from rotations.hooks import HandoffContext
 from rotations.models import Handoff, Term
 from rotations.selectors import current_advocate
@@ -47,6 +47,8 @@ REFLECTION = {
 
 def _work_term(term: Term, users: dict) -> None:
     program, advocate = term.program, term.advocate
+    seed_default_root_causes(program=program)
+    causes = list(RootCause.objects.filter(program=program, retired_at__isnull=True))
     for title, customer, level, day, first_hours, resolve_days, score in WORKED:
         created = term.starts_at + timedelta(days=day, hours=2)
         issue = create_issue(
@@ -65,7 +67,14 @@ def _work_term(term: Term, users: dict) -> None:
             outcome="spoke",
             at=created + timedelta(hours=first_hours),
         )
-        resolve(issue=issue, actor=advocate, resolution="Fixed and confirmed with the customer.", satisfaction=score)
+        resolve(
+            issue=issue,
+            actor=advocate,
+            resolution="Fixed and confirmed with the customer.",
+            root_cause=causes[len(title) % len(causes)],
+            lasting_fix_needed=level >= 4,
+            satisfaction=score,
+        )
         resolved_at = created + timedelta(days=resolve_days, hours=first_hours)
         HotIssue.objects.filter(pk=issue.pk).update(resolved_at=resolved_at, satisfaction_at=resolved_at)
         IssueEvent.objects.filter(issue=issue, kind__in=["resolved", "satisfaction"]).update(at=resolved_at)

@@ -24,13 +24,15 @@ from core.outbox import enqueue_missing
 from core.when import format_day
 from issues.models import Outreach
 from rotations.models import Term
+from themes.selectors import themes_worked_by
 
 from .models import TermReport
 from .selectors import LEVELS, figures_for_terms, first_contact_goal
 from .selectors.figures import WithinTarget, share
 
 # 2: received, contacted, resolved and handed on as the health page and the program page count them.
-# 3: first contact within target, overall and per level, with the program's goal when the report was built.
+# 3: first contact within target, overall and per level, with the program's goal when the report was built,
+#    and the themes the advocate raised or whose fix they moved.
 FIGURES_VERSION = 3
 REFLECTION_MAX = 2000
 NOT_COMPLETED = "A report is built once the term has ended."
@@ -77,6 +79,7 @@ def term_figures(*, term: Term) -> dict:
         "first_contact_due": shared.within_target.due,
         "first_contact_levels": {str(n): [m.within, m.due] for n, m in shared.within_target_levels.items()},
         "first_contact_goal": first_contact_goal(program=term.program),
+        "themes": themes_worked_by(program=term.program, user_id=advocate_id, start=start, end=end),
     }
 
 

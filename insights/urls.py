@@ -20,4 +20,5 @@ urlpatterns = [
     path("company/health/", views.company_health, name="company_health"),
     path("company/issues/", views.company_log, name="company_log"),
     path("company/issues/<int:pk>/", views.company_issue, name="company_issue"),
+    path("company/themes/", views.company_themes, name="company_themes"),
 ]

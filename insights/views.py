@@ -25,10 +25,11 @@ from advocacy.permissions import (
 )
 from advocacy.selectors import activate_zone_for, display_name, thanks_for_program, thanks_received
 from issues.models import Customer
-from issues.selectors import company_log_programs, issue_for_company, timeline
+from issues.selectors import closed_by_root_cause, company_log_programs, issue_for_company, timeline
 from issues.views.log import log_page
 from rotations.feeds import subscription_links
 from rotations.selectors import current_advocate, live_calendar_token, terms_for_user, unacknowledged_handoff_for
+from themes.selectors import fix_status_counts, shipped_per_period
 
 from . import decisions, report_selectors, reports, selectors, services
 from .forms import (
@@ -49,7 +50,17 @@ from .tables import week_tables
 def health(request: HttpRequest, slug: str) -> HttpResponse:
     program, _ = program_for_user(user=request.user, slug=slug)
     report = selectors.program_health(program=program)
+    current = next((row.term for row in report.terms if row.is_current), None)
+    shipped = shipped_per_period(
+        program=program, periods=[(row.term.pk, row.term.starts_at, row.term.ends_at) for row in report.terms]
+    )
     context = {
+        "theme_counts": fix_status_counts(program=program),
+        "shipped_terms": [(row.term, shipped.get(row.term.pk, 0)) for row in report.terms],
+        "root_cause_term": current,
+        "root_causes": closed_by_root_cause(program=program, start=current.starts_at, end=report.now)
+        if current
+        else [],
         "program": program,
         "health": report,
         "chart_data": report.chart_data(),
@@ -383,6 +394,15 @@ def _company_issue_urls():
     """Return pk -> the company's read-only issue page, reversing the URL once for a page of rows."""
     prefix = reverse("insights:company_issue", kwargs={"pk": 1}).removesuffix("1/")
     return lambda pk: f"{prefix}{pk}/"
+
+
+@login_required
+def company_themes(request: HttpRequest) -> HttpResponse:
+    """The open themes of every program, the most hurtful first: causes worth fixing across teams."""
+    require_company_lead(actor=request.user)
+    activate_zone_for(request.user)
+    page = Paginator(company.themes_across_programs(), COMPANY_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "insights/company_themes.html", {"page": page})
 
 
 @login_required

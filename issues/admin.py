@@ -29,6 +29,7 @@ from .models import (
     MentionFeed,
     Outreach,
     RecoveryCheck,
+    RootCause,
     TrackingLinkEmail,
     Transfer,
 )
@@ -139,9 +140,23 @@ class HotIssueAdminForm(forms.ModelForm):
         if changes_owner:
             errors.append(services.owner_change_error(issue=issue, owner=data["owner"]))
         if changes_status:
-            errors.append(services.status_change_error(issue=issue, status=data["status"]))
+            errors.append(
+                services.status_change_error(
+                    issue=issue,
+                    status=data["status"],
+                    root_cause=data.get("root_cause"),
+                    action=data.get("resolution", ""),
+                    lasting_fix_needed=data.get("lasting_fix_needed"),
+                )
+            )
         for error in filter(None, errors):
-            self.add_error(None, error)
+            if hasattr(error, "error_dict"):
+                # What was done for the customer is the issue's resolution field here.
+                error = ValidationError({"resolution" if k == "action" else k: v for k, v in error.error_dict.items()})
+                for field, field_errors in error.error_dict.items():
+                    self.add_error(field if field in self.fields else None, field_errors)
+            else:
+                self.add_error(None, error)
         return data
 
 
@@ -184,11 +199,80 @@ class HotIssueAdmin(SimpleHistoryAdmin):
         if new_owner is not None:
             services.reassign(issue=obj, actor=request.user, owner=new_owner, note=ADMIN_NOTE)
         if new_status is not None:
-            services.change_status(issue=obj, actor=request.user, status=new_status, note=ADMIN_NOTE)
+            # Closing as unreachable takes the root cause, what was done and the lasting-fix answer from the form.
+            services.change_status(
+                issue=obj,
+                actor=request.user,
+                status=new_status,
+                note=ADMIN_NOTE,
+                root_cause=obj.root_cause,
+                action=obj.resolution,
+                lasting_fix_needed=obj.lasting_fix_needed,
+            )
         if {"level", "customer", "created_at", "satisfaction", "satisfaction_at"} & set(form.changed_data):
             # What the repeat and at-risk flags depend on: keep them true for the customers on both sides.
             services.refresh_customer_flags(customer_ids=[obj.customer_id, stored.customer_id])
         obj.refresh_from_db()
+
+
+@admin.register(RootCause)
+class RootCauseAdmin(admin.ModelAdmin):
+    """A program's root causes; adding, renaming, retiring and bringing back go through the services."""
+
+    list_display = ("name", "program", "position", "retired_at")
+    list_filter = ("program", ("retired_at", admin.EmptyFieldListFilter))
+    search_fields = ("name",)
+    fields = ("program", "name", "retired")
+    ordering = ("program", "position", "id")
+
+    class Form(forms.ModelForm):
+        retired = forms.BooleanField(required=False, help_text="No longer offered at close; old issues keep it.")
+
+        class Meta:
+            model = RootCause
+            fields = ("program", "name")
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["retired"].initial = bool(self.instance.pk and self.instance.retired_at)
+
+        def clean(self):
+            """Refuse here what the services would refuse, so the admin shows it on the form."""
+            data = super().clean()
+            program = self.instance.program if self.instance.pk else data.get("program")
+            name = " ".join((data.get("name") or "").split())
+            if program is None or not name:
+                return data
+            others = RootCause.objects.filter(program=program).exclude(pk=self.instance.pk)
+            if others.filter(name__iexact=name).exists():
+                self.add_error("name", ValidationError(services.ROOT_CAUSE_EXISTS, params={"name": name}))
+            retiring = data.get("retired") and not (self.instance.pk and self.instance.retired_at)
+            if retiring and not others.filter(retired_at__isnull=True).exists():
+                self.add_error("retired", services.LAST_ROOT_CAUSE)
+            return data
+
+    form = Form
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("program",) if obj else ()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # retire instead: closed issues keep their root cause
+
+    def save_model(self, request, obj, form, change):
+        program, name, retired = obj.program, form.cleaned_data["name"], form.cleaned_data["retired"]
+        if not change:
+            saved = services.add_root_cause(program=program, actor=request.user, name=name)
+        else:
+            stored = RootCause.objects.get(pk=obj.pk)
+            saved = stored
+            if name != stored.name:
+                saved = services.rename_root_cause(program=program, actor=request.user, root_cause=stored, name=name)
+            if retired and not stored.is_retired:
+                saved = services.retire_root_cause(program=program, actor=request.user, root_cause=stored)
+            elif not retired and stored.is_retired:
+                saved = services.restore_root_cause(program=program, actor=request.user, root_cause=stored)
+        obj.pk, obj.position, obj.retired_at, obj.name = saved.pk, saved.position, saved.retired_at, saved.name
 
 
 @admin.register(MentionFeed)

@@ -10,8 +10,16 @@ from rotations.selectors import current_advocate
 
 from . import background
 from .feeds import NOTHING_THERE
-from .models import Customer, Department, HotIssue, IssueEvent, Mention, MentionFeed, RecoveryCheck, Transfer
-from .services import create_issue, log_outreach, record_recovery_answer, record_satisfaction, resolve, transfer_issue
+from .models import Customer, Department, HotIssue, IssueEvent, Mention, MentionFeed, RecoveryCheck, RootCause, Transfer
+from .services import (
+    create_issue,
+    log_outreach,
+    record_recovery_answer,
+    record_satisfaction,
+    resolve,
+    seed_default_root_causes,
+    transfer_issue,
+)
 
 DEPARTMENTS = {
     "support-desk": ["Billing", "Technical support", "Accounts", "Field service"],
@@ -244,6 +252,8 @@ def build(ctx: dict) -> None:
     Customer.objects.filter(program__in=programs.values()).delete()
     Mention.objects.filter(program__in=programs.values()).delete()
     MentionFeed.objects.filter(program__in=programs.values()).delete()
+    for program in programs.values():
+        seed_default_root_causes(program=program)
     departments = {}
     for slug, names in DEPARTMENTS.items():
         for name in names:
@@ -293,7 +303,7 @@ def build(ctx: dict) -> None:
             created_at=ago(hours),
         )
         log_outreach(issue=issue, actor=issue.owner, channel="phone", outcome="spoke", at=ago(hours - 5))
-        resolve(issue=issue, actor=issue.owner, resolution=text)
+        resolve(issue=issue, actor=issue.owner, resolution=text, **_closing(issue.program, "Billing error"))
         record_satisfaction(issue=issue, score=score)  # the customer's answer, on the timeline
         IssueEvent.objects.filter(issue=issue, kind="resolved").update(at=ago(hours - 48))
         IssueEvent.objects.filter(issue=issue, kind="satisfaction").update(at=ago(hours - 72))
@@ -358,14 +368,28 @@ def build(ctx: dict) -> None:
     )
 
     # Resolved ones, with satisfaction.
-    for title, text, score in [
-        ("New app logs me out every day", "Fixed in app version 4.2; told the customer how to update.", 4),
-        ("Return label does not work", "Sent a new label by e-mail and a $10 voucher.", None),
+    for title, text, score, cause, fix in [
+        (
+            "New app logs me out every day",
+            "Fixed in app version 4.2; told the customer how to update.",
+            4,
+            "Product defect",
+            True,
+        ),
+        ("Return label does not work", "Sent a new label by e-mail and a $10 voucher.", None, "Delivery", False),
     ]:
         issue = made[title]
         if issue.first_outreach_at is None:
             log_outreach(issue=issue, actor=issue.owner, channel="email", outcome="resolved", at=ago(10))
-        resolve(issue=issue, actor=issue.owner, resolution=text, satisfaction=score)
+        root_cause = RootCause.objects.get(program=issue.program, name=cause)
+        resolve(
+            issue=issue,
+            actor=issue.owner,
+            resolution=text,
+            root_cause=root_cause,
+            lasting_fix_needed=fix,
+            satisfaction=score,
+        )
 
     # Back-date the transfers and resolutions so the timelines read like a real week.
     IssueEvent.objects.filter(issue__program__in=programs.values(), kind="resolved", at__gt=ago(1)).update(at=ago(4))
@@ -443,7 +467,13 @@ def _came_back(program, owner, now) -> None:
         created_at=now - 20 * day,
     )
     log_outreach(issue=issue, actor=owner, channel="phone", outcome="spoke", at=now - 19 * day)
-    resolve(issue=issue, actor=owner, resolution="Replaced the router; the line test was clean.", satisfaction=4)
+    resolve(
+        issue=issue,
+        actor=owner,
+        resolution="Replaced the router; the line test was clean.",
+        satisfaction=4,
+        **_closing(program, "Product defect"),
+    )
     resolved_at = now - 17 * day
     HotIssue.objects.filter(pk=issue.pk).update(resolved_at=resolved_at, satisfaction_at=resolved_at)
     IssueEvent.objects.filter(issue=issue, kind="resolved").update(at=resolved_at)
@@ -452,3 +482,8 @@ def _came_back(program, owner, now) -> None:
     check = RecoveryCheck.objects.get(issue=issue)
     RecoveryCheck.objects.filter(pk=check.pk).update(email_sent_at=now - 3 * day)
     record_recovery_answer(issue=issue, question=check.token, score=2, now=now - 2 * day)
+
+
+def _closing(program, cause: str) -> dict:
+    """What closing a demo issue asks: one of the program's root causes, and no lasting fix."""
+    return {"root_cause": RootCause.objects.get(program=program, name=cause), "lasting_fix_needed": False}

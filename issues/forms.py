@@ -10,8 +10,16 @@ from advocacy.selectors import display_name
 from core.edge import SensibleDateTimeField
 
 from .importing import decode_upload
-from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, Source, Status
-from .services import CUSTOMER_NOTE_MAX, FEED_HTTP_ONLY, PUBLIC_SUMMARY_MAX
+from .models import Department, ImportJob, IssueSettings, Level, MentionFeed, Outreach, RootCause, Source, Status
+from .services import (
+    CUSTOMER_NOTE_MAX,
+    FEED_HTTP_ONLY,
+    LASTING_FIX_REQUIRED,
+    PUBLIC_SUMMARY_MAX,
+    ROOT_CAUSE_NAME_REQUIRED,
+    ROOT_CAUSE_REQUIRED,
+    ROOT_CAUSE_UNKNOWN,
+)
 
 User = get_user_model()
 
@@ -79,14 +87,61 @@ class OutreachForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[
-            (Status.CONTACTED, "Contacted"),
-            (Status.IN_PROGRESS, "In progress"),
-            (Status.UNREACHABLE, "Unreachable"),
-        ]
+    """Move an open issue along; closing it as unreachable has its own form (it asks the root cause)."""
+
+    status = forms.ChoiceField(choices=[(Status.CONTACTED, "Contacted"), (Status.IN_PROGRESS, "In progress")])
+    note = forms.CharField(required=False, max_length=500)
+
+
+class RootCauseChoiceField(forms.ModelChoiceField):
+    """One of the program's root causes: any of its list is accepted (the service refuses a retired one
+    with its own message), only those in use are offered."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=RootCause.objects.none(),
+            empty_label="Choose the root cause",
+            error_messages={"required": ROOT_CAUSE_REQUIRED, "invalid_choice": ROOT_CAUSE_UNKNOWN},
+            **kwargs,
+        )
+
+    def for_program(self, program: Program | None) -> None:
+        if program is None:
+            return
+        causes = list(RootCause.objects.filter(program=program))
+        self.queryset = RootCause.objects.filter(program=program)
+        self.widget.choices = [("", self.empty_label)] + [(c.pk, c.name) for c in causes if not c.is_retired]
+
+
+LASTING_FIX_CHOICES = [("yes", "Yes — it will happen again unless the cause is fixed"), ("no", "No")]
+
+
+class CloseForm(forms.Form):
+    """What every close asks besides what was done: the root cause and whether a lasting fix is needed."""
+
+    root_cause = RootCauseChoiceField(label="Root cause", help_text="Why did this happen to the customer?")
+    lasting_fix_needed = forms.TypedChoiceField(
+        label="Is a lasting fix needed?",
+        choices=LASTING_FIX_CHOICES,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": LASTING_FIX_REQUIRED},
+    )
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["root_cause"].for_program(program)
+
+
+class UnreachableForm(CloseForm):
+    action = forms.CharField(
+        label="What was done for this customer",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The attempts made to reach them, and anything done without reaching them.",
     )
     note = forms.CharField(required=False, max_length=500)
+
+    field_order = ["action", "root_cause", "lasting_fix_needed", "note"]
 
 
 class TransferForm(forms.Form):
@@ -115,14 +170,22 @@ class ReassignForm(forms.Form):
             self.fields["owner"].queryset = members_queryset(program)
 
 
-class ResolveForm(forms.Form):
-    resolution = forms.CharField(label="What was done", widget=forms.Textarea(attrs={"rows": 3}))
+class ResolveForm(CloseForm):
+    resolution = forms.CharField(label="What was done for this customer", widget=forms.Textarea(attrs={"rows": 3}))
     satisfaction = forms.TypedChoiceField(
         label="Customer's satisfaction now, if you know it",
         required=False,
         coerce=int,
         empty_value=None,
         choices=[("", "Ask the customer")] + [(n, str(n)) for n in range(1, 6)],
+    )
+
+    field_order = ["resolution", "root_cause", "lasting_fix_needed", "satisfaction"]
+
+
+class RootCauseForm(forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=120, error_messages={"required": ROOT_CAUSE_NAME_REQUIRED}, strip=True
     )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -191,6 +192,44 @@ def phone_key(phone: str) -> str:
     return f"+{digits}" if text.startswith("+") else digits
 
 
+# The list a new program starts with; its managers rename, reorder, add and retire from there.
+DEFAULT_ROOT_CAUSES = (
+    "Product defect",
+    "Billing error",
+    "Policy",
+    "Handoff between departments",
+    "Slow response",
+    "Communication",
+    "Delivery",
+    "Staff behaviour",
+    "Expectation mismatch",
+    "Other",
+)
+
+
+class RootCause(models.Model):
+    """Why an issue happened, from the program's own list (asked when an issue is closed).
+
+    A retired root cause is no longer offered but stays on the issues closed with it.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="root_causes")
+    name = models.CharField(validators=[validate_single_line], max_length=120)
+    position = models.PositiveIntegerField(default=0)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="unique_root_cause_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (retired)" if self.retired_at else self.name
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
 class Customer(models.Model):
     """Whoever is hurting; every field is optional (a web mention may have only a name).
 
@@ -321,7 +360,13 @@ class HotIssue(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What was done for this customer: the resolution, or what was tried before closing as unreachable.
     resolution = models.TextField(blank=True)
+    # Asked at close (resolved or unreachable); empty on issues closed before they were asked.
+    root_cause = models.ForeignKey(RootCause, null=True, blank=True, on_delete=models.PROTECT, related_name="issues")
+    lasting_fix_needed = models.BooleanField(
+        null=True, blank=True, help_text="Whether the cause needs a lasting fix so it does not happen again."
+    )
     satisfaction = models.PositiveSmallIntegerField(
         "satisfaction after resolution",
         null=True,
@@ -397,6 +442,12 @@ class HotIssue(models.Model):
             models.Index(fields=["owner", "status"], name="hot_issue_owner_status"),
             models.Index(fields=["program", "status", "created_at"], name="hot_issue_program_status"),
             models.Index(fields=["department", "status"], name="hot_issue_department_status"),
+            # Issues of a root cause received per week (a theme's counts before and after its fix).
+            models.Index(
+                fields=["program", "root_cause", "created_at"],
+                condition=Q(root_cause__isnull=False),
+                name="hot_issue_root_cause_created",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -411,6 +462,10 @@ class HotIssue(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def clean(self) -> None:
+        if self.root_cause_id and self.root_cause.program_id != self.program_id:
+            raise ValidationError({"root_cause": "That root cause belongs to another program."})
 
     def overdue_by(self, now: datetime | None = None) -> timedelta | None:
         """Return how late the first outreach is at `now`, or None when the issue is not overdue.

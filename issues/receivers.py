@@ -1,12 +1,14 @@
-"""What issues does when the apps it builds on act (listed in settings: HANDOFF_PARTICIPANTS)."""
+"""What issues does when the apps it builds on act (listed in settings: HANDOFF_PARTICIPANTS,
+PROGRAM_CREATED_PARTICIPANTS)."""
 
 from django.urls import reverse
 
+from advocacy.hooks import ProgramCreated
 from advocacy.selectors import display_name
 from rotations.hooks import HandoffContext, HandoffEffect
 
 from .selectors import HANDOFF_PARTICIPANT
-from .services import move_issues_on_handoff
+from .services import move_issues_on_handoff, seed_default_root_causes
 
 NOTHING_TO_MOVE = "There were no open issues to move."
 
@@ -32,3 +34,9 @@ def on_handoff(context: HandoffContext) -> HandoffEffect:
         url=reverse("issues:log") if ids else "",
         ids=tuple(ids),
     )
+
+
+def seed_root_causes(change: ProgramCreated) -> str | None:
+    """Program-created participant: give the new program the default list of root causes."""
+    created = seed_default_root_causes(program=change.program)
+    return f"{len(created)} root causes to choose from at close." if created else None

@@ -31,11 +31,8 @@ STATUS_ITEMS = {
     status: f'<li><button class="dropdown-item" name="status" value="{status.value}">{status.label}</button></li>'
     for status in (Status.CONTACTED, Status.IN_PROGRESS)
 }
-STATUS_ITEMS[Status.UNREACHABLE] = (
-    '<li><button class="dropdown-item" name="status" value="unreachable" '
-    'hx-confirm="Close this issue as unreachable?">Unreachable — close</button></li>'
-    '<li><hr class="dropdown-divider"></li>'
-)
+# Closing asks for the root cause, so it opens the issue page's form (as "Resolve…" does).
+STATUS_ITEMS[Status.UNREACHABLE] = ""
 PUBLIC_FLAG = (
     '<span class="flag flag-public" title="Visible on social media or review sites">'
     '<i class="bi bi-broadcast" aria-hidden="true"></i> Public</span>'
@@ -79,7 +76,14 @@ def detail_urls():
 
 
 def _status_menu(issue: LogRow, url: str, csrf_input: str) -> str:
-    items = "".join(STATUS_ITEMS[status] for status in next_statuses(issue.status))
+    allowed = next_statuses(issue.status)
+    items = "".join(STATUS_ITEMS[status] for status in allowed)
+    unreachable = (
+        f'<li><a class="dropdown-item" href="{url}?open=unreachable">Unreachable — close…</a></li>'
+        '<li><hr class="dropdown-divider"></li>'
+        if Status.UNREACHABLE in allowed
+        else ""
+    )
     return (
         '<div class="actions">'
         f'<button class="btn btn-sm btn-outline-success" type="button" hx-get="{url}outreach/quick/" '
@@ -90,7 +94,7 @@ def _status_menu(issue: LogRow, url: str, csrf_input: str) -> str:
         '<button class="btn btn-sm btn-outline-secondary dropdown-toggle" type="button" data-bs-toggle="dropdown" '
         'aria-expanded="false">Status</button>'
         f'<ul class="dropdown-menu dropdown-menu-end">{items}'
-        f'<li><a class="dropdown-item" href="{url}?open=resolve">Resolve…</a></li></ul></form></div>'
+        f'{unreachable}<li><a class="dropdown-item" href="{url}?open=resolve">Resolve…</a></li></ul></form></div>'
     )
 
 
@@ -105,6 +109,7 @@ def render_row(
     request=None,
     url_for=None,
     read_only: bool = False,
+    selectable: bool = False,
 ) -> SafeString:
     """Return one log row (a LogRow, from the selectors) as HTML (an <li id="issue-PK">).
 
@@ -176,8 +181,14 @@ def render_row(
         else f'<a class="title" href="{url}">{_e(issue.title)}</a>'
     )
     level = int(issue.level)
+    select = (
+        f'<input class="form-check-input row-select" type="checkbox" name="issues" value="{int(issue.pk)}" '
+        f'form="log-select" aria-label="Select “{_e(issue.title)}”">'
+        if selectable
+        else ""
+    )
     return mark_safe(  # noqa: S308 — every value above is escaped with _e or is an int
-        f'<li class="issue-row level-{level}{" is-overdue" if late_by else ""}" id="issue-{int(issue.pk)}">'
+        f'<li class="issue-row level-{level}{" is-overdue" if late_by else ""}" id="issue-{int(issue.pk)}">{select}'
         f'<span class="level-badge" title="Dissatisfaction {level}: {_e(LEVELS.get(level, ""))}">{level}</span>'
         '<div class="flex-grow-1 min-w-0">'
         '<div class="d-flex flex-wrap align-items-center gap-2 mb-1">'

@@ -42,6 +42,7 @@ from core.when import format_moment
 from rotations.selectors import advocate_history, current_incoming_handoffs
 
 from .models import (
+    CLOSED_STATUSES,
     OPEN_Q,
     OPEN_STATUSES,
     Customer,
@@ -54,6 +55,7 @@ from .models import (
     MentionFeed,
     OpenIssueCount,
     RecoveryCheck,
+    RootCause,
     email_key,
     overdue_q,
     phone_key,
@@ -824,7 +826,7 @@ def issue_for_user(*, user: AbstractBaseUser, pk: int) -> HotIssue:
     The person's own zone, else the program's, becomes the request's (what is typed and shown).
     """
     qs = (
-        HotIssue.objects.select_related("program", "customer", "department")
+        HotIssue.objects.select_related("program", "customer", "department", "root_cause")
         .defer("search_vector")
         .filter(pk=pk, program__in=visible_programs(user=user).values("pk"))
     )
@@ -1090,6 +1092,32 @@ def mention_of(*, program: Program, pk: int) -> Mention:
 def departments_with_issue_counts(*, program: Program) -> QuerySet[Department]:
     """Return the program's departments, each with how many issues it has (`issue_count`)."""
     return Department.objects.filter(program=program).annotate(issue_count=Count("issues"))
+
+
+def root_causes_with_issue_counts(*, program: Program) -> QuerySet[RootCause]:
+    """Return the program's root causes in their order, each with how many issues were closed with it."""
+    return RootCause.objects.filter(program=program).annotate(issue_count=Count("issues")).order_by("position", "id")
+
+
+def root_cause_of(*, program: Program, pk: int) -> RootCause:
+    """Return the program's root cause `pk` (404 otherwise)."""
+    return get_object_or_404(RootCause, pk=pk, program=program)
+
+
+def closed_by_root_cause(*, program: Program, start: datetime, end: datetime) -> list[dict]:
+    """Return how many issues closed in [start, end) had each root cause, most first.
+
+    Issues closed before root causes were asked count as "not recorded" (name None).
+    """
+    rows = (
+        HotIssue.objects.filter(
+            program=program, status__in=[s.value for s in CLOSED_STATUSES], resolved_at__gte=start, resolved_at__lt=end
+        )
+        .values("root_cause_id", "root_cause__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "root_cause__name")
+    )
+    return [{"name": row["root_cause__name"], "n": row["n"]} for row in rows]
 
 
 def recent_imports(*, program: Program, limit: int = 10) -> QuerySet[ImportJob]:

@@ -23,7 +23,14 @@ from advocacy.models import Membership
 from advocacy.permissions import SYSTEM
 from issues import services as issue_services
 from issues.models import ImportJob, Mention
-from tests.factories import MembershipFactory, MentionFeedFactory, ProgramFactory, ThanksNoteFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    MentionFeedFactory,
+    ProgramFactory,
+    ThanksNoteFactory,
+    UserFactory,
+    closing,
+)
 
 ROLES = ["anonymous", "other", "member", "advocate", "manager", "staff", "lead", "superuser"]
 SECRET = "Zanzibar Secret Team"  # the other program's name; must never show to our program's people
@@ -46,7 +53,12 @@ REDIRECT_HOME = {**dict.fromkeys(ROLES, 302)}
 # The company view: customer-experience leads (and superusers) only; everyone else is refused.
 COMPANY = {**dict.fromkeys(ROLES, 403), "anonymous": "login", "lead": 200, "superuser": 200}
 # Pages that show every program (so the other program's name) to those allowed to see them.
-SEES_EVERY_PROGRAM = {"insights:company_directory", "insights:company_health", "insights:company_log"}
+SEES_EVERY_PROGRAM = {
+    "insights:company_directory",
+    "insights:company_health",
+    "insights:company_log",
+    "insights:company_themes",
+}
 
 
 def program_post(status: int) -> dict:
@@ -67,6 +79,36 @@ class Access:
     @property
     def post_only(self) -> bool:
         return self.method == "get" and 405 in self.expect.values()
+
+
+def themes_world(w):
+    """A theme in each program (made once), with the program's open issue in ours."""
+    if not hasattr(w, "_theme"):
+        from themes import services as theme_services
+        from themes.models import ThemeIssue
+
+        manager = w.users["manager"]
+        w._theme = theme_services.create_theme(
+            program=w.program,
+            actor=manager,
+            title="Double charges",
+            root_cause=closing(w.program)["root_cause"],
+            owner_member=manager,
+            fix="Charge once per order.",
+        )
+        ThemeIssue.objects.create(theme=w._theme, issue=w.issue, added_by=manager)
+        theme_services.create_theme(
+            program=w.other_program,
+            actor=w.users["other"],
+            title=f"{SECRET} theme",
+            root_cause=closing(w.other_program)["root_cause"],
+            owner_member=w.users["other"],
+        )
+    return w._theme
+
+
+def _theme(w):
+    return {"slug": w.program.slug, "pk": themes_world(w).pk}
 
 
 ACCESS: dict[str, Access] = {
@@ -102,7 +144,26 @@ ACCESS: dict[str, Access] = {
     "issues:reassign": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
     "issues:resolve": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
     "issues:reopen": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    "issues:unreachable": Access(program_post(400), lambda w: {"pk": w.issue.pk}, "post"),
+    # Managers edit the program's root causes; an empty change (no action) is refused and changes nothing.
+    "issues:root_causes": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "issues:root_cause_change": Access(
+        {**program_post(400), "member": 403, "advocate": 403},
+        lambda w: {"slug": w.program.slug, "pk": w.program.root_causes.first().pk},
+        "post",
+    ),
     "issues:settings": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    # Themes: the program's people see them; managers and the current advocate create, edit and move the fix.
+    "themes:list": Access(PROGRAM_MEMBER, lambda w: {"slug": themes_world(w).program.slug}),
+    "themes:create": Access(PROGRAM_MANAGER, lambda w: {"slug": w.program.slug}),
+    "themes:detail": Access(PROGRAM_MEMBER, _theme),
+    "themes:edit": Access(PROGRAM_MANAGER, _theme),
+    # An empty move (no status) is refused and changes nothing.
+    "themes:move": Access({**program_post(400), "member": 403, "advocate": 403}, _theme, "post"),
+    # Taking an issue out, or adding with no theme chosen: back to the page with a message.
+    "themes:remove_issue": Access(program_post(302), lambda w: {**_theme(w), "issue_pk": w.issue.pk}, "post"),
+    "themes:add_from_issue": Access(program_post(302), lambda w: {"pk": themes_world(w) and w.issue.pk}, "post"),
+    "themes:add_from_log": Access({**dict.fromkeys(ROLES, 302), "anonymous": "login"}, method="post"),
     "issues:import_start": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
     "issues:import_detail": Access(PROGRAM_MEMBER, lambda w: {"pk": w.import_job.pk}),
     "issues:feed_list": Access(PROGRAM_MEMBER, lambda w: {"slug": w.program.slug}),
@@ -348,6 +409,7 @@ ACCESS |= {
     "insights:company_log": Access(COMPANY),
     # One issue, read-only, for a lead (the program's people keep issues:detail, with its actions).
     "insights:company_issue": Access(COMPANY, lambda w: {"pk": w.issue.pk}),
+    "insights:company_themes": Access(COMPANY, lambda w: themes_world(w) and {}),
 }
 
 
@@ -600,7 +662,9 @@ class World:
         self.resolved_issue = issue_services.create_issue(
             program=self.program, actor=manager, title="Parcel lost", words="Where is my parcel?", level=2
         )
-        issue_services.resolve(issue=self.resolved_issue, actor=manager, resolution="Sent a new parcel.")
+        issue_services.resolve(
+            issue=self.resolved_issue, actor=manager, resolution="Sent a new parcel.", **closing(self.resolved_issue)
+        )
         self.feed = MentionFeedFactory(program=self.program, name="Alerts", url="http://127.0.0.1:1/feed.xml")
         self.mention = Mention.objects.create(
             feed=self.feed,
@@ -675,7 +739,8 @@ def row_counts() -> dict[str, int]:
     return {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("core", "advocacy", "rotations", "issues", "insights", "integrations", "auth")
+        if m._meta.app_label
+        in ("core", "advocacy", "rotations", "issues", "themes", "insights", "integrations", "auth")
     }
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 
 from advocacy.models import Membership, Program
-from tests.factories import UserFactory
+from tests.factories import UserFactory, root_cause_for
 
 
 @pytest.mark.django_db(transaction=True)
@@ -75,7 +75,11 @@ def test_a_broker_outage_breaks_no_page_and_loses_no_work(private_broker, client
     )
     assert response.status_code == 302
     assert client.get(issue.get_absolute_url()).status_code == 200
-    response = client.post(reverse("issues:resolve", args=[issue.pk]), {"resolution": "Refunded in full."})
+    cause = root_cause_for(program)
+    response = client.post(
+        reverse("issues:resolve", args=[issue.pk]),
+        {"resolution": "Refunded in full.", "root_cause": cause.pk, "lasting_fix_needed": "no"},
+    )
     assert response.status_code == 302
     upload = SimpleUploadedFile("survey.csv", b"score,comment\n1,Awful\n5,Fine\n", content_type="text/csv")
     response = client.post(reverse("issues:import_start", args=[program.slug]), {"kind": "survey", "file": upload})

@@ -11,7 +11,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_access_matrix import ACCESS, World
+from tests.test_access_matrix import ACCESS, World, themes_world
 
 HOSTILE = st.one_of(
     st.text(max_size=50),
@@ -78,6 +78,12 @@ FUZZ = {
     "issues:reassign": "member",
     "issues:resolve": "member",
     "issues:reopen": "member",
+    "issues:unreachable": "member",
+    "issues:root_causes": "manager",
+    "issues:root_cause_change": "manager",
+    "themes:create": "manager",
+    "themes:edit": "manager",
+    "themes:move": "manager",
     "issues:settings": "manager",
     "issues:import_start": "member",
     "issues:feed_list": "manager",
@@ -106,6 +112,8 @@ FUZZ = {
 POSTS_ELSEWHERE = {
     "advocacy:program_detail": "advocacy:thanks_list",
     "issues:detail": "issues:outreach",
+    "themes:detail": "themes:move",
+    "themes:list": "themes:create",
     "issues:action_form": "issues:transfer",
     "issues:outreach_quick": "issues:outreach",
     "issues:mention_list": "issues:mention_decide",
@@ -118,7 +126,12 @@ def action_form_page(action: str, issue: str = "issue"):
 
 
 FORM_PAGES = {
-    **{f"issues:{a}": action_form_page(a) for a in ("outreach", "status", "transfer", "reassign", "resolve")},
+    **{
+        f"issues:{a}": action_form_page(a)
+        for a in ("outreach", "status", "transfer", "reassign", "resolve", "unreachable")
+    },
+    "issues:root_cause_change": lambda w: reverse("issues:root_causes", args=[w.program.slug]),
+    "themes:move": lambda w: themes_world(w).get_absolute_url(),
     "issues:reopen": action_form_page("reopen", "resolved_issue"),
     "issues:mention_decide": lambda w: reverse("issues:mention_list", args=[w.program.slug]),
     "issues:track_note": lambda w: w.issue.get_tracking_url(),
@@ -141,7 +154,7 @@ def row_counts() -> dict[str, int]:
     return {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("advocacy", "rotations", "issues", "insights", "integrations", "auth")
+        if m._meta.app_label in ("advocacy", "rotations", "issues", "themes", "insights", "integrations", "auth")
     }
 
 

@@ -1,6 +1,6 @@
 """The dependency direction, checked on the source: a lower app never uses a higher one.
 
-Layers, lowest first: core <- accounts <- advocacy <- rotations <- issues <- insights <- integrations <- config.
+Layers, lowest first: core <- accounts <- advocacy <- rotations <- issues <- themes <- insights <- integrations <- config.
 A module of a lower app must not import a module of a higher app (at module
 level or inside a function), look one up by name (importlib, apps.get_model),
 or reverse one of its URL names ("issues:log" in rotations, or {% url 'issues:log' %}
@@ -20,7 +20,7 @@ from django.conf import settings
 from advocacy.hooks import participants
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["core", "accounts", "advocacy", "rotations", "issues", "insights", "integrations", "config"]
+LAYERS = ["core", "accounts", "advocacy", "rotations", "issues", "themes", "insights", "integrations", "config"]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 # A URL name of an app: "issues:log", or the start of one built in an f-string (f"issues:{name}").
 URL_NAME = re.compile(rf"^({'|'.join(LAYERS)}):[\w.-]*$")
@@ -124,7 +124,7 @@ def all_violations() -> list[Violation]:
 
 def test_the_check_sees_the_apps():
     apps = {app for app, _ in project_modules()}
-    assert {"advocacy", "rotations", "issues", "insights", "config"} <= apps
+    assert {"advocacy", "rotations", "issues", "themes", "insights", "config"} <= apps
     assert sum(1 for _ in project_modules()) > 50
 
 

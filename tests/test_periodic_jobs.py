@@ -24,7 +24,7 @@ from issues.models import HotIssue, IssueEvent, RecoveryCheck, Status
 from rotations import reminders
 from rotations import services as rotation_services
 from rotations.models import Handoff, SwapRequest
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MembershipFactory, ProgramFactory, closing
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def test_recovery_question_is_asked_once_per_resolution_over_weeks(program, mana
         program=program, actor=manager, title="Charged twice", words="Twice!", level=3, customer_email="a@example.com"
     )
     issue_services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="spoke")
-    issue = issue_services.resolve(issue=issue, actor=manager, resolution="Refunded.")
+    issue = issue_services.resolve(issue=issue, actor=manager, resolution="Refunded.", **closing(issue))
     HotIssue.objects.filter(pk=issue.pk).update(resolved_at=start)
     run_jobs()  # the first satisfaction question
     first_mails = len(mailoutbox)
@@ -179,7 +179,12 @@ def test_recovery_question_is_asked_once_per_resolution_over_weeks(program, mana
             issue_services.record_recovery_answer(issue=issue, question=check.token, score=1, now=now)
             assert HotIssue.objects.get(pk=issue.pk).status == Status.IN_PROGRESS
         if now == resolved_again:
-            issue = issue_services.resolve(issue=HotIssue.objects.get(pk=issue.pk), actor=manager, resolution="Again.")
+            issue = issue_services.resolve(
+                issue=HotIssue.objects.get(pk=issue.pk),
+                actor=manager,
+                resolution="Again.",
+                **closing(HotIssue.objects.get(pk=issue.pk)),
+            )
             HotIssue.objects.filter(pk=issue.pk).update(resolved_at=now)
         background.open_recovery_checks(now=now)
         run_jobs()

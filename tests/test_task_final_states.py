@@ -101,7 +101,7 @@ from issues.models import HotIssue, ImportJob, IssueEvent, MentionFeed
 from rotations import boundaries
 from rotations import services as rotation_services
 from tests.brokers import use_broker
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MembershipFactory, ProgramFactory, closing
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +137,7 @@ def resolved_issue_asking_satisfaction(slug="desk"):
     issue = issue_services.create_issue(
         program=program, actor=lead, title="Charged twice", words="Twice!", level=4, customer_email="ana@example.com"
     )
-    issue_services.resolve(issue=issue, actor=lead, resolution="Refunded.")
+    issue_services.resolve(issue=issue, actor=lead, resolution="Refunded.", **closing(issue))
 
 
 def resolutions_due_for_recovery(slug="desk"):
@@ -147,7 +147,7 @@ def resolutions_due_for_recovery(slug="desk"):
         issue = issue_services.create_issue(
             program=program, actor=lead, title=title, words="Again!", level=3, customer_email=email
         )
-        issue_services.resolve(issue=issue, actor=lead, resolution="Refunded.")
+        issue_services.resolve(issue=issue, actor=lead, resolution="Refunded.", **closing(issue))
         HotIssue.objects.filter(pk=issue.pk).update(resolved_at=timezone.now() - timedelta(days=14, hours=1))
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "advocacy",
     "rotations",
     "issues",
+    "themes",
     "insights",
     "integrations",
 ]
@@ -442,6 +443,9 @@ ISSUE_ALERT_PARTICIPANTS = [
 WEEKLY_BRIEF_PARTICIPANTS = [
     "integrations.receivers.post_weekly_briefs",  # Slack/Teams channels, once per program and week
 ]
+PROGRAM_CREATED_PARTICIPANTS = [
+    "issues.receivers.seed_root_causes",  # the default list of root causes, for managers to edit
+]
 PROGRAM_CHANGED_PARTICIPANTS = [
     "rotations.receivers.reschedule_after_program_change",  # terms follow a new zone or handoff time
 ]
@@ -453,6 +457,7 @@ DEMO_BUILDERS = [
     "advocacy.demo.build",
     "rotations.demo.build",
     "issues.demo.build",
+    "themes.demo.build",
     "insights.demo_brief.build",
     "insights.demo.build",
     "integrations.demo.build",

@@ -1,7 +1,8 @@
-"""The customer's-chair brief: the top open issues in the customers' words, this week against last, themes."""
+"""The customer's-chair brief: the open themes that hurt most, the top open issues in the customers' words,
+this week against last, recurring departments and sources."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
@@ -12,6 +13,7 @@ from core.scrub import redact
 from issues.models import OPEN_Q, HotIssue, Level, Source, Status, Transfer, overdue_q
 from issues.selectors import priority_ids
 from rotations.selectors import current_advocate
+from themes.selectors import themes_by_impact
 
 from .. import snapshots
 from ..models import BriefQuestion
@@ -19,6 +21,7 @@ from .health import week_start
 
 THEME_WEEKS = 4
 TOP_ISSUES = 5
+TOP_THEMES = 3
 
 
 CUSTOMER = "[customer]"
@@ -73,6 +76,8 @@ class Brief:
     questions: list
     advocate: object = None
     as_of: datetime | None = None  # when the counts were computed, if from a snapshot
+    # The open themes (outer loop) with the most impact: what the brief leads with.
+    open_themes: list = field(default_factory=list)
 
 
 def top_issues(*, program: Program, now: datetime, limit: int = TOP_ISSUES) -> list[BriefIssue]:
@@ -226,4 +231,5 @@ def customers_chair_brief(*, program: Program, now: datetime | None = None) -> B
         questions=list(brief_questions(program=program)),
         advocate=current_advocate(program=program, at=now),
         as_of=as_of,
+        open_themes=list(themes_by_impact(program=program)[:TOP_THEMES]),
     )

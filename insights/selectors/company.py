@@ -27,6 +27,7 @@ from advocacy.models import Membership, Program
 from issues.models import OPEN_Q, OPEN_STATUSES, HotIssue, overdue_q
 from issues.selectors import open_level_counts
 from rotations.selectors import Baton, batons
+from themes.selectors import open_themes_across
 
 from .. import snapshots
 from ..models import FigureSnapshot
@@ -49,6 +50,11 @@ class DirectoryRow:
     program: Program
     baton: Baton
     managers: list[AbstractBaseUser] = field(default_factory=list)
+
+
+def themes_across_programs() -> QuerySet:
+    """Return the open themes of every active program, the most hurtful first (for leads)."""
+    return open_themes_across(program_ids=company_programs().values("pk"))
 
 
 def directory(*, programs: list[Program], now: datetime | None = None) -> list[DirectoryRow]:

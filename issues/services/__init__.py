@@ -9,6 +9,7 @@
     imports        starting a CSV import
     configuration  issue settings and departments
     recovery       the question asked again a while after a resolution, and the issues it brings back
+    root_causes    the program's list of root causes, and what closing an issue asks
 
 Each function takes keyword-only arguments, validates with messages a person
 understands, writes the change and a timeline event in one transaction, and
@@ -121,6 +122,28 @@ from .recovery import (
     open_check,
     record_recovery_answer,
 )
+from .root_causes import (
+    ACTION_REQUIRED,
+    LAST_ROOT_CAUSE,
+    LASTING_FIX_REQUIRED,
+    MOVE_DIRECTIONS,
+    ROOT_CAUSE_ALREADY_RETIRED,
+    ROOT_CAUSE_CANNOT_MOVE,
+    ROOT_CAUSE_EXISTS,
+    ROOT_CAUSE_NAME_REQUIRED,
+    ROOT_CAUSE_NOT_RETIRED,
+    ROOT_CAUSE_OTHER_PROGRAM,
+    ROOT_CAUSE_REQUIRED,
+    ROOT_CAUSE_RETIRED,
+    ROOT_CAUSE_UNKNOWN,
+    add_root_cause,
+    close_errors,
+    move_root_cause,
+    rename_root_cause,
+    restore_root_cause,
+    retire_root_cause,
+    seed_default_root_causes,
+)
 from .working import (
     change_status,
     default_next_attempt,
@@ -135,6 +158,7 @@ from .working import (
 )
 
 __all__ = [
+    "ACTION_REQUIRED",
     "ALLOWED",
     "ALREADY_ANSWERED",
     "BAD_LEVEL",
@@ -158,12 +182,15 @@ __all__ = [
     "IMPORT_KIND_REQUIRED",
     "ISSUE_CLOSED",
     "ISSUE_NOT_CLOSED",
+    "LASTING_FIX_REQUIRED",
+    "LAST_ROOT_CAUSE",
     "MENTION_DECIDED",
     "MERGE_ALREADY_MERGED",
     "MERGE_CONFIRM",
     "MERGE_ITSELF",
     "MERGE_NOT_FOUND",
     "MERGE_OTHER_PROGRAM",
+    "MOVE_DIRECTIONS",
     "NEXT_ATTEMPT_AFTER",
     "NEXT_ATTEMPT_IN_PAST",
     "NOT_RESOLVED_YET",
@@ -187,6 +214,15 @@ __all__ = [
     "RECOVERY_WINDOW",
     "REOPEN_REASON_REQUIRED",
     "RESOLUTION_REQUIRED",
+    "ROOT_CAUSE_ALREADY_RETIRED",
+    "ROOT_CAUSE_CANNOT_MOVE",
+    "ROOT_CAUSE_EXISTS",
+    "ROOT_CAUSE_NAME_REQUIRED",
+    "ROOT_CAUSE_NOT_RETIRED",
+    "ROOT_CAUSE_OTHER_PROGRAM",
+    "ROOT_CAUSE_REQUIRED",
+    "ROOT_CAUSE_RETIRED",
+    "ROOT_CAUSE_UNKNOWN",
     "SAME_OWNER",
     "SEND_RECOVERY_QUESTION_TASK",
     "SEND_TRACKING_LINKS_TASK",
@@ -206,7 +242,9 @@ __all__ = [
     "can_be_asked_again",
     "add_department",
     "add_mention_feed",
+    "add_root_cause",
     "change_status",
+    "close_errors",
     "create_issue",
     "create_issues_in_bulk",
     "default_next_attempt",
@@ -216,6 +254,7 @@ __all__ = [
     "issue_settings",
     "log_outreach",
     "move_issues_on_handoff",
+    "move_root_cause",
     "next_statuses",
     "open_check",
     "owner_change_error",
@@ -225,10 +264,14 @@ __all__ = [
     "record_recovery_answer",
     "record_satisfaction",
     "remove_mention_feed",
+    "rename_root_cause",
     "reopen",
     "request_feed_poll",
     "resolve",
+    "restore_root_cause",
+    "retire_root_cause",
     "save_issue_settings",
+    "seed_default_root_causes",
     "start_import",
     "status_change_error",
     "submit_public_form",

@@ -102,6 +102,9 @@ def _bring_back(issue: HotIssue, check: RecoveryCheck, now: datetime) -> None:
     issue.status = Status.IN_PROGRESS if issue.first_outreach_at else Status.NEW
     issue.resolved_at = None
     issue.resolved_by = None
+    # As with any reopening, the next close asks for the root cause again.
+    issue.root_cause = None
+    issue.lasting_fix_needed = None
     # A new resolution asks the first question again; this one's answer stays on the check.
     issue.satisfaction = None
     issue.satisfaction_at = None

@@ -20,6 +20,7 @@ from ..models import (
     HotIssue,
     IssueEvent,
     Outreach,
+    RootCause,
     Status,
     Transfer,
 )
@@ -50,6 +51,7 @@ from .common import (
     next_statuses,
 )
 from .customers import refresh_customer_flags
+from .root_causes import ACTION_REQUIRED, close_errors, close_summary
 
 
 def default_next_attempt(*, now: datetime | None = None) -> datetime:
@@ -110,19 +112,36 @@ def log_outreach(
     return outreach
 
 
-def status_change_error(*, issue: HotIssue, status: str) -> ValidationError | None:
-    """Return why change_status() would refuse to set `issue` to `status`, or None when it would not."""
+def status_change_error(
+    *,
+    issue: HotIssue,
+    status: str,
+    root_cause: RootCause | None = None,
+    action: str = "",
+    lasting_fix_needed: bool | None = None,
+) -> ValidationError | None:
+    """Return why change_status() would refuse to set `issue` to `status`, or None when it would not.
+
+    Closing as unreachable asks what resolving asks: the root cause, what was
+    done for this customer, and whether a lasting fix is needed.
+    """
     if status == Status.RESOLVED:
         return ValidationError({"status": USE_RESOLVE})
     current = Status(issue.status)
-    if status in next_statuses(current):
-        return None
-    if not issue.is_open:
-        return ValidationError(ISSUE_CLOSED, code="closed")
-    label = Status(status).label if status in Status.values else status
-    return ValidationError(
-        {"status": ValidationError(BAD_TRANSITION, params={"current": current.label, "target": label})}
-    )
+    if status not in next_statuses(current):
+        if not issue.is_open:
+            return ValidationError(ISSUE_CLOSED, code="closed")
+        label = Status(status).label if status in Status.values else status
+        return ValidationError(
+            {"status": ValidationError(BAD_TRANSITION, params={"current": current.label, "target": label})}
+        )
+    if status == Status.UNREACHABLE:
+        errors = close_errors(issue=issue, root_cause=root_cause, lasting_fix_needed=lasting_fix_needed)
+        if not (action or "").strip():
+            errors["action"] = ACTION_REQUIRED
+        if errors:
+            return ValidationError(errors)
+    return None
 
 
 def owner_change_error(*, issue: HotIssue, owner: AbstractBaseUser) -> ValidationError | None:
@@ -137,21 +156,43 @@ def owner_change_error(*, issue: HotIssue, owner: AbstractBaseUser) -> Validatio
 
 
 @transaction.atomic
-def change_status(*, issue: HotIssue, actor: AbstractBaseUser, status: str, note: str = "") -> HotIssue:
-    """Move an open issue along new → contacted → in progress, or close it as unreachable."""
+def change_status(
+    *,
+    issue: HotIssue,
+    actor: AbstractBaseUser,
+    status: str,
+    note: str = "",
+    root_cause: RootCause | None = None,
+    action: str = "",
+    lasting_fix_needed: bool | None = None,
+) -> HotIssue:
+    """Move an open issue along new → contacted → in progress, or close it as unreachable.
+
+    Closing as unreachable needs `root_cause` (from the program's list, in use),
+    `action` (what was done for this customer) and `lasting_fix_needed`.
+    """
     require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
-    error = status_change_error(issue=issue, status=status)
+    error = status_change_error(
+        issue=issue, status=status, root_cause=root_cause, action=action, lasting_fix_needed=lasting_fix_needed
+    )
     if error is not None:
         raise error
     current = Status(issue.status)
     issue.status = status
+    summary = f"Status: {current.label} → {Status(status).label}"
+    detail = note
     if status == Status.UNREACHABLE:
         issue.resolved_at = timezone.now()
         issue.resolved_by = actor
         issue.next_attempt_due_at = None
+        issue.root_cause = root_cause
+        issue.lasting_fix_needed = lasting_fix_needed
+        issue.resolution = action.strip()
+        summary += f" · {close_summary(root_cause, lasting_fix_needed)}"
+        detail = "\n\n".join(filter(None, [issue.resolution, (note or "").strip()]))
     _save(issue, actor, f"Status {current.label} → {Status(status).label}")
-    _event(issue, IssueEvent.Kind.STATUS, actor, f"Status: {current.label} → {Status(status).label}", note)
+    _event(issue, IssueEvent.Kind.STATUS, actor, summary, detail)
     return issue
 
 
@@ -250,20 +291,36 @@ def reassign(*, issue: HotIssue, actor: AbstractBaseUser, owner: AbstractBaseUse
 
 
 @transaction.atomic
-def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisfaction: int | None = None) -> HotIssue:
-    """Resolve an open issue with what was done; the customer is then asked how satisfied they are."""
+def resolve(
+    *,
+    issue: HotIssue,
+    actor: AbstractBaseUser,
+    resolution: str,
+    root_cause: RootCause | None = None,
+    lasting_fix_needed: bool | None = None,
+    satisfaction: int | None = None,
+) -> HotIssue:
+    """Resolve an open issue with what was done, its root cause and whether a lasting fix is needed.
+
+    The customer is then asked how satisfied they are.
+    """
     require_member(program=issue.program, actor=actor)
     issue = _locked(issue)
     if not issue.is_open:
         raise ValidationError(ISSUE_CLOSED, code="closed")
     resolution = (resolution or "").strip()
+    errors = close_errors(issue=issue, root_cause=root_cause, lasting_fix_needed=lasting_fix_needed)
     if not resolution:
-        raise ValidationError({"resolution": RESOLUTION_REQUIRED})
+        errors["resolution"] = RESOLUTION_REQUIRED
     if satisfaction is not None and satisfaction not in range(1, 6):
-        raise ValidationError({"satisfaction": BAD_SATISFACTION})
+        errors["satisfaction"] = BAD_SATISFACTION
+    if errors:
+        raise ValidationError(errors)
     now = timezone.now()
     issue.status = Status.RESOLVED
     issue.resolution = resolution
+    issue.root_cause = root_cause
+    issue.lasting_fix_needed = lasting_fix_needed
     issue.resolved_at = now
     issue.resolved_by = actor
     issue.next_attempt_due_at = None
@@ -271,7 +328,8 @@ def resolve(*, issue: HotIssue, actor: AbstractBaseUser, resolution: str, satisf
         issue.satisfaction = satisfaction
         issue.satisfaction_at = now
     _save(issue, actor, "Resolved")
-    _event(issue, IssueEvent.Kind.RESOLVED, actor, f"Resolved by {display_name(actor)}", resolution, at=now)
+    summary = f"Resolved by {display_name(actor)} · {close_summary(root_cause, lasting_fix_needed)}"
+    _event(issue, IssueEvent.Kind.RESOLVED, actor, summary[:300], resolution, at=now)
     if issue.satisfaction is not None:
         refresh_customer_flags(customer_ids=[issue.customer_id])
     if issue.customer_id and issue.customer.email and issue.satisfaction is None:
@@ -292,6 +350,9 @@ def reopen(*, issue: HotIssue, actor: AbstractBaseUser, reason: str) -> HotIssue
     issue.status = Status.IN_PROGRESS if issue.first_outreach_at else Status.NEW
     issue.resolved_at = None
     issue.resolved_by = None
+    # Asked again at the next close; the timeline keeps what was given at this one.
+    issue.root_cause = None
+    issue.lasting_fix_needed = None
     issue.satisfaction = None
     issue.satisfaction_at = None
     issue.satisfaction_asked_at = None

@@ -12,9 +12,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advocacy.forms import add_service_errors
 from advocacy.selectors import display_name
 
-from .. import selectors, services
-from ..forms import IssueForm, OutreachForm, ReassignForm, ReopenForm, ResolveForm, StatusForm, TransferForm
-from ..models import HotIssue
+from .. import panels, selectors, services
+from ..forms import (
+    IssueForm,
+    OutreachForm,
+    ReassignForm,
+    ReopenForm,
+    ResolveForm,
+    StatusForm,
+    TransferForm,
+    UnreachableForm,
+)
+from ..models import HotIssue, Status
 from .log import row_response
 
 
@@ -61,10 +70,11 @@ def issue_create(request: HttpRequest) -> HttpResponse:
 ACTION_FORMS = {
     # name: (form class, button, needs the program)
     "outreach": (OutreachForm, "Save outreach", False),
-    "resolve": (ResolveForm, "Resolve", False),
+    "resolve": (ResolveForm, "Resolve", True),
     "transfer": (TransferForm, "Transfer", True),
     "reassign": (ReassignForm, "Reassign", True),
     "status": (StatusForm, "Change status", False),
+    "unreachable": (UnreachableForm, "Close as unreachable", True),
     "reopen": (ReopenForm, "Reopen", False),
 }
 
@@ -101,6 +111,7 @@ def _detail_context(request, issue, **forms):
         "inherited_from": _inherited_from(request.user, issue),
         "checks": selectors.recovery_checks(issue=issue),
         "now": timezone.now(),
+        "panels": panels.issue_panels(request, issue),
     }
     context[open_form] = forms.get(open_form) or _blank_form(name, issue)
     return context
@@ -133,7 +144,8 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Each action: (form class, service call, success message, form name in the detail context)
 def _action(request: HttpRequest, pk: int, form_class, run, success: str, form_name: str, *, row_form=False):
     issue = selectors.issue_for_user(user=request.user, pk=pk)
-    kwargs = {"program": issue.program} if form_class in (TransferForm, ReassignForm) else {}
+    needs_program = any(cls is form_class and needs for cls, _, needs in ACTION_FORMS.values())
+    kwargs = {"program": issue.program} if needs_program else {}
     form = form_class(request.POST, **kwargs)
     if form.is_valid():
         try:
@@ -222,12 +234,34 @@ def issue_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 def issue_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     def run(issue, data):
         services.resolve(
-            issue=issue, actor=request.user, resolution=data["resolution"], satisfaction=data["satisfaction"]
+            issue=issue,
+            actor=request.user,
+            resolution=data["resolution"],
+            root_cause=data["root_cause"],
+            lasting_fix_needed=data["lasting_fix_needed"],
+            satisfaction=data["satisfaction"],
         )
 
     return _action(
         request, pk, ResolveForm, run, "Resolved. The customer is asked how satisfied they are.", "resolve_form"
     )
+
+
+@login_required
+@require_POST
+def issue_unreachable(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(issue, data):
+        services.change_status(
+            issue=issue,
+            actor=request.user,
+            status=Status.UNREACHABLE,
+            note=data["note"],
+            root_cause=data["root_cause"],
+            action=data["action"],
+            lasting_fix_needed=data["lasting_fix_needed"],
+        )
+
+    return _action(request, pk, UnreachableForm, run, "Closed as unreachable.", "unreachable_form")
 
 
 @login_required

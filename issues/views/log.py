@@ -22,6 +22,7 @@ from .. import selectors
 from ..filters import STATUS_CHOICES, EmptyFilters, HotIssueFilter, chooses_any
 from ..importing import export_rows
 from ..models import OPEN_STATUSES, Level, Source
+from ..panels import log_actions
 from ..rows import detail_urls, render_row
 
 PER_PAGE = 25
@@ -187,10 +188,20 @@ def log_page(request: HttpRequest, *, programs=None, company: bool = False, url_
         next_cursor = selectors.LogCursor.of(page.object_list[-1], now).encode()
     csrf = "" if company else csrf_input(request)
     single = len(programs) == 1
+    # What apps above issues offer for the selected rows (e.g. adding them to a theme); rows get a checkbox.
+    actions_on_selected = [] if company else log_actions(request, programs)
     if url_for is None and not company:
         url_for = detail_urls()
     rows = [
-        render_row(issue, now=now, csrf_input=csrf, single_program=single, url_for=url_for, read_only=company)
+        render_row(
+            issue,
+            now=now,
+            csrf_input=csrf,
+            single_program=single,
+            url_for=url_for,
+            read_only=company,
+            selectable=bool(actions_on_selected),
+        )
         for issue in page.object_list
     ]
     params = request.GET.copy()
@@ -230,6 +241,7 @@ def log_page(request: HttpRequest, *, programs=None, company: bool = False, url_
         "pending_handoff": None if partial or company else unacknowledged_handoff_for(request.user),
         "company": company,
         "log_url": request.path,
+        "log_actions": [] if partial else actions_on_selected,
     }
     response = render(request, "issues/_log_results.html" if partial else "issues/log.html", context)
     patch_vary_headers(response, ["HX-Request"])

@@ -14,7 +14,7 @@ from core.models import OutboxMessage
 from issues import services, tasks
 from issues.models import HotIssue, Status
 from rotations.models import Term
-from tests.factories import PASSWORD, MembershipFactory, ProgramFactory
+from tests.factories import PASSWORD, MembershipFactory, ProgramFactory, root_cause_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +39,7 @@ def desk():
 
 def test_advocate_filters_the_log_logs_an_outreach_and_resolves(page, live_server, sign_in, desk):
     program, manager, dana = desk
+    root_cause_for(program, "Billing error")
     services.create_issue(program=program, actor=manager, title="Mild annoyance", level=1)
     leaving = services.create_issue(
         program=program, actor=manager, title="Leaving tomorrow", level=5, customer_name="Greta Albers"
@@ -63,6 +64,8 @@ def test_advocate_filters_the_log_logs_an_outreach_and_resolves(page, live_serve
     page.locator(f"#issue-{leaving.pk} a.title").click()
     page.get_by_role("button", name="Resolve").first.click()
     page.get_by_label("What was done").fill("Refunded in full and apologised.")
+    page.get_by_label("Root cause").select_option(label="Billing error")
+    page.locator("#resolve").get_by_label("No", exact=True).check()
     page.locator("#resolve").get_by_role("button", name="Resolve").click()
     page.wait_for_load_state("networkidle")
     assert "Resolved" in page.locator("h1 + div").inner_text()

@@ -11,7 +11,7 @@ from advocacy.models import Membership
 from advocacy.notifications import notify
 from tests.e2e.signin import sign_in_through_page
 from tests.e2e.xss_corpus import FIRING, PAYLOADS
-from tests.factories import MembershipFactory, ProgramFactory, ThanksNoteFactory, UserFactory
+from tests.factories import MembershipFactory, ProgramFactory, ThanksNoteFactory, UserFactory, closing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,7 +101,7 @@ def test_customer_supplied_issue_text_never_runs_as_script(browser, live_server,
                 next_attempt_due_at=timezone.now() + timedelta(days=1),
             )
         if i % 2 == 0:
-            issue_services.resolve(issue=issue, actor=manager, resolution=everything)
+            issue_services.resolve(issue=issue, actor=manager, resolution=everything, **closing(issue))
         issues.append(issue)
     assert len(chunks) < len(PAYLOADS) and sum(map(len, chunks)) == len(PAYLOADS)
     feed = MentionFeedFactory(program=program, name=PAYLOADS[0], last_error=everything)

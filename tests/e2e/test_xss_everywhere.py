@@ -27,7 +27,7 @@ from tests.e2e.test_accessibility import OTHER_STATES
 from tests.e2e.xss_corpus import FIRING, OTHER, SHORT
 from tests.test_access_matrix import ACCESS, World
 
-APPS = ("advocacy", "rotations", "issues", "insights", "integrations", "auth")
+APPS = ("advocacy", "rotations", "issues", "themes", "insights", "integrations", "auth")
 # Fields that are identifiers, secrets or machine values rather than text people type.
 NOT_TEXT = {
     "username",
@@ -76,6 +76,7 @@ NOT_SHOWN = {
     "advocacy.Invitation.nonce": "part of the invitation link's secret, never displayed",
     "issues.HotIssue.satisfaction_ask_error": "Django admin only",
     "issues.HistoricalHotIssue.satisfaction_ask_error": "Django admin only",
+    "issues.RecoveryCheck.email_error": "Django admin only",
     # The issue's timeline shows the event each of these wrote (its detail, a field filled itself).
     "issues.Outreach.note": "shown as the outreach event's detail",
     "issues.Transfer.reason": "shown as the transfer event's detail",
@@ -147,7 +148,8 @@ def add_what_the_world_lacks(world) -> None:
     from issues.models import Outreach
     from rotations import services as rotation_services
     from tests.factories import DepartmentFactory
-    from tests.test_access_matrix import insights_world, integrations_world
+    from tests.test_access_matrix import insights_world, integrations_world, themes_world
+    from themes import services as theme_services
 
     manager, member = world.users["manager"], world.users["member"]
     ThanksNote.objects.create(program=world.program, sender=member, recipient=manager, message="Thanks.")
@@ -165,6 +167,8 @@ def add_what_the_world_lacks(world) -> None:
         program=world.program, actor=manager, title="Charged again", level=5, customer_name="Jo Duplicate"
     )
     issue_services.merge_customers(kept=world.issue.customer, merged=duplicate.customer, actor=manager)
+    # A step of the theme's fix, with its note, shows in the fix's history on the theme page.
+    theme_services.move_fix(theme=themes_world(world), actor=manager, to_status="agreed", note="Agreed by the board.")
     # What a customer adds on the tracking page shows there, on the issue's timeline and in the owner's notices.
     issue_services.add_customer_note(issue=world.issue, text="My order number is 4711.")
     insights_services.answer_question(question=insights_world(world)["question"], actor=manager, answer="Finance.")

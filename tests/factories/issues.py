@@ -1,11 +1,19 @@
 import factory
 from django.utils import timezone
 
-from issues.models import Customer, Department, HotIssue, MentionFeed, Source
+from issues.models import Customer, Department, HotIssue, MentionFeed, RootCause, Source
 
 from .advocacy import ProgramFactory, UserFactory
 
-__all__ = ["CustomerFactory", "DepartmentFactory", "HotIssueFactory", "MentionFeedFactory"]
+__all__ = [
+    "CustomerFactory",
+    "DepartmentFactory",
+    "HotIssueFactory",
+    "MentionFeedFactory",
+    "RootCauseFactory",
+    "closing",
+    "root_cause_for",
+]
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -48,3 +56,24 @@ class MentionFeedFactory(factory.django.DjangoModelFactory):
     program = factory.SubFactory(ProgramFactory)
     name = factory.Sequence(lambda n: f"Feed {n}")
     url = "http://127.0.0.1:1/feed.xml"
+
+
+class RootCauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RootCause
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Root cause {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+def root_cause_for(program, name: str = "Billing error") -> RootCause:
+    """Return the program's root cause `name`, created if the program has no such one yet."""
+    cause, _ = RootCause.objects.get_or_create(program=program, name=name, defaults={"position": 1})
+    return cause
+
+
+def closing(issue_or_program, **extra) -> dict:
+    """Return what every close asks (a root cause of the issue's program, no lasting fix), for a service call."""
+    program = getattr(issue_or_program, "program", issue_or_program)
+    return {"root_cause": root_cause_for(program), "lasting_fix_needed": False, **extra}

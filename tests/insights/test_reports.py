@@ -110,6 +110,7 @@ def handed_over(worked_term, desk, ben):
 def test_figures_match_the_hand_computed_values(handed_over):
     assert reports.term_figures(term=handed_over) == {
         "version": 3,
+        "themes": [],
         "inherited": 1,  # what the handoff into the term moved
         "received": 3,  # i3, i4, i5: received during the term
         "reached": 2,
@@ -152,6 +153,7 @@ def test_a_term_without_issues_reports_zeros_and_no_averages(finished_term):
         "first_contact_within": 0,
         "first_contact_due": 0,
         "first_contact_goal": 80,
+        "themes": [],
     }
 
 

@@ -13,7 +13,7 @@ from advocacy.models import Membership
 from issues import services
 from issues.models import Customer, CustomerMerge, HotIssue, IssueEvent, Mention, email_key, phone_key
 from rotations.models import Cover, Term
-from tests.factories import MembershipFactory, MentionFeedFactory
+from tests.factories import MembershipFactory, MentionFeedFactory, closing
 
 pytestmark = pytest.mark.django_db
 
@@ -153,9 +153,9 @@ def test_a_level_five_issue_puts_the_customer_at_risk(make_issue):
 def test_two_low_satisfaction_answers_within_a_year_put_the_customer_at_risk_until_one_is_reopened(make_issue, manager):
     first = make_issue(customer_email="ana@example.com")
     second = make_issue(customer_email="ana@example.com")
-    services.resolve(issue=first, actor=manager, resolution="Refunded.", satisfaction=2)
+    services.resolve(issue=first, actor=manager, resolution="Refunded.", satisfaction=2, **closing(first))
     assert not customer_of(first).at_risk
-    services.resolve(issue=second, actor=manager, resolution="Refunded again.")
+    services.resolve(issue=second, actor=manager, resolution="Refunded again.", **closing(second))
     services.record_satisfaction(issue=second, score=1)
     assert customer_of(first).at_risk
     services.reopen(issue=second, actor=manager, reason="Still unhappy.")
@@ -166,7 +166,7 @@ def test_low_answers_more_than_a_year_apart_do_not(make_issue, manager):
     first = make_issue(customer_email="ana@example.com")
     second = make_issue(customer_email="ana@example.com")
     for issue in (first, second):
-        services.resolve(issue=issue, actor=manager, resolution="Done.", satisfaction=1)
+        services.resolve(issue=issue, actor=manager, resolution="Done.", satisfaction=1, **closing(issue))
     HotIssue.objects.filter(pk=first.pk).update(satisfaction_at=timezone.now() - timedelta(days=400))
     services.refresh_customer_flags(customer_ids=[first.customer_id])
     assert not customer_of(first).at_risk

@@ -12,7 +12,7 @@ from config.celery import app
 from issues import background
 from issues import services as issue_services
 from issues.models import Escalation, HotIssue, IssueEvent, IssueSettings
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, closing
 from tests.waiting import wait_for
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
@@ -93,7 +93,7 @@ def test_a_handoff_neither_restarts_nor_doubles_the_escalation(desk, owner, boss
 @pytest.mark.django_db
 def test_closed_issues_and_the_customer_own_notes_do_not_count(desk, owner, boss):
     closed = logged(desk, owner, 5, NOW - timedelta(days=3))
-    issue_services.resolve(issue=closed, actor=owner, resolution="Refunded.")
+    issue_services.resolve(issue=closed, actor=owner, resolution="Refunded.", **closing(closed))
     noted = logged(desk, owner, 5, NOW - timedelta(days=3), title="Line down")
     IssueEvent.objects.create(issue=noted, kind=IssueEvent.Kind.CUSTOMER_NOTE, at=NOW, summary="The customer wrote")
     assert background.escalate_untouched(now=NOW) == 2  # three days untouched at level 5: both stages

@@ -22,7 +22,7 @@ from issues import selectors, services
 from issues.filters import EmptyFilters, HotIssueFilter, chooses_any
 from issues.models import OPEN_Q, HotIssue, OpenIssueCount
 from issues.views import log
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, closing
 from tests.factories.issues import DepartmentFactory, HotIssueFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,9 @@ def test_kept_counts_match_a_recount_after_random_service_calls(program, manager
             issue = rng.choice(open_ones)
             choices = services.next_statuses(issue.status)
             if choices:
-                services.change_status(issue=issue, actor=manager, status=rng.choice(choices))
+                services.change_status(
+                    issue=issue, actor=manager, status=rng.choice(choices), action="Tried", **closing(issue)
+                )
         elif action == "transfer" and open_ones:
             services.transfer_issue(
                 issue=rng.choice(open_ones), actor=manager, reason="Not ours", to_department=rng.choice(departments)
@@ -84,7 +86,8 @@ def test_kept_counts_match_a_recount_after_random_service_calls(program, manager
             issue = rng.choice(open_ones)
             services.reassign(issue=issue, actor=manager, owner=member if issue.owner_id == manager.pk else manager)
         elif action == "resolve" and open_ones:
-            services.resolve(issue=rng.choice(open_ones), actor=manager, resolution="Sorted")
+            issue = rng.choice(open_ones)
+            services.resolve(issue=issue, actor=manager, resolution="Sorted", **closing(issue))
         elif action == "reopen" and closed:
             services.reopen(issue=rng.choice(closed), actor=manager, reason="Came back")
         issues = [HotIssue.objects.get(pk=i.pk) for i in issues]

@@ -15,7 +15,7 @@ from issues import background
 from issues import services as issue_services
 from issues.models import HotIssue, IssueEvent, IssueSettings, RecoveryCheck, Status
 from issues.services import recovery
-from tests.factories import TermFactory
+from tests.factories import TermFactory, closing
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def resolved(desk, ann, baton):
         program=desk, actor=ann, title="Charged twice", words="Twice!", level=4, customer_email="ana@example.com"
     )
     issue_services.log_outreach(issue=issue, actor=ann, channel="phone", outcome="spoke")
-    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Refunded.")
+    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Refunded.", **closing(issue))
     issue_services.record_satisfaction(issue=issue, score=4)
     issue.refresh_from_db()
     return issue
@@ -85,7 +85,7 @@ def test_the_program_chooses_how_many_days_after_resolution(desk, resolved):
 
 def test_a_customer_with_no_way_to_be_asked_is_not_asked(desk, ann, baton):
     issue = issue_services.create_issue(program=desk, actor=ann, title="Rude clerk", words="Rude.", level=2)
-    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Apologised.")
+    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Apologised.", **closing(issue))
     assert background.open_recovery_checks(now=_day(issue, 14)) == 0
 
 
@@ -94,7 +94,7 @@ def test_a_customer_who_used_the_public_form_without_e_mail_is_asked_on_the_trac
         program=desk, address="198.51.100.9", summary="Broken lamp", what_happened="Broke.", level=2, phone="123"
     )
     boss = issue.owner
-    issue = issue_services.resolve(issue=issue, actor=boss, resolution="Replaced.")
+    issue = issue_services.resolve(issue=issue, actor=boss, resolution="Replaced.", **closing(issue))
     assert background.open_recovery_checks(now=_day(issue, 14)) == 1
     assert not OutboxMessage.objects.filter(task_name=recovery.SEND_RECOVERY_QUESTION_TASK).exists()
 
@@ -146,7 +146,7 @@ def test_a_forged_question_changes_nothing(resolved, desk, ann):
     other = issue_services.create_issue(
         program=desk, actor=ann, title="Other", words="Other.", level=1, customer_email="bo@example.com"
     )
-    other = issue_services.resolve(issue=other, actor=ann, resolution="Done.")
+    other = issue_services.resolve(issue=other, actor=ann, resolution="Done.", **closing(other))
     other_check = RecoveryCheck.objects.create(
         issue=other, resolved_at=other.resolved_at, open_until=timezone.now() + 30 * DAY
     )
@@ -178,7 +178,9 @@ def test_a_reused_question_of_an_earlier_resolution_changes_nothing(resolved, an
     issue_services.record_recovery_answer(issue=resolved, question=first.token, score=1, now=_day(resolved, 15))
     resolved.refresh_from_db()
     owner = resolved.owner
-    issue = issue_services.resolve(issue=resolved, actor=owner, resolution="Refunded again, for real.")
+    issue = issue_services.resolve(
+        issue=resolved, actor=owner, resolution="Refunded again, for real.", **closing(resolved)
+    )
     # A new resolution is a new question, on its own day.
     second = _ask(issue)
     assert second.pk != first.pk and RecoveryCheck.objects.filter(issue=issue).count() == 2
@@ -190,7 +192,7 @@ def test_a_reused_question_of_an_earlier_resolution_changes_nothing(resolved, an
 def test_an_unanswered_question_of_an_earlier_resolution_is_closed(resolved, ann):
     first = _ask(resolved)
     issue = issue_services.reopen(issue=resolved, actor=ann, reason="Called again")
-    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Sorted.")
+    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Sorted.", **closing(issue))
     with pytest.raises(ValidationError) as error:
         issue_services.record_recovery_answer(issue=issue, question=first.token, score=1, now=_day(resolved, 15))
     assert recovery.RECOVERY_EARLIER in error.value.messages
@@ -286,7 +288,7 @@ def test_through_a_worker_the_job_delivered_twice_asks_once_and_mails_once(desk,
         level=4,
         customer_email="ana@example.com",
     )
-    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Refunded.")
+    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Refunded.", **closing(issue))
     HotIssue.objects.filter(pk=issue.pk).update(resolved_at=timezone.now() - timedelta(days=14, hours=1))
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, queues=worker_queues):
         results = [app.send_task("issues.tasks.open_recovery_checks") for _ in range(2)]

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from issues import selectors, services
 from issues.models import HotIssue
+from tests.factories import closing
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_program_summary(make_issue, program, manager):
     make_issue(level=5, created_at=timezone.now() - timedelta(hours=5))
     make_issue(level=1)
     done = make_issue(level=4)
-    services.resolve(issue=done, actor=manager, resolution="ok")
+    services.resolve(issue=done, actor=manager, resolution="ok", **closing(done))
     summary = selectors.program_issue_summary(program=program)
     assert (summary["open"], summary["overdue"], summary["runaround"]) == (2, 1, 0)
     assert summary["levels"][0] == (5, 1)

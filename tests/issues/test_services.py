@@ -22,7 +22,7 @@ from issues.models import (
 )
 from issues.receivers import on_handoff
 from rotations.hooks import HandoffContext
-from tests.factories import DepartmentFactory, MembershipFactory, UserFactory
+from tests.factories import DepartmentFactory, MembershipFactory, UserFactory, closing
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +192,7 @@ def test_status_transitions(make_issue, manager):
     assert error.value.message_dict["status"] == [services.USE_RESOLVE]
     with pytest.raises(ValidationError):
         services.change_status(issue=issue, actor=manager, status=Status.NEW)
-    services.change_status(issue=issue, actor=manager, status=Status.UNREACHABLE)
+    services.change_status(issue=issue, actor=manager, status=Status.UNREACHABLE, action="Called", **closing(issue))
     with pytest.raises(ValidationError) as error:
         services.change_status(issue=issue, actor=manager, status=Status.CONTACTED)
     assert services.ISSUE_CLOSED in error.value.messages
@@ -201,9 +201,11 @@ def test_status_transitions(make_issue, manager):
 def test_resolve_and_reopen(make_issue, manager):
     issue = make_issue()
     with pytest.raises(ValidationError) as error:
-        services.resolve(issue=issue, actor=manager, resolution=" ")
+        services.resolve(issue=issue, actor=manager, resolution=" ", **closing(issue))
     assert error.value.message_dict["resolution"] == [services.RESOLUTION_REQUIRED]
-    services.resolve(issue=issue, actor=manager, resolution="Refunded the double charge.", satisfaction=4)
+    services.resolve(
+        issue=issue, actor=manager, resolution="Refunded the double charge.", satisfaction=4, **closing(issue)
+    )
     issue.refresh_from_db()
     assert issue.status == Status.RESOLVED and issue.satisfaction == 4 and issue.resolved_by == manager
     with pytest.raises(ValidationError):
@@ -220,7 +222,7 @@ def test_customer_satisfaction_is_stored_once_after_resolution(make_issue, manag
     issue = make_issue()
     with pytest.raises(ValidationError):
         services.record_satisfaction(issue=issue, score=4)
-    services.resolve(issue=issue, actor=manager, resolution="Fixed")
+    services.resolve(issue=issue, actor=manager, resolution="Fixed", **closing(issue))
     with pytest.raises(ValidationError):
         services.record_satisfaction(issue=issue, score=8)
     services.record_satisfaction(issue=issue, score=2)
@@ -259,7 +261,7 @@ def _send_handoff(program, outgoing, incoming):
 def test_handoff_moves_open_issues_in_constant_queries(make_issue, manager, program, advocate, member, n):
     open_issues = [make_issue(owner=advocate) for _ in range(n)]
     closed = make_issue(owner=advocate)
-    services.resolve(issue=closed, actor=manager, resolution="Done")
+    services.resolve(issue=closed, actor=manager, resolution="Done", **closing(closed))
     someone_elses = make_issue(owner=manager)
     with CaptureQueriesContext(connection) as ctx:
         effect = _send_handoff(program, advocate, member)

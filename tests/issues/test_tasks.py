@@ -21,7 +21,7 @@ from core.models import OutboxMessage
 from issues import background, feeds, fetching, services, tasks
 from issues.models import IssueEvent, Mention, MentionFeed
 from issues.views.mentions import POLLING
-from tests.factories import MentionFeedFactory
+from tests.factories import MentionFeedFactory, closing
 
 pytestmark = pytest.mark.django_db
 
@@ -257,7 +257,7 @@ def test_satisfaction_question_is_emailed_on_resolve(make_issue, manager, run_jo
     issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
     run_jobs()
     mail.outbox.clear()
-    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    services.resolve(issue=issue, actor=manager, resolution="Refunded", **closing(issue))
     assert OutboxMessage.objects.filter(task_name="issues.tasks.ask_satisfaction", args=[issue.pk]).exists()
     assert run_jobs() == [True]
     assert len(mail.outbox) == 1
@@ -279,7 +279,7 @@ def test_promoting_a_mention_with_an_odd_link_keeps_it_in_the_words(member, mana
 
 def test_satisfaction_question_is_asked_once_however_often_it_is_delivered(make_issue, manager):
     issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
-    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    services.resolve(issue=issue, actor=manager, resolution="Refunded", **closing(issue))
     assert tasks.ask_satisfaction(issue.pk) is True
     assert tasks.ask_satisfaction(issue.pk) is False
     OutboxMessage.objects.update(sent_at=timezone.now())
@@ -288,7 +288,7 @@ def test_satisfaction_question_is_asked_once_however_often_it_is_delivered(make_
     assert len(mail.outbox) == 1
     # Reopened and resolved again: a new question.
     services.reopen(issue=issue, actor=manager, reason="It broke again")
-    services.resolve(issue=issue, actor=manager, resolution="Replaced")
+    services.resolve(issue=issue, actor=manager, resolution="Replaced", **closing(issue))
     assert tasks.ask_satisfaction(issue.pk) is True and len(mail.outbox) == 2
 
 
@@ -296,7 +296,7 @@ def test_a_mail_server_failure_loses_no_satisfaction_question(make_issue, manage
     issue = make_issue(customer_name="Ana", customer_email="ana@example.com")
     run_jobs()
     mail.outbox.clear()
-    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    services.resolve(issue=issue, actor=manager, resolution="Refunded", **closing(issue))
     with mock.patch("issues.background.send_mail", side_effect=OSError("SMTP down")):
         [failure] = run_jobs()
     assert isinstance(failure, OSError) and not mail.outbox
@@ -315,7 +315,7 @@ def test_a_satisfaction_question_the_mail_server_keeps_refusing_is_given_up_and_
     make_issue, manager, superuser, run_jobs, refusing_mail_server
 ):
     issue = make_issue(customer_name="Ana Albers", customer_email="ana@example.com", customer_phone="+49 30 1234567")
-    services.resolve(issue=issue, actor=manager, resolution="Refunded")
+    services.resolve(issue=issue, actor=manager, resolution="Refunded", **closing(issue))
     later = timezone.now()
     for _ in range(EMAIL_MAX_ATTEMPTS + 3):
         run_jobs()

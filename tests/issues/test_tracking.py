@@ -10,7 +10,7 @@ from django.urls import reverse
 from advocacy.models import Notification
 from issues import services
 from issues.models import HotIssue, IssueEvent, new_tracking_token
-from tests.factories import DepartmentFactory, MembershipFactory, ProgramFactory, UserFactory
+from tests.factories import DepartmentFactory, MembershipFactory, ProgramFactory, UserFactory, closing
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def issue(program, owner, member):
     )
     services.log_outreach(issue=issue, actor=owner, channel="phone", outcome="spoke", note="PRIVATE-NOTE")
     services.transfer_issue(issue=issue, actor=owner, reason="PRIVATE-REASON", to_department=shipping, to_owner=owner)
-    services.resolve(issue=issue, actor=owner, resolution="PRIVATE-RESOLUTION refunded")
+    services.resolve(issue=issue, actor=owner, resolution="PRIVATE-RESOLUTION refunded", **closing(issue))
     return HotIssue.objects.get(pk=issue.pk)
 
 
@@ -133,7 +133,7 @@ def test_close_the_loop_satisfaction(client, make_issue, member):
     issue = make_issue()
     url = issue.get_tracking_url()
     assert client.post(url, {"satisfaction": "4"}).status_code == 400
-    services.resolve(issue=issue, actor=member, resolution="Refunded")
+    services.resolve(issue=issue, actor=member, resolution="Refunded", **closing(issue))
     assert client.post(url, {"satisfaction": "9"}).status_code == 400
     assert client.post(url, {"satisfaction": "4"}).status_code == 302
     issue.refresh_from_db()
@@ -180,7 +180,7 @@ def test_the_history_shows_what_happened_in_the_programs_zone_newest_last(client
         at=datetime(2026, 11, 30, 16, 15, tzinfo=UTC),  # 11:15
     )
     services.transfer_issue(issue=issue, actor=owner, reason="PRIVATE-REASON", to_department=shipping)
-    services.resolve(issue=issue, actor=owner, resolution="PRIVATE-RESOLUTION")
+    services.resolve(issue=issue, actor=owner, resolution="PRIVATE-RESOLUTION", **closing(issue))
     body = client.get(issue.get_tracking_url()).content.decode()
     history = body[body.index('id="history"') :]
     steps = ["We received your message", "We tried to reach you", "We contacted you", "Passed to another team"]
@@ -208,7 +208,7 @@ def test_an_unanswered_call_shows_we_tried_to_reach_you_not_contacted(client, ma
 def test_a_new_advocate_and_a_reopening_show_without_staff_names(client, make_issue, manager, member):
     issue = make_issue()
     services.reassign(issue=issue, actor=manager, owner=member, note="PRIVATE-NOTE")
-    services.change_status(issue=issue, actor=member, status="unreachable")
+    services.change_status(issue=issue, actor=member, status="unreachable", action="Called twice", **closing(issue))
     services.reopen(issue=issue, actor=member, reason="PRIVATE-REASON")
     body = client.get(issue.get_tracking_url()).content.decode()
     for step in ("A new advocate took over your problem", "Closed — we could not reach you", "Reopened"):

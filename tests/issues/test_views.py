@@ -7,11 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from issues import services
 from issues.models import HotIssue, ImportJob, IntakeAttempt, Mention, MentionFeed, Outreach, Status
 from issues.services import FEED_HTTP_ONLY, FEED_NOT_PUBLIC
-from tests.factories import DepartmentFactory, MentionFeedFactory
+from tests.factories import DepartmentFactory, MentionFeedFactory, closing, root_cause_for
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,8 @@ def test_log_lists_open_issues_of_my_programs_in_priority_order(
 ):
     calm = make_issue(title="Calm one", level=1)
     hostile = make_issue(title="Hostile one", level=4)
-    services.resolve(issue=make_issue(title="Done one"), actor=member, resolution="ok")
+    done = make_issue(title="Done one")
+    services.resolve(issue=done, actor=member, resolution="ok", **closing(done))
     services.create_issue(program=other_program, actor=outsider, title="Elsewhere", level=5)
     response = client_for(member).get(LOG)
     assert response.status_code == 200
@@ -148,6 +150,11 @@ def test_quick_status_and_bad_status(client_for, member, make_issue):
         ("reassign", {"owner": "999999"}, "Select a valid choice"),
         ("resolve", {"resolution": ""}, "This field is required"),
         ("resolve", {"resolution": "ok", "satisfaction": "9"}, "Select a valid choice"),
+        ("resolve", {"resolution": "ok", "lasting_fix_needed": "no"}, services.ROOT_CAUSE_REQUIRED),
+        ("resolve", {"resolution": "ok", "root_cause": "999999"}, services.ROOT_CAUSE_UNKNOWN),
+        ("resolve", {"resolution": "ok", "root_cause": "999999"}, services.LASTING_FIX_REQUIRED),
+        ("unreachable", {"action": "", "lasting_fix_needed": "yes"}, services.ROOT_CAUSE_REQUIRED),
+        ("unreachable", {"action": "", "lasting_fix_needed": "yes"}, "This field is required"),
         ("reopen", {"reason": "x"}, services.ISSUE_NOT_CLOSED),
     ],
 )
@@ -156,7 +163,7 @@ def test_bad_input_on_issue_forms_shows_errors_and_saves_nothing(client_for, mem
     before = HotIssue.objects.filter(pk=issue.pk).values().get()
     response = client_for(member).post(reverse(f"issues:{action}", args=[issue.pk]), data)
     assert response.status_code == 400
-    assert message in response.content.decode()
+    assert escape(message) in response.content.decode()
     assert HotIssue.objects.filter(pk=issue.pk).values().get() == before
     assert not Outreach.objects.exists()
 
@@ -164,7 +171,9 @@ def test_bad_input_on_issue_forms_shows_errors_and_saves_nothing(client_for, mem
 def test_resolve_then_reopen_through_the_page(client_for, member, make_issue):
     issue = make_issue()
     client = client_for(member)
-    response = client.post(reverse("issues:resolve", args=[issue.pk]), {"resolution": "Refunded", "satisfaction": ""})
+    cause = root_cause_for(issue.program)
+    data = {"resolution": "Refunded", "satisfaction": "", "root_cause": cause.pk, "lasting_fix_needed": "no"}
+    response = client.post(reverse("issues:resolve", args=[issue.pk]), data)
     assert response.status_code == 302
     issue.refresh_from_db()
     assert issue.status == Status.RESOLVED
