@@ -22,7 +22,6 @@ from advocacy.permissions import (
     require_company_lead,
 )
 from advocacy.selectors import activate_zone_for, display_name, thanks_for_program, thanks_received
-from issues.selectors import company_log_programs
 from issues.views.log import log_page
 from rotations.feeds import subscription_links
 from rotations.selectors import current_advocate, live_calendar_token, terms_for_user, unacknowledged_handoff_for
@@ -379,4 +378,4 @@ def company_health(request: HttpRequest) -> HttpResponse:
 def company_log(request: HttpRequest) -> HttpResponse:
     """Every program's open hot issues, read-only, with the log's filters (the program is one of them)."""
     require_company_lead(actor=request.user)
-    return log_page(request, programs=company_log_programs(), company=True)
+    return log_page(request, company=True)

@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from advocacy.models import Program
 from core.edge import validate_sensible_date
 
 from .models import CLOSED_STATUSES, OPEN_STATUSES, Department, Level, Source, Status, overdue_q
@@ -20,18 +19,45 @@ STATUS_CHOICES = [("open", "Open"), *Status.choices, ("closed", "Closed"), ("all
 YES = [("yes", "Yes"), ("no", "No")]
 
 
+class KnownObjectField(forms.ChoiceField):
+    """A choice among objects the page already read ({key: object}), cleaned to the object: no query.
+
+    A model choice field looks its value up in the database; the log has read
+    its programs and departments anyway (issues.selectors.log_lookups).
+    """
+
+    def __init__(self, *, objects=None, empty_label="---------", **kwargs):
+        self.objects = dict(objects or {})
+        kwargs["choices"] = [("", empty_label), *((key, str(obj)) for key, obj in self.objects.items())]
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.objects.get(value) if value else None
+
+
+class KnownObjectFilter(django_filters.Filter):
+    """Filter on a foreign key by one of the objects given as `objects` (see KnownObjectField)."""
+
+    field_class = KnownObjectField
+
+    def filter(self, qs, value):
+        """Keep the issues of the chosen object, by its id (the object may be a plain stand-in)."""
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}_id": value.pk})
+
+
 class HotIssueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_q")
-    program = django_filters.ModelChoiceFilter(
-        queryset=Program.objects.none(), to_field_name="slug", empty_label="All my programs"
-    )
+    program = KnownObjectFilter(empty_label="All my programs")
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", empty_label=None)
     level = django_filters.MultipleChoiceFilter(
         choices=Level.choices, label="Dissatisfaction", widget=forms.CheckboxSelectMultiple, distinct=False
     )
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
     owner = django_filters.ChoiceFilter(label="Owner", method="filter_owner", empty_label="Anyone")
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.none(), empty_label="Any department")
+    department = KnownObjectFilter(empty_label="Any department")
     overdue = django_filters.ChoiceFilter(choices=YES, method="filter_overdue", empty_label="Overdue?")
     runaround = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Runaround?")
     public = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Public?")
@@ -53,16 +79,21 @@ class HotIssueFilter(django_filters.FilterSet):
         validators=[validate_sensible_date],
     )
 
-    def __init__(self, data=None, *args, programs=None, people=None, user=None, **kwargs):
+    def __init__(self, data=None, *args, programs=None, people=None, departments=None, user=None, **kwargs):
+        """`programs`: the programs to choose from; `people` and `departments`: (pk, name) pairs for the
+        owner and department choices (departments default to those of `programs`, read here)."""
         data = data.copy() if data is not None else {}
         if not data.get("status"):
             data["status"] = "open"
         super().__init__(data, *args, **kwargs)
         self.user = user
-        self.filters["program"].queryset = programs if programs is not None else Program.objects.none()
-        self.filters["department"].queryset = Department.objects.filter(
-            program__in=programs if programs is not None else []
-        ).order_by("name")
+        programs = list(programs or [])
+        if departments is None:
+            departments = Department.objects.filter(program__in=[p.pk for p in programs]).values_list("pk", "name")
+        self.filters["program"].extra["objects"] = {p.slug: p for p in programs}
+        self.filters["department"].extra["objects"] = {
+            str(pk): Department(pk=int(pk), name=name) for pk, name in departments
+        }
         owners = [("me", "Me")] + [(str(pk), name) for pk, name in (people or [])]
         self.filters["owner"].extra["choices"] = owners
 

@@ -251,6 +251,20 @@ class HotIssue(models.Model):
                 condition=OPEN_Q & Q(first_outreach_at__isnull=True),
                 name="hot_issue_open_late",
             ),
+            # The same two orders over every program at once, for the company log (a lead's):
+            # one scan instead of one per program, and its counts of issues not yet due.
+            models.Index(
+                fields=["-level", "-runaround", "-public", "created_at", "id"],
+                include=["status", "first_outreach_at", "first_outreach_due_at"],
+                condition=OPEN_Q,
+                name="hot_issue_open_priority_all",
+            ),
+            models.Index(
+                fields=["level", "first_outreach_due_at", "-runaround", "-public", "created_at", "id"],
+                include=["status"],
+                condition=OPEN_Q & Q(first_outreach_at__isnull=True),
+                name="hot_issue_open_late_all",
+            ),
             # Open and never contacted by due time: the overdue notices, and the
             # issues not yet due that the log's overdue counts subtract.
             models.Index(
@@ -589,6 +603,15 @@ class OpenIssueCount(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["program_id", "kind", "ref", "level", "status", "uncontacted"], name="open_issue_count_key"
+            )
+        ]
+        # Every program's counts at once (the company log), summed per level without a list of programs.
+        indexes = [
+            models.Index(
+                fields=["level", "uncontacted", "status"],
+                include=["n"],
+                condition=Q(kind=0),
+                name="open_issue_count_every_program",
             )
         ]
 
