@@ -7,6 +7,7 @@ queries at 100 issues and at 1,000,000.
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -738,8 +739,7 @@ def company_log_programs() -> list[Program]:
     return list(Program.objects.order_by("name").only("pk", "name", "slug", "time_zone"))
 
 
-@dataclass(frozen=True, slots=True)
-class LogProgram:
+class LogProgram(NamedTuple):
     """A program as the log shows and filters by it (a model instance costs more to build, times 200)."""
 
     pk: int
@@ -767,6 +767,7 @@ class LogLookups:
     own_zone: str
     unread_notifications: int
     handoff_waiting: bool
+    every_program: bool = False
 
 
 def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_for: str | None = None) -> LogLookups:
@@ -824,7 +825,13 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     found = LogLookups(
-        programs=[], people=[], departments=[], own_zone="", unread_notifications=0, handoff_waiting=False
+        programs=[],
+        people=[],
+        departments=[],
+        own_zone="",
+        unread_notifications=0,
+        handoff_waiting=False,
+        every_program=every_program,
     )
     for kind, number, _, a, b, c in rows:
         if kind == 0:

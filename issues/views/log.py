@@ -19,7 +19,7 @@ from core.zones import activate_shared_zone, activate_zone
 from rotations.selectors import unacknowledged_handoff_for
 
 from .. import selectors
-from ..filters import STATUS_CHOICES, EmptyFilters, HotIssueFilter, chooses_any
+from ..filters import STATUS_CHOICES, EmptyFilters, HotIssueFilter, QuickFilters, chooses_any
 from ..importing import export_rows
 from ..models import OPEN_STATUSES, HotIssue, Level, Source
 from ..rows import detail_urls, render_row
@@ -37,20 +37,28 @@ def _lookups(request: HttpRequest, *, company: bool = False) -> selectors.LogLoo
     )
 
 
-def _filtered(request: HttpRequest, lookups: selectors.LogLookups, *, data=None):
-    """Return the filterset for the log over the programs in `lookups`."""
-    issues = HotIssue.objects.filter(program_id__in=[p.pk for p in lookups.programs])
+def _filtered(request: HttpRequest, lookups: selectors.LogLookups, *, data=None, quick: bool = True):
+    """Return the filterset for the log over the programs in `lookups` (`quick`: QuickFilters when they can)."""
+    if lookups.every_program:
+        issues = HotIssue.objects.all()
+    else:
+        issues = HotIssue.objects.filter(program_id__in=[p.pk for p in lookups.programs])
     query = request.GET if data is None else data
     if not query or not chooses_any(query):
         return EmptyFilters(issues)
-    return HotIssueFilter(
-        query,
-        queryset=issues,
-        programs=lookups.programs,
-        people=lookups.people,
-        departments=lookups.departments,
-        user=request.user,
-    )
+    options = {
+        "programs": lookups.programs,
+        "people": lookups.people,
+        "departments": lookups.departments,
+        "user": request.user,
+    }
+
+    def make_filterset(query):
+        return HotIssueFilter(query, queryset=issues, **options)
+
+    if quick and (found := QuickFilters.build(query, make_filterset=make_filterset, **options)):
+        return found
+    return make_filterset(query)
 
 
 def _filter_values(query, filterset) -> dict[str, str]:
@@ -224,12 +232,13 @@ def log_page(request: HttpRequest, *, company: bool = False) -> HttpResponse:
         filterset.is_valid()
     now = timezone.now()
     chosen_filters = filterset.form.cleaned_data
-    # Counts per level ignore the level filter, so each chip says what it would show.
-    all_levels_qs, qs = filterset.split_qs()
     chosen = {int(v) for v in chosen_filters.get("level") or []}
     scope = _kept_counts_scope(request, chosen_filters, programs, every_program=company)
     counts = selectors.open_level_counts(now=now, **vars(scope)) if scope else None
     program_names = {p.pk: p.name for p in programs}
+    # Counts per level ignore the level filter, so each chip says what it would show. The kept
+    # counts and the written-out scans need no queryset (the count is the paginator's fallback only).
+    all_levels_qs, qs = filterset.split_qs() if counts is None else (None, HotIssue.objects.none())
     if counts is None:
         counts = selectors.level_counts(all_levels_qs, now=now)
         rows_source = selectors.LazyLogRows(qs, now=now, values=True, program_names=program_names)

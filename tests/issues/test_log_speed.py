@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from advocacy.models import Membership, Program
 from issues import selectors, services
-from issues.filters import EmptyFilters, HotIssueFilter, chooses_any
+from issues.filters import QUICK_FILTERS, EmptyFilters, HotIssueFilter, QuickFilters, chooses_any
 from issues.models import OPEN_Q, HotIssue, OpenIssueCount
 from issues.views import log
 from tests.factories import MembershipFactory
@@ -318,3 +318,87 @@ def test_filtersets_built_one_after_another_share_no_choices(program, manager, m
     # A filter's method is bound to its own filterset, not to the class's filter.
     assert first.filters["status"].filter.f is first.filters["status"]
     assert first.filters["status"] is not HotIssueFilter.base_filters["status"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "level=5",
+        "level=5&level=2&status=new",
+        "status=contacted&owner=me",
+        "status=closed",
+        "overdue=no&program=support-desk",
+        "owner=OWNER&overdue=yes",
+        "department=DEPT",
+        "level=9",  # refused: the FilterSet says why
+        "status=nonsense",
+        "owner=999999",
+        "program=nowhere",
+        "department=999999",
+        "overdue=maybe",
+        "level=",
+        "q=refund&level=5",  # a filter the kept counts do not answer
+        "page=2&after=x&level=4",
+    ],
+)
+def test_quick_filters_clean_what_the_filterset_cleans(program, manager, member, departments, query):
+    query = query.replace("OWNER", str(member.pk)).replace("DEPT", str(departments[0].pk))
+    data = QueryDict(query)
+    lookups = selectors.log_lookups(user=manager)
+    options = {
+        "programs": lookups.programs,
+        "people": lookups.people,
+        "departments": lookups.departments,
+        "user": manager,
+    }
+
+    def make(q):
+        return HotIssueFilter(q, queryset=HotIssue.objects.all(), **options)
+
+    quick = QuickFilters.build(data, make_filterset=make, **options)
+    real = make(data)
+    if quick is None:
+        assert not real.is_valid() or set(data) - QUICK_FILTERS - {"page", "after"}
+        return
+    assert real.is_valid(), real.form.errors
+    assert quick.form.cleaned_data.keys() == real.form.cleaned_data.keys()
+    for name, value in real.form.cleaned_data.items():
+        got = quick.form.cleaned_data[name]
+        assert (getattr(got, "pk", got), str(got)) == (getattr(value, "pk", value), str(value)), name
+
+    def sql(filterset):  # the overdue filter reads the clock
+        return [re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[.\d+:]*", "NOW", str(qs.query)) for qs in filterset.split_qs()]
+
+    assert sql(quick) == sql(real)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"page": "2"}, {"level": "5", "status": "new"}, {"owner": "me", "overdue": "yes"}, {"department": "D"}],
+    ids=["first", "later", "filtered", "owner", "department"],
+)
+def test_a_log_page_costs_the_same_queries_at_a_few_and_many_issues(
+    program, manager, member, departments, client_for, params
+):
+    """The plain log, a later page and filtered logs: the same statements at 8 and at 80 issues."""
+    client = client_for(manager)
+    params = {k: str(departments[0].pk) if v == "D" else v for k, v in params.items()}
+    now = timezone.now()
+    counts = []
+    for size in (8, 80):
+        for n in range(size - HotIssue.objects.count()):
+            HotIssueFactory(
+                program=program,
+                owner=manager if n % 2 else member,
+                department=departments[n % len(departments)],
+                level=1 + n % 5,
+                status="new" if n % 3 else "contacted",
+                created_at=now - timedelta(hours=10 * n),
+            )
+        client.get("/issues/", params)  # warm the session
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/issues/", params).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+    # session, user, the page's lookups, the kept counts, the rows
+    assert counts[0] <= 5, counts
