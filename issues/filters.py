@@ -265,7 +265,7 @@ class QuickFilters:
 
     @classmethod
     def build(cls, query, *, programs, people, departments, user, make_filterset) -> "QuickFilters | None":
-        if any(name not in QUICK_FILTERS and name not in ("page", "after") for name in query):
+        if any(name not in QUICK_FILTERS and name not in ("page", "after", "before") for name in query):
             return None
         if EmptyFilters._cleaned is None:
             EmptyFilters(HotIssue.objects.none())

@@ -125,6 +125,22 @@ _STAND_INS = ((9_070_707_070_707, 32_171), (9_080_808_080_808, 32_172))
 # to the segment whose order it has.
 PART_KEYS = {"late": "late", "late_after": "late", "rest": "rest", "rest_after": "rest"}
 PART_KEYS |= {"rest_private": "rest", "rest_plain": "rest"}
+# Read backwards, for the page before a cursor (_parts_before): whole segments ("late~", "rest~"),
+# the cursor's own segment before it ("late_before", "rest_before"), the rows with its runaround
+# flag and public ("rest_public") and the runarounds ("rest_runaround"), nearest first.
+REVERSED_PARTS = {"late~": "late", "rest~": "rest", "late_before": "late", "rest_before": "rest"}
+REVERSED_PARTS |= {"rest_public": "rest", "rest_runaround": "rest"}
+PART_KEYS |= REVERSED_PARTS
+SEGMENT_SQL_KEYS_BACKWARDS = {
+    "late": "first_outreach_due_at DESC, runaround, public, created_at DESC, id DESC",
+    "rest": "runaround, public, created_at DESC, id DESC",
+}
+
+
+def _segment_keys(part: str) -> str:
+    """The ORDER BY of a part: its segment's order, or that order backwards for a part read backwards."""
+    keys = SEGMENT_SQL_KEYS_BACKWARDS if part in REVERSED_PARTS else SEGMENT_SQL_KEYS
+    return keys[PART_KEYS[part]]
 
 
 def _part_q(part: str, now: datetime, after: "LogCursor | None") -> tuple[Q, bool]:
@@ -223,7 +239,7 @@ def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> t
     if scope.overdue is not None:
         where.append(f"({_LATE_SQL})" if scope.overdue else f"NOT ({_LATE_SQL})")
         params.append(now)
-    if part.startswith("late"):
+    if PART_KEYS[part] == "late":
         where.append(_LATE_SQL)
         params.append(now)
     else:
@@ -246,10 +262,27 @@ def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> t
         params.append(after.runaround)
     elif part == "rest_plain":
         where.append("runaround = FALSE")
+    elif part == "late_before":
+        where.append(
+            "first_outreach_due_at <= %s AND (first_outreach_due_at < %s OR first_outreach_due_at = %s AND "
+            "(runaround > %s OR runaround = %s AND (public > %s OR public = %s AND "
+            "(created_at < %s OR created_at = %s AND id < %s))))"
+        )
+        params += [after.due] * 3 + [after.runaround] * 2 + [after.public] * 2 + [after.created_at] * 2 + [after.pk]
+    elif part == "rest_before":
+        where.append(
+            "runaround = %s AND public = %s AND created_at <= %s AND (created_at < %s OR created_at = %s AND id < %s)"
+        )
+        params += [after.runaround, after.public] + [after.created_at] * 3 + [after.pk]
+    elif part == "rest_public":
+        where.append("runaround = %s AND public = TRUE")
+        params.append(after.runaround)
+    elif part == "rest_runaround":
+        where.append("runaround = TRUE")
     sql = (
         "(SELECT id, first_outreach_due_at, runaround, public, created_at "  # noqa: S608 — constants
         f"FROM {HotIssue._meta.db_table} WHERE {' AND '.join(where)} "
-        f"ORDER BY {SEGMENT_SQL_KEYS[PART_KEYS[part]]} LIMIT %s)"
+        f"ORDER BY {_segment_keys(part)} LIMIT %s)"
     )
     return sql, params, at_program, at_level
 
@@ -270,7 +303,7 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
             programs.append((int(program_id), int(cap)))
     if not programs:
         return None, []
-    keys = SEGMENT_SQL_KEYS[PART_KEYS[part]]
+    keys = _segment_keys(part)
     if at_program is None:  # every program: one scan of the index without a program column
         params = [level if i == at_level else value for i, value in enumerate(branch_params)]
         params.append(programs[0][1])
@@ -310,6 +343,7 @@ def priority_sql(
     now: datetime,
     after: "LogCursor | None" = None,
     scope: LogScope | None = None,
+    before: "LogCursor | None" = None,
 ) -> tuple[str, list] | None:
     """Return SQL and params selecting the ids of rows [offset, offset + limit) of `qs` (open issues,
     filtered) in PRIORITY_ORDER, or None when the window is empty. PostgreSQL only.
@@ -318,11 +352,17 @@ def priority_sql(
     covers are read, each from its own index position; without them every
     segment is read up to the window's end (fine for a top five). With `after`
     (and counts) the window is the `limit` rows after that cursor instead, and
-    no scan reads more than `limit` rows however deep the page.
+    no scan reads more than `limit` rows however deep the page. With `before`
+    (counts and `scope`) it is the `limit` rows before that cursor, read
+    backwards from it (in no order: the caller sorts a page).
     """
     end = offset + limit
     parts, position = [], 0
-    if after is not None and counts is not None:
+    if before is not None and counts is not None and scope is not None:
+        parts, after = _parts_before(before, counts, limit), before
+        if not parts:
+            return None
+    elif after is not None and counts is not None:
         parts = _parts_after(after, counts, limit)
     for level in LEVELS_DOWN if not parts else ():
         for part in ("late", "rest"):
@@ -391,6 +431,33 @@ def _parts_after(after: "LogCursor", counts: "LevelCounts", limit: int) -> list[
             continue
         parts.append((level, part, 0, min(limit, size)))
         if part in ("late", "rest"):
+            covered += size
+            if covered >= limit:
+                break
+    return parts
+
+
+def _parts_before(before: "LogCursor", counts: "LevelCounts", limit: int) -> list[tuple[int, str, int, int]]:
+    """The parts of segments that hold the `limit` rows before `before`, nearest first, each read
+    backwards, as (level, part, 0, stop): _parts_after in the other direction."""
+    if before.late:
+        order = [(before.level, "late_before")]
+    else:
+        order = [(before.level, "rest_before")]
+        if not before.public:
+            order.append((before.level, "rest_public"))
+        if not before.runaround:
+            order.append((before.level, "rest_runaround"))
+        order.append((before.level, "late~"))
+    order += [(level, part) for level in reversed(LEVELS_DOWN) if level > before.level for part in ("rest~", "late~")]
+    parts, covered = [], 0
+    for level, part in order:
+        late = counts[level]["overdue"]
+        size = late if PART_KEYS[part] == "late" else counts[level]["n"] - late
+        if size <= 0:
+            continue
+        parts.append((level, part, 0, min(limit, size)))
+        if part in ("late~", "rest~"):
             covered += size
             if covered >= limit:
                 break
@@ -668,6 +735,7 @@ class LazyLogRows:
         after: "LogCursor | None" = None,
         scope: LogScope | None = None,
         program_names: dict[int, str] | None = None,
+        before: "LogCursor | None" = None,
     ):
         self.qs = qs
         self.now = now or timezone.now()
@@ -681,6 +749,7 @@ class LazyLogRows:
         if scope is not None:
             self.program_ids = scope.program_ids if scope.program_ids is not None else [EVERY_PROGRAM]
         self.program_names = program_names
+        self.before = before  # a page is read backwards from it (with a scope), when `after` is not given
 
     @property
     def keyset(self) -> bool:
@@ -705,6 +774,7 @@ class LazyLogRows:
                 now=self.now,
                 after=self.after if start > 0 else None,
                 scope=self.scope,
+                before=self.before if start > 0 and self.after is None else None,
             )
         if window.stop is not None and window.stop <= start:
             return None

@@ -249,21 +249,29 @@ def log_page(request: HttpRequest, *, company: bool = False) -> HttpResponse:
         )
     total = sum(c["n"] for level, c in counts.items() if not chosen or level in chosen)
     overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)
-    # Later pages are read from the cursor the previous page's Next link carries
-    # (keyset); a link with a page number only (shared, typed) is read by its number.
-    after_text = request.GET.get("after")
+    # Later pages are read from the cursor the previous page's Next link carries, earlier ones
+    # from the one its Previous link carries (keyset, forwards or backwards); a link with a page
+    # number only (shared, typed) is read by its number.
+    after_text, before_text = request.GET.get("after"), request.GET.get("before")
     after = selectors.LogCursor.decode(after_text) if after_text else None
-    bad_cursor = bool(after_text) and after is None
-    rows_source.after = after
+    before = selectors.LogCursor.decode(before_text) if before_text and not after_text else None
+    bad_cursor = (bool(after_text) and after is None) or (bool(before_text) and not after_text and before is None)
+    rows_source.after, rows_source.before = after, before
     paginator = _CountedPaginator(rows_source, PER_PAGE, total)
     page = paginator.get_page(1 if bad_cursor else request.GET.get("page"))
-    if after is not None and not page.object_list and total:
-        # A cursor past the end (the issues changed since the link was made): read the page by its number.
-        rows_source.after = None
+    if (after is not None and not page.object_list and total) or (
+        before is not None and page.number > 1 and len(page.object_list) < PER_PAGE
+    ):
+        # A cursor past the end, or too near the start for its page (the issues changed since
+        # the link was made): read the page by its number.
+        rows_source.after = rows_source.before = None
         page = paginator.get_page(request.GET.get("page"))
-    next_cursor = ""
-    if page.has_next() and rows_source.keyset and page.object_list:
-        next_cursor = selectors.LogCursor.of(page.object_list[-1], now).encode()
+    next_cursor = previous_cursor = ""
+    if rows_source.keyset and page.object_list:
+        if page.has_next():
+            next_cursor = selectors.LogCursor.of(page.object_list[-1], now).encode()
+        if page.has_previous() and page.previous_page_number() > 1:  # page 1 is read from the start
+            previous_cursor = selectors.LogCursor.of(page.object_list[0], now).encode()
     csrf = "" if company else csrf_input(request)
     single = len(programs) == 1
     url_for = detail_urls()
@@ -276,6 +284,7 @@ def log_page(request: HttpRequest, *, company: bool = False) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("after", None)
+    params.pop("before", None)
     partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
     departments = lookups.departments
     filter_values = _filter_values(request.GET if bad_filters is None else {}, filterset)
@@ -299,6 +308,7 @@ def log_page(request: HttpRequest, *, company: bool = False) -> HttpResponse:
         "bad_filters": bad_filters,
         "bad_cursor": bad_cursor,
         "next_cursor": next_cursor,
+        "previous_cursor": previous_cursor,
         "page": page,
         "rows_html": rows_html,
         "counts": counts,

@@ -263,12 +263,15 @@ def test_following_next_links_reads_every_issue_once_in_the_plain_order(crowd, c
 def test_a_forged_cursor_gives_a_page_never_an_error(crowd, client_for, after):
     manager, _ = crowd
     client = client_for(manager)
-    response = client.get("/issues/", {"page": "3", "after": after})
-    assert response.status_code == 200
-    assert response.context["page"].object_list
-    if selectors.LogCursor.decode(after) is None:
-        assert response.context["page"].number == 1
-        assert "The page position in this link was not understood" in response.content.decode()
+    for name in ("after", "before"):
+        response = client.get("/issues/", {"page": "3", name: after})
+        assert response.status_code == 200
+        assert response.context["page"].object_list
+        if selectors.LogCursor.decode(after) is None:
+            assert response.context["page"].number == 1
+            assert "The page position in this link was not understood" in response.content.decode()
+        else:
+            assert response.context["page"].number == 3
 
 
 def test_a_cursor_reads_back_what_it_wrote(crowd):
@@ -402,3 +405,42 @@ def test_a_log_page_costs_the_same_queries_at_a_few_and_many_issues(
     assert counts[0] == counts[1], counts
     # session, user, the page's lookups, the kept counts, the rows
     assert counts[0] <= 5, counts
+
+
+PREVIOUS_LINK = re.compile(r'<a class="page-link" href="(\?[^"]*)"[^>]*>Previous</a>')
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"level": ["5", "2"]}, {"status": "new"}, {"owner": "me"}, {"overdue": "no"}, {"department": "dept"}],
+    ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "none",
+)
+def test_following_previous_links_from_the_last_page_reads_every_issue_once(crowd, client_for, monkeypatch, params):
+    """Previous reads the page before from a cursor too (backwards), and keeps the page numbers."""
+    manager, depts = crowd
+    monkeypatch.setattr(log, "PER_PAGE", 4)
+    params = dict(params)
+    if params.get("department") == "dept":
+        params["department"] = str(next(iter(depts.values()))[0].pk)
+    client = client_for(manager)
+    first = client.get("/issues/", params)
+    _, qs = first.context["filterset"].split_qs()
+    expected = list(selectors.with_priority(qs).values_list("id", flat=True))
+    pages = first.context["page"].paginator.num_pages
+    response = client.get("/issues/", {**params, "page": pages})
+    seen, cursors, number = [], 0, pages
+    while True:
+        assert response.context["page"].number == number
+        seen = [row.pk for row in response.context["page"].object_list] + seen
+        found = PREVIOUS_LINK.search(response.content.decode())
+        if found is None:
+            break
+        link = html.unescape(found.group(1))
+        cursors += "before=" in link
+        number -= 1
+        response = client.get("/issues/" + link)
+        assert response.status_code == 200
+    assert seen == expected
+    if pages > 2:
+        assert cursors, "earlier pages are read from a cursor"
+    assert "before=" not in client.get("/issues/", {**params, "page": 2}).content.decode().split("Previous")[0][-300:]
