@@ -799,16 +799,6 @@ def programs_for(*, user: AbstractBaseUser) -> QuerySet[Program]:
     return visible_programs(user=user).order_by("name")
 
 
-def log_programs(*, user: AbstractBaseUser) -> list[Program]:
-    """Return the programs whose issues `user` sees in the log, by name (only what the filter bar shows)."""
-    return list(programs_for(user=user).only("pk", "name", "slug", "time_zone"))
-
-
-def company_log_programs() -> list[Program]:
-    """Return every program, by name, for the company log (a customer-experience lead's; the caller checks)."""
-    return list(Program.objects.order_by("name").only("pk", "name", "slug", "time_zone"))
-
-
 class LogProgram(NamedTuple):
     """A program as the log shows and filters by it (a model instance costs more to build, times 200)."""
 
@@ -914,32 +904,6 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
             found.unread_notifications, found.own_zone, found.handoff_waiting = int(number or 0), a or "", b == "1"
     remember_own_time_zone(user, found.own_zone)
     return found
-
-
-def log_issues(*, program_ids: list[int]) -> tuple[QuerySet[HotIssue], QuerySet[Program]]:
-    """Return the issues the log filters, and the programs its program filter offers."""
-    issues = HotIssue.objects.filter(program_id__in=program_ids)
-    programs = Program.objects.filter(pk__in=program_ids).order_by("name")
-    return issues, programs
-
-
-def log_people(*, program_ids: list[int]) -> list[tuple[int, str]]:
-    """Return (pk, name) of everyone in these programs, for the log's owner filter."""
-    return [
-        (pk, display_name_of(first_name, last_name, username))
-        for pk, first_name, last_name, username in get_user_model()
-        .objects.filter(memberships__program_id__in=program_ids)
-        .distinct()
-        .order_by("first_name", "username")
-        .values_list("pk", "first_name", "last_name", "username")
-    ]
-
-
-def log_departments(*, program_ids: list[int]) -> list[tuple[str, str]]:
-    """Return (pk as text, name) of these programs' departments, for the log's department filter."""
-    return [
-        (str(pk), name) for pk, name in Department.objects.filter(program_id__in=program_ids).values_list("pk", "name")
-    ]
 
 
 def issue_for_tracking(*, token: str) -> HotIssue | None:

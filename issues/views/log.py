@@ -37,8 +37,8 @@ def _lookups(request: HttpRequest, *, company: bool = False) -> selectors.LogLoo
     )
 
 
-def _filtered(request: HttpRequest, lookups: selectors.LogLookups, *, data=None, quick: bool = True):
-    """Return the filterset for the log over the programs in `lookups` (`quick`: QuickFilters when they can)."""
+def _filtered(request: HttpRequest, lookups: selectors.LogLookups, *, data=None):
+    """Return the filterset for the log over the programs in `lookups` (QuickFilters when they can answer)."""
     if lookups.every_program:
         issues = HotIssue.objects.all()
     else:
@@ -56,7 +56,7 @@ def _filtered(request: HttpRequest, lookups: selectors.LogLookups, *, data=None,
     def make_filterset(query):
         return HotIssueFilter(query, queryset=issues, **options)
 
-    if quick and (found := QuickFilters.build(query, make_filterset=make_filterset, **options)):
+    if found := QuickFilters.build(query, make_filterset=make_filterset, **options):
         return found
     return make_filterset(query)
 
