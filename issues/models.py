@@ -605,14 +605,6 @@ class OpenIssueCount(models.Model):
                 fields=["program_id", "kind", "ref", "level", "status", "uncontacted"], name="open_issue_count_key"
             )
         ]
-        # Every program's counts at once (the company log), summed per level without a list of programs.
-        # `n` is in no index, so the trigger's updates of it stay heap-only (HOT): a bulk import
-        # updating one count thousands of times in a transaction adds no index entries.
-        indexes = [
-            models.Index(
-                fields=["level", "uncontacted", "status"], condition=Q(kind=0), name="open_issue_count_every_program"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.program_id}/{self.kind}/{self.ref} level {self.level} {self.status}: {self.n}"
