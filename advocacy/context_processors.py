@@ -1,11 +1,23 @@
 """Template context every page needs."""
 
+from functools import cache
+
 from django.http import HttpRequest
 
 
 def unread_notifications(request: HttpRequest) -> dict:
-    """Return the signed-in user's unread notification count for the navigation bar."""
+    """Return the signed-in user's unread notification count for the navigation bar.
+
+    As a callable the template calls when it shows the count (once: it is
+    cached), so a page that read the count with its own lookups and passes
+    `unread_notifications` itself (the log) asks nothing more.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": user.notifications.filter(read_at__isnull=True).count()}
+
+    @cache
+    def count() -> int:
+        return user.notifications.filter(read_at__isnull=True).count()
+
+    return {"unread_notifications": count}

@@ -25,7 +25,7 @@ from advocacy.permissions import (
 )
 from advocacy.selectors import activate_zone_for, display_name, thanks_for_program, thanks_received
 from issues.models import Customer
-from issues.selectors import closed_by_root_cause, company_log_programs, issue_for_company, timeline
+from issues.selectors import closed_by_root_cause, issue_for_company, timeline
 from issues.views.log import log_page
 from rotations.feeds import subscription_links
 from rotations.selectors import current_advocate, live_calendar_token, terms_for_user, unacknowledged_handoff_for
@@ -409,7 +409,7 @@ def company_themes(request: HttpRequest) -> HttpResponse:
 def company_log(request: HttpRequest) -> HttpResponse:
     """Every program's open hot issues, read-only, with the log's filters (the program is one of them)."""
     require_company_lead(actor=request.user)
-    return log_page(request, programs=company_log_programs(), company=True, url_for=_company_issue_urls())
+    return log_page(request, company=True, url_for=_company_issue_urls())
 
 
 @login_required

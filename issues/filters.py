@@ -8,10 +8,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from advocacy.models import Program
 from core.edge import validate_sensible_date
 
-from .models import CLOSED_STATUSES, OPEN_STATUSES, Department, Level, Source, Status, overdue_q
+from .models import CLOSED_STATUSES, OPEN_STATUSES, Department, HotIssue, Level, Source, Status, overdue_q
 from .selectors import inherited_issues, search
 
 User = get_user_model()
@@ -20,18 +19,45 @@ STATUS_CHOICES = [("open", "Open"), *Status.choices, ("closed", "Closed"), ("all
 YES = [("yes", "Yes"), ("no", "No")]
 
 
+class KnownObjectField(forms.ChoiceField):
+    """A choice among objects the page already read ({key: object}), cleaned to the object: no query.
+
+    A model choice field looks its value up in the database; the log has read
+    its programs and departments anyway (issues.selectors.log_lookups).
+    """
+
+    def __init__(self, *, objects=None, empty_label="---------", **kwargs):
+        self.objects = dict(objects or {})
+        kwargs["choices"] = [("", empty_label), *((key, str(obj)) for key, obj in self.objects.items())]
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.objects.get(value) if value else None
+
+
+class KnownObjectFilter(django_filters.Filter):
+    """Filter on a foreign key by one of the objects given as `objects` (see KnownObjectField)."""
+
+    field_class = KnownObjectField
+
+    def filter(self, qs, value):
+        """Keep the issues of the chosen object, by its id (the object may be a plain stand-in)."""
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}_id": value.pk})
+
+
 class HotIssueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_q")
-    program = django_filters.ModelChoiceFilter(
-        queryset=Program.objects.none(), to_field_name="slug", empty_label="All my programs"
-    )
+    program = KnownObjectFilter(empty_label="All my programs")
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", empty_label=None)
     level = django_filters.MultipleChoiceFilter(
         choices=Level.choices, label="Dissatisfaction", widget=forms.CheckboxSelectMultiple, distinct=False
     )
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
     owner = django_filters.ChoiceFilter(label="Owner", method="filter_owner", empty_label="Anyone")
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.none(), empty_label="Any department")
+    department = KnownObjectFilter(empty_label="Any department")
     overdue = django_filters.ChoiceFilter(choices=YES, method="filter_overdue", empty_label="Overdue?")
     runaround = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Runaround?")
     public = django_filters.ChoiceFilter(choices=YES, method="filter_flag", empty_label="Public?")
@@ -57,16 +83,21 @@ class HotIssueFilter(django_filters.FilterSet):
         validators=[validate_sensible_date],
     )
 
-    def __init__(self, data=None, *args, programs=None, people=None, user=None, **kwargs):
+    def __init__(self, data=None, *args, programs=None, people=None, departments=None, user=None, **kwargs):
+        """`programs`: the programs to choose from; `people` and `departments`: (pk, name) pairs for the
+        owner and department choices (departments default to those of `programs`, read here)."""
         data = data.copy() if data is not None else {}
         if not data.get("status"):
             data["status"] = "open"
         super().__init__(data, *args, **kwargs)
         self.user = user
-        self.filters["program"].queryset = programs if programs is not None else Program.objects.none()
-        self.filters["department"].queryset = Department.objects.filter(
-            program__in=programs if programs is not None else []
-        ).order_by("name")
+        programs = list(programs or [])
+        if departments is None:
+            departments = Department.objects.filter(program__in=[p.pk for p in programs]).values_list("pk", "name")
+        self.filters["program"].extra["objects"] = {p.slug: p for p in programs}
+        self.filters["department"].extra["objects"] = {
+            str(pk): Department(pk=int(pk), name=name) for pk, name in departments
+        }
         owners = [("me", "Me")] + [(str(pk), name) for pk, name in (people or [])]
         self.filters["owner"].extra["choices"] = owners
 
@@ -216,3 +247,77 @@ class EmptyFilters:
         """As HotIssueFilter.split_qs: the open issues, twice (no level is chosen)."""
         qs = self.queryset.filter(status__in=[s.value for s in OPEN_STATUSES])
         return qs, qs
+
+
+# The filters the log reads from its kept counts (with a page and its cursor); a query of these
+# only is cleaned by QuickFilters without building the FilterSet.
+QUICK_FILTERS = frozenset({"program", "level", "status", "owner", "department", "overdue"})
+_LEVEL_VALUES = frozenset(str(value) for value, _ in Level.choices)
+_STATUS_VALUES = frozenset(value for value, _ in STATUS_CHOICES)
+_YES_NO = frozenset(value for value, _ in YES)
+
+
+class QuickFilters:
+    """What HotIssueFilter gives for a query of the kept-count filters only, cleaned by hand.
+
+    Most filtered pages are a level, a status, an owner, a department or
+    overdue; building the FilterSet (a form class, thirteen fields) costs more
+    than the rest of the page's Python. `build` returns None for any other
+    query and for a value it does not accept, so the FilterSet answers (and
+    says what is wrong); split_qs builds it too (only the log's slower path
+    and tests need querysets). A test checks that both give the same.
+    """
+
+    filters = HotIssueFilter.base_filters
+
+    def __init__(self, query, cleaned: dict, make_filterset):
+        self.query = query
+        self.form = _Cleaned(cleaned)
+        self._make_filterset = make_filterset
+
+    @classmethod
+    def build(cls, query, *, programs, people, departments, user, make_filterset) -> "QuickFilters | None":
+        if any(name not in QUICK_FILTERS and name not in ("page", "after", "before") for name in query):
+            return None
+        if EmptyFilters._cleaned is None:
+            EmptyFilters(HotIssue.objects.none())
+        cleaned = dict(EmptyFilters._cleaned)
+        levels = [value for value in query.getlist("level")]
+        if levels:
+            if any(value not in _LEVEL_VALUES for value in levels):
+                return None
+            cleaned["level"] = levels
+        status = query.get("status") or "open"
+        if status not in _STATUS_VALUES:
+            return None
+        cleaned["status"] = status
+        overdue = query.get("overdue") or ""
+        if overdue and overdue not in _YES_NO:
+            return None
+        cleaned["overdue"] = overdue
+        owner = query.get("owner") or ""
+        if owner and owner != "me" and owner not in {str(pk) for pk, _ in people}:
+            return None
+        cleaned["owner"] = owner
+        slug = query.get("program") or ""
+        if slug:
+            program = next((p for p in programs if p.slug == slug), None)
+            if program is None:
+                return None
+            cleaned["program"] = program
+        department = query.get("department") or ""
+        if department:
+            name = next((name for pk, name in departments if str(pk) == department), None)
+            if name is None:
+                return None
+            cleaned["department"] = Department(pk=int(department), name=name)
+        return cls(query, cleaned, make_filterset)
+
+    def is_valid(self) -> bool:
+        return True
+
+    def split_qs(self):
+        """As HotIssueFilter.split_qs (it builds one)."""
+        filterset = self._make_filterset(self.query)
+        filterset.is_valid()
+        return filterset.split_qs()

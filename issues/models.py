@@ -421,6 +421,20 @@ class HotIssue(models.Model):
                 condition=OPEN_Q & Q(first_outreach_at__isnull=True),
                 name="hot_issue_open_late",
             ),
+            # The same two orders over every program at once, for the company log (a lead's):
+            # one scan instead of one per program, and its counts of issues not yet due.
+            models.Index(
+                fields=["-level", "-runaround", "-public", "created_at", "id"],
+                include=["status", "first_outreach_at", "first_outreach_due_at"],
+                condition=OPEN_Q,
+                name="hot_issue_open_priority_all",
+            ),
+            models.Index(
+                fields=["level", "first_outreach_due_at", "-runaround", "-public", "created_at", "id"],
+                include=["status"],
+                condition=OPEN_Q & Q(first_outreach_at__isnull=True),
+                name="hot_issue_open_late_all",
+            ),
             # Open and never contacted by due time: the overdue notices, and the
             # issues not yet due that the log's overdue counts subtract.
             models.Index(

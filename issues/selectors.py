@@ -7,10 +7,12 @@ queries at 100 issues and at 1,000,000.
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -35,10 +37,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from advocacy.models import Program
+from advocacy.models import Membership, Notification, Profile, Program
 from advocacy.permissions import visible_program_ids, visible_programs
-from advocacy.selectors import activate_zone_for, display_name, display_name_of
+from advocacy.selectors import activate_zone_for, display_name, display_name_of, remember_own_time_zone
 from core.when import format_moment
+from rotations.models import Handoff
 from rotations.selectors import advocate_history, current_incoming_handoffs
 
 from .models import (
@@ -146,6 +149,22 @@ _STAND_INS = ((9_070_707_070_707, 32_171), (9_080_808_080_808, 32_172))
 # to the segment whose order it has.
 PART_KEYS = {"late": "late", "late_after": "late", "rest": "rest", "rest_after": "rest"}
 PART_KEYS |= {"rest_private": "rest", "rest_plain": "rest"}
+# Read backwards, for the page before a cursor (_parts_before): whole segments ("late~", "rest~"),
+# the cursor's own segment before it ("late_before", "rest_before"), the rows with its runaround
+# flag and public ("rest_public") and the runarounds ("rest_runaround"), nearest first.
+REVERSED_PARTS = {"late~": "late", "rest~": "rest", "late_before": "late", "rest_before": "rest"}
+REVERSED_PARTS |= {"rest_public": "rest", "rest_runaround": "rest"}
+PART_KEYS |= REVERSED_PARTS
+SEGMENT_SQL_KEYS_BACKWARDS = {
+    "late": "first_outreach_due_at DESC, runaround, public, created_at DESC, id DESC",
+    "rest": "runaround, public, created_at DESC, id DESC",
+}
+
+
+def _segment_keys(part: str) -> str:
+    """The ORDER BY of a part: its segment's order, or that order backwards for a part read backwards."""
+    keys = SEGMENT_SQL_KEYS_BACKWARDS if part in REVERSED_PARTS else SEGMENT_SQL_KEYS
+    return keys[PART_KEYS[part]]
 
 
 def _part_q(part: str, now: datetime, after: "LogCursor | None") -> tuple[Q, bool]:
@@ -199,6 +218,99 @@ def _branch_template(qs, *, part: str, now: datetime, after=None) -> tuple[str, 
     return f"({sql} LIMIT %s)", first, at_program[0], at_level[0]
 
 
+# Every program at once (the company log): counts and scans keyed by this instead of a program,
+# read from the indexes without a program column (hot_issue_open_*_all).
+EVERY_PROGRAM = 0
+
+
+@dataclass(frozen=True)
+class LogScope:
+    """The filters the kept counts answer, as the log's scans apply them (see issues.views.log):
+    open statuses, at most one owner or one department, overdue or not. `program_ids` None: every program.
+    """
+
+    program_ids: list[int] | None
+    statuses: list[str]
+    owner_id: int | None = None
+    department_id: int | None = None
+    overdue: bool | None = None
+
+
+_LATE_SQL = "first_outreach_at IS NULL AND first_outreach_due_at < %s"
+
+
+def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> tuple[str, list, int | None, int]:
+    """One segment scan for `scope`, written out (as _branch_template gives for a queryset), so a page
+    compiles no queryset: SQL, params, and the positions of the program (None: every program) and level."""
+    where, params = [], []
+    at_program = None
+    if scope.program_ids is not None:
+        where.append("program_id = %s")
+        params.append(0)
+        at_program = 0
+    where.append("level = %s")
+    at_level = len(params)
+    params.append(0)
+    # The open statuses as the partial indexes name them, then the chosen ones.
+    where.append("status IN %s AND status IN %s")
+    params += [OPEN_VALUES_ORDERED, tuple(scope.statuses)]
+    if scope.owner_id is not None:
+        where.append("owner_id = %s")
+        params.append(int(scope.owner_id))
+    if scope.department_id is not None:
+        where.append("department_id = %s")
+        params.append(int(scope.department_id))
+    if scope.overdue is not None:
+        where.append(f"({_LATE_SQL})" if scope.overdue else f"NOT ({_LATE_SQL})")
+        params.append(now)
+    if PART_KEYS[part] == "late":
+        where.append(_LATE_SQL)
+        params.append(now)
+    else:
+        where.append(f"NOT ({_LATE_SQL})")
+        params.append(now)
+    if part == "late_after":
+        where.append(
+            "first_outreach_due_at >= %s AND (first_outreach_due_at > %s OR first_outreach_due_at = %s AND "
+            "(runaround < %s OR runaround = %s AND (public < %s OR public = %s AND "
+            "(created_at > %s OR created_at = %s AND id > %s))))"
+        )
+        params += [after.due] * 3 + [after.runaround] * 2 + [after.public] * 2 + [after.created_at] * 2 + [after.pk]
+    elif part == "rest_after":
+        where.append(
+            "runaround = %s AND public = %s AND created_at >= %s AND (created_at > %s OR created_at = %s AND id > %s)"
+        )
+        params += [after.runaround, after.public] + [after.created_at] * 3 + [after.pk]
+    elif part == "rest_private":
+        where.append("runaround = %s AND public = FALSE")
+        params.append(after.runaround)
+    elif part == "rest_plain":
+        where.append("runaround = FALSE")
+    elif part == "late_before":
+        where.append(
+            "first_outreach_due_at <= %s AND (first_outreach_due_at < %s OR first_outreach_due_at = %s AND "
+            "(runaround > %s OR runaround = %s AND (public > %s OR public = %s AND "
+            "(created_at < %s OR created_at = %s AND id < %s))))"
+        )
+        params += [after.due] * 3 + [after.runaround] * 2 + [after.public] * 2 + [after.created_at] * 2 + [after.pk]
+    elif part == "rest_before":
+        where.append(
+            "runaround = %s AND public = %s AND created_at <= %s AND (created_at < %s OR created_at = %s AND id < %s)"
+        )
+        params += [after.runaround, after.public] + [after.created_at] * 3 + [after.pk]
+    elif part == "rest_public":
+        where.append("runaround = %s AND public = TRUE")
+        params.append(after.runaround)
+    elif part == "rest_runaround":
+        where.append("runaround = TRUE")
+    sql = (
+        "(SELECT id, first_outreach_due_at, runaround, public, created_at "  # noqa: S608 — constants
+        f"FROM {HotIssue._meta.db_table} WHERE {' AND '.join(where)} "
+        f"ORDER BY {_segment_keys(part)} LIMIT %s)"
+    )
+    return sql, params, at_program, at_level
+
+
 def _segment_sql(template, *, program_ids, level: int, part: str, start: int, stop: int, caps=None):
     """SQL for rows [start, stop) of one (level, overdue-or-not) segment: a scan per program, merged.
 
@@ -215,6 +327,15 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
             programs.append((int(program_id), int(cap)))
     if not programs:
         return None, []
+    keys = _segment_keys(part)
+    if at_program is None:  # every program: one scan of the index without a program column
+        params = [level if i == at_level else value for i, value in enumerate(branch_params)]
+        params.append(programs[0][1])
+        sql = (
+            f"SELECT id, row_number() OVER (ORDER BY {keys}) AS rn FROM {branch_sql} AS u "  # noqa: S608 — compiled
+            f"ORDER BY {keys} LIMIT {int(stop - start)} OFFSET {int(start)}"
+        )
+        return sql, params
     # The branch's program and its LIMIT become the joined program's columns.
     pieces = branch_sql.split("%s")
     sql_parts, params = [pieces[0]], []
@@ -228,7 +349,6 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
             params.append(level if i == at_level else branch_params[i])
         sql_parts.append(piece)
     values = ", ".join(f"({pid}, {cap})" for pid, cap in programs)
-    keys = SEGMENT_SQL_KEYS[PART_KEYS[part]]
     sql = (
         f"SELECT id, row_number() OVER (ORDER BY {keys}) AS rn "  # noqa: S608 — compiled querysets, ints and constants
         f"FROM (VALUES {values}) AS p(pid, cap) CROSS JOIN LATERAL {''.join(sql_parts)} AS u "
@@ -246,6 +366,8 @@ def priority_sql(
     limit: int,
     now: datetime,
     after: "LogCursor | None" = None,
+    scope: LogScope | None = None,
+    before: "LogCursor | None" = None,
 ) -> tuple[str, list] | None:
     """Return SQL and params selecting the ids of rows [offset, offset + limit) of `qs` (open issues,
     filtered) in PRIORITY_ORDER, or None when the window is empty. PostgreSQL only.
@@ -254,11 +376,17 @@ def priority_sql(
     covers are read, each from its own index position; without them every
     segment is read up to the window's end (fine for a top five). With `after`
     (and counts) the window is the `limit` rows after that cursor instead, and
-    no scan reads more than `limit` rows however deep the page.
+    no scan reads more than `limit` rows however deep the page. With `before`
+    (counts and `scope`) it is the `limit` rows before that cursor, read
+    backwards from it (in no order: the caller sorts a page).
     """
     end = offset + limit
     parts, position = [], 0
-    if after is not None and counts is not None:
+    if before is not None and counts is not None and scope is not None:
+        parts, after = _parts_before(before, counts, limit), before
+        if not parts:
+            return None
+    elif after is not None and counts is not None:
         parts = _parts_after(after, counts, limit)
     for level in LEVELS_DOWN if not parts else ():
         for part in ("late", "rest"):
@@ -276,7 +404,12 @@ def priority_sql(
     if not parts or not program_ids:
         return None
     sqls, params = [], []
-    templates = {part: _branch_template(qs, part=part, now=now, after=after) for part in {p[1] for p in parts}}
+    if scope is not None:  # the scans written out for the kept-count filters: no queryset to compile
+        templates = {part: _scope_branch(scope, part=part, now=now, after=after) for part in {p[1] for p in parts}}
+        if scope.program_ids is None:
+            program_ids = [EVERY_PROGRAM]
+    else:
+        templates = {part: _branch_template(qs, part=part, now=now, after=after) for part in {p[1] for p in parts}}
     for seg, (level, part, start, stop) in enumerate(parts):
         caps = None
         if counts is not None:
@@ -322,6 +455,33 @@ def _parts_after(after: "LogCursor", counts: "LevelCounts", limit: int) -> list[
             continue
         parts.append((level, part, 0, min(limit, size)))
         if part in ("late", "rest"):
+            covered += size
+            if covered >= limit:
+                break
+    return parts
+
+
+def _parts_before(before: "LogCursor", counts: "LevelCounts", limit: int) -> list[tuple[int, str, int, int]]:
+    """The parts of segments that hold the `limit` rows before `before`, nearest first, each read
+    backwards, as (level, part, 0, stop): _parts_after in the other direction."""
+    if before.late:
+        order = [(before.level, "late_before")]
+    else:
+        order = [(before.level, "rest_before")]
+        if not before.public:
+            order.append((before.level, "rest_public"))
+        if not before.runaround:
+            order.append((before.level, "rest_runaround"))
+        order.append((before.level, "late~"))
+    order += [(level, part) for level in reversed(LEVELS_DOWN) if level > before.level for part in ("rest~", "late~")]
+    parts, covered = [], 0
+    for level, part in order:
+        late = counts[level]["overdue"]
+        size = late if PART_KEYS[part] == "late" else counts[level]["n"] - late
+        if size <= 0:
+            continue
+        parts.append((level, part, 0, min(limit, size)))
+        if part in ("late~", "rest~"):
             covered += size
             if covered >= limit:
                 break
@@ -541,30 +701,62 @@ class LogRow:
         return HotIssue(pk=self.pk).get_absolute_url()
 
 
-_ROW_SQL: dict[str, str] = {}
 OPEN_VALUES_ORDERED = tuple(s.value for s in OPEN_STATUSES)
 
 
-def _log_row_values(ids_sql: str, ids_params: list) -> list[LogRow]:
-    """Fetch the LogRows whose ids `ids_sql` selects (any order), in one query compiled once per process.
+def _row_sql(*, with_program: bool) -> str:
+    """The fetch of LOG_ROW_VALUES by id, written out (PostgreSQL): the owner, department and customer
+    joined; the program's name joined too, unless the caller knows it (then its id in its place).
 
+    Each join costs the planner more than it costs to run; a page reads 25 rows.
+    """
+    t = {
+        "issue": HotIssue._meta.db_table,
+        "program": Program._meta.db_table,
+        "department": Department._meta.db_table,
+        "user": get_user_model()._meta.db_table,
+        "customer": Customer._meta.db_table,
+    }
+    program = "p.name" if with_program else "h.program_id"
+    slug = "p.slug" if with_program else "h.program_id"
+    join = f" JOIN {t['program']} p ON p.id = h.program_id" if with_program else ""
+    return (
+        "SELECT h.id, h.title, h.level, h.public, h.status, h.source, h.created_at, "  # noqa: S608 — table names
+        "h.first_outreach_due_at, h.first_outreach_at, h.next_attempt_due_at, h.runaround, h.transfer_count, "
+        f"h.came_back_at, {program}, h.department_id, d.name, u.first_name, u.last_name, u.username, "
+        f"h.customer_id, c.name, c.email, c.phone, c.company, {slug}, h.is_repeat, c.at_risk "
+        f"FROM {t['issue']} h JOIN {t['user']} u ON u.id = h.owner_id{join} "
+        f"LEFT JOIN {t['department']} d ON d.id = h.department_id "
+        f"LEFT JOIN {t['customer']} c ON c.id = h.customer_id "
+        "WHERE h.id IN "
+    )
+
+
+_ROW_SQL = {True: _row_sql(with_program=True), False: _row_sql(with_program=False)}
+
+
+def _log_row_values(
+    ids_sql: str, ids_params: list, *, program_names: dict[int, tuple[str, str]] | None = None
+) -> list[LogRow]:
+    """Fetch the LogRows whose ids `ids_sql` selects (any order), in one query written once.
+
+    `program_names` ({program id: (name, slug)}, every program the ids may be of) saves joining the programs.
     On PostgreSQL the driver returns every value as the row shows it (aware
     datetimes); elsewhere the ORM's converters are needed, so the query is the ORM's.
     """
     if connection.vendor != "postgresql":
         rows = HotIssue.objects.filter(pk__in=RawSQL(ids_sql, ids_params)).order_by()  # noqa: S611 — compiled SQL
         return [LogRow(values) for values in rows.values_list(*LOG_ROW_VALUES)]
-    base = _ROW_SQL.get(connection.vendor)
-    if base is None:
-        base, params = HotIssue.objects.order_by().values_list(*LOG_ROW_VALUES).query.sql_with_params()
-        if params or " WHERE " in base:
-            raise ValueError("The log's row query must compile without filters.")
-        _ROW_SQL[connection.vendor] = base
-    table = connection.ops.quote_name(HotIssue._meta.db_table)
     with connection.cursor() as cursor:
-        sql = f"{base} WHERE {table}.{connection.ops.quote_name('id')} IN ({ids_sql})"  # noqa: S608 — compiled SQL
-        cursor.execute(sql, ids_params)
-        return [LogRow(values) for values in cursor.fetchall()]
+        cursor.execute(f"{_ROW_SQL[program_names is None]}({ids_sql})", ids_params)
+        found = cursor.fetchall()
+    if program_names is None:
+        return [LogRow(values) for values in found]
+    rows = []
+    for values in found:
+        name, slug = program_names.get(values[13], ("", ""))
+        rows.append(LogRow((*values[:13], name, *values[14:24], slug, *values[25:])))
+    return rows
 
 
 class LazyLogRows:
@@ -586,6 +778,9 @@ class LazyLogRows:
         counts: "LevelCounts | None" = None,
         values: bool = False,
         after: "LogCursor | None" = None,
+        scope: LogScope | None = None,
+        program_names: dict[int, tuple[str, str]] | None = None,
+        before: "LogCursor | None" = None,
     ):
         self.qs = qs
         self.now = now or timezone.now()
@@ -593,6 +788,13 @@ class LazyLogRows:
         self.counts = counts
         self.values = values
         self.after = after
+        # The kept-count filters written out: no queryset to compile for the scans; program_ids
+        # None in the scope reads every program from the indexes without a program column.
+        self.scope = scope
+        if scope is not None:
+            self.program_ids = scope.program_ids if scope.program_ids is not None else [EVERY_PROGRAM]
+        self.program_names = program_names
+        self.before = before  # a page is read backwards from it (with a scope), when `after` is not given
 
     @property
     def keyset(self) -> bool:
@@ -616,6 +818,8 @@ class LazyLogRows:
                 limit=window.stop - start,
                 now=self.now,
                 after=self.after if start > 0 else None,
+                scope=self.scope,
+                before=self.before if start > 0 and self.after is None else None,
             )
         if window.stop is not None and window.stop <= start:
             return None
@@ -628,7 +832,7 @@ class LazyLogRows:
         if found is None:
             return []
         if self.values:
-            rows = _log_row_values(*found)
+            rows = _log_row_values(*found, program_names=self.program_names)
         else:  # no ORDER BY: the sort below gives it
             rows = list(log_rows(HotIssue.objects.filter(pk__in=RawSQL(*found)).order_by()))  # noqa: S611 — compiled above
         rows.sort(key=lambda row: priority_key(row, self.now))
@@ -640,40 +844,111 @@ def programs_for(*, user: AbstractBaseUser) -> QuerySet[Program]:
     return visible_programs(user=user).order_by("name")
 
 
-def log_programs(*, user: AbstractBaseUser) -> list[Program]:
-    """Return the programs whose issues `user` sees in the log, by name (only what the filter bar shows)."""
-    return list(programs_for(user=user).only("pk", "name", "slug", "time_zone"))
+class LogProgram(NamedTuple):
+    """A program as the log shows and filters by it (a model instance costs more to build, times 200)."""
+
+    pk: int
+    name: str
+    slug: str
+    time_zone: str
+
+    def __str__(self) -> str:
+        return self.name
 
 
-def company_log_programs() -> list[Program]:
-    """Return every program, by name, for the company log (a customer-experience lead's; the caller checks)."""
-    return list(Program.objects.order_by("name").only("pk", "name", "slug", "time_zone"))
+@dataclass
+class LogLookups:
+    """What the log looks up besides its issues, read in one statement (log_lookups).
+
+    `programs` by name (only what the filter bar shows); `people` (pk, name) and
+    `departments` (pk as text, name), for the owner and department filters, of
+    every listed program or only of the one `lists_for` names; the user's own
+    time zone, unread notifications, and whether a handoff waits for them.
+    """
+
+    programs: list[LogProgram]
+    people: list[tuple[int, str]]
+    departments: list[tuple[str, str]]
+    own_zone: str
+    unread_notifications: int
+    handoff_waiting: bool
+    every_program: bool = False
 
 
-def log_issues(*, program_ids: list[int]) -> tuple[QuerySet[HotIssue], QuerySet[Program]]:
-    """Return the issues the log filters, and the programs its program filter offers."""
-    issues = HotIssue.objects.filter(program_id__in=program_ids)
-    programs = Program.objects.filter(pk__in=program_ids).order_by("name")
-    return issues, programs
+def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_for: str | None = None) -> LogLookups:
+    """Read the log's programs (the user's, or `every_program` for the company log), its filter lists,
+    and the page's per-person lookups, in one query.
 
-
-def log_people(*, program_ids: list[int]) -> list[tuple[int, str]]:
-    """Return (pk, name) of everyone in these programs, for the log's owner filter."""
-    return [
-        (pk, display_name_of(first_name, last_name, username))
-        for pk, first_name, last_name, username in get_user_model()
-        .objects.filter(memberships__program_id__in=program_ids)
-        .distinct()
-        .order_by("first_name", "username")
-        .values_list("pk", "first_name", "last_name", "username")
-    ]
-
-
-def log_departments(*, program_ids: list[int]) -> list[tuple[str, str]]:
-    """Return (pk as text, name) of these programs' departments, for the log's department filter."""
-    return [
-        (str(pk), name) for pk, name in Department.objects.filter(program_id__in=program_ids).values_list("pk", "name")
-    ]
+    A page of the log costs a few statements whatever it shows; each is a round
+    trip and an ORM compile, so these small reads (five before) are one UNION
+    ALL. With `every_program` the owner and department lists are of the program
+    whose slug is `lists_for` only (none without one): 200 programs' people are
+    no filter anyone reads.
+    """
+    if every_program:
+        visible_sql, visible_params = f"SELECT id FROM {Program._meta.db_table}", []  # noqa: S608 — a table name
+    else:
+        try:
+            visible_sql, visible_params = visible_programs(user=user).values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            visible_sql, visible_params = f"SELECT id FROM {Program._meta.db_table} WHERE 1 = 0", []  # noqa: S608
+    listed = "prog"
+    list_params: list = []
+    if every_program:
+        listed, list_params = "prog WHERE slug = %s", [lists_for or ""]
+    tables = {
+        "program": Program._meta.db_table,
+        "user": get_user_model()._meta.db_table,
+        "membership": Membership._meta.db_table,
+        "department": Department._meta.db_table,
+        "notification": Notification._meta.db_table,
+        "profile": Profile._meta.db_table,
+        "handoff": Handoff._meta.db_table,
+    }
+    # Rows: (kind, number, sort, a, b, c). 0: a program (id, name, slug, zone); 1: a person
+    # (id, first, last, username); 2: a department (id, name); 3: unread count, own zone, handoff waiting.
+    sql = f"""
+        WITH prog AS (SELECT id, name, slug, time_zone FROM {tables["program"]} WHERE id IN ({visible_sql}))
+        SELECT 0, id, name, name, slug, time_zone FROM prog
+        UNION ALL
+        SELECT 1, u.id, u.first_name, u.first_name, u.last_name, u.username FROM {tables["user"]} u
+        WHERE u.id IN (SELECT m.user_id FROM {tables["membership"]} m WHERE m.program_id IN (SELECT id FROM {listed}))
+        UNION ALL
+        SELECT 2, d.id, p.name, d.name, NULL, NULL FROM {tables["department"]} d
+        JOIN prog p ON p.id = d.program_id WHERE d.program_id IN (SELECT id FROM {listed})
+        UNION ALL
+        SELECT 3,
+            (SELECT COUNT(*) FROM {tables["notification"]} WHERE user_id = %s AND read_at IS NULL), NULL,
+            (SELECT time_zone FROM {tables["profile"]} WHERE user_id = %s),
+            CASE WHEN EXISTS (SELECT 1 FROM {tables["handoff"]}
+                WHERE incoming_advocate_id = %s AND acknowledged_at IS NULL) THEN '1' ELSE '0' END,
+            NULL
+        ORDER BY 1, 3, 4, 6
+    """  # noqa: S608 — table names and compiled querysets; values are parameters
+    params = [*visible_params, *list_params, *list_params, user.pk, user.pk, user.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = LogLookups(
+        programs=[],
+        people=[],
+        departments=[],
+        own_zone="",
+        unread_notifications=0,
+        handoff_waiting=False,
+        every_program=every_program,
+    )
+    for kind, number, _, a, b, c in rows:
+        if kind == 0:
+            found.programs.append(LogProgram(pk=number, name=a, slug=b, time_zone=c))
+        elif kind == 1:
+            found.people.append((number, display_name_of(a or "", b or "", c or "")))
+        elif kind == 2:
+            found.departments.append((str(number), a))
+        else:
+            found.unread_notifications, found.own_zone, found.handoff_waiting = int(number or 0), a or "", b == "1"
+    remember_own_time_zone(user, found.own_zone)
+    return found
 
 
 def issue_for_tracking(*, token: str) -> HotIssue | None:
@@ -755,7 +1030,7 @@ class LevelCounts(dict):
 
 def open_level_counts(
     *,
-    program_ids: list[int],
+    program_ids: list[int] | None,
     statuses: list[str],
     owner_id: int | None = None,
     department_id: int | None = None,
@@ -768,6 +1043,7 @@ def open_level_counts(
     Overdue = never contacted, less those not yet due: the latter are read from
     the due-time index and are few (issues younger than their target). With
     `overdue` (the log's overdue filter) the counts are those of the filtered log.
+    `program_ids` None: every program, counted per level only (keyed by EVERY_PROGRAM).
     """
     if connection.vendor != "postgresql":
         return None
@@ -780,7 +1056,12 @@ def open_level_counts(
         kind, ref, narrow = OpenIssueCount.Kind.DEPARTMENT, [int(department_id)], "department_id"
     else:
         kind, ref, narrow = OpenIssueCount.Kind.ALL, [], ""
-    programs, statuses = tuple(int(p) for p in program_ids), tuple(statuses)
+    statuses = tuple(statuses)
+    if program_ids is None and not ref:
+        return _every_program_counts(statuses=statuses, now=now, overdue=overdue)
+    if program_ids is None:
+        program_ids = list(Program.objects.values_list("pk", flat=True))
+    programs = tuple(int(p) for p in program_ids)
     if not programs or not statuses:
         return LevelCounts({})
     # One statement, written out (it runs on every log page): the kept counts,
@@ -798,10 +1079,34 @@ def open_level_counts(
         "GROUP BY program_id, level"
     )
     params = [programs, statuses, int(kind), *ref, OPEN_VALUES_ORDERED, statuses, programs, now, *ref]
-    per_program: dict[tuple[int, int], dict[str, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return _level_counts_of(rows, overdue=overdue)
+
+
+def _every_program_counts(*, statuses: tuple, now: datetime, overdue: bool | None) -> LevelCounts:
+    """open_level_counts over every program (the company log), keyed by EVERY_PROGRAM: the kept counts
+    summed per level, less the issues not yet due read from hot_issue_open_late_all (per level)."""
+    levels = tuple(LEVELS_DOWN)
+    sql = (
+        f"SELECT {EVERY_PROGRAM}, level, uncontacted, SUM(n), 0 FROM issues_openissuecount "  # noqa: S608 — constants
+        "WHERE kind = %s AND status IN %s GROUP BY level, uncontacted "
+        "UNION ALL "
+        f"SELECT {EVERY_PROGRAM}, level, TRUE, COUNT(*), 1 FROM issues_hotissue "
+        "WHERE status IN %s AND status IN %s AND first_outreach_at IS NULL "
+        "AND level IN %s AND first_outreach_due_at >= %s GROUP BY level"
+    )
+    params = [int(OpenIssueCount.Kind.ALL), statuses, OPEN_VALUES_ORDERED, statuses, levels, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _level_counts_of(rows, overdue=overdue)
+
+
+def _level_counts_of(rows, *, overdue: bool | None) -> LevelCounts:
+    """LevelCounts from (program, level, uncontacted, n, not-yet-due) rows of the kept counts."""
+    per_program: dict[tuple[int, int], dict[str, int]] = {}
     for program_id, level, uncontacted, n, not_due in rows:
         c = per_program.setdefault((program_id, level), {"n": 0, "overdue": 0})
         if not_due:

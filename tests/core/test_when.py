@@ -87,3 +87,17 @@ def test_python_writes_full_dates_only_through_core_when():
                 if FULL_DATE_IN_PYTHON.search(line):
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert found == []
+
+
+def test_the_written_out_formats_give_what_django_gives():
+    """format_day and format_moment write DAY_FORMAT and MOMENT_FORMAT out; Django's formatter is the reference."""
+    from django.utils import dateformat
+
+    from core.when import DAY_FORMAT, MOMENT_FORMAT
+
+    for month in range(1, 13):
+        for day, hour, minute in ((1, 0, 0), (9, 7, 5), (28, 23, 59)):
+            at = datetime(2026, month, day, hour, minute, tzinfo=UTC)
+            assert format_moment(at, "UTC") == dateformat.format(at, MOMENT_FORMAT)
+            assert format_day(at.date()) == dateformat.format(at.date(), DAY_FORMAT)
+    assert format_day(date(5, 3, 4)) == dateformat.format(date(5, 3, 4), DAY_FORMAT)

@@ -57,7 +57,10 @@ def test_a_lead_opens_the_company_view(page, live_server, sign_in, company):
     page.get_by_role("link", name="Hot issues", exact=True).last.click()
     expect(page.locator("#log-results")).to_contain_text("Charged twice for the plan")
     expect(page.locator("#log-results")).to_contain_text("Parcel never arrived")
+    # Owners are listed once a program is chosen (its people, not every program's).
+    expect(page.get_by_test_id("owner-after-program")).to_be_visible()
     page.get_by_label("Program").select_option("web-shop")
+    expect(page.get_by_label("Owner")).to_contain_text("Aisha")
     expect(page.locator("#log-results")).not_to_contain_text("Charged twice for the plan")
     expect(page.locator("#log-results")).to_contain_text("Parcel never arrived")
     assert "program=web-shop" in page.url

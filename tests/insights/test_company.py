@@ -242,3 +242,30 @@ def test_the_company_issue_page_is_refused_to_others_and_404s_for_no_issue(clien
     assert response.status_code == 403 and NOT_COMPANY_LEAD in response.content.decode()
     assert client_for(member).get(issue.get_absolute_url()).status_code == 200
     assert client_for(lead).get(reverse("insights:company_issue", kwargs={"pk": issue.pk + 999})).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"page": "2"}, {"level": "5"}, {"overdue": "yes"}, {"program": "P"}, {"program": "P", "owner": "O"}],
+    ids=["first", "later", "level", "overdue", "program", "program-owner"],
+)
+def test_the_company_log_costs_the_same_queries_at_a_few_and_many_issues(client_for, lead, program, params):
+    """Every program's log, its later pages and filters: the same statements at 30 and at 120 issues,
+    and no list of every program's people (the owner filter comes with a chosen program)."""
+    client = client_for(lead)
+    person = UserFactory(username="owner-of-many")
+    MembershipFactory(program=program, user=person)
+    others = [ProgramFactory(name=f"Other {i}", slug=f"other-{i}") for i in range(3)]
+    params = {k: {"P": program.slug, "O": str(person.pk)}.get(v, v) for k, v in params.items()}
+    counts = []
+    for size in (30, 120):
+        for n in range(size - HotIssue.objects.count()):
+            HotIssueFactory(program=[program, *others][n % 4], owner=person, level=1 + n % 5)
+        client.get(LOG, params)  # warm the session
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(LOG, params)
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+    page = response.content.decode()
+    assert ('id="id_owner"' in page) == ("program" in params)

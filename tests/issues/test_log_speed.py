@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from advocacy.models import Membership, Program
 from issues import selectors, services
-from issues.filters import EmptyFilters, HotIssueFilter, chooses_any
+from issues.filters import QUICK_FILTERS, EmptyFilters, HotIssueFilter, QuickFilters, chooses_any
 from issues.models import OPEN_Q, HotIssue, OpenIssueCount
 from issues.views import log
 from tests.factories import MembershipFactory, closing
@@ -266,12 +266,15 @@ def test_following_next_links_reads_every_issue_once_in_the_plain_order(crowd, c
 def test_a_forged_cursor_gives_a_page_never_an_error(crowd, client_for, after):
     manager, _ = crowd
     client = client_for(manager)
-    response = client.get("/issues/", {"page": "3", "after": after})
-    assert response.status_code == 200
-    assert response.context["page"].object_list
-    if selectors.LogCursor.decode(after) is None:
-        assert response.context["page"].number == 1
-        assert "The page position in this link was not understood" in response.content.decode()
+    for name in ("after", "before"):
+        response = client.get("/issues/", {"page": "3", name: after})
+        assert response.status_code == 200
+        assert response.context["page"].object_list
+        if selectors.LogCursor.decode(after) is None:
+            assert response.context["page"].number == 1
+            assert "The page position in this link was not understood" in response.content.decode()
+        else:
+            assert response.context["page"].number == 3
 
 
 def test_a_cursor_reads_back_what_it_wrote(crowd):
@@ -321,3 +324,127 @@ def test_filtersets_built_one_after_another_share_no_choices(program, manager, m
     # A filter's method is bound to its own filterset, not to the class's filter.
     assert first.filters["status"].filter.f is first.filters["status"]
     assert first.filters["status"] is not HotIssueFilter.base_filters["status"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "level=5",
+        "level=5&level=2&status=new",
+        "status=contacted&owner=me",
+        "status=closed",
+        "overdue=no&program=support-desk",
+        "owner=OWNER&overdue=yes",
+        "department=DEPT",
+        "level=9",  # refused: the FilterSet says why
+        "status=nonsense",
+        "owner=999999",
+        "program=nowhere",
+        "department=999999",
+        "overdue=maybe",
+        "level=",
+        "q=refund&level=5",  # a filter the kept counts do not answer
+        "page=2&after=x&level=4",
+    ],
+)
+def test_quick_filters_clean_what_the_filterset_cleans(program, manager, member, departments, query):
+    query = query.replace("OWNER", str(member.pk)).replace("DEPT", str(departments[0].pk))
+    data = QueryDict(query)
+    lookups = selectors.log_lookups(user=manager)
+    options = {
+        "programs": lookups.programs,
+        "people": lookups.people,
+        "departments": lookups.departments,
+        "user": manager,
+    }
+
+    def make(q):
+        return HotIssueFilter(q, queryset=HotIssue.objects.all(), **options)
+
+    quick = QuickFilters.build(data, make_filterset=make, **options)
+    real = make(data)
+    if quick is None:
+        assert not real.is_valid() or set(data) - QUICK_FILTERS - {"page", "after"}
+        return
+    assert real.is_valid(), real.form.errors
+    assert quick.form.cleaned_data.keys() == real.form.cleaned_data.keys()
+    for name, value in real.form.cleaned_data.items():
+        got = quick.form.cleaned_data[name]
+        assert (getattr(got, "pk", got), str(got)) == (getattr(value, "pk", value), str(value)), name
+
+    def sql(filterset):  # the overdue filter reads the clock
+        return [re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[.\d+:]*", "NOW", str(qs.query)) for qs in filterset.split_qs()]
+
+    assert sql(quick) == sql(real)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"page": "2"}, {"level": "5", "status": "new"}, {"owner": "me", "overdue": "yes"}, {"department": "D"}],
+    ids=["first", "later", "filtered", "owner", "department"],
+)
+def test_a_log_page_costs_the_same_queries_at_a_few_and_many_issues(
+    program, manager, member, departments, client_for, params
+):
+    """The plain log, a later page and filtered logs: the same statements at 8 and at 80 issues."""
+    client = client_for(manager)
+    params = {k: str(departments[0].pk) if v == "D" else v for k, v in params.items()}
+    now = timezone.now()
+    counts = []
+    for size in (8, 80):
+        for n in range(size - HotIssue.objects.count()):
+            HotIssueFactory(
+                program=program,
+                owner=manager if n % 2 else member,
+                department=departments[n % len(departments)],
+                level=1 + n % 5,
+                status="new" if n % 3 else "contacted",
+                created_at=now - timedelta(hours=10 * n),
+            )
+        client.get("/issues/", params)  # warm the session
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/issues/", params).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+    # session, user, the page's lookups, the kept counts, the rows, and the open themes the
+    # "add to theme" action offers for the selected rows
+    assert counts[0] <= 6, counts
+
+
+PREVIOUS_LINK = re.compile(r'<a class="page-link" href="(\?[^"]*)"[^>]*>Previous</a>')
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"level": ["5", "2"]}, {"status": "new"}, {"owner": "me"}, {"overdue": "no"}, {"department": "dept"}],
+    ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "none",
+)
+def test_following_previous_links_from_the_last_page_reads_every_issue_once(crowd, client_for, monkeypatch, params):
+    """Previous reads the page before from a cursor too (backwards), and keeps the page numbers."""
+    manager, depts = crowd
+    monkeypatch.setattr(log, "PER_PAGE", 4)
+    params = dict(params)
+    if params.get("department") == "dept":
+        params["department"] = str(next(iter(depts.values()))[0].pk)
+    client = client_for(manager)
+    first = client.get("/issues/", params)
+    _, qs = first.context["filterset"].split_qs()
+    expected = list(selectors.with_priority(qs).values_list("id", flat=True))
+    pages = first.context["page"].paginator.num_pages
+    response = client.get("/issues/", {**params, "page": pages})
+    seen, cursors, number = [], 0, pages
+    while True:
+        assert response.context["page"].number == number
+        seen = [row.pk for row in response.context["page"].object_list] + seen
+        found = PREVIOUS_LINK.search(response.content.decode())
+        if found is None:
+            break
+        link = html.unescape(found.group(1))
+        cursors += "before=" in link
+        number -= 1
+        response = client.get("/issues/" + link)
+        assert response.status_code == 200
+    assert seen == expected
+    if pages > 2:
+        assert cursors, "earlier pages are read from a cursor"
+    assert "before=" not in client.get("/issues/", {**params, "page": 2}).content.decode().split("Previous")[0][-300:]
