@@ -14,10 +14,10 @@ from integrations import chat
 from integrations.models import Channel, ChannelMessage, ChatKind, Event
 from issues import background, hooks
 from issues import services as issue_services
-from issues.models import HotIssue
+from issues.models import HotIssue, RecoveryCheck
 from rotations import boundaries, reminders
 from rotations import services as rotation_services
-from tests.factories import DepartmentFactory, MembershipFactory
+from tests.factories import DepartmentFactory, MembershipFactory, closing
 
 pytestmark = pytest.mark.django_db
 
@@ -338,3 +338,24 @@ def test_an_outsider_cannot_touch_another_programs_channel(connect, outsider):
     with pytest.raises(PermissionDenied):
         chat.delete_channel(channel=channel, actor=outsider)
     assert MembershipFactory  # the factories stay importable for the helpers above
+
+
+def test_a_low_recovery_answer_posts_once_to_the_channels_that_asked_for_it(desk, boss, ann):
+    chat.create_channel(program=desk, actor=boss, kind=ChatKind.SLACK, name="#wanted", url=SLACK, **ALL)
+    chat.create_channel(
+        program=desk, actor=boss, kind=ChatKind.SLACK, name="#quiet", url=SLACK + "Q", on_overdue=True
+    )
+    issue = issue_services.create_issue(
+        program=desk, actor=ann, title="Router again", words="Down.", level=2, customer_email="kim@example.com"
+    )
+    issue = issue_services.resolve(issue=issue, actor=ann, resolution="Replaced it.", **closing(issue))
+    asked_at = issue.resolved_at + timedelta(days=15)
+    assert background.open_recovery_checks(now=asked_at) == 1
+    check = RecoveryCheck.objects.get(issue=issue)
+    issue_services.record_recovery_answer(issue=issue, question=check.token, score="1", now=asked_at)
+    (message,) = messages(event=Event.RECOVERY_REOPENED)
+    assert message.channel.name == "#wanted"
+    assert "Router again" in str(message.payload) and "kim@example.com" not in str(message.payload)
+    with pytest.raises(ValidationError):  # answered already: nothing reopens, nothing more is posted
+        issue_services.record_recovery_answer(issue=issue, question=check.token, score="1", now=asked_at)
+    assert len(messages(event=Event.RECOVERY_REOPENED)) == 1
