@@ -342,9 +342,7 @@ def test_an_outsider_cannot_touch_another_programs_channel(connect, outsider):
 
 def test_a_low_recovery_answer_posts_once_to_the_channels_that_asked_for_it(desk, boss, ann):
     chat.create_channel(program=desk, actor=boss, kind=ChatKind.SLACK, name="#wanted", url=SLACK, **ALL)
-    chat.create_channel(
-        program=desk, actor=boss, kind=ChatKind.SLACK, name="#quiet", url=SLACK + "Q", on_overdue=True
-    )
+    chat.create_channel(program=desk, actor=boss, kind=ChatKind.SLACK, name="#quiet", url=SLACK + "Q", on_overdue=True)
     issue = issue_services.create_issue(
         program=desk, actor=ann, title="Router again", words="Down.", level=2, customer_email="kim@example.com"
     )

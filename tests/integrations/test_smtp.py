@@ -17,7 +17,8 @@ from issues.models import HotIssue, Source
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PORT = 9141
+# Each test process its own ports (gw0, gw1, ...), so two processes never bind the same one.
+PORT = 9141 + 5 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 
 
 @pytest.fixture
