@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
@@ -25,6 +24,7 @@ from advocacy.permissions import (
 )
 from advocacy.selectors import activate_zone_for, display_name, thanks_for_program, thanks_received
 from issues.models import Customer
+from issues.rows import detail_urls
 from issues.selectors import closed_by_root_cause, issue_for_company, timeline
 from issues.views.log import log_page
 from rotations.feeds import subscription_links
@@ -390,12 +390,6 @@ def company_health(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/company_health.html", context)
 
 
-def _company_issue_urls():
-    """Return pk -> the company's read-only issue page, reversing the URL once for a page of rows."""
-    prefix = reverse("insights:company_issue", kwargs={"pk": 1}).removesuffix("1/")
-    return lambda pk: f"{prefix}{pk}/"
-
-
 @login_required
 def company_themes(request: HttpRequest) -> HttpResponse:
     """The open themes of every program, the most hurtful first: causes worth fixing across teams."""
@@ -409,7 +403,7 @@ def company_themes(request: HttpRequest) -> HttpResponse:
 def company_log(request: HttpRequest) -> HttpResponse:
     """Every program's open hot issues, read-only, with the log's filters (the program is one of them)."""
     require_company_lead(actor=request.user)
-    return log_page(request, company=True, url_for=_company_issue_urls())
+    return log_page(request, company=True, url_for=detail_urls("insights:company_issue"))
 
 
 @login_required

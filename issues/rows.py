@@ -69,9 +69,9 @@ def customer_url(slug: str, pk: int) -> str:
     return _customer_url_pattern[0].replace(_SLUG, slug).replace(str(_PK), str(int(pk)))
 
 
-def detail_urls():
-    """Return pk -> the issue's page, reversing the URL once rather than once per row."""
-    prefix = reverse("issues:detail", kwargs={"pk": 1}).removesuffix("1/")
+def detail_urls(name: str = "issues:detail"):
+    """Return pk -> the issue's page named `name` (any URL ending in `<pk>/`), reversing it once rather than per row."""
+    prefix = reverse(name, kwargs={"pk": 1}).removesuffix("1/")
     return lambda pk: f"{prefix}{pk}/"
 
 

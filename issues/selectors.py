@@ -733,6 +733,7 @@ def _row_sql(*, with_program: bool) -> str:
 
 
 _ROW_SQL = {True: _row_sql(with_program=True), False: _row_sql(with_program=False)}
+_NAME_AT, _SLUG_AT = LOG_ROW_VALUES.index("program__name"), LOG_ROW_VALUES.index("program__slug")
 
 
 def _log_row_values(
@@ -754,8 +755,10 @@ def _log_row_values(
         return [LogRow(values) for values in found]
     rows = []
     for values in found:
-        name, slug = program_names.get(values[13], ("", ""))
-        rows.append(LogRow((*values[:13], name, *values[14:24], slug, *values[25:])))
+        # Without the join, both program columns hold the program's id.
+        values = list(values)
+        values[_NAME_AT], values[_SLUG_AT] = program_names.get(values[_NAME_AT], ("", ""))
+        rows.append(LogRow(values))
     return rows
 
 

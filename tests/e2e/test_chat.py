@@ -2,50 +2,23 @@
 issue, the advocate sees it in the log, and the (fake) Slack channel receives the message."""
 
 import json
-import urllib.request
-from datetime import timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from advocacy.models import Membership
 from config.celery import app
 from integrations import mapping, signatures
 from integrations.models import Channel, ChannelMessage, Delivery, Kind
 from issues.models import HotIssue
-from rotations.models import Term
-from tests.factories import PASSWORD, MembershipFactory, ProgramFactory
+from tests.factories import PASSWORD
 from tests.waiting import wait_for
+
+from .sources import ZENDESK_SECRET, post, staffed_desk
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
-ZENDESK_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
-
-
-@pytest.fixture
-def desk():
-    program = ProgramFactory(name="Support Desk", slug="support-desk")
-    MembershipFactory(program=program, role=Membership.Role.MANAGER, user__username="maria")
-    dana = MembershipFactory(program=program, user__username="dana", user__first_name="Dana").user
-    now = timezone.now()
-    Term.objects.create(
-        program=program,
-        advocate=dana,
-        start_date=(now - timedelta(days=5)).date(),
-        end_date=(now + timedelta(days=60)).date(),
-        starts_at=now - timedelta(days=5),
-        ends_at=now + timedelta(days=60),
-        status=Term.Status.ACTIVE,
-    )
-    return program
-
-
-def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 — the test server
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return response.status
+desk = pytest.fixture(name="desk")(staffed_desk)
 
 
 def test_a_bad_zendesk_rating_reaches_the_log_and_the_slack_channel(

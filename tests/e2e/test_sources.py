@@ -1,46 +1,19 @@
 """Journey: a manager connects Zendesk, a signed rating arrives over HTTP, the advocate sees the issue."""
 
 import json
-import urllib.request
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from advocacy.models import Membership
 from integrations import mapping, signatures, tasks
 from integrations.models import Delivery, Kind, Source
-from rotations.models import Term
-from tests.factories import PASSWORD, MembershipFactory, ProgramFactory
+from tests.factories import PASSWORD
+
+from .sources import ZENDESK_SECRET, post, staffed_desk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ZENDESK_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
-
-
-@pytest.fixture
-def desk():
-    program = ProgramFactory(name="Support Desk", slug="support-desk")
-    MembershipFactory(program=program, role=Membership.Role.MANAGER, user__username="maria")
-    dana = MembershipFactory(program=program, user__username="dana", user__first_name="Dana").user
-    now = timezone.now()
-    Term.objects.create(
-        program=program,
-        advocate=dana,
-        start_date=(now - timedelta(days=5)).date(),
-        end_date=(now + timedelta(days=60)).date(),
-        starts_at=now - timedelta(days=5),
-        ends_at=now + timedelta(days=60),
-        status=Term.Status.ACTIVE,
-    )
-    return program
-
-
-def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 — the test server
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return response.status
+desk = pytest.fixture(name="desk")(staffed_desk)
 
 
 def test_a_manager_connects_zendesk_and_a_bad_rating_reaches_the_advocates_log(
