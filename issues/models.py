@@ -844,6 +844,11 @@ class OpenIssueCount(models.Model):
                 fields=["program_id", "kind", "ref", "level", "status", "uncontacted"], name="open_issue_count_key"
             )
         ]
+        # Every program's counts at once (the company log): one index-only range of the ALL rows,
+        # in the order they are summed, instead of reading the per-owner and per-department rows too.
+        indexes = [
+            models.Index(fields=["kind", "level", "uncontacted"], include=["status", "n"], name="open_issue_count_all")
+        ]
 
     def __str__(self) -> str:
         return f"{self.program_id}/{self.kind}/{self.ref} level {self.level} {self.status}: {self.n}"
