@@ -311,15 +311,17 @@ def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> t
     return sql, params, at_program, at_level
 
 
-def _segment_sql(template, *, program_ids, level: int, part: str, start: int, stop: int, caps=None):
+def _segment_sql(template, *, program_ids, level: int, part: str, start: int, stop: int, caps=None, ranked=True):
     """SQL for rows [start, stop) of one (level, overdue-or-not) segment: a scan per program, merged.
 
     One scan, planned once, run for each program (a LATERAL join over the
     programs), each stopping after `stop` rows. `caps` ({program: rows it has
     in the segment}, from the kept counts) leaves out the programs with none
-    and lets each scan stop at its last row.
+    and lets each scan stop at its last row. With `ranked`, each row carries its
+    rank in the segment (rn), for a caller that must cut the segments' rows to a page.
     """
     branch_sql, branch_params, at_program, at_level = template
+    rank = "row_number() OVER (ORDER BY {keys})" if ranked else "0"
     programs = []
     for program_id in program_ids:
         cap = stop if caps is None else min(stop, caps.get(program_id, 0))
@@ -332,26 +334,31 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
         params = [level if i == at_level else value for i, value in enumerate(branch_params)]
         params.append(programs[0][1])
         sql = (
-            f"SELECT id, row_number() OVER (ORDER BY {keys}) AS rn FROM {branch_sql} AS u "  # noqa: S608 — compiled
+            f"SELECT id, {rank.format(keys=keys)} AS rn FROM {branch_sql} AS u "  # noqa: S608 — compiled
             f"ORDER BY {keys} LIMIT {int(stop - start)} OFFSET {int(start)}"
         )
         return sql, params
-    # The branch's program and its LIMIT become the joined program's columns.
+    # The branch's program and its LIMIT become the joined program's columns; with one program
+    # they are written in (a LATERAL join costs the planner more than the scan costs to run).
+    single = len(programs) == 1
     pieces = branch_sql.split("%s")
     sql_parts, params = [pieces[0]], []
     for i, piece in enumerate(pieces[1:]):
         if i == at_program:
-            sql_parts.append("p.pid")
+            sql_parts.append(str(programs[0][0]) if single else "p.pid")
         elif i == len(branch_params):  # the LIMIT
-            sql_parts.append("p.cap")
+            sql_parts.append(str(programs[0][1]) if single else "p.cap")
         else:
             sql_parts.append("%s")
             params.append(level if i == at_level else branch_params[i])
         sql_parts.append(piece)
-    values = ", ".join(f"({pid}, {cap})" for pid, cap in programs)
+    if single:
+        source = f"{''.join(sql_parts)} AS u"
+    else:
+        values = ", ".join(f"({pid}, {cap})" for pid, cap in programs)
+        source = f"(VALUES {values}) AS p(pid, cap) CROSS JOIN LATERAL {''.join(sql_parts)} AS u"
     sql = (
-        f"SELECT id, row_number() OVER (ORDER BY {keys}) AS rn "  # noqa: S608 — compiled querysets, ints and constants
-        f"FROM (VALUES {values}) AS p(pid, cap) CROSS JOIN LATERAL {''.join(sql_parts)} AS u "
+        f"SELECT id, {rank.format(keys=keys)} AS rn FROM {source} "  # noqa: S608 — compiled querysets, ints and constants
         f"ORDER BY {keys} LIMIT {int(stop - start)} OFFSET {int(start)}"
     )
     return sql, params
@@ -368,6 +375,7 @@ def priority_sql(
     after: "LogCursor | None" = None,
     scope: LogScope | None = None,
     before: "LogCursor | None" = None,
+    ordered: bool = True,
 ) -> tuple[str, list] | None:
     """Return SQL and params selecting the ids of rows [offset, offset + limit) of `qs` (open issues,
     filtered) in PRIORITY_ORDER, or None when the window is empty. PostgreSQL only.
@@ -378,16 +386,21 @@ def priority_sql(
     (and counts) the window is the `limit` rows after that cursor instead, and
     no scan reads more than `limit` rows however deep the page. With `before`
     (counts and `scope`) it is the `limit` rows before that cursor, read
-    backwards from it (in no order: the caller sorts a page).
+    backwards from it (in no order: the caller sorts a page). Not `ordered`, the
+    ids come in no order (for a caller that sorts the rows it fetches).
     """
     end = offset + limit
     parts, position = [], 0
+    # Read from the counts, the segments' windows add up to exactly the page: for a caller that
+    # sorts it, no rank is needed. Read from a cursor, each part may hold up to a page and is cut here.
+    exact = counts is not None and not ordered
     if before is not None and counts is not None and scope is not None:
         parts, after = _parts_before(before, counts, limit), before
         if not parts:
             return None
     elif after is not None and counts is not None:
         parts = _parts_after(after, counts, limit)
+    exact = exact and not parts
     for level in LEVELS_DOWN if not parts else ():
         for part in ("late", "rest"):
             if counts is None:
@@ -418,7 +431,14 @@ def priority_sql(
                 if at_level == level:
                     caps[program_id] = c["overdue"] if PART_KEYS[part] == "late" else c["n"] - c["overdue"]
         sql, seg_params = _segment_sql(
-            templates[part], program_ids=program_ids, level=level, part=part, start=start, stop=stop, caps=caps
+            templates[part],
+            program_ids=program_ids,
+            level=level,
+            part=part,
+            start=start,
+            stop=stop,
+            caps=caps,
+            ranked=not exact,
         )
         if sql is None:
             continue
@@ -426,6 +446,8 @@ def priority_sql(
         params.extend(seg_params)
     if not sqls:
         return None
+    if exact:
+        return f"SELECT id FROM ({' UNION ALL '.join(sqls)}) AS page", params  # noqa: S608
     sql = f"SELECT id FROM ({' UNION ALL '.join(sqls)}) AS page ORDER BY seg, rn LIMIT {int(limit)}"  # noqa: S608
     if counts is None:
         sql += f" OFFSET {int(offset)}"
@@ -823,6 +845,7 @@ class LazyLogRows:
                 after=self.after if start > 0 else None,
                 scope=self.scope,
                 before=self.before if start > 0 and self.after is None else None,
+                ordered=False,  # __getitem__ sorts the rows
             )
         if window.stop is not None and window.stop <= start:
             return None

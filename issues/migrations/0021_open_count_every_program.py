@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('issues', '0020_company_log_indexes'),
+        ("issues", "0020_company_log_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='openissuecount',
-            index=models.Index(fields=['kind', 'level', 'uncontacted'], include=('status', 'n'), name='open_issue_count_all'),
+            model_name="openissuecount",
+            index=models.Index(
+                fields=["kind", "level", "uncontacted"], include=("status", "n"), name="open_issue_count_all"
+            ),
         ),
     ]
