@@ -31,11 +31,10 @@ def issue_theme_panel(request, issue):
 
 def log_theme_action(request, programs):
     """Above the log: add the selected issues to a theme (only when the person's programs have open themes)."""
-    themes = list(open_themes_for(program_ids=[p.pk for p in programs]))
-    if not themes:
+    # Plain values: every log page reads them, and the form only lists them (posting goes to its own view).
+    themes = open_themes_for(program_ids=[p.pk for p in programs]).values_list("pk", "title", "program__name")
+    choices = [(pk, title if len(programs) == 1 else f"{program}: {title}") for pk, title, program in themes]
+    if not choices:
         return None
-    form = AddToThemeForm(themes=themes)
-    form.fields["theme"].choices = [("", "Choose a theme")] + [
-        (t.pk, t.title if len(programs) == 1 else f"{t.program.name}: {t.title}") for t in themes
-    ]
-    return Panel(template="themes/_log_action.html", context={"form": form, "next": request.get_full_path()}, order=10)
+    context = {"choices": [("", "Choose a theme"), *choices], "next": request.get_full_path()}
+    return Panel(template="themes/_log_action.html", context=context, order=10)
