@@ -350,8 +350,9 @@ def reopen(*, issue: HotIssue, actor: AbstractBaseUser, reason: str) -> HotIssue
     issue.status = Status.IN_PROGRESS if issue.first_outreach_at else Status.NEW
     issue.resolved_at = None
     issue.resolved_by = None
-    # Asked again at the next close; the timeline keeps what was given at this one.
-    issue.root_cause = None
+    # The root cause stays (it did not stop being the cause, and counts by cause keep the issue);
+    # the next close asks for it again, offering this one. The lasting-fix answer is asked afresh.
+    # The timeline keeps what was given at each close.
     issue.lasting_fix_needed = None
     issue.satisfaction = None
     issue.satisfaction_at = None

@@ -11,7 +11,7 @@ from django.utils import timezone
 from advocacy.selectors import display_name
 from issues import background
 from issues import services as issue_services
-from issues.models import Escalation, HotIssue, IssueEvent
+from issues.models import Escalation, HotIssue, IssueEvent, RecoveryCheck
 from tests.factories import DepartmentFactory, RootCauseFactory, closing
 from themes import selectors, services
 from themes.models import FixStatus, ThemeIssue
@@ -219,3 +219,23 @@ def test_joining_a_theme_does_not_postpone_an_escalation(theme, manager, make_is
     services.remove_issue(theme=theme, actor=manager, issue=issue)
     assert background.escalate_untouched() == 1
     assert Escalation.objects.get(issue=issue).touched_at == long_ago
+
+
+def test_an_issue_that_came_back_or_was_reopened_still_counts_in_its_week(theme, manager, cause, make_issue):
+    for status in (FixStatus.AGREED, FixStatus.IN_PROGRESS, FixStatus.SHIPPED):
+        theme = services.move_fix(theme=theme, actor=manager, to_status=status)
+    received = theme.shipped_at - timedelta(days=3)  # the week before the fix shipped
+    came_back, reopened = make_issue(customer_email="ann@example.com"), make_issue()
+    for issue in (came_back, reopened):
+        issue_services.resolve(issue=issue, actor=manager, resolution="ok", root_cause=cause, lasting_fix_needed=True)
+        HotIssue.objects.filter(pk=issue.pk).update(created_at=received)
+    came_back.refresh_from_db()
+    check = RecoveryCheck.objects.create(
+        issue=came_back, resolved_at=came_back.resolved_at, open_until=timezone.now() + timedelta(days=7)
+    )
+    assert issue_services.record_recovery_answer(issue=came_back, question=check.token, score=1).came_back
+    issue_services.reopen(issue=reopened, actor=manager, reason="The customer called again")
+    assert HotIssue.objects.filter(pk__in=[came_back.pk, reopened.pk], status="resolved").count() == 0
+    weeks = selectors.before_and_after(theme=theme)
+    assert next(w for w in weeks if w.offset == -1).n == 2
+    assert sum(w.n for w in weeks) == 2
