@@ -57,9 +57,12 @@ def build(ctx: dict) -> None:
         members = list(program.memberships.values_list("user_id", flat=True))
         departments = list(Department.objects.filter(program=program).values_list("pk", flat=True))
         Customer.objects.filter(program=program, name__startswith="Past customer ").delete()
-        customers = Customer.objects.bulk_create(
-            [Customer(program=program, name=f"Past customer {i}", email=f"past{i}@example.com") for i in range(40)]
-        )
+        customers = [
+            Customer(program=program, name=f"Past customer {i}", email=f"past{i}@example.com") for i in range(40)
+        ]
+        for customer in customers:
+            customer.refresh_keys()  # bulk_create skips save(), which sets the keys customers are matched by
+        Customer.objects.bulk_create(customers)
         issues, outreach = [], []
         for _ in range(volume):
             age_days = rng.random() ** 1.2 * 361 + 3  # a little busier lately; none in the last 3 days

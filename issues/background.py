@@ -408,8 +408,9 @@ def requeue_unsent_recovery_questions(*, now: datetime | None = None) -> int:
     return enqueue_missing(SEND_RECOVERY_QUESTION_TASK, list(unsent[:500]), since=now - RECOVERY_RETRY_AFTER)
 
 
-# What a person does to an issue. A handoff, a notice, the customer's own note
-# or an escalation moves it to nobody, so none of them counts as a touch.
+# What a person does to an issue. A handoff, a notice, the customer's own note,
+# an escalation or grouping it with others (added to or taken out of a theme)
+# moves it to nobody, so none of them counts as a touch.
 TOUCHES = (
     IssueEvent.Kind.CREATED,
     IssueEvent.Kind.OUTREACH,

@@ -392,7 +392,9 @@ def build(ctx: dict) -> None:
         )
 
     # Back-date the transfers and resolutions so the timelines read like a real week.
-    IssueEvent.objects.filter(issue__program__in=programs.values(), kind="resolved", at__gt=ago(1)).update(at=ago(4))
+    IssueEvent.objects.filter(
+        issue__program__in=programs.values(), kind__in=["resolved", "satisfaction"], at__gt=ago(1)
+    ).update(at=ago(4))
     for issue in (runaround, made["Invoice shows wrong company name"]):
         stamps = iter([ago(50), ago(34), ago(20), ago(8)])
         for transfer, event in zip(
@@ -476,7 +478,7 @@ def _came_back(program, owner, now) -> None:
     )
     resolved_at = now - 17 * day
     HotIssue.objects.filter(pk=issue.pk).update(resolved_at=resolved_at, satisfaction_at=resolved_at)
-    IssueEvent.objects.filter(issue=issue, kind="resolved").update(at=resolved_at)
+    IssueEvent.objects.filter(issue=issue, kind__in=["resolved", "satisfaction"]).update(at=resolved_at)
     HotIssue.history.filter(id=issue.pk, history_date__gt=resolved_at).update(history_date=resolved_at)
     background.open_recovery_checks(now=now - 3 * day)
     check = RecoveryCheck.objects.get(issue=issue)

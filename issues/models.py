@@ -572,6 +572,9 @@ class IssueEvent(models.Model):
         RECOVERY_ASKED = "recovery_asked", "Recovery question"
         RECOVERY = "recovery", "Recovery answer"
         CAME_BACK = "came_back", "Came back"
+        # Grouped with other issues of the same cause, or taken out again (written by the app that groups them).
+        THEMED = "themed", "Added to a theme"
+        UNTHEMED = "unthemed", "Removed from a theme"
 
     issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=14, choices=Kind.choices)

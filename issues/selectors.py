@@ -1426,7 +1426,8 @@ def departments_with_issue_counts(*, program: Program) -> QuerySet[Department]:
 
 
 def root_causes_with_issue_counts(*, program: Program) -> QuerySet[RootCause]:
-    """Return the program's root causes in their order, each with how many issues were closed with it."""
+    """Return the program's root causes in their order, each with how many issues were closed with it
+    (at their last close: an issue that came back or was reopened keeps its cause)."""
     return RootCause.objects.filter(program=program).annotate(issue_count=Count("issues")).order_by("position", "id")
 
 

@@ -71,6 +71,7 @@ def build(ctx: dict) -> None:
     Theme.objects.filter(pk=billing.pk).update(created_at=now - timedelta(days=70), shipped_at=shipped_at)
     FixStatusChange.objects.filter(theme=billing, from_status="").update(at=now - timedelta(days=70))
     ThemeIssue.objects.filter(theme=billing).update(added_at=now - timedelta(days=3))
+    IssueEvent.objects.filter(issue__in=made, kind=IssueEvent.Kind.THEMED).update(at=now - timedelta(days=3))
 
     handoffs = create_theme(
         program=program,

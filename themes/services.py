@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from advocacy.models import Membership, Program
 from advocacy.permissions import is_manager, require_member
-from issues.models import Department, HotIssue, RootCause
+from advocacy.selectors import display_name
+from issues.models import Department, HotIssue, IssueEvent, RootCause
 from issues.services import ROOT_CAUSE_OTHER_PROGRAM, ROOT_CAUSE_REQUIRED, ROOT_CAUSE_RETIRED
 from rotations.selectors import current_advocate
 
@@ -209,15 +210,27 @@ def add_issues(*, theme: Theme, actor: AbstractBaseUser, issues: list[HotIssue])
     new = [issue for issue in dict.fromkeys(issues) if issue.pk not in present]
     if not new:
         raise ValidationError({"issues": ALREADY_IN_THEME})
-    ThemeIssue.objects.bulk_create(ThemeIssue(theme=theme, issue=issue, added_by=actor) for issue in new)
+    now = timezone.now()
+    ThemeIssue.objects.bulk_create(ThemeIssue(theme=theme, issue=issue, added_by=actor, added_at=now) for issue in new)
+    # One line on each issue's timeline, written in one statement however many joined.
+    summary = f"Added to the theme “{theme.title}” by {display_name(actor)}"[:300]
+    IssueEvent.objects.bulk_create(
+        IssueEvent(issue=issue, kind=IssueEvent.Kind.THEMED, actor=actor, at=now, summary=summary) for issue in new
+    )
     return len(new)
 
 
 @transaction.atomic
 def remove_issue(*, theme: Theme, actor: AbstractBaseUser, issue: HotIssue) -> Theme:
-    """Take an issue out of a theme (it was grouped there by mistake)."""
+    """Take an issue out of a theme (it was grouped there by mistake); its timeline says so."""
     require_member(program=theme.program, actor=actor)
     deleted, _ = ThemeIssue.objects.filter(theme=theme, issue=issue).delete()
     if not deleted:
         raise ValidationError({"issue": NOT_IN_THEME})
+    IssueEvent.objects.create(
+        issue=issue,
+        kind=IssueEvent.Kind.UNTHEMED,
+        actor=actor,
+        summary=f"Taken out of the theme “{theme.title}” by {display_name(actor)}"[:300],
+    )
     return theme

@@ -153,6 +153,7 @@ from .working import (
     record_satisfaction,
     reopen,
     resolve,
+    satisfaction_summary,
     status_change_error,
     transfer_issue,
 )
@@ -270,6 +271,7 @@ __all__ = [
     "resolve",
     "restore_root_cause",
     "retire_root_cause",
+    "satisfaction_summary",
     "save_issue_settings",
     "seed_default_root_causes",
     "start_import",

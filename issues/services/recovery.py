@@ -102,8 +102,8 @@ def _bring_back(issue: HotIssue, check: RecoveryCheck, now: datetime) -> None:
     issue.status = Status.IN_PROGRESS if issue.first_outreach_at else Status.NEW
     issue.resolved_at = None
     issue.resolved_by = None
-    # As with any reopening, the next close asks for the root cause again.
-    issue.root_cause = None
+    # As with any reopening, the root cause stays (counts by cause keep the issue) and the next
+    # close asks for it again, offering this one; the lasting-fix answer is asked afresh.
     issue.lasting_fix_needed = None
     # A new resolution asks the first question again; this one's answer stays on the check.
     issue.satisfaction = None

@@ -330,11 +330,19 @@ def resolve(
     _save(issue, actor, "Resolved")
     summary = f"Resolved by {display_name(actor)} · {close_summary(root_cause, lasting_fix_needed)}"
     _event(issue, IssueEvent.Kind.RESOLVED, actor, summary[:300], resolution, at=now)
+    if satisfaction is not None:
+        # The customer told the person resolving it: the same line as an answer to the question.
+        _event(issue, IssueEvent.Kind.SATISFACTION, actor, satisfaction_summary(satisfaction), at=now)
     if issue.satisfaction is not None:
         refresh_customer_flags(customer_ids=[issue.customer_id])
     if issue.customer_id and issue.customer.email and issue.satisfaction is None:
         enqueue("issues.tasks.ask_satisfaction", args=[issue.pk])
     return issue
+
+
+def satisfaction_summary(score: int) -> str:
+    """Return the timeline line of a satisfaction answer, however it reached us."""
+    return f"The customer rated their satisfaction {score} of 5"
 
 
 @transaction.atomic
@@ -350,8 +358,9 @@ def reopen(*, issue: HotIssue, actor: AbstractBaseUser, reason: str) -> HotIssue
     issue.status = Status.IN_PROGRESS if issue.first_outreach_at else Status.NEW
     issue.resolved_at = None
     issue.resolved_by = None
-    # Asked again at the next close; the timeline keeps what was given at this one.
-    issue.root_cause = None
+    # The root cause stays (it did not stop being the cause, and counts by cause keep the issue);
+    # the next close asks for it again, offering this one. The lasting-fix answer is asked afresh.
+    # The timeline keeps what was given at each close.
     issue.lasting_fix_needed = None
     issue.satisfaction = None
     issue.satisfaction_at = None
@@ -379,6 +388,6 @@ def record_satisfaction(*, issue: HotIssue, score: int) -> HotIssue:
     issue.satisfaction = score
     issue.satisfaction_at = timezone.now()
     _save(issue, None, "Customer satisfaction")
-    _event(issue, IssueEvent.Kind.SATISFACTION, None, f"The customer rated their satisfaction {score} of 5")
+    _event(issue, IssueEvent.Kind.SATISFACTION, None, satisfaction_summary(score))
     refresh_customer_flags(customer_ids=[issue.customer_id])
     return issue

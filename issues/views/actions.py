@@ -14,6 +14,7 @@ from advocacy.selectors import display_name
 
 from .. import panels, selectors, services
 from ..forms import (
+    CloseForm,
     IssueForm,
     OutreachForm,
     ReassignForm,
@@ -81,6 +82,10 @@ ACTION_FORMS = {
 
 def _blank_form(name: str, issue: HotIssue):
     form_class, _, needs_program = ACTION_FORMS[name]
+    if issubclass(form_class, CloseForm):
+        # An issue that came back or was reopened offers the cause given at its last close (still asked,
+        # still checked: a retired cause is not on the list, so nothing is chosen).
+        return form_class(program=issue.program, initial={"root_cause": issue.root_cause_id})
     return form_class(program=issue.program) if needs_program else form_class()
 
 

@@ -120,7 +120,7 @@ def test_a_resolved_issue_comes_back_to_the_next_advocate_joins_a_theme_and_its_
     issue.refresh_from_db()
     assert check.score == 2 and check.came_back
     assert issue.owner == ben and issue.status == Status.IN_PROGRESS and issue.came_back_at is not None
-    assert issue.resolved_at is None and issue.root_cause is None
+    assert issue.resolved_at is None and issue.root_cause == billing  # still counted by its cause
 
     # 4. Ben finds it back in his log, marked "Came back", opens it, starts a theme and adds it.
     sign_in(page, "ben", PASSWORD)
@@ -132,6 +132,7 @@ def test_a_resolved_issue_comes_back_to_the_next_advocate_joins_a_theme_and_its_
     row.locator("a.title").click()
     expect(page.get_by_test_id("came-back")).to_be_visible()
     expect(page.get_by_test_id("recovery-answer")).to_contain_text("2 of 5")
+    expect(page.get_by_test_id("last-close-cause")).to_have_text("Root cause at the last close: Billing error")
     panel = page.get_by_test_id("issue-themes")
     expect(panel).to_contain_text("In no theme.")
     panel.get_by_role("link", name="Start a new theme").click()
@@ -152,6 +153,7 @@ def test_a_resolved_issue_comes_back_to_the_next_advocate_joins_a_theme_and_its_
     page.wait_for_load_state("networkidle")
     expect(page.get_by_test_id("issue-themes").get_by_role("link", name="Double charges")).to_be_visible()
     assert ThemeIssue.objects.filter(theme=theme, issue=issue, added_by=ben).exists()
+    expect(page.locator(".timeline")).to_contain_text(f"Added to the theme “Double charges” by {display_name(ben)}")
 
     # 5. The manager opens the theme and moves its fix along, step by step, until it ships.
     page.context.clear_cookies()
@@ -172,8 +174,8 @@ def test_a_resolved_issue_comes_back_to_the_next_advocate_joins_a_theme_and_its_
     expect(page.get_by_test_id("fix-history")).to_contain_text("In progress → Shipped")
     counts = page.get_by_test_id("before-after")
     expect(counts).to_be_visible()
-    # The earlier billing error counts before; the one that came back waits for its root cause again.
-    expect(counts).to_have_text("1 in the 8 weeks before · 0 in the 8 weeks after")
+    # The earlier billing error counts before, and so does the one that came back: it keeps its cause.
+    expect(counts).to_have_text("2 in the 8 weeks before · 0 in the 8 weeks after")
     assert theme.shipped_at is not None
     assert list(FixStatusChange.objects.filter(theme=theme).order_by("at").values_list("to_status", "by")) == [
         (FixStatus.PROPOSED, ben.pk),

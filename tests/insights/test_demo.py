@@ -3,15 +3,18 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from advocacy.models import Program
 from insights.models import BriefQuestion, BriefSubscription, Recognition, TermReport
 from insights.selectors import customers_chair_brief, program_health
 from issues.models import Customer
+from issues.services import create_issue
 from rotations.models import Term
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 def test_demo_shows_health_brief_reports_and_champions_and_can_run_twice():
@@ -28,6 +31,16 @@ def test_demo_shows_health_brief_reports_and_champions_and_can_run_twice():
     assert BriefQuestion.objects.filter(program=desk).count() == 3
     assert BriefSubscription.objects.filter(program=desk).count() == 2
     assert Customer.objects.filter(program=desk, name__startswith="Past customer ").count() == 40
+    # The past customers are matched by e-mail like any other: a new issue from one joins their record.
+    past = Customer.objects.get(program=desk, name="Past customer 3")
+    again = create_issue(
+        program=desk,
+        actor=User.objects.get(username="maria"),
+        title="Charged twice again",
+        level=3,
+        customer_email=" Past3@Example.com ",
+    )
+    assert again.customer_id == past.pk
 
     completed = Term.objects.filter(status=Term.Status.COMPLETED, advocate__isnull=False).count()
     assert TermReport.objects.count() == completed

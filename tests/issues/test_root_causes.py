@@ -8,7 +8,7 @@ from django.utils.html import escape
 from advocacy import services as advocacy_services
 from issues import services
 from issues.models import DEFAULT_ROOT_CAUSES, HotIssue, IssueEvent, RootCause, Status
-from tests.factories import RootCauseFactory, closing
+from tests.factories import RootCauseFactory
 from tests.issues.test_admin import _post_change
 
 pytestmark = pytest.mark.django_db
@@ -156,12 +156,53 @@ def test_moving_an_open_issue_along_asks_nothing_more(make_issue, manager):
     assert HotIssue.objects.get(pk=issue.pk).root_cause is None
 
 
-def test_reopening_clears_the_root_cause_for_the_next_close(make_issue, manager, causes):
+def test_reopening_keeps_the_root_cause_and_asks_the_lasting_fix_again(make_issue, manager, causes):
     issue = make_issue()
-    services.resolve(issue=issue, actor=manager, resolution="ok", **closing(issue))
+    services.resolve(
+        issue=issue, actor=manager, resolution="ok", root_cause=causes["Delivery"], lasting_fix_needed=True
+    )
     services.reopen(issue=issue, actor=manager, reason="Came back")
     issue.refresh_from_db()
-    assert issue.root_cause is None and issue.lasting_fix_needed is None
+    assert issue.is_open and issue.root_cause == causes["Delivery"] and issue.lasting_fix_needed is None
+    # The next close still asks for both.
+    with pytest.raises(ValidationError) as error:
+        services.resolve(issue=issue, actor=manager, resolution="again")
+    assert set(error.value.message_dict) == {"root_cause", "lasting_fix_needed"}
+
+
+def test_a_reopened_issue_offers_its_last_cause_and_shows_it_as_the_last_close(client_for, make_issue, manager, causes):
+    issue = make_issue()
+    services.resolve(
+        issue=issue, actor=manager, resolution="ok", root_cause=causes["Delivery"], lasting_fix_needed=False
+    )
+    services.reopen(issue=issue, actor=manager, reason="Came back")
+    client = client_for(manager)
+    body = client.get(issue.get_absolute_url()).content.decode()
+    assert "Root cause at the last close: <span" in body and 'data-testid="close-facts"' not in body
+    for name in ("resolve", "unreachable"):
+        form = client.get(reverse("issues:action_form", args=[issue.pk, name])).content.decode()
+        assert f'<option value="{causes["Delivery"].pk}" selected>' in form
+    # Still asked: the lasting-fix answer is not pre-filled, so a bare post is refused.
+    data = {"resolution": "Sent again", "root_cause": causes["Delivery"].pk}
+    assert client.post(reverse("issues:resolve", args=[issue.pk]), data).status_code == 400
+    assert HotIssue.objects.get(pk=issue.pk).is_open
+
+
+def test_a_reopened_issue_whose_cause_was_retired_offers_none_and_refuses_it(client_for, make_issue, manager, causes):
+    issue = make_issue()
+    services.resolve(issue=issue, actor=manager, resolution="ok", root_cause=causes["Policy"], lasting_fix_needed=False)
+    services.reopen(issue=issue, actor=manager, reason="Came back")
+    services.retire_root_cause(program=issue.program, actor=manager, root_cause=causes["Policy"])
+    client = client_for(manager)
+    form = client.get(reverse("issues:action_form", args=[issue.pk, "resolve"])).content.decode()
+    assert "selected" not in form.split('name="root_cause"')[1].split("</select>")[0]
+    body = client.get(issue.get_absolute_url()).content.decode()
+    assert "Root cause at the last close: <span" in body and "(retired)" in body
+    data = {"resolution": "Again", "root_cause": causes["Policy"].pk, "lasting_fix_needed": "no"}
+    response = client.post(reverse("issues:resolve", args=[issue.pk]), data)
+    assert response.status_code == 400
+    assert escape(services.ROOT_CAUSE_RETIRED % {"name": "Policy"}) in response.content.decode()
+    assert HotIssue.objects.get(pk=issue.pk).is_open
 
 
 def test_retired_root_cause_stays_on_issues_closed_with_it(client_for, make_issue, manager, causes):

@@ -214,8 +214,29 @@ def test_resolve_and_reopen(make_issue, manager):
     issue.refresh_from_db()
     assert issue.status == Status.NEW and issue.satisfaction is None
     kinds = list(issue.events.values_list("kind", flat=True))
-    assert kinds == ["created", "resolved", "reopened"]
+    assert kinds == ["created", "resolved", "satisfaction", "reopened"]
     assert issue.history.count() == 3
+
+
+def test_satisfaction_given_at_resolve_is_on_the_timeline_as_the_customers_answer(make_issue, manager):
+    told = make_issue(customer_name="Ann", customer_email="ann@example.com")
+    asked = make_issue(customer_name="Ann", customer_email="ann@example.com")
+    with pytest.raises(ValidationError):
+        services.resolve(issue=told, actor=manager, resolution="Refunded", satisfaction=9, **closing(told))
+    assert not IssueEvent.objects.filter(kind=IssueEvent.Kind.SATISFACTION).exists()
+    services.resolve(issue=told, actor=manager, resolution="Refunded", satisfaction=3, **closing(told))
+    services.resolve(issue=asked, actor=manager, resolution="Refunded", **closing(asked))
+    assert not asked.events.filter(kind=IssueEvent.Kind.SATISFACTION).exists()  # not answered yet
+    services.record_satisfaction(issue=asked, score=3)
+    by_staff = told.events.get(kind=IssueEvent.Kind.SATISFACTION)
+    by_customer = asked.events.get(kind=IssueEvent.Kind.SATISFACTION)
+    assert by_staff.summary == by_customer.summary == services.satisfaction_summary(3)
+    assert by_staff.actor == manager and by_customer.actor is None
+    told.refresh_from_db()
+    assert by_staff.at == told.satisfaction_at == told.resolved_at
+    # The customer's timeline shows both answers, as the figures count both.
+    entries = selectors.customer_timeline(customer=told.customer).object_list
+    assert [e.issue_id for e in entries if e.kind == IssueEvent.Kind.SATISFACTION] == [asked.pk, told.pk]
 
 
 def test_customer_satisfaction_is_stored_once_after_resolution(make_issue, manager):

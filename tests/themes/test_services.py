@@ -4,10 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from advocacy.selectors import display_name
+from issues import background
 from issues import services as issue_services
-from issues.models import HotIssue
+from issues.models import Escalation, HotIssue, IssueEvent, RecoveryCheck
 from tests.factories import DepartmentFactory, RootCauseFactory, closing
 from themes import selectors, services
 from themes.models import FixStatus, ThemeIssue
@@ -172,3 +176,66 @@ def test_before_and_after_counts_issues_of_the_root_cause_per_week(theme, manage
 def test_before_and_after_is_none_until_shipped(theme):
     assert selectors.before_and_after(theme=theme) is None
     assert theme.created_at <= timezone.now()
+
+
+def test_joining_and_leaving_a_theme_is_on_each_issues_timeline(theme, manager, member, make_issue):
+    one, two = make_issue(title="One"), make_issue(title="Two")
+    services.add_issues(theme=theme, actor=member, issues=[one, two])
+    for issue in (one, two):
+        event = IssueEvent.objects.get(issue=issue, kind=IssueEvent.Kind.THEMED)
+        assert event.summary == f"Added to the theme “Double charges” by {display_name(member)}"
+        assert event.actor == member
+    services.remove_issue(theme=theme, actor=manager, issue=one)
+    event = IssueEvent.objects.get(issue=one, kind=IssueEvent.Kind.UNTHEMED)
+    assert event.summary == f"Taken out of the theme “Double charges” by {display_name(manager)}"
+    assert event.actor == manager
+    assert not IssueEvent.objects.filter(issue=two, kind=IssueEvent.Kind.UNTHEMED).exists()
+    # Refused: nothing written.
+    with pytest.raises(ValidationError):
+        services.add_issues(theme=theme, actor=manager, issues=[two])
+    with pytest.raises(ValidationError):
+        services.remove_issue(theme=theme, actor=manager, issue=one)
+    assert IssueEvent.objects.filter(kind__in=[IssueEvent.Kind.THEMED, IssueEvent.Kind.UNTHEMED]).count() == 3
+
+
+def test_adding_many_issues_takes_as_many_queries_as_adding_two(program, manager, cause, theme, make_issue):
+    other = services.create_theme(program=program, actor=manager, title="Other", root_cause=cause, owner_member=manager)
+    two = [make_issue(title=f"Two {i}") for i in range(2)]
+    many = [make_issue(title=f"Many {i}") for i in range(40)]
+    with CaptureQueriesContext(connection) as few:
+        assert services.add_issues(theme=theme, actor=manager, issues=two) == 2
+    with CaptureQueriesContext(connection) as lots:
+        assert services.add_issues(theme=other, actor=manager, issues=many) == 40
+    assert len(lots) == len(few), [q["sql"] for q in lots]
+    assert IssueEvent.objects.filter(kind=IssueEvent.Kind.THEMED).count() == 42
+
+
+def test_joining_a_theme_does_not_postpone_an_escalation(theme, manager, make_issue):
+    issue = make_issue(level=4)  # untouched for two days escalates
+    long_ago = timezone.now() - timedelta(days=3)
+    HotIssue.objects.filter(pk=issue.pk).update(created_at=long_ago, first_outreach_due_at=long_ago)
+    IssueEvent.objects.filter(issue=issue).update(at=long_ago)
+    services.add_issues(theme=theme, actor=manager, issues=[issue])
+    services.remove_issue(theme=theme, actor=manager, issue=issue)
+    assert background.escalate_untouched() == 1
+    assert Escalation.objects.get(issue=issue).touched_at == long_ago
+
+
+def test_an_issue_that_came_back_or_was_reopened_still_counts_in_its_week(theme, manager, cause, make_issue):
+    for status in (FixStatus.AGREED, FixStatus.IN_PROGRESS, FixStatus.SHIPPED):
+        theme = services.move_fix(theme=theme, actor=manager, to_status=status)
+    received = theme.shipped_at - timedelta(days=3)  # the week before the fix shipped
+    came_back, reopened = make_issue(customer_email="ann@example.com"), make_issue()
+    for issue in (came_back, reopened):
+        issue_services.resolve(issue=issue, actor=manager, resolution="ok", root_cause=cause, lasting_fix_needed=True)
+        HotIssue.objects.filter(pk=issue.pk).update(created_at=received)
+    came_back.refresh_from_db()
+    check = RecoveryCheck.objects.create(
+        issue=came_back, resolved_at=came_back.resolved_at, open_until=timezone.now() + timedelta(days=7)
+    )
+    assert issue_services.record_recovery_answer(issue=came_back, question=check.token, score=1).came_back
+    issue_services.reopen(issue=reopened, actor=manager, reason="The customer called again")
+    assert HotIssue.objects.filter(pk__in=[came_back.pk, reopened.pk], status="resolved").count() == 0
+    weeks = selectors.before_and_after(theme=theme)
+    assert next(w for w in weeks if w.offset == -1).n == 2
+    assert sum(w.n for w in weeks) == 2

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from advocacy.selectors import display_name
 from issues import services as issue_services
 from themes import services
 from themes.models import FixStatus, Theme, ThemeIssue
@@ -132,3 +133,16 @@ def test_term_report_lists_themes_the_advocate_raised_or_moved(program, cause, a
     assert figures["themes"] == [{"title": "Late parcels", "raised": True, "moves": ["Agreed"]}]
     frozen = TermReport(term=term, program=program, advocate=advocate, figures={"version": 2, "received": 1})
     assert "themes" not in shown_figures(frozen)
+
+
+def test_issue_and_customer_pages_show_joining_and_leaving_a_theme(client_for, member, theme, make_issue):
+    issue = make_issue(customer_name="Ann", customer_email="ann@example.com")
+    client = client_for(member)
+    client.post(reverse("themes:add_from_issue", args=[issue.pk]), {"theme": theme.pk})
+    client.post(reverse("themes:remove_issue", args=[theme.program.slug, theme.pk, issue.pk]))
+    page = client.get(issue.get_absolute_url()).content.decode()
+    customer = client.get(issue.customer.get_absolute_url()).content.decode()
+    name = display_name(member)
+    for body in (page, customer):
+        assert 'class="dot themed"' in body and f"Added to the theme “Double charges” by {name}" in body
+        assert 'class="dot unthemed"' in body and f"Taken out of the theme “Double charges” by {name}" in body
