@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issues", "0020_company_log_indexes"),
+        ("issues", "0021_open_count_every_program"),
     ]
 
     operations = [
