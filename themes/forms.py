@@ -7,10 +7,15 @@ from issues.forms import MemberChoiceField, RootCauseChoiceField, members_querys
 from issues.models import Department
 
 from .models import FixStatus, Theme
+from .services import TITLE_REQUIRED
 
 
 class ThemeForm(forms.Form):
-    title = forms.CharField(max_length=200, help_text="What customers meet, in a few words.")
+    title = forms.CharField(
+        max_length=200,
+        help_text="What customers meet, in a few words.",
+        error_messages={"required": TITLE_REQUIRED, "max_length": "Keep the title to %(limit_value)d characters."},
+    )
     root_cause = RootCauseChoiceField(label="Root cause")
     owner_department = forms.ModelChoiceField(
         label="Owned by a department", queryset=Department.objects.none(), required=False, empty_label="—"

@@ -4,11 +4,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from advocacy.selectors import display_name
 from issues import services as issue_services
 from themes import services
 from themes.models import FixStatus, Theme, ThemeIssue
+from themes.services import TITLE_REQUIRED
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +36,8 @@ def test_manager_creates_edits_and_moves_through_the_pages(client_for, manager, 
     assert response.status_code == 302 and response.url == theme.get_absolute_url()
     edit = reverse("themes:edit", args=[program.slug, theme.pk])
     response = client.post(edit, {"title": "", "root_cause": cause.pk, "owner_member": manager.pk})
-    assert response.status_code == 400 and "This field is required" in response.content.decode()
+    assert response.status_code == 400 and escape(TITLE_REQUIRED) in response.content.decode()
+    assert Theme.objects.get(pk=theme.pk).title == "Late parcels"
     move = reverse("themes:move", args=[program.slug, theme.pk])
     response = client.post(move, {"to_status": "checked"})
     assert response.status_code == 400 and "can move to “Agreed”" in response.content.decode()
