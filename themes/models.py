@@ -73,13 +73,29 @@ class ThemeIssue(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     added_at = models.DateTimeField(default=timezone.now)
+    # Copies of the issue's columns a theme's impact sums, so the impact reads this table's index alone
+    # instead of looking up every issue in the big issues table. A database trigger (migration 0002)
+    # fills them when a link is written and rewrites them whenever the issue's level, publicity,
+    # customer (a merge) or received time changes; nothing in Python writes them.
+    issue_level = models.PositiveSmallIntegerField(default=0, editable=False)
+    issue_public = models.BooleanField(default=False, editable=False)
+    issue_customer_id = models.BigIntegerField(null=True, editable=False)
+    issue_created_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         ordering = ["theme", "-added_at", "-id"]
         verbose_name = "issue in a theme"
         verbose_name_plural = "issues in themes"
         constraints = [models.UniqueConstraint(fields=["theme", "issue"], name="unique_theme_issue")]
-        indexes = [models.Index(fields=["theme", "-added_at", "-id"], name="theme_issue_latest")]
+        indexes = [
+            models.Index(fields=["theme", "-added_at", "-id"], name="theme_issue_latest"),
+            # The impact of a theme (and of each theme in the list) as an index-only aggregate.
+            models.Index(
+                fields=["theme", "issue_customer_id"],
+                include=["issue_level", "issue_public", "issue_created_at"],
+                name="theme_issue_impact",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Issue {self.issue_id} in theme {self.theme_id}"
