@@ -3,7 +3,9 @@ the issues of its root cause received per week before and after its fix shipped.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
+from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -55,12 +57,13 @@ def open_themes_across(*, program_ids) -> QuerySet[Theme]:
 def theme_of(*, program: Program, pk: int) -> Theme:
     """Return the program's theme `pk` with what its page shows (404 otherwise)."""
     theme = (
-        Theme.objects.select_related("program", "root_cause", "owner_department", "owner_member", "created_by")
+        Theme.objects.select_related("root_cause", "owner_department", "owner_member")
         .filter(program=program, pk=pk)
         .first()
     )
     if theme is None:
         raise Http404("No such theme.")
+    theme.program = program  # the caller's, already fetched: no join for it
     return theme
 
 
@@ -152,26 +155,55 @@ class WeekCount:
 def before_and_after(*, theme: Theme, weeks: int = WEEKS_EACH_SIDE) -> list[WeekCount] | None:
     """Return the issues with the theme's root cause received per week, `weeks` before and after the fix shipped.
 
-    None while the fix has not shipped. One query (a count per week), read from
-    the (program, root cause, received) index alone.
+    None while the fix has not shipped. One query, read from the (program,
+    root cause, received) index alone.
     """
     if theme.shipped_at is None:
         return None
     ship = theme.shipped_at
-    starts = [ship + timedelta(weeks=i) for i in range(-weeks, weeks)]
-    counts = HotIssue.objects.filter(
+    bounds = [ship + timedelta(weeks=i) for i in range(-weeks, weeks + 1)]
+    counts = (weekly_counts_sql if connection.vendor == "postgresql" else weekly_counts)(theme=theme, bounds=bounds)
+    return [
+        WeekCount(offset=i - weeks, start=start, n=n)
+        for i, (start, n) in enumerate(zip(bounds[:-1], counts, strict=True))
+    ]
+
+
+def _of_cause(theme: Theme, bounds: list[datetime]) -> QuerySet[HotIssue]:
+    return HotIssue.objects.filter(
         program_id=theme.program_id,
         root_cause_id=theme.root_cause_id,
-        created_at__gte=starts[0],
-        created_at__lt=ship + timedelta(weeks=weeks),
-    ).aggregate(
-        # Counting created_at (not id) keeps it an index-only scan: every column read is in the index.
+        created_at__gte=bounds[0],
+        created_at__lt=bounds[-1],
+    )
+
+
+def weekly_counts(*, theme: Theme, bounds: list[datetime]) -> list[int]:
+    """Return how many issues of the theme's root cause were received in each [bounds[i], bounds[i + 1])."""
+    # Counting created_at (not id) keeps it an index-only scan: every column read is in the index.
+    found = _of_cause(theme, bounds).aggregate(
         **{
-            f"w{i}": Count("created_at", filter=Q(created_at__gte=start, created_at__lt=start + timedelta(weeks=1)))
-            for i, start in enumerate(starts)
+            f"w{i}": Count("created_at", filter=Q(created_at__gte=start, created_at__lt=end))
+            for i, (start, end) in enumerate(pairwise(bounds))
         }
     )
-    return [WeekCount(offset=i - weeks, start=start, n=counts[f"w{i}"]) for i, start in enumerate(starts)]
+    return [found[f"w{i}"] for i in range(len(bounds) - 1)]
+
+
+def weekly_counts_sql(*, theme: Theme, bounds: list[datetime]) -> list[int]:
+    """weekly_counts on PostgreSQL: each row's week found by width_bucket (a binary search), grouped.
+
+    The ORM's sixteen filtered counts took longer to build than to run.
+    """
+    sql, params = _of_cause(theme, bounds).order_by().values("created_at").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT width_bucket(created_at, %s::timestamptz[]), count(*) FROM ({sql}) AS found GROUP BY 1",  # noqa: S608 — compiled by the ORM
+            [bounds[:-1], *params],
+        )
+        found = dict(cursor.fetchall())
+    # Bucket i + 1 holds [bounds[i], bounds[i + 1]); the query reads nothing outside the bounds.
+    return [found.get(i + 1, 0) for i in range(len(bounds) - 1)]
 
 
 def open_themes_for(*, program_ids: list[int]) -> QuerySet[Theme]:

@@ -36,11 +36,16 @@ THEME_OTHER_PROGRAM = "That theme belongs to another program."
 TARGET_IN_PAST = "The target date cannot be before the theme was created."
 
 
-def can_work_themes(*, program: Program, user: AbstractBaseUser) -> bool:
-    """Return whether `user` may create and edit the program's themes: its managers and its current advocate."""
+def can_work_themes(*, program: Program, user: AbstractBaseUser, membership: Membership | None = None) -> bool:
+    """Return whether `user` may create and edit the program's themes: its managers and its current advocate.
+
+    `membership`, the user's membership of the program when a page already fetched it, spares asking again.
+    """
     if not user.is_authenticated:
         return False
-    if is_manager(program=program, user=user):
+    if membership is not None and (membership.program_id, membership.user_id) != (program.pk, user.pk):
+        raise ValueError("That membership is not this user's in this program.")
+    if (membership is not None and membership.is_manager) or is_manager(program=program, user=user):
         return True
     advocate = current_advocate(program=program)
     return advocate is not None and advocate.pk == user.pk

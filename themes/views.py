@@ -5,7 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
@@ -14,7 +16,7 @@ from core.edge import safe_next
 from issues.models import HotIssue
 from issues.selectors import issue_for_user
 
-from . import selectors, services
+from . import rows, selectors, services
 from .forms import AddToThemeForm, MoveFixForm, ThemeForm
 from .models import Theme
 
@@ -23,14 +25,14 @@ ISSUES_PER_PAGE = 25
 
 @login_required
 def theme_list(request: HttpRequest, slug: str) -> HttpResponse:
-    program, _ = program_for_user(user=request.user, slug=slug)
+    program, membership = program_for_user(user=request.user, slug=slug)
     themes = selectors.themes_by_impact(program=program, open_only=request.GET.get("show") != "all")
     page = Paginator(themes, 25).get_page(request.GET.get("page"))
     context = {
         "program": program,
         "page": page,
         "show_all": request.GET.get("show") == "all",
-        "can_edit": services.can_work_themes(program=program, user=request.user),
+        "can_edit": services.can_work_themes(program=program, user=request.user, membership=membership),
     }
     return render(request, "themes/theme_list.html", context)
 
@@ -86,18 +88,24 @@ class _KnownCountPaginator(Paginator):
         return self._known
 
 
-def _detail(request, program, theme, *, move_form=None, status=200):
+def _csrf_input(request: HttpRequest) -> str:
+    """Return the CSRF hidden input once for the forms of rows built as strings (themes.rows)."""
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+
+
+def _detail(request, program, theme, *, membership=None, move_form=None, status=200):
     impact = selectors.impact(theme=theme)
     issues = _KnownCountPaginator(selectors.theme_issues(theme=theme), ISSUES_PER_PAGE, impact.issues).get_page(
         request.GET.get("page")
     )
-    can_edit = services.can_work_themes(program=program, user=request.user)
+    can_edit = services.can_work_themes(program=program, user=request.user, membership=membership)
     moves = services.next_fix_statuses(theme.fix_status)
     if move_form is None and can_edit:
         move_form = MoveFixForm(initial={"to_status": moves[0] if moves else ""})
     if move_form is not None:
         move_form.fields["to_status"].choices = [(s.value, s.label) for s in moves]
     weeks = selectors.before_and_after(theme=theme)
+    peak = max([w.n for w in weeks] + [1]) if weeks else 1
     context = {
         "program": program,
         "theme": theme,
@@ -107,7 +115,8 @@ def _detail(request, program, theme, *, move_form=None, status=200):
         "weeks": weeks,
         "before": sum(w.n for w in weeks if w.offset < 0) if weeks else None,
         "after": sum(w.n for w in weeks if w.offset >= 0) if weeks else None,
-        "peak": max([w.n for w in weeks] + [1]) if weeks else 1,
+        "week_rows": rows.week_rows(weeks, peak=peak) if weeks else "",
+        "issue_rows": rows.issue_rows(issues.object_list, theme=theme, csrf_input=_csrf_input(request)),
         "can_edit": can_edit,
         "move_form": move_form,
     }
@@ -116,8 +125,8 @@ def _detail(request, program, theme, *, move_form=None, status=200):
 
 @login_required
 def theme_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    program, _ = program_for_user(user=request.user, slug=slug)
-    return _detail(request, program, selectors.theme_of(program=program, pk=pk))
+    program, membership = program_for_user(user=request.user, slug=slug)
+    return _detail(request, program, selectors.theme_of(program=program, pk=pk), membership=membership)
 
 
 @login_required

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from issues import services as issue_services
 from issues.models import Customer, HotIssue
 from issues.services import merge_customers
 from themes import selectors, services
-from themes.models import Theme, ThemeIssue
+from themes.models import FixStatus, Theme, ThemeIssue
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,28 @@ def test_theme_issues_page_in_the_order_they_were_added(theme, manager, make_iss
     pages = [found[0:3], found[3:6], found[6:9]]
     assert [issue.title for page in pages for issue in page] == expected
     assert found.count() == 7
+
+
+def test_weekly_counts_agree_on_both_paths_at_the_week_edges(theme, manager, cause, make_issue):
+    """PostgreSQL counts by width_bucket; other databases (SQLite) by the ORM's filtered counts."""
+    for status in (FixStatus.AGREED, FixStatus.IN_PROGRESS, FixStatus.SHIPPED):
+        theme = services.move_fix(theme=theme, actor=manager, to_status=status)
+    ship = theme.shipped_at
+    at = [
+        -timedelta(weeks=8),  # the first week's first moment
+        -timedelta(weeks=8, microseconds=1),  # just before: not counted
+        -timedelta(microseconds=1),  # the last moment before the ship week
+        timedelta(0),  # the ship week's first moment
+        timedelta(weeks=3, days=2),
+        timedelta(weeks=8, microseconds=-1),  # the last week's last moment
+        timedelta(weeks=8),  # past the last week
+    ]
+    for delta in at:
+        issue = make_issue()
+        issue_services.resolve(issue=issue, actor=manager, resolution="ok", root_cause=cause, lasting_fix_needed=True)
+        HotIssue.objects.filter(pk=issue.pk).update(created_at=ship + delta)
+    bounds = [ship + timedelta(weeks=i) for i in range(-8, 9)]
+    expected = [1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1]
+    assert selectors.weekly_counts(theme=theme, bounds=bounds) == expected
+    assert selectors.weekly_counts_sql(theme=theme, bounds=bounds) == expected
+    assert [w.n for w in selectors.before_and_after(theme=theme)] == expected
