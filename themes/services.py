@@ -216,6 +216,9 @@ def add_issues(*, theme: Theme, actor: AbstractBaseUser, issues: list[HotIssue])
     if not new:
         raise ValidationError({"issues": ALREADY_IN_THEME})
     now = timezone.now()
+    # In id order: each new link share-locks its issue (the trigger copying the issue's figures), and an
+    # issue update elsewhere (a merge) locks in id order too, so the two cannot deadlock.
+    new.sort(key=lambda issue: issue.pk)
     ThemeIssue.objects.bulk_create(ThemeIssue(theme=theme, issue=issue, added_by=actor, added_at=now) for issue in new)
     # One line on each issue's timeline, written in one statement however many joined.
     summary = f"Added to the theme “{theme.title}” by {display_name(actor)}"[:300]
