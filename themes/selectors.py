@@ -40,7 +40,9 @@ def _with_impact(qs: QuerySet[Theme]) -> QuerySet[Theme]:
 
 def themes_by_impact(*, program: Program, open_only: bool = True) -> QuerySet[Theme]:
     """Return the program's themes, the most hurtful first (sum of dissatisfaction, then issues, then latest)."""
-    qs = Theme.objects.filter(program=program).select_related("root_cause", "owner_department", "owner_member")
+    qs = Theme.objects.filter(program=program).select_related(
+        "program", "root_cause", "owner_department", "owner_member"
+    )
     if open_only:
         qs = qs.filter(fix_status__in=OPEN_FIX_STATUSES)
     return _with_impact(qs).order_by("-level_sum", "-issue_count", "-latest_at", "-pk")
@@ -94,6 +96,7 @@ def impact(*, theme: Theme) -> Impact:
     )
 
 
+# What a row of the theme's issues shows (themes.rows.issue_rows).
 _ISSUE_ROW_FIELDS = (
     "id",
     "title",
@@ -104,9 +107,6 @@ _ISSUE_ROW_FIELDS = (
     "customer__name",
     "customer__email",
     "customer__phone",
-    "root_cause__name",
-    "root_cause__retired_at",
-    "program_id",
 )
 
 
@@ -130,7 +130,7 @@ class ThemeIssues:
         links = ThemeIssue.objects.filter(theme=self.theme).order_by("-added_at", "-id").values("id")[window]
         return list(
             HotIssue.objects.filter(theme_links__in=links)
-            .select_related("customer", "root_cause")
+            .select_related("customer")
             .only(*_ISSUE_ROW_FIELDS)
             .order_by("-theme_links__added_at", "-theme_links__id")
         )

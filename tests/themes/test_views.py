@@ -160,3 +160,24 @@ def test_issue_and_customer_pages_show_joining_and_leaving_a_theme(client_for, m
     for body in (page, customer):
         assert 'class="dot themed"' in body and f"Added to the theme “Double charges” by {name}" in body
         assert 'class="dot unthemed"' in body and f"Taken out of the theme “Double charges” by {name}" in body
+
+
+def test_theme_list_queries_do_not_grow_with_its_themes(client_for, manager, program, cause, make_issue):
+    client = client_for(manager)
+    url = reverse("themes:list", args=[program.slug])
+
+    def add_themes(n: int) -> None:
+        for i in range(n):
+            theme = services.create_theme(
+                program=program, actor=manager, title=f"Theme {i}", root_cause=cause, owner_member=manager
+            )
+            services.add_issues(theme=theme, actor=manager, issues=[make_issue(customer_name=f"T{i}")])
+
+    add_themes(3)
+    client.get(url)
+    with CaptureQueriesContext(connection) as three:
+        assert client.get(url).status_code == 200
+    add_themes(20)
+    with CaptureQueriesContext(connection) as twenty_three:
+        assert client.get(url).status_code == 200
+    assert len(twenty_three) == len(three), [q["sql"] for q in twenty_three]
