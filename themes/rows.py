@@ -43,11 +43,13 @@ def issue_rows(issues: list[HotIssue], *, theme: Theme, csrf_input: str) -> Safe
             f'<li class="list-group-item d-flex flex-wrap gap-2 align-items-center level-{level}">'
             f'<span class="level-badge" title="Dissatisfaction {level}">{level}</span>'
             f'<a class="flex-grow-1 wrap-anywhere min-w-0" href="{issue_url(issue.pk)}">{title}</a>'
+            # What it is and "Take out" stay together, wrapping as one to the right.
+            '<span class="d-flex gap-2 align-items-center ms-auto">'
             f'<span class="small text-body-secondary">{customer} · {_e(STATUSES.get(issue.status, issue.status))}'
             f"{public} · {format_day(issue.created_at)}</span>"
             f'<form method="post" action="{remove_prefix}{issue.pk}/remove/">{csrf_input}'
             f'<button class="btn btn-sm btn-link p-0" aria-label="Take out “{title}” from the theme">Take out</button>'
-            "</form></li>"
+            "</form></span></li>"
         )
     return mark_safe("".join(rows))  # noqa: S308 — every value above is escaped or a number
 
