@@ -1209,33 +1209,33 @@ def customer_of(*, program: Program, pk: int) -> Customer:
     return get_object_or_404(Customer.objects.select_related("merged_into"), pk=pk, program=program)
 
 
-def _per_customer(qs, value) -> Subquery:
-    """One aggregate of `qs` (rows of the outer customer), as a subquery of the customer's row."""
-    return Subquery(qs.order_by().values("customer_key").annotate(v=value).values("v")[:1])
-
-
 def customer_page(*, program: Program, pk: int) -> tuple[Customer, dict]:
     """Return the program's customer `pk` (merged or not; 404 otherwise) and what its page counts, in one query.
 
-    The counts: issues (all, open, repeats), the first and last issue's date,
-    timeline events, and whether records were merged into it.
+    The counts: issues (all, open, repeats), the first and last issue's date
+    (one aggregate over the index hot_issue_customer, which holds them all),
+    timeline events (a count over their customer's index, see
+    IssueEvent.customer), and whether records were merged into it.
     """
-    issues = HotIssue.objects.filter(customer=OuterRef("pk")).annotate(customer_key=F("customer_id"))
-    events = IssueEvent.objects.filter(issue__customer=OuterRef("pk")).annotate(customer_key=F("issue__customer_id"))
-    qs = Customer.objects.select_related("merged_into").annotate(
-        n_issues=_per_customer(issues, Count("id")),
-        n_open=_per_customer(issues, Count("id", filter=OPEN_Q)),
-        n_repeats=_per_customer(issues, Count("id", filter=Q(is_repeat=True))),
-        first_issue_at=_per_customer(issues, Min("created_at")),
-        last_issue_at=_per_customer(issues, Max("created_at")),
-        n_events=_per_customer(events, Count("id")),
-        has_merges=Exists(CustomerMerge.objects.filter(kept=OuterRef("pk"))),
+    events = IssueEvent.objects.filter(customer=OuterRef("pk")).order_by().values("customer").annotate(n=Count("*"))
+    qs = (
+        Customer.objects.select_related("merged_into")
+        .filter(pk=pk, program=program)
+        .annotate(
+            n_issues=Count("issues__id"),
+            n_open=Count("issues__id", filter=Q(issues__status__in=OPEN_VALUES_ORDERED)),
+            n_repeats=Count("issues__id", filter=Q(issues__is_repeat=True)),
+            first_issue_at=Min("issues__created_at"),
+            last_issue_at=Max("issues__created_at"),
+            n_events=Subquery(events.values("n")),
+            has_merges=Exists(CustomerMerge.objects.filter(kept=OuterRef("pk"))),
+        )
     )
-    customer = get_object_or_404(qs, pk=pk, program=program)
+    customer = get_object_or_404(qs)
     summary = {
-        "total": customer.n_issues or 0,
-        "open": customer.n_open or 0,
-        "repeats": customer.n_repeats or 0,
+        "total": customer.n_issues,
+        "open": customer.n_open,
+        "repeats": customer.n_repeats,
         "first": customer.first_issue_at,
         "last": customer.last_issue_at,
         "events": customer.n_events or 0,
@@ -1308,7 +1308,7 @@ def customer_timeline(*, customer: Customer, page: str | int | None = 1, count: 
     (rotations.selectors.AdvocateHistory), which say who was the advocate at
     each event's moment.
     """
-    events = IssueEvent.objects.filter(issue__customer=customer).order_by("-at", "-id").values_list(*TIMELINE_VALUES)
+    events = IssueEvent.objects.filter(customer=customer).order_by("-at", "-id").values_list(*TIMELINE_VALUES)
     if count is None:
         paginator = Paginator(events, CUSTOMER_TIMELINE_PER_PAGE)
     else:
@@ -1374,7 +1374,7 @@ def issue_counts_of(*, customer_ids: list[int]) -> dict[int, dict]:
 def merge_preview(*, kept: Customer, merged: Customer) -> dict:
     """Return what merging `merged` into `kept` would move and fill in (two queries)."""
     issues = HotIssue.objects.filter(customer=merged).aggregate(n=Count("id"), open=Count("id", filter=OPEN_Q))
-    events = IssueEvent.objects.filter(issue__customer=merged).count()
+    events = IssueEvent.objects.filter(customer=merged).count()
     labels = {"name": "Name", "company": "Company", "email": "E-mail", "phone": "Phone"}
     filled = [(label, getattr(merged, f)) for f, label in labels.items() if not getattr(kept, f) and getattr(merged, f)]
     return {"issues": issues["n"], "open": issues["open"], "events": events, "filled": filled}

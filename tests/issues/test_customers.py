@@ -250,6 +250,53 @@ def test_only_a_manager_merges(pair, member):
     assert not CustomerMerge.objects.exists()
 
 
+# ------------------------------------------------------------------ each event carries its issue's customer
+
+
+def customers_of_events(*issues) -> dict[int, set]:
+    """{issue pk: the set of customer ids its events carry}, read back from the database."""
+    found: dict[int, set] = {i.pk: set() for i in issues}
+    for issue_id, customer_id in IssueEvent.objects.filter(issue__in=issues).values_list("issue_id", "customer_id"):
+        found[issue_id].add(customer_id)
+    return found
+
+
+def test_every_event_takes_its_issues_customer_however_it_is_written(make_issue, manager, advocate, member, program):
+    issue = make_issue(customer_email="ana@example.com", owner=advocate)
+    bare = make_issue()  # no customer
+    services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="spoke")
+    direct = IssueEvent.objects.create(issue=issue, kind=IssueEvent.Kind.STATUS, summary="Written directly")
+    IssueEvent.objects.bulk_create([IssueEvent(issue=issue, kind=IssueEvent.Kind.STATUS, summary="In bulk")])
+    services.move_issues_on_handoff(program=program, outgoing=advocate, incoming=member, at=timezone.now())
+    assert IssueEvent.objects.filter(issue=issue, kind=IssueEvent.Kind.HANDOFF).exists()
+    # A stale instance saved again (its customer_id unknown in memory) does not clear it.
+    direct.summary = "Saved again"
+    direct.save()
+    assert customers_of_events(issue, bare) == {issue.pk: {issue.customer_id}, bare.pk: {None}}
+    assert IssueEvent.objects.filter(issue=issue).count() >= 5
+
+
+def test_an_issues_events_follow_when_its_customer_changes(make_issue, manager):
+    issue = make_issue(customer_email="ana@example.com")
+    services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="spoke")
+    later = Customer.objects.create(program=issue.program, name="Found later")
+    HotIssue.objects.filter(pk=issue.pk).update(customer=later)
+    assert customers_of_events(issue) == {issue.pk: {later.pk}}
+    issue.refresh_from_db()
+    issue.customer = None
+    issue.save()
+    assert customers_of_events(issue) == {issue.pk: {None}}
+
+
+def test_merging_moves_the_events_with_the_issues(pair, manager):
+    kept, merged, issues = pair
+    for issue in issues:
+        services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="no_answer")
+    services.merge_customers(kept=kept, merged=merged, actor=manager)
+    assert customers_of_events(*issues) == {i.pk: {kept.pk} for i in issues}
+    assert not IssueEvent.objects.filter(customer=merged).exists()
+
+
 # ------------------------------------------------------------------ pages
 
 
