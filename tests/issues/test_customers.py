@@ -353,6 +353,18 @@ def test_the_customer_page_costs_the_same_queries_with_2_and_20_issues(make_issu
     small, big = queries_for(2, "two@example.com"), queries_for(20, "twenty@example.com")
     assert small == big, (small, big)
     assert big <= 16
+    # Records merged into the customer add their list, one query, whatever their number and size.
+    kept = Customer.objects.get(email_key="twenty@example.com")
+    for n, email in ((3, "three@example.com"), (12, "twelve@example.com")):
+        duplicates = [make_issue(customer_email=email) for _ in range(n)]
+        for issue in duplicates:
+            services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="no_answer")
+        services.merge_customers(kept=kept, merged=customer_of(duplicates[0]), actor=manager)
+        url = reverse("issues:customer", args=[program.slug, kept.pk])
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert len(captured) == big + 1, n
+        assert response.context["summary"]["events"] == IssueEvent.objects.filter(issue__customer=kept).count()
 
 
 def test_the_timeline_is_paginated(make_issue, program, manager, client_for):
