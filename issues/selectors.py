@@ -1362,11 +1362,13 @@ def customer_timeline(*, customer: Customer, page: str | int | None = 1, count: 
     """Return a page (newest first) of every event of every issue of the customer, as TimelineEntries.
 
     Outreach, transfers, satisfaction answers, merges, and whatever else an
-    issue's timeline records (every IssueEvent kind). Four queries, whatever
-    the number of issues and events: the count, the page (with each event's
+    issue's timeline records (every IssueEvent kind), found by the customer
+    each event carries (IssueEvent.customer). A fixed number of queries,
+    whatever the number of issues and events: the count (none when given, as
+    customer_page reads it), the page (one index range, with each event's
     issue and person), and the program's terms and covers around the page
-    (rotations.selectors.AdvocateHistory), which say who was the advocate at
-    each event's moment.
+    (rotations.selectors.AdvocateHistory: one query on PostgreSQL), which say
+    who was the advocate at each event's moment.
     """
     if connection.vendor == "postgresql":
         events = _TimelineRows(customer.pk)  # compiling the ORM's query cost more than running it
