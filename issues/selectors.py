@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -60,6 +61,7 @@ from .models import (
     OpenIssueCount,
     RecoveryCheck,
     RootCause,
+    Status,
     email_key,
     overdue_q,
     phone_key,
@@ -1272,13 +1274,41 @@ def customer_page(*, program: Program, pk: int) -> tuple[Customer, dict]:
     return customer, {key: getattr(customer, name) for key, name in zip(SUMMARY_COLUMNS, values, strict=True)}
 
 
-def customer_open_issues(*, customer: Customer, limit: int = 10) -> list[HotIssue]:
+@dataclass(slots=True)
+class OpenIssueRow:
+    """One of the customer's open issues as their page lists it, its texts written once here (see TimelineEntry)."""
+
+    pk: int
+    title: str
+    level: int
+    status_label: str
+    is_repeat: bool
+    created_at: datetime
+    ago: str
+    url: str
+
+
+def customer_open_issues(*, customer: Customer, limit: int = 10) -> list[OpenIssueRow]:
     """Return the customer's open issues, worst and oldest first, with what their list shows."""
-    return list(
+    rows = (
         HotIssue.objects.filter(OPEN_Q, customer=customer)
-        .only("id", "title", "level", "status", "created_at", "is_repeat", "public", "runaround")
-        .order_by("-level", "created_at", "id")[:limit]
+        .order_by("-level", "created_at", "id")
+        .values_list("id", "title", "level", "status", "is_repeat", "created_at")[:limit]
     )
+    prefix = reverse("issues:detail", kwargs={"pk": 1}).removesuffix("1/")
+    return [
+        OpenIssueRow(
+            pk=pk,
+            title=title,
+            level=level,
+            status_label=Status(status).label,
+            is_repeat=is_repeat,
+            created_at=created_at,
+            ago=naturaltime(created_at),
+            url=f"{prefix}{pk}/",
+        )
+        for pk, title, level, status, is_repeat, created_at in rows
+    ]
 
 
 @dataclass(slots=True)

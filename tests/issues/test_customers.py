@@ -335,6 +335,10 @@ def test_the_customer_page_shows_one_timeline_newest_first_with_the_advocate_of_
     assert [e.advocate for e in entries] == [lena, lena, dana]  # the cover now; Dana eighty days ago
     assert "Called her back." in html and "ana@example.com" in html
     assert "1 repeat" in html  # the new trouble came within 90 days of the old one
+    # The open issues, worst first, each linked, with its status and how long ago it came.
+    assert [row.pk for row in response.context["open_issues"]] == [old.pk, new.pk]
+    assert f'<a class="wrap-anywhere" href="{old.get_absolute_url()}">Old trouble</a>' in html
+    assert "Contacted · 2\xa0months, " in html and "New · now" in html  # eighty days: weeks vary by month
 
 
 def test_the_customer_page_costs_the_same_queries_with_2_and_20_issues(make_issue, program, manager, client_for):
