@@ -329,7 +329,10 @@ def new_tracking_token() -> str:
 
 class HotIssue(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="hot_issues")
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")
+    # Indexed by hot_issue_customer below (customer first).
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="issues"
+    )
     title = models.CharField(validators=[validate_single_line], max_length=200)
     words = models.TextField("customer's own words", blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
@@ -405,6 +408,9 @@ class HotIssue(models.Model):
             ),
         ]
         indexes = [
+            # A customer's issues, and what their page and the customer list count of them (all,
+            # open, repeats, first and last) from the index alone.
+            models.Index(fields=["customer", "created_at"], include=["status", "is_repeat"], name="hot_issue_customer"),
             # The log reads a page as a few index range scans in its final order, per
             # program and level, that stop after the page (issues.selectors.priority_ids):
             # the issues not overdue in (runaround, public, oldest) order ...
@@ -577,6 +583,12 @@ class IssueEvent(models.Model):
         UNTHEMED = "unthemed", "Removed from a theme"
 
     issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="events")
+    # The issue's customer, copied by the database (issues/triggers.py) on every insert and
+    # whenever the issue's customer changes (a merge, a customer found later), so a customer's
+    # timeline is one range of one index instead of a join through all of their issues.
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, editable=False, db_index=False, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=14, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -587,7 +599,10 @@ class IssueEvent(models.Model):
 
     class Meta:
         ordering = ["issue", "at", "id"]
-        indexes = [models.Index(fields=["issue", "at", "id"])]
+        indexes = [
+            models.Index(fields=["issue", "at", "id"]),
+            models.Index(fields=["customer", "-at", "-id"], name="issue_event_customer_timeline"),
+        ]
 
     def __str__(self) -> str:
         return self.summary

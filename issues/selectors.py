@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -32,6 +33,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -59,6 +61,7 @@ from .models import (
     OpenIssueCount,
     RecoveryCheck,
     RootCause,
+    Status,
     email_key,
     overdue_q,
     phone_key,
@@ -1209,48 +1212,103 @@ def customer_of(*, program: Program, pk: int) -> Customer:
     return get_object_or_404(Customer.objects.select_related("merged_into"), pk=pk, program=program)
 
 
-def _per_customer(qs, value) -> Subquery:
-    """One aggregate of `qs` (rows of the outer customer), as a subquery of the customer's row."""
-    return Subquery(qs.order_by().values("customer_key").annotate(v=value).values("v")[:1])
+_CUSTOMER_COLUMNS = [f.attname for f in Customer._meta.concrete_fields]
+
+
+def _customer_page_sql() -> str:
+    """customer_page's query written out (PostgreSQL): the customer's row, then SUMMARY_COLUMNS."""
+    t = {
+        "customer": Customer._meta.db_table,
+        "issue": HotIssue._meta.db_table,
+        "event": IssueEvent._meta.db_table,
+        "merge": CustomerMerge._meta.db_table,
+    }
+    columns = ", ".join(f"c.{connection.ops.quote_name(name)}" for name in _CUSTOMER_COLUMNS)
+    open_list = ", ".join(f"'{value}'" for value in OPEN_VALUES_ORDERED)  # our own constants
+    return (
+        # Counting h.customer_id (not h.id) lets the aggregate read the index hot_issue_customer alone.
+        f"SELECT {columns}, count(h.customer_id), count(h.customer_id) FILTER (WHERE h.status IN ({open_list})), "  # noqa: S608
+        "count(h.customer_id) FILTER (WHERE h.is_repeat), min(h.created_at), max(h.created_at), "
+        f"(SELECT count(*) FROM {t['event']} e WHERE e.customer_id = c.id), "
+        f"EXISTS (SELECT 1 FROM {t['merge']} m WHERE m.kept_id = c.id) "
+        f"FROM {t['customer']} c LEFT JOIN {t['issue']} h ON h.customer_id = c.id "
+        "WHERE c.id = %s AND c.program_id = %s GROUP BY c.id"
+    )
+
+
+_CUSTOMER_PAGE_SQL = _customer_page_sql()
+SUMMARY_COLUMNS = ("total", "open", "repeats", "first", "last", "events", "has_merges")
 
 
 def customer_page(*, program: Program, pk: int) -> tuple[Customer, dict]:
     """Return the program's customer `pk` (merged or not; 404 otherwise) and what its page counts, in one query.
 
-    The counts: issues (all, open, repeats), the first and last issue's date,
-    timeline events, and whether records were merged into it.
+    The counts (SUMMARY_COLUMNS): issues (all, open, repeats), the first and
+    last issue's date (one aggregate over the index hot_issue_customer, which
+    holds them all), timeline events (a count over their customer's index, see
+    IssueEvent.customer), and whether records were merged into it. Written out
+    on PostgreSQL, where compiling it cost more than running it; the ORM's
+    elsewhere (its converters read SQLite's text dates).
     """
-    issues = HotIssue.objects.filter(customer=OuterRef("pk")).annotate(customer_key=F("customer_id"))
-    events = IssueEvent.objects.filter(issue__customer=OuterRef("pk")).annotate(customer_key=F("issue__customer_id"))
-    qs = Customer.objects.select_related("merged_into").annotate(
-        n_issues=_per_customer(issues, Count("id")),
-        n_open=_per_customer(issues, Count("id", filter=OPEN_Q)),
-        n_repeats=_per_customer(issues, Count("id", filter=Q(is_repeat=True))),
-        first_issue_at=_per_customer(issues, Min("created_at")),
-        last_issue_at=_per_customer(issues, Max("created_at")),
-        n_events=_per_customer(events, Count("id")),
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_CUSTOMER_PAGE_SQL, [pk, program.pk])
+            row = cursor.fetchone()
+        if row is None:
+            raise Http404("No customer matches the given query.")
+        n = len(_CUSTOMER_COLUMNS)
+        customer = Customer.from_db(connection.alias, _CUSTOMER_COLUMNS, row[:n])
+        return customer, dict(zip(SUMMARY_COLUMNS, row[n:], strict=True))
+    events = IssueEvent.objects.filter(customer=OuterRef("pk")).order_by().values("customer").annotate(n=Count("*"))
+    qs = Customer.objects.filter(pk=pk, program=program).annotate(
+        n_issues=Count("issues__id"),
+        n_open=Count("issues__id", filter=Q(issues__status__in=OPEN_VALUES_ORDERED)),
+        n_repeats=Count("issues__id", filter=Q(issues__is_repeat=True)),
+        first_issue_at=Min("issues__created_at"),
+        last_issue_at=Max("issues__created_at"),
+        n_events=Coalesce(Subquery(events.values("n")), 0),
         has_merges=Exists(CustomerMerge.objects.filter(kept=OuterRef("pk"))),
     )
-    customer = get_object_or_404(qs, pk=pk, program=program)
-    summary = {
-        "total": customer.n_issues or 0,
-        "open": customer.n_open or 0,
-        "repeats": customer.n_repeats or 0,
-        "first": customer.first_issue_at,
-        "last": customer.last_issue_at,
-        "events": customer.n_events or 0,
-        "has_merges": customer.has_merges,
-    }
-    return customer, summary
+    customer = get_object_or_404(qs)
+    values = ("n_issues", "n_open", "n_repeats", "first_issue_at", "last_issue_at", "n_events", "has_merges")
+    return customer, {key: getattr(customer, name) for key, name in zip(SUMMARY_COLUMNS, values, strict=True)}
 
 
-def customer_open_issues(*, customer: Customer, limit: int = 10) -> list[HotIssue]:
+@dataclass(slots=True)
+class OpenIssueRow:
+    """One of the customer's open issues as their page lists it, its texts written once here (see TimelineEntry)."""
+
+    pk: int
+    title: str
+    level: int
+    status_label: str
+    is_repeat: bool
+    created_at: datetime
+    ago: str
+    url: str
+
+
+def customer_open_issues(*, customer: Customer, limit: int = 10) -> list[OpenIssueRow]:
     """Return the customer's open issues, worst and oldest first, with what their list shows."""
-    return list(
+    rows = (
         HotIssue.objects.filter(OPEN_Q, customer=customer)
-        .only("id", "title", "level", "status", "created_at", "is_repeat", "public", "runaround")
-        .order_by("-level", "created_at", "id")[:limit]
+        .order_by("-level", "created_at", "id")
+        .values_list("id", "title", "level", "status", "is_repeat", "created_at")[:limit]
     )
+    prefix = reverse("issues:detail", kwargs={"pk": 1}).removesuffix("1/")
+    return [
+        OpenIssueRow(
+            pk=pk,
+            title=title,
+            level=level,
+            status_label=Status(status).label,
+            is_repeat=is_repeat,
+            created_at=created_at,
+            ago=naturaltime(created_at),
+            url=f"{prefix}{pk}/",
+        )
+        for pk, title, level, status, is_repeat, created_at in rows
+    ]
 
 
 @dataclass(slots=True)
@@ -1290,6 +1348,38 @@ TIMELINE_VALUES = (
 )
 
 
+def _timeline_sql() -> str:
+    """A page of a customer's timeline (TIMELINE_VALUES) written out (PostgreSQL): one range of the
+    index issue_event_customer_timeline, each event's issue and person joined."""
+    t = {"event": IssueEvent._meta.db_table, "issue": HotIssue._meta.db_table, "user": get_user_model()._meta.db_table}
+    return (
+        "SELECT e.id, e.kind, e.at, e.summary, e.detail, e.issue_id, h.title, "  # noqa: S608 — table names
+        "e.actor_id, u.first_name, u.last_name, u.username "
+        f"FROM {t['event']} e JOIN {t['issue']} h ON h.id = e.issue_id LEFT JOIN {t['user']} u ON u.id = e.actor_id "
+        "WHERE e.customer_id = %s ORDER BY e.at DESC, e.id DESC LIMIT %s OFFSET %s"
+    )
+
+
+_TIMELINE_SQL = _timeline_sql()
+
+
+class _TimelineRows:
+    """A customer's timeline as TIMELINE_VALUES rows, newest first, that a Paginator slices (PostgreSQL)."""
+
+    def __init__(self, customer_id: int):
+        self.customer_id = customer_id
+
+    def count(self) -> int:
+        return IssueEvent.objects.filter(customer_id=self.customer_id).count()
+
+    def __getitem__(self, part: slice) -> list[tuple]:
+        if part.stop <= part.start:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(_TIMELINE_SQL, [self.customer_id, part.stop - part.start, part.start])
+            return cursor.fetchall()
+
+
 class _CountedPaginator(Paginator):
     """A paginator told its count (already read with the page's other counts), so it runs no COUNT(*)."""
 
@@ -1302,13 +1392,18 @@ def customer_timeline(*, customer: Customer, page: str | int | None = 1, count: 
     """Return a page (newest first) of every event of every issue of the customer, as TimelineEntries.
 
     Outreach, transfers, satisfaction answers, merges, and whatever else an
-    issue's timeline records (every IssueEvent kind). Four queries, whatever
-    the number of issues and events: the count, the page (with each event's
+    issue's timeline records (every IssueEvent kind), found by the customer
+    each event carries (IssueEvent.customer). A fixed number of queries,
+    whatever the number of issues and events: the count (none when given, as
+    customer_page reads it), the page (one index range, with each event's
     issue and person), and the program's terms and covers around the page
-    (rotations.selectors.AdvocateHistory), which say who was the advocate at
-    each event's moment.
+    (rotations.selectors.AdvocateHistory: one query on PostgreSQL), which say
+    who was the advocate at each event's moment.
     """
-    events = IssueEvent.objects.filter(issue__customer=customer).order_by("-at", "-id").values_list(*TIMELINE_VALUES)
+    if connection.vendor == "postgresql":
+        events = _TimelineRows(customer.pk)  # compiling the ORM's query cost more than running it
+    else:
+        events = IssueEvent.objects.filter(customer=customer).order_by("-at", "-id").values_list(*TIMELINE_VALUES)
     if count is None:
         paginator = Paginator(events, CUSTOMER_TIMELINE_PER_PAGE)
     else:
@@ -1374,7 +1469,7 @@ def issue_counts_of(*, customer_ids: list[int]) -> dict[int, dict]:
 def merge_preview(*, kept: Customer, merged: Customer) -> dict:
     """Return what merging `merged` into `kept` would move and fill in (two queries)."""
     issues = HotIssue.objects.filter(customer=merged).aggregate(n=Count("id"), open=Count("id", filter=OPEN_Q))
-    events = IssueEvent.objects.filter(issue__customer=merged).count()
+    events = IssueEvent.objects.filter(customer=merged).count()
     labels = {"name": "Name", "company": "Company", "email": "E-mail", "phone": "Phone"}
     filled = [(label, getattr(merged, f)) for f, label in labels.items() if not getattr(kept, f) and getattr(merged, f)]
     return {"issues": issues["n"], "open": issues["open"], "events": events, "filled": filled}

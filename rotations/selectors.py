@@ -7,9 +7,11 @@ once, with its select_related/prefetch_related.
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -465,16 +467,44 @@ def feed_token(*, token: str) -> CalendarToken | None:
     return found
 
 
-class AdvocateHistory:
-    """Who was a program's advocate at any moment of a period, answered from memory.
+class _Span(NamedTuple):
+    """A term (term_id is its own id) or a cover, as AdvocateHistory bisects it: who held the role when."""
 
-    Built from the program's terms and covers that overlap the period (two
-    queries, whatever the number of moments asked): `at(moment)` bisects them
-    and gives what current_advocate(at=moment) gives: the cover person during
-    a cover, else the term's advocate, else None.
-    """
+    pk: int
+    term_id: int
+    starts_at: datetime
+    ends_at: datetime
+    person: AbstractBaseUser | None
 
-    def __init__(self, *, program_id: int, first: datetime, last: datetime):
+
+# What display_name reads, in the user model's field order (as from_db takes them).
+_PERSON_FIELDS = ("id", "username", "first_name", "last_name")
+
+
+def _history_sql() -> str:
+    """AdvocateHistory's terms and covers in one query, written out (PostgreSQL): kind (0 term, 1 cover),
+    id, term id, start, end, then the person's _PERSON_FIELDS (NULL for a term without an advocate)."""
+    t = {"term": Term._meta.db_table, "cover": Cover._meta.db_table, "user": get_user_model()._meta.db_table}
+    person = ", ".join(f"u.{name}" for name in _PERSON_FIELDS)
+    return (
+        f"SELECT 0, t.id, t.id, t.starts_at, t.ends_at, {person} FROM {t['term']} t "  # noqa: S608 — table names
+        f"LEFT JOIN {t['user']} u ON u.id = t.advocate_id "
+        "WHERE t.program_id = %(program)s AND t.starts_at <= %(last)s AND t.ends_at > %(first)s "
+        f"UNION ALL SELECT 1, c.id, c.term_id, c.starts_at, c.ends_at, {person} FROM {t['cover']} c "
+        f"JOIN {t['term']} t ON t.id = c.term_id JOIN {t['user']} u ON u.id = c.person_id "
+        "WHERE t.program_id = %(program)s AND t.starts_at <= %(last)s AND t.ends_at > %(first)s "
+        "AND c.starts_at <= %(last)s AND c.ends_at > %(first)s "
+        "ORDER BY 1, 4, 2"
+    )
+
+
+_HISTORY_SQL = _history_sql()
+
+
+def _history_spans(*, program_id: int, first: datetime, last: datetime) -> tuple[list[_Span], list[_Span]]:
+    """The program's terms and covers overlapping [first, last], each by start: one query on PostgreSQL
+    (compiling the ORM's two cost more than running them), the ORM's two elsewhere."""
+    if connection.vendor != "postgresql":
         terms = list(
             Term.objects.filter(program_id=program_id, starts_at__lte=last, ends_at__gt=first)
             .select_related("advocate")
@@ -487,9 +517,38 @@ class AdvocateHistory:
             if terms
             else []
         )
+        return (
+            [_Span(t.pk, t.pk, t.starts_at, t.ends_at, t.advocate) for t in terms],
+            [_Span(c.pk, c.term_id, c.starts_at, c.ends_at, c.person) for c in covers],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_HISTORY_SQL, {"program": program_id, "first": first, "last": last})
+        rows = cursor.fetchall()
+    user_model = get_user_model()
+    people: dict[int, AbstractBaseUser] = {}
+    spans: tuple[list[_Span], list[_Span]] = ([], [])
+    for kind, pk, term_id, starts_at, ends_at, *person in rows:
+        if person[0] is not None and person[0] not in people:
+            # Only the fields display_name reads; any other is fetched if asked for (a deferred field).
+            people[person[0]] = user_model.from_db(connection.alias, _PERSON_FIELDS, person)
+        spans[kind].append(_Span(pk, term_id, starts_at, ends_at, people.get(person[0])))
+    return spans
+
+
+class AdvocateHistory:
+    """Who was a program's advocate at any moment of a period, answered from memory.
+
+    Built from the program's terms and covers that overlap the period (one
+    query on PostgreSQL, two elsewhere, whatever the number of moments asked):
+    `at(moment)` bisects them and gives what current_advocate(at=moment) gives:
+    the cover person during a cover, else the term's advocate, else None.
+    """
+
+    def __init__(self, *, program_id: int, first: datetime, last: datetime):
+        terms, covers = _history_spans(program_id=program_id, first=first, last=last)
         self._terms = terms
         self._term_starts = [t.starts_at for t in terms]
-        self._covers: dict[int, list[Cover]] = {}
+        self._covers: dict[int, list[_Span]] = {}
         for cover in covers:
             self._covers.setdefault(cover.term_id, []).append(cover)
         self._cover_starts = {term_id: [c.starts_at for c in found] for term_id, found in self._covers.items()}
@@ -511,7 +570,7 @@ class AdvocateHistory:
             return None
         found = self._covers.get(term.pk)
         cover = self._holding(found, self._cover_starts[term.pk], moment) if found else None
-        return cover.person if cover else term.advocate
+        return cover.person if cover else term.person
 
 
 def advocate_history(*, program_id: int, first: datetime, last: datetime) -> AdvocateHistory:

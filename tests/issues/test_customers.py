@@ -250,6 +250,53 @@ def test_only_a_manager_merges(pair, member):
     assert not CustomerMerge.objects.exists()
 
 
+# ------------------------------------------------------------------ each event carries its issue's customer
+
+
+def customers_of_events(*issues) -> dict[int, set]:
+    """{issue pk: the set of customer ids its events carry}, read back from the database."""
+    found: dict[int, set] = {i.pk: set() for i in issues}
+    for issue_id, customer_id in IssueEvent.objects.filter(issue__in=issues).values_list("issue_id", "customer_id"):
+        found[issue_id].add(customer_id)
+    return found
+
+
+def test_every_event_takes_its_issues_customer_however_it_is_written(make_issue, manager, advocate, member, program):
+    issue = make_issue(customer_email="ana@example.com", owner=advocate)
+    bare = make_issue()  # no customer
+    services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="spoke")
+    direct = IssueEvent.objects.create(issue=issue, kind=IssueEvent.Kind.STATUS, summary="Written directly")
+    IssueEvent.objects.bulk_create([IssueEvent(issue=issue, kind=IssueEvent.Kind.STATUS, summary="In bulk")])
+    services.move_issues_on_handoff(program=program, outgoing=advocate, incoming=member, at=timezone.now())
+    assert IssueEvent.objects.filter(issue=issue, kind=IssueEvent.Kind.HANDOFF).exists()
+    # A stale instance saved again (its customer_id unknown in memory) does not clear it.
+    direct.summary = "Saved again"
+    direct.save()
+    assert customers_of_events(issue, bare) == {issue.pk: {issue.customer_id}, bare.pk: {None}}
+    assert IssueEvent.objects.filter(issue=issue).count() >= 5
+
+
+def test_an_issues_events_follow_when_its_customer_changes(make_issue, manager):
+    issue = make_issue(customer_email="ana@example.com")
+    services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="spoke")
+    later = Customer.objects.create(program=issue.program, name="Found later")
+    HotIssue.objects.filter(pk=issue.pk).update(customer=later)
+    assert customers_of_events(issue) == {issue.pk: {later.pk}}
+    issue.refresh_from_db()
+    issue.customer = None
+    issue.save()
+    assert customers_of_events(issue) == {issue.pk: {None}}
+
+
+def test_merging_moves_the_events_with_the_issues(pair, manager):
+    kept, merged, issues = pair
+    for issue in issues:
+        services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="no_answer")
+    services.merge_customers(kept=kept, merged=merged, actor=manager)
+    assert customers_of_events(*issues) == {i.pk: {kept.pk} for i in issues}
+    assert not IssueEvent.objects.filter(customer=merged).exists()
+
+
 # ------------------------------------------------------------------ pages
 
 
@@ -288,6 +335,10 @@ def test_the_customer_page_shows_one_timeline_newest_first_with_the_advocate_of_
     assert [e.advocate for e in entries] == [lena, lena, dana]  # the cover now; Dana eighty days ago
     assert "Called her back." in html and "ana@example.com" in html
     assert "1 repeat" in html  # the new trouble came within 90 days of the old one
+    # The open issues, worst first, each linked, with its status and how long ago it came.
+    assert [row.pk for row in response.context["open_issues"]] == [old.pk, new.pk]
+    assert f'<a class="wrap-anywhere" href="{old.get_absolute_url()}">Old trouble</a>' in html
+    assert "Contacted · 2\xa0months, " in html and "New · now" in html  # eighty days: weeks vary by month
 
 
 def test_the_customer_page_costs_the_same_queries_with_2_and_20_issues(make_issue, program, manager, client_for):
@@ -306,6 +357,18 @@ def test_the_customer_page_costs_the_same_queries_with_2_and_20_issues(make_issu
     small, big = queries_for(2, "two@example.com"), queries_for(20, "twenty@example.com")
     assert small == big, (small, big)
     assert big <= 16
+    # Records merged into the customer add their list, one query, whatever their number and size.
+    kept = Customer.objects.get(email_key="twenty@example.com")
+    for n, email in ((3, "three@example.com"), (12, "twelve@example.com")):
+        duplicates = [make_issue(customer_email=email) for _ in range(n)]
+        for issue in duplicates:
+            services.log_outreach(issue=issue, actor=manager, channel="phone", outcome="no_answer")
+        services.merge_customers(kept=kept, merged=customer_of(duplicates[0]), actor=manager)
+        url = reverse("issues:customer", args=[program.slug, kept.pk])
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert len(captured) == big + 1, n
+        assert response.context["summary"]["events"] == IssueEvent.objects.filter(issue__customer=kept).count()
 
 
 def test_the_timeline_is_paginated(make_issue, program, manager, client_for):
