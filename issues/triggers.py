@@ -7,9 +7,10 @@ handoff or an import) takes it from the issue, and when an issue's customer
 changes (a merge, a customer attached later) its events follow, whoever made
 the change and however (save, update, bulk_update).
 
-SQLite drops a table's triggers when Django's schema editor rebuilds the table
-in a later migration, so `install` is idempotent and also runs after every
-`migrate` there (issues.apps).
+SQLite rebuilds a table to alter it, and renaming the rebuilt table fails
+while a trigger of another table names it, so there the triggers are taken off
+before every `migrate` and put back, with the copies brought up to date, after
+it (issues.apps).
 """
 
 POSTGRESQL = """

@@ -4,7 +4,7 @@ from advocacy.panels import Panel
 from advocacy.permissions import is_member
 
 from .forms import AddToThemeForm
-from .selectors import open_themes_for, themes_of_issue
+from .selectors import open_theme_choices, open_themes_for, themes_of_issue
 from .services import can_work_themes
 
 
@@ -32,7 +32,7 @@ def issue_theme_panel(request, issue):
 def log_theme_action(request, programs):
     """Above the log: add the selected issues to a theme (only when the person's programs have open themes)."""
     # Plain values: every log page reads them, and the form only lists them (posting goes to its own view).
-    themes = open_themes_for(program_ids=[p.pk for p in programs]).values_list("pk", "title", "program__name")
+    themes = open_theme_choices(program_ids=[p.pk for p in programs])
     choices = [(pk, title if len(programs) == 1 else f"{program}: {title}") for pk, title, program in themes]
     if not choices:
         return None

@@ -215,6 +215,25 @@ def open_themes_for(*, program_ids: list[int]) -> QuerySet[Theme]:
     )
 
 
+def open_theme_choices(*, program_ids: list[int]) -> list[tuple[int, str, str]]:
+    """Return (pk, title, program name) of the open themes of these programs, by program then title.
+
+    What the log's "Add to theme" lists on every page: written out, because
+    compiling the ORM's join and order cost more than running it.
+    """
+    if not program_ids:
+        return []
+    theme, program = Theme._meta.db_table, Program._meta.db_table
+    marks, statuses = ", ".join(["%s"] * len(program_ids)), ", ".join(["%s"] * len(OPEN_FIX_STATUSES))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.id, t.title, p.name FROM {theme} t JOIN {program} p ON p.id = t.program_id "  # noqa: S608 — table names
+            f"WHERE t.program_id IN ({marks}) AND t.fix_status IN ({statuses}) ORDER BY p.name, t.title, t.id",
+            [*map(int, program_ids), *OPEN_FIX_STATUSES],
+        )
+        return cursor.fetchall()
+
+
 def themes_of_issue(*, issue: HotIssue) -> QuerySet[Theme]:
     return Theme.objects.filter(links__issue=issue).order_by("title")
 

@@ -7,9 +7,10 @@ issue. Writers do not have to know: a link takes the values from its issue when
 it is written, and an issue whose values change rewrites its links (a merge
 moves issues between customers, a level is corrected).
 
-SQLite drops a table's triggers when Django's schema editor rebuilds the table
-in a later migration (of issues, say), so `install` is idempotent and also runs
-after every `migrate` there (themes.apps).
+SQLite rebuilds a table to alter it, and renaming the rebuilt table fails
+while a trigger of another table names it, so there the triggers are taken off
+before every `migrate` and put back, with the copies brought up to date, after
+it (themes.apps).
 """
 
 # PostgreSQL. A link being written reads its issue's columns (locking the issue row FOR SHARE, so an
