@@ -114,6 +114,8 @@ def main() -> None:
             {"program": "bench-00", "level": ["4", "5"], "status": "new", "department": ""},
         ),
         ("pages", "filtered: overdue", "bench0", "/issues/", {"overdue": "yes", "program": "bench-01"}),
+        ("pages", "filtered: repeat", "bench0", "/issues/", {"repeat": "yes"}),
+        ("pages", "filtered: at risk", "bench0", "/issues/", {"at_risk": "yes"}),
         ("pages", "search", "bench0", "/issues/", {"q": "refund router"}),
         ("pages", "search: name", "bench0", "/issues/", {"q": "Albers"}),
         ("pages", f"detail ({detail.events.count()} events)", "bench0", f"/issues/{detail.pk}/", {}),

@@ -239,6 +239,13 @@ def main() -> None:
             list(fixed.values()),
         )
         cur.execute("DROP TABLE bench_issue_stage")
+        # The customer flags the log filters on: about one issue in twelve is a repeat, and a
+        # customer with a level-5 issue is at risk.
+        cur.execute("UPDATE issues_hotissue SET is_repeat = TRUE WHERE customer_id IS NOT NULL AND id % 12 = 0")
+        cur.execute(
+            "UPDATE issues_customer c SET at_risk = TRUE WHERE EXISTS "
+            "(SELECT 1 FROM issues_hotissue h WHERE h.customer_id = c.id AND h.level = 5)"
+        )
         if counted:
             cur.execute("ALTER TABLE issues_hotissue ENABLE TRIGGER issues_count_open")
             cur.execute("SELECT issues_recount_open()")
