@@ -411,6 +411,8 @@ def test_the_log_filters_on_repeat_and_at_risk(make_issue, manager, client_for):
     first = make_issue(title="First time", customer_email="ana@example.com", level=2)
     again = make_issue(title="Second time", customer_email="ana@example.com", level=2)
     risky = make_issue(title="Leaving", customer_email="bo@example.com", level=5)
+    unknown = make_issue(title="Nobody known", level=1)  # no customer: never at risk
+    assert unknown.customer_id is None
     client = client_for(manager)
 
     def shown(query: str) -> set[str]:
@@ -418,9 +420,9 @@ def test_the_log_filters_on_repeat_and_at_risk(make_issue, manager, client_for):
         return {row.title for row in rows}
 
     assert shown("?repeat=yes") == {again.title}
-    assert shown("?repeat=no") == {first.title, risky.title}
+    assert shown("?repeat=no") == {first.title, risky.title, unknown.title}
     assert shown("?at_risk=yes") == {risky.title}
-    assert shown("?at_risk=no") == {first.title, again.title}
+    assert shown("?at_risk=no") == {first.title, again.title, unknown.title}
 
 
 def test_the_customer_list_finds_by_name_e_mail_or_phone_and_leaves_out_merged_records(
