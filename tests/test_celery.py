@@ -3,6 +3,7 @@
 import ast
 import inspect
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -70,6 +71,12 @@ def test_worker_and_beat_run_on_the_embedded_broker_with_no_services(tmp_path):
         time.sleep(2)
         assert beat.poll() is None, "beat stopped after starting"
         assert app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+        # Beat wrote every job of the schedule into the shared SQLite file (a lock it could not
+        # wait for once left some out, and their jobs never ran).
+        assert "Cannot add entry" not in beat_log.read_text()
+        with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+            saved = {name for (name,) in db.execute("SELECT name FROM django_celery_beat_periodictask")}
+        assert set(app.conf.beat_schedule) <= saved
     finally:
         for process in (worker, beat):
             process.terminate()
