@@ -1,31 +1,14 @@
 from django.apps import AppConfig
-from django.db import connections
-from django.db.models.signals import post_migrate, pre_migrate
+
+from core.triggers import keep_sqlite_triggers
 
 from . import triggers
 
 
-def _drop_sqlite_triggers(sender, using: str = "default", **kwargs) -> None:
-    """Take the event-customer triggers off before migrating (SQLite only).
-
-    SQLite rebuilds a table to alter it, and renaming the rebuilt issues table
-    fails while a trigger of another table names it; post_migrate puts them back.
-    """
-    connection = connections[using]
-    if connection.vendor == "sqlite":
-        triggers.uninstall(connection)
-
-
-def _reinstall_sqlite_triggers(sender, using: str = "default", **kwargs) -> None:
-    """Put back the event-customer triggers, and the customers of events written meanwhile (SQLite only)."""
-    connection = connections[using]
-    if connection.vendor != "sqlite" or "issues_issueevent" not in connection.introspection.table_names():
-        return
-    with connection.cursor() as cursor:
-        columns = {c.name for c in connection.introspection.get_table_description(cursor, "issues_issueevent")}
-    if "customer_id" in columns:  # not when migrated back before the column
-        triggers.install(connection)
-        triggers.fill(connection)
+def _install_and_fill(connection) -> None:
+    """Put the event-customer triggers back and give events written meanwhile their issue's customer."""
+    triggers.install(connection)
+    triggers.fill(connection)
 
 
 class IssuesConfig(AppConfig):
@@ -40,8 +23,14 @@ class IssuesConfig(AppConfig):
         from . import notices
         from .panels import handoff_issues_panel, issues_panel
 
-        pre_migrate.connect(_drop_sqlite_triggers, sender=self)
-        post_migrate.connect(_reinstall_sqlite_triggers, sender=self)
+        # SQLite: off before every migrate, back on after it; see core.triggers.
+        keep_sqlite_triggers(
+            self,
+            table="issues_issueevent",
+            column="customer_id",
+            install=_install_and_fill,
+            uninstall=triggers.uninstall,
+        )
         register_program_panel(issues_panel)
         register_handoff_panel(handoff_issues_panel)
         for choice in notices.EMAIL_CHOICES:

@@ -10,8 +10,11 @@ The quick outreach form, shown in one row at a time, stays a template.
 from datetime import datetime
 from html import escape
 
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from core.when import format_moment
@@ -44,9 +47,14 @@ CAME_BACK_FLAG = (
 )
 
 
-def _e(value) -> str:
-    """Escape a value for HTML text or a quoted attribute."""
+def esc(value) -> str:
+    """Escape a value for HTML text or a quoted attribute (rows built as strings, here and in themes.rows)."""
     return escape(str(value), quote=True)
+
+
+def csrf_input(request: HttpRequest) -> str:
+    """Return the CSRF hidden input, once per page, for the forms of rows built as strings."""
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
 
 
 REPEAT_FLAG = (
@@ -119,13 +127,13 @@ def render_row(
     caller), or to nothing without one: the issue's own page is the members'.
     """
     raw_url = url_for(issue.pk) if url_for else ("" if read_only else issue.get_absolute_url())
-    url = _e(raw_url)
+    url = esc(raw_url)
     late_by = issue.overdue_by(now)
     flags = []
     if late_by:
         flags.append(
             f'<span class="flag flag-overdue" title="First outreach was due {format_moment(issue.first_outreach_due_at)}">'
-            f'<i class="bi bi-alarm" aria-hidden="true"></i> {_e(late(late_by))} late</span>'
+            f'<i class="bi bi-alarm" aria-hidden="true"></i> {esc(late(late_by))} late</span>'
         )
     if issue.runaround:
         flags.append(
@@ -140,12 +148,12 @@ def render_row(
         flags.append(REPEAT_FLAG)
     if issue.customer_at_risk:
         flags.append(AT_RISK_FLAG)
-    flags.append(f'<span class="flag flag-status">{_e(STATUSES.get(issue.status, issue.status))}</span>')
+    flags.append(f'<span class="flag flag-status">{esc(STATUSES.get(issue.status, issue.status))}</span>')
 
-    who = _e(issue.customer_label or "Unknown customer")
+    who = esc(issue.customer_label or "Unknown customer")
     if issue.customer_id is not None and not read_only:
         # The customer's name opens their page: every issue of theirs on one timeline.
-        who = f'<a class="customer-link" href="{_e(customer_url(issue.program_slug, issue.customer_id))}">{who}</a>'
+        who = f'<a class="customer-link" href="{esc(customer_url(issue.program_slug, issue.customer_id))}">{who}</a>'
     meta = [
         ("clock", "", ago(issue.created_at)),
         ("person-badge", "", issue.owner_name),
@@ -159,13 +167,13 @@ def render_row(
     if not single_program:
         meta.append(("collection", "d-none d-lg-inline", issue.program_name))
     meta_html = f'<span><i class="bi bi-person" aria-hidden="true"></i>{who}</span>' + "".join(
-        f'<span class="{css}"><i class="bi bi-{icon}" aria-hidden="true"></i>{_e(text)}</span>'
+        f'<span class="{css}"><i class="bi bi-{icon}" aria-hidden="true"></i>{esc(text)}</span>'
         for icon, css, text in meta
     )
 
     extra = ""
     if error:
-        extra += f'<div class="alert alert-danger py-1 px-2 small mt-2 mb-0" role="alert">{_e(error)}</div>'
+        extra += f'<div class="alert alert-danger py-1 px-2 small mt-2 mb-0" role="alert">{esc(error)}</div>'
     if quick_form is not None:
         extra += render_to_string(
             "issues/_quick_outreach.html", {"issue": issue, "outreach_form": quick_form, "u": raw_url}, request=request
@@ -176,20 +184,20 @@ def render_row(
         else ""
     )
     title = (
-        f'<span class="title">{_e(issue.title)}</span>'
+        f'<span class="title">{esc(issue.title)}</span>'
         if not raw_url
-        else f'<a class="title" href="{url}">{_e(issue.title)}</a>'
+        else f'<a class="title" href="{url}">{esc(issue.title)}</a>'
     )
     level = int(issue.level)
     select = (
         f'<input class="form-check-input row-select" type="checkbox" name="issues" value="{int(issue.pk)}" '
-        f'form="log-select" aria-label="Select “{_e(issue.title)}”">'
+        f'form="log-select" aria-label="Select “{esc(issue.title)}”">'
         if selectable
         else ""
     )
     return mark_safe(  # noqa: S308 — every value above is escaped with _e or is an int
         f'<li class="issue-row level-{level}{" is-overdue" if late_by else ""}" id="issue-{int(issue.pk)}">{select}'
-        f'<span class="level-badge" title="Dissatisfaction {level}: {_e(LEVELS.get(level, ""))}">{level}</span>'
+        f'<span class="level-badge" title="Dissatisfaction {level}: {esc(LEVELS.get(level, ""))}">{level}</span>'
         '<div class="flex-grow-1 min-w-0">'
         '<div class="d-flex flex-wrap align-items-center gap-2 mb-1">'
         f'{title}<span class="flags">{"".join(flags)}</span></div>'

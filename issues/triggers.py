@@ -10,7 +10,7 @@ the change and however (save, update, bulk_update).
 SQLite rebuilds a table to alter it, and renaming the rebuilt table fails
 while a trigger of another table names it, so there the triggers are taken off
 before every `migrate` and put back, with the copies brought up to date, after
-it (issues.apps).
+it (issues.apps, core.triggers).
 """
 
 POSTGRESQL = """

@@ -3,28 +3,21 @@
 A page shows 25 of the theme's issues and 16 weeks around the ship date; built
 as strings they cost a fraction of the template's per-row lookups, URL reversals
 and CSRF tokens (as the log's rows do, issues/rows.py). Every value passes
-through `_e` (html.escape, as Django's own `escape`), so customer text is always
+through `issues.rows.esc` (html.escape, as Django's own `escape`), so customer text is always
 escaped; the markup around it is constant.
 """
-
-from html import escape
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from core.when import format_day
 from issues.models import HotIssue, Status
-from issues.rows import detail_urls
+from issues.rows import detail_urls, esc
 
 from .models import Theme
 from .selectors import WeekCount
 
 STATUSES = dict(Status.choices)
-
-
-def _e(value) -> str:
-    """Escape a value for HTML text or a quoted attribute."""
-    return escape(str(value), quote=True)
 
 
 def issue_rows(issues: list[HotIssue], *, theme: Theme, csrf_input: str) -> SafeString:
@@ -35,9 +28,9 @@ def issue_rows(issues: list[HotIssue], *, theme: Theme, csrf_input: str) -> Safe
     ).removesuffix("1/remove/")
     rows = []
     for issue in issues:
-        title = _e(issue.title)
+        title = esc(issue.title)
         level = int(issue.level)
-        customer = _e(issue.customer) if issue.customer_id is not None else "Unknown customer"
+        customer = esc(issue.customer) if issue.customer_id is not None else "Unknown customer"
         public = " · Public" if issue.public else ""
         rows.append(
             f'<li class="list-group-item d-flex flex-wrap gap-2 align-items-center level-{level}">'
@@ -45,7 +38,7 @@ def issue_rows(issues: list[HotIssue], *, theme: Theme, csrf_input: str) -> Safe
             f'<a class="flex-grow-1 wrap-anywhere min-w-0" href="{issue_url(issue.pk)}">{title}</a>'
             # What it is and "Take out" stay together, wrapping as one to the right.
             '<span class="d-flex gap-2 align-items-center ms-auto">'
-            f'<span class="small text-body-secondary">{customer} · {_e(STATUSES.get(issue.status, issue.status))}'
+            f'<span class="small text-body-secondary">{customer} · {esc(STATUSES.get(issue.status, issue.status))}'
             f"{public} · {format_day(issue.created_at)}</span>"
             f'<form method="post" action="{remove_prefix}{issue.pk}/remove/">{csrf_input}'
             f'<button class="btn btn-sm btn-link p-0" aria-label="Take out “{title}” from the theme">Take out</button>'

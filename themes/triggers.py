@@ -10,7 +10,7 @@ moves issues between customers, a level is corrected).
 SQLite rebuilds a table to alter it, and renaming the rebuilt table fails
 while a trigger of another table names it, so there the triggers are taken off
 before every `migrate` and put back, with the copies brought up to date, after
-it (themes.apps).
+it (themes.apps, core.triggers).
 """
 
 # PostgreSQL. A link being written reads its issue's columns (locking the issue row FOR SHARE, so an

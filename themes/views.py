@@ -5,15 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advocacy.forms import add_service_errors
 from advocacy.permissions import program_for_user, visible_program_ids
 from core.edge import safe_next
 from issues.models import HotIssue
+from issues.rows import csrf_input
 from issues.selectors import issue_for_user
 
 from . import rows, selectors, services
@@ -88,11 +87,6 @@ class _KnownCountPaginator(Paginator):
         return self._known
 
 
-def _csrf_input(request: HttpRequest) -> str:
-    """Return the CSRF hidden input once for the forms of rows built as strings (themes.rows)."""
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
-
-
 def _detail(request, program, theme, *, membership=None, move_form=None, status=200):
     impact = selectors.impact(theme=theme)
     issues = _KnownCountPaginator(selectors.theme_issues(theme=theme), ISSUES_PER_PAGE, impact.issues).get_page(
@@ -116,7 +110,7 @@ def _detail(request, program, theme, *, membership=None, move_form=None, status=
         "before": sum(w.n for w in weeks if w.offset < 0) if weeks else None,
         "after": sum(w.n for w in weeks if w.offset >= 0) if weeks else None,
         "week_rows": rows.week_rows(weeks, peak=peak) if weeks else "",
-        "issue_rows": rows.issue_rows(issues.object_list, theme=theme, csrf_input=_csrf_input(request)),
+        "issue_rows": rows.issue_rows(issues.object_list, theme=theme, csrf_input=csrf_input(request)),
         "can_edit": can_edit,
         "move_form": move_form,
     }

@@ -6,11 +6,9 @@ from html import escape
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from advocacy.permissions import visible_program_ids
@@ -23,7 +21,7 @@ from ..filters import STATUS_CHOICES, EmptyFilters, HotIssueFilter, QuickFilters
 from ..importing import export_rows
 from ..models import OPEN_STATUSES, HotIssue, Level, Source
 from ..panels import log_actions
-from ..rows import detail_urls, render_row
+from ..rows import csrf_input, detail_urls, render_row
 
 PER_PAGE = 25
 LEVEL_LABELS = dict(Level.choices)
@@ -194,11 +192,6 @@ class _CountedPaginator(Paginator):
     def __init__(self, object_list, per_page, count: int):
         super().__init__(object_list, per_page)
         self.__dict__["count"] = count
-
-
-def csrf_input(request: HttpRequest) -> str:
-    """Return the CSRF hidden input the log's rows (built as strings) put in their forms."""
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
 
 
 def row_response(request, issue, *, outreach_form=None, error: str = "") -> HttpResponse:
