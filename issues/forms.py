@@ -255,7 +255,11 @@ class FeedAddressField(forms.URLField):
 
     def clean(self, value):
         address = self.to_python(value)
-        if address and urlsplit(address).scheme.lower() not in ("http", "https"):
+        try:
+            scheme = urlsplit(address).scheme.lower() if address else ""
+        except ValueError:  # e.g. "[": an unclosed IPv6 bracket
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if address and scheme not in ("http", "https"):
             raise forms.ValidationError(FEED_HTTP_ONLY, code="scheme")
         return super().clean(value)
 

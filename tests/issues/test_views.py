@@ -528,3 +528,12 @@ def test_level_chips_show_the_level_in_the_circle_and_the_count_in_words(client_
         in page
     )
     assert '<span class="chip-count zero" id="count-5">0 open</span>' in page
+
+
+@pytest.mark.parametrize("address", ["[", "http://[::1", "https://[example.com/feed"])
+def test_feed_form_refuses_an_address_with_an_unclosed_bracket_plainly(client_for, manager, program, address):
+    response = client_for(manager).post(
+        reverse("issues:feed_list", kwargs={"slug": program.slug}), {"name": "Broken", "url": address}
+    )
+    assert response.status_code == 200 and "Enter a valid URL" in response.content.decode()
+    assert not MentionFeed.objects.exists()
