@@ -21,7 +21,16 @@ TRIGGERS = {
     "themes_fill_issue_facts",
     "themes_refill_issue_facts",
     "themes_copy_issue_facts",
+    "themes_impact_link_added",
+    "themes_impact_link_removed",
+    "themes_impact_link_changed",
+    "themes_impact_for_new_theme",
 }
+# Each theme's kept impact against a count of its links, theme by theme: the rows that differ.
+STALE_IMPACT = """SELECT count(*) FROM themes_theme t LEFT JOIN themes_themeimpact i ON i.theme_id = t.id
+    WHERE i.theme_id IS NULL OR (i.issues, i.customers, i.level_sum, i.public, coalesce(i.latest_at, '')) IS NOT
+      (SELECT count(*), count(DISTINCT issue_customer_id), coalesce(sum(issue_level), 0), coalesce(sum(issue_public), 0),
+              coalesce(max(issue_created_at), '') FROM themes_themeissue WHERE theme_id = t.id)"""
 
 
 def manage(db: Path, *args: str) -> None:
@@ -65,3 +74,9 @@ def test_a_sqlite_database_with_data_migrates_back_and_forth_and_keeps_its_trigg
     )
     assert con.execute(stale_events).fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM issues_issueevent WHERE issue_id = ?", (issue_id,)).fetchone()[0] > 0
+    # The themes' kept impact: right after the migrations, after that change, and after a link goes.
+    assert con.execute("SELECT count(*) FROM themes_themeissue").fetchone()[0] > 0
+    assert con.execute(STALE_IMPACT).fetchone()[0] == 0
+    with con:
+        con.execute("DELETE FROM themes_themeissue WHERE issue_id = ?", (issue_id,))
+    assert con.execute(STALE_IMPACT).fetchone()[0] == 0

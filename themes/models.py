@@ -101,6 +101,31 @@ class ThemeIssue(models.Model):
         return f"Issue {self.issue_id} in theme {self.theme_id}"
 
 
+class ThemeImpact(models.Model):
+    """A theme's impact, kept by the database (themes/triggers.py): one row per theme, recounted
+    from its links whenever a link is written, changed or removed.
+
+    The theme page, the list, the brief and the company view read these five
+    figures instead of counting a theme's links on every request (10,000 links
+    cost a few milliseconds a page; the row costs nothing). Nothing in Python
+    writes them.
+    """
+
+    theme = models.OneToOneField(Theme, primary_key=True, on_delete=models.CASCADE, related_name="impact_counts")
+    issues = models.PositiveIntegerField(default=0, editable=False)
+    customers = models.PositiveIntegerField(default=0, editable=False)
+    level_sum = models.PositiveIntegerField(default=0, editable=False)
+    public = models.PositiveIntegerField(default=0, editable=False)
+    latest_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = "impact of a theme"
+        verbose_name_plural = "impact of themes"
+
+    def __str__(self) -> str:
+        return f"Impact of theme {self.theme_id}"
+
+
 class FixStatusChange(models.Model):
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="fix_changes")
     from_status = models.CharField(max_length=12, choices=FixStatus.choices, blank=True)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -19,22 +19,14 @@ WEEKS_EACH_SIDE = 8
 
 
 def _with_impact(qs: QuerySet[Theme]) -> QuerySet[Theme]:
-    # The links carry copies of their issues' columns (kept equal by triggers), so each figure is an
-    # index-only read of one theme's links. One subquery per figure, not a join grouped by theme:
-    # grouping sorted every link joined to its theme's wide row, and the figures only shown (not
-    # ordered by) are then computed for the page's themes alone.
-    links = ThemeIssue.objects.filter(theme=OuterRef("pk")).order_by().values("theme")
-
-    def figure(aggregate, default=0):
-        found = Subquery(links.annotate(figure=aggregate).values("figure"))
-        return found if default is None else Coalesce(found, default)
-
+    # Each theme's figures are kept in its impact row by the database (ThemeImpact): one join, no
+    # counting of links per theme listed.
     return qs.annotate(
-        issue_count=figure(Count("theme")),
-        customer_count=figure(Count("issue_customer_id", distinct=True)),
-        level_sum=figure(Sum("issue_level")),
-        public_count=figure(Count("theme", filter=Q(issue_public=True))),
-        latest_at=figure(Max("issue_created_at"), default=None),
+        issue_count=Coalesce(F("impact_counts__issues"), 0),
+        customer_count=Coalesce(F("impact_counts__customers"), 0),
+        level_sum=Coalesce(F("impact_counts__level_sum"), 0),
+        public_count=Coalesce(F("impact_counts__public"), 0),
+        latest_at=F("impact_counts__latest_at"),
     )
 
 
@@ -59,7 +51,7 @@ def open_themes_across(*, program_ids) -> QuerySet[Theme]:
 def theme_of(*, program: Program, pk: int) -> Theme:
     """Return the program's theme `pk` with what its page shows (404 otherwise)."""
     theme = (
-        Theme.objects.select_related("root_cause", "owner_department", "owner_member")
+        _with_impact(Theme.objects.select_related("root_cause", "owner_department", "owner_member"))
         .filter(program=program, pk=pk)
         .first()
     )
@@ -79,20 +71,19 @@ class Impact:
 
 
 def impact(*, theme: Theme) -> Impact:
-    """Return how much the theme's issues hurt, in one query (an index-only read of its links)."""
-    row = ThemeIssue.objects.filter(theme=theme).aggregate(
-        issues=Count("theme"),
-        customers=Count("issue_customer_id", distinct=True),
-        level_sum=Sum("issue_level"),
-        public=Count("theme", filter=Q(issue_public=True)),
-        latest_at=Max("issue_created_at"),
-    )
+    """Return how much the theme's issues hurt, as the database keeps it (ThemeImpact).
+
+    A theme from theme_of or the lists carries its figures already (no query);
+    any other is read afresh.
+    """
+    if not hasattr(theme, "issue_count"):
+        theme = _with_impact(Theme.objects.filter(pk=theme.pk)).get()
     return Impact(
-        issues=row["issues"],
-        customers=row["customers"],
-        level_sum=row["level_sum"] or 0,
-        public=row["public"],
-        latest_at=row["latest_at"],
+        issues=theme.issue_count,
+        customers=theme.customer_count,
+        level_sum=theme.level_sum,
+        public=theme.public_count,
+        latest_at=theme.latest_at,
     )
 
 
