@@ -113,6 +113,26 @@ def membership_of(*, user: AbstractBaseUser, program: Program) -> Membership | N
     return membership
 
 
+def _membership_by_slug(*, user: AbstractBaseUser, slug: str) -> Membership | None:
+    """Return `user`'s membership of the program `slug` with the program and the person's own zone.
+
+    Every program page starts here, so a member's program, role and zone are one
+    query rather than one for the program and one for the membership.
+    """
+    if not user.is_authenticated:
+        return None
+    own_zone = Profile.objects.filter(user=OuterRef("user")).values("time_zone")[:1]
+    membership = (
+        Membership.objects.select_related("program__role_description")
+        .filter(program__slug=slug, user=user)
+        .annotate(own_zone=Subquery(own_zone))
+        .first()
+    )
+    if membership is not None:
+        remember_own_time_zone(user, membership.own_zone)
+    return membership
+
+
 def can_manage(*, user: AbstractBaseUser, membership: Membership | None) -> bool:
     """Return whether a user with this (already fetched) membership manages the program."""
     return bool(user.is_superuser or (membership is not None and membership.is_manager))
@@ -126,12 +146,13 @@ def program_for_user(*, user: AbstractBaseUser, slug: str, manage: bool = False)
     The person's own time zone (from their profile), else the program's,
     becomes the request's.
     """
-    program = Program.objects.select_related("role_description").filter(slug=slug).first()
-    if program is None:
-        raise Http404(NO_SUCH_PROGRAM)
-    membership = membership_of(user=user, program=program)
-    if membership is None and not user.is_superuser:
-        raise Http404(NO_SUCH_PROGRAM)
+    membership = _membership_by_slug(user=user, slug=slug)
+    if membership is not None:
+        program = membership.program
+    else:
+        program = Program.objects.select_related("role_description").filter(slug=slug).first()
+        if program is None or not user.is_superuser:
+            raise Http404(NO_SUCH_PROGRAM)
     if manage and not can_manage(user=user, membership=membership):
         raise PermissionDenied(NOT_MANAGER)
     if program.require_two_factor and membership is not None and needs_two_factor(user):
