@@ -33,6 +33,28 @@ def test_check_deploy_with_production_settings_reports_nothing():
     assert "no issues" in result.stdout
 
 
+def test_production_settings_keep_database_connections_between_requests():
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "CONN_MAX_AGE")},
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 30 + "a-long-random-production-secret-key-value",
+        "ALLOWED_HOSTS": "baton.example.com",
+    }
+    show = "from django.conf import settings as s; d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", show], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.split() == ["60", "True"], result.stdout + result.stderr
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", show],
+        cwd=ROOT,
+        env={**env, "CONN_MAX_AGE": "0"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split() == ["0", "True"], result.stdout + result.stderr
+
+
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.production", ALLOWED_HOSTS="baton.example.com")

@@ -1,7 +1,7 @@
 """Production settings: secrets have no default and fail fast; cookies are secure."""
 
 from .base import *  # noqa: F403
-from .base import LOGGING, env
+from .base import DATABASES, LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -21,3 +21,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
+# A worker keeps its database connection between requests instead of starting a PostgreSQL
+# backend for each one; a connection the database dropped is noticed before it is reused.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
