@@ -168,8 +168,8 @@ def main() -> None:
         )
 
     print(
-        f"\n{'log page':14} | {'small: median':>13} {'p95':>6} {'x floor':>7} {'py':>5} {'q':>3} | "
-        f"{'wide: median':>12} {'p95':>6} {'x floor':>7} {'py':>5} {'q':>3} | {'wide/small':>10}"
+        f"\n{'log page':14} | {'small: median':>13} {'p95':>6} {'x floor':>7} {'py':>5} {'q':>3} {'rows':>4} | "
+        f"{'wide: median':>12} {'p95':>6} {'x floor':>7} {'py':>5} {'q':>3} {'rows':>4} | {'wide/small':>10}"
     )
     index = {(name, label): i for i, (table, label, name, _, _) in enumerate(cases) if table == "log"}
     floors = {name: statistics.median(timings[index[(name, "floor")]]) for name in ("benchsmall", "benchwide")}
@@ -183,7 +183,7 @@ def main() -> None:
             medians[name] = statistics.median(timings[i])
             cells.append(
                 f"{medians[name]:13.1f} {p95(timings[i]):6.1f} {medians[name] / floors[name]:7.2f}"
-                f" {statistics.median(python[i]):5.1f} {len(captured[i]):3d}"
+                f" {statistics.median(python[i]):5.1f} {len(captured[i]):3d} {rows_of[i]:4d}"
             )
         print(f"{label:14} | {cells[0]} | {cells[1]} | {medians['benchwide'] / medians['benchsmall']:10.2f}")
     for name in ("benchsmall", "benchwide"):
@@ -192,7 +192,10 @@ def main() -> None:
             f"floor ({name}): median {floors[name]:.1f} ms, p95 {p95(timings[i]):.1f} ms,"
             f" python {statistics.median(python[i]):.1f} ms"
         )
-    print("(py: this process's CPU time per request, the share not spent in PostgreSQL)")
+    print(
+        "(py: this process's CPU time per request, the share not spent in PostgreSQL; rows: issues the page lists,"
+        " fewer than 25 where the small case has no more)"
+    )
 
     if args.explain:
         for i, (table, label, name, url, params) in enumerate(cases):
