@@ -4,6 +4,8 @@ SQLite rebuilds a table to alter it, and renaming the rebuilt table fails
 while a trigger of another table names it. An app whose triggers name other
 tables takes them off before every `migrate` and puts them back after it,
 once the table and column they need exist (not when migrated back before them).
+A migration that adds triggers installs them on PostgreSQL only, for the same
+reason: on SQLite the end of the migrate puts them on.
 """
 
 from collections.abc import Callable

@@ -328,7 +328,10 @@ def new_tracking_token() -> str:
 
 
 class HotIssue(models.Model):
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="hot_issues")
+    # Program, owner and department are indexed by the composite indexes below that start with them
+    # (hot_issue_program_status, hot_issue_owner_status, hot_issue_department_status): a single-column
+    # copy of each would only be one more index for the planner to weigh in every log query.
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, db_index=False, related_name="hot_issues")
     # Indexed by hot_issue_customer below (customer first).
     customer = models.ForeignKey(
         Customer, null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="issues"
@@ -342,8 +345,12 @@ class HotIssue(models.Model):
     )
     public = models.BooleanField(default=False, help_text="Visible on social media or review sites.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_issues")
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False, related_name="owned_issues"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, db_index=False, related_name="issues"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -391,6 +398,8 @@ class HotIssue(models.Model):
     # When a recovery answer of 1 or 2 reopened the issue (it "came back"); kept once set.
     came_back_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # Unique, so indexed; its LIKE index (Django's on PostgreSQL) is dropped by migration 0024: a
+    # token is looked up whole, never by prefix.
     tracking_token = models.CharField(
         validators=[validate_single_line], max_length=64, unique=True, default=new_tracking_token, editable=False
     )
