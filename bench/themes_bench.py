@@ -9,8 +9,10 @@ Builds (once, in a program of its own, "themes-bench") a theme whose fix has
 shipped, with `--issues` closed issues of its root cause received over the 16
 weeks around the ship date, all in the theme. Requests go through Django's
 full stack in-process as the program's manager. Prints the median and p95
-server time and the query count of the theme page, its second page of
-issues, the theme list, and a small page for reference.
+server time and the query count of the theme page, a deep page of its
+issues and the theme list, interleaved with the floor page (bench/floor.py: a
+signed-in page doing one indexed SELECT into a tiny template) measured in the
+same run ("x floor").
 """
 
 import argparse
@@ -34,6 +36,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import clear_url_caches  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from advocacy.models import Membership, Program  # noqa: E402
@@ -123,24 +126,31 @@ def main() -> None:
     print(
         f"{theme.links.count():,} issues in the theme; {HotIssue.objects.count():,} issues in all; {args.runs} runs each"
     )
+    settings.ROOT_URLCONF = "bench.floor"  # the project's URLs and the floor page (see bench/floor.py)
+    clear_url_caches()
     cases = [
+        ("floor", lambda: client.get("/bench/floor/")),
         ("theme page", lambda: client.get(url)),
         ("theme page, issues page 200", lambda: client.get(url, {"page": "200"})),
         ("theme list", lambda: client.get(f"/programs/{SLUG}/themes/")),
-        # A small page of the same program, to read the figures above against the machine's load.
-        ("reference: root-cause page", lambda: client.get(f"/programs/{SLUG}/issues/root-causes/")),
     ]
     for name, run in cases:
         assert run().status_code == 200, name
-        times = []
-        for _ in range(args.runs):
+    # Runs go round the pages in turn, so a burst of load on a shared machine touches every page alike.
+    times = {name: [] for name, _ in cases}
+    for _ in range(args.runs):
+        for name, run in cases:
             start = time.perf_counter()
             run()
-            times.append((time.perf_counter() - start) * 1000)
+            times[name].append((time.perf_counter() - start) * 1000)
+    floor = statistics.median(times["floor"])
+    for name, run in cases:
         with CaptureQueriesContext(connection) as queries:
             run()
+        median = statistics.median(times[name])
         print(
-            f"  {name:30} median {statistics.median(times):6.1f} ms   p95 {p95(times):6.1f} ms   {len(queries)} queries"
+            f"  {name:30} median {median:6.1f} ms   p95 {p95(times[name]):6.1f} ms   {median / floor:5.1f} x floor"
+            f"   {len(queries)} queries"
         )
 
 

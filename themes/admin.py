@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import FixStatusChange, Theme, ThemeIssue
+from .models import FixStatusChange, Theme, ThemeImpact, ThemeIssue
 
 
 class FixStatusChangeInline(admin.TabularInline):
@@ -17,13 +17,28 @@ class FixStatusChangeInline(admin.TabularInline):
 
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
-    list_display = ("title", "program", "root_cause", "fix_status", "target_date", "shipped_at")
+    list_display = ("title", "program", "root_cause", "fix_status", "target_date", "shipped_at", "impact")
     list_filter = ("program", "fix_status")
     search_fields = ("title", "fix")
     raw_id_fields = ("root_cause", "owner_department", "owner_member", "created_by")
     # The fix's status moves only through the service (with its history row): read only here.
-    readonly_fields = ("fix_status", "shipped_at", "created_at")
+    readonly_fields = ("fix_status", "shipped_at", "created_at", "impact")
     inlines = [FixStatusChangeInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("program", "root_cause", "impact_counts")
+
+    @admin.display(description="Impact (kept by the database)")
+    def impact(self, theme: Theme) -> str:
+        try:
+            kept = theme.impact_counts
+        except ThemeImpact.DoesNotExist:
+            return "—"
+        issues, customers = kept.issues, kept.customers
+        return (
+            f"{issues} issue{'' if issues == 1 else 's'} · {customers} customer{'' if customers == 1 else 's'}"
+            f" · dissatisfaction {kept.level_sum} · {kept.public} public"
+        )
 
 
 @admin.register(ThemeIssue)

@@ -124,3 +124,18 @@ def test_weekly_counts_agree_on_both_paths_at_the_week_edges(theme, manager, cau
     assert selectors.weekly_counts(theme=theme, bounds=bounds) == expected
     assert selectors.weekly_counts_sql(theme=theme, bounds=bounds) == expected
     assert [w.n for w in selectors.before_and_after(theme=theme)] == expected
+
+
+def test_the_admin_shows_the_kept_impact_and_a_new_theme_starts_at_nothing(
+    admin_client, program, manager, cause, theme, make_issue
+):
+    empty = services.create_theme(
+        program=program, actor=manager, title="Nothing yet", root_cause=cause, owner_member=manager
+    )
+    assert _figures(empty) == (0, 0, 0, 0)
+    services.add_issues(theme=theme, actor=manager, issues=[make_issue(level=4, customer_name="Di", public=True)])
+    page = admin_client.get("/admin/themes/theme/").content.decode()
+    assert "1 issue · 1 customer · dissatisfaction 4 · 1 public" in page
+    assert "0 issues · 0 customers · dissatisfaction 0 · 0 public" in page
+    detail = admin_client.get(f"/admin/themes/theme/{theme.pk}/change/").content.decode()
+    assert "Impact (kept by the database)" in detail
