@@ -1,6 +1,10 @@
 """Forms for themes; the services do the real validation."""
 
+from functools import cache
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django import forms
+from django.utils.safestring import SafeString
 
 from core.edge import SensibleDateField
 from issues.forms import MemberChoiceField, RootCauseChoiceField, members_queryset
@@ -52,6 +56,23 @@ class ThemeForm(forms.Form):
 class MoveFixForm(forms.Form):
     to_status = forms.ChoiceField(label="Move the fix to", choices=FixStatus.choices)
     note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def move_fix_form(moves: list[str], data=None) -> MoveFixForm:
+    """Return the "move the fix" form offering `moves` (the next statuses), the first chosen."""
+    form = MoveFixForm(data, initial={"to_status": moves[0] if moves else ""})
+    form.fields["to_status"].choices = [(s, FixStatus(s).label) for s in moves]
+    return form
+
+
+@cache
+def blank_move_fix_form_html(moves: tuple[str, ...]) -> SafeString:
+    """Return the unbound "move the fix" form as `{{ form|crispy }}` renders it, once per list of moves.
+
+    It is the same for everyone who may move a fix from a given status, and
+    crispy's field templates cost the theme page more than the rest of it.
+    """
+    return as_crispy_form(move_fix_form(list(moves)))
 
 
 class AddToThemeForm(forms.Form):

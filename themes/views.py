@@ -16,7 +16,7 @@ from issues.rows import csrf_input
 from issues.selectors import issue_for_user
 
 from . import rows, selectors, services
-from .forms import AddToThemeForm, MoveFixForm, ThemeForm
+from .forms import AddToThemeForm, MoveFixForm, ThemeForm, blank_move_fix_form_html, move_fix_form
 from .models import Theme
 
 ISSUES_PER_PAGE = 25
@@ -93,11 +93,13 @@ def _detail(request, program, theme, *, membership=None, move_form=None, status=
         request.GET.get("page")
     )
     can_edit = services.can_work_themes(program=program, user=request.user, membership=membership)
-    moves = services.next_fix_statuses(theme.fix_status)
-    if move_form is None and can_edit:
-        move_form = MoveFixForm(initial={"to_status": moves[0] if moves else ""})
-    if move_form is not None:
-        move_form.fields["to_status"].choices = [(s.value, s.label) for s in moves]
+    moves = [s.value for s in services.next_fix_statuses(theme.fix_status)]
+    blank_move_form = None
+    if move_form is not None:  # posted and refused: shown with what was typed and why
+        move_form.fields["to_status"].choices = move_fix_form(moves).fields["to_status"].choices
+    elif can_edit:
+        move_form = move_fix_form(moves)
+        blank_move_form = blank_move_fix_form_html(tuple(moves))  # that form, rendered once per moves
     weeks = selectors.before_and_after(theme=theme)
     peak = max([w.n for w in weeks] + [1]) if weeks else 1
     context = {
@@ -113,6 +115,7 @@ def _detail(request, program, theme, *, membership=None, move_form=None, status=
         "issue_rows": rows.issue_rows(issues.object_list, theme=theme, csrf_input=csrf_input(request)),
         "can_edit": can_edit,
         "move_form": move_form,
+        "blank_move_form": blank_move_form,
     }
     return render(request, "themes/theme_detail.html", context, status=status)
 
