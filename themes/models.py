@@ -67,7 +67,8 @@ class Theme(models.Model):
 
 
 class ThemeIssue(models.Model):
-    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="links")
+    # Indexed by the unique (theme, issue) constraint and the indexes below, all theme first.
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, db_index=False, related_name="links")
     issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="theme_links")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
