@@ -274,7 +274,8 @@ class Customer(models.Model):
                 condition=~Q(phone_key="") & Q(merged_into__isnull=True),
                 name="customer_phone_key",
             ),
-            models.Index(fields=["program"], condition=Q(at_risk=True), name="customer_at_risk"),
+            # A program's customers at risk, ids in the index: the log's at-risk filter reads no customer row.
+            models.Index(fields=["program", "id"], condition=Q(at_risk=True), name="customer_at_risk"),
             # The program's customer list, by name.
             models.Index(fields=["program", "name", "id"], condition=Q(merged_into__isnull=True), name="customer_list"),
         ]
