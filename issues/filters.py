@@ -256,13 +256,15 @@ class EmptyFilters:
 # The filters the log reads from its kept counts (with a page and its cursor); a query of these
 # only is cleaned by QuickFilters without building the FilterSet.
 QUICK_FILTERS = frozenset({"program", "level", "status", "owner", "department", "overdue"})
+# The flags the log counts itself (issues.selectors.FlagScope); QuickFilters cleans them too.
+FLAG_FILTERS = frozenset({"repeat", "at_risk"})
 _LEVEL_VALUES = frozenset(str(value) for value, _ in Level.choices)
 _STATUS_VALUES = frozenset(value for value, _ in STATUS_CHOICES)
 _YES_NO = frozenset(value for value, _ in YES)
 
 
 class QuickFilters:
-    """What HotIssueFilter gives for a query of the kept-count filters only, cleaned by hand.
+    """What HotIssueFilter gives for a query of the kept-count filters and the flags only, cleaned by hand.
 
     Most filtered pages are a level, a status, an owner, a department or
     overdue; building the FilterSet (a form class, thirteen fields) costs more
@@ -281,7 +283,7 @@ class QuickFilters:
 
     @classmethod
     def build(cls, query, *, programs, people, departments, user, make_filterset) -> "QuickFilters | None":
-        if any(name not in QUICK_FILTERS and name not in ("page", "after", "before") for name in query):
+        if any(name not in QUICK_FILTERS | FLAG_FILTERS and name not in ("page", "after", "before") for name in query):
             return None
         if EmptyFilters._cleaned is None:
             EmptyFilters(HotIssue.objects.none())
@@ -299,6 +301,11 @@ class QuickFilters:
         if overdue and overdue not in _YES_NO:
             return None
         cleaned["overdue"] = overdue
+        for flag in FLAG_FILTERS:
+            value = query.get(flag) or ""
+            if value and value not in _YES_NO:
+                return None
+            cleaned[flag] = value
         owner = query.get("owner") or ""
         if owner and owner != "me" and owner not in {str(pk) for pk, _ in people}:
             return None

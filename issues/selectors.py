@@ -1114,6 +1114,94 @@ def open_level_counts(
     return _level_counts_of(rows, overdue=overdue)
 
 
+@dataclass(frozen=True)
+class FlagScope:
+    """A LogScope with the repeat or the at-risk flag chosen (None: either way), read by written-out SQL.
+
+    The kept counts know no flags, so these pages count and sort the flagged
+    issues themselves, as the FilterSet's querysets would (a test compares the
+    two), without compiling them: the flags pick few issues, found through
+    their own indexes (hot_issue_open_repeat; customer_at_risk, then
+    hot_issue_customer). `at_risk_program_ids`: the programs whose at-risk
+    customers count (every program the log shows).
+    """
+
+    scope: LogScope
+    repeat: bool | None = None
+    at_risk: bool | None = None
+    at_risk_program_ids: tuple[int, ...] = ()
+
+
+def _flagged_where(flags: FlagScope, now: datetime) -> tuple[str, list]:
+    scope = flags.scope
+    # The open statuses as the partial indexes name them, then the chosen ones.
+    where = ["program_id IN %s", "status IN %s AND status IN %s"]
+    params: list = [tuple(int(p) for p in scope.program_ids), OPEN_VALUES_ORDERED, tuple(scope.statuses)]
+    if scope.owner_id is not None:
+        where.append("owner_id = %s")
+        params.append(int(scope.owner_id))
+    if scope.department_id is not None:
+        where.append("department_id = %s")
+        params.append(int(scope.department_id))
+    if scope.overdue is not None:
+        where.append(f"({_LATE_SQL})" if scope.overdue else f"NOT ({_LATE_SQL})")
+        params.append(now)
+    if flags.repeat is not None:
+        where.append("is_repeat" if flags.repeat else "NOT is_repeat")
+    if flags.at_risk is not None:
+        # The at-risk customers first (one index-only read, as an array), then their issues by the
+        # customer index: a subquery here let the planner hash-join every open issue instead. As
+        # the FilterSet's exclude, an issue without a customer is never at risk.
+        at_risk = (
+            f"customer_id IS NOT NULL AND customer_id = ANY(ARRAY(SELECT id FROM {Customer._meta.db_table} "  # noqa: S608
+            "WHERE at_risk AND program_id IN %s))"
+        )
+        where.append(f"({at_risk})" if flags.at_risk else f"NOT ({at_risk})")
+        params.append(tuple(int(p) for p in flags.at_risk_program_ids) or (0,))
+    return " AND ".join(where), params
+
+
+def flagged_level_counts(flags: FlagScope, *, now: datetime | None = None) -> dict[int, dict[str, int]]:
+    """level_counts of a flagged log (FlagScope), in one statement written out. PostgreSQL only."""
+    now = now or timezone.now()
+    where, params = _flagged_where(flags, now)
+    sql = (
+        f"SELECT level, COUNT(*), COUNT(*) FILTER (WHERE {_LATE_SQL}) "  # noqa: S608 — constants
+        f"FROM {HotIssue._meta.db_table} WHERE {where} GROUP BY level"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *params])
+        rows = cursor.fetchall()
+    counts = {level: {"n": 0, "overdue": 0} for level in range(5, 0, -1)}
+    for level, n, overdue in rows:
+        counts[level] = {"n": n, "overdue": overdue}
+    return counts
+
+
+class FlaggedLogRows(LazyLogRows):
+    """The rows of a flagged log (FlagScope) a page at a time: its issues sorted by PRIORITY_ORDER in SQL
+    written out (what with_priority's ORDER BY gives), then fetched as LogRows. PostgreSQL only."""
+
+    def __init__(self, flags: FlagScope, *, levels: set[int], now: datetime, program_names=None):
+        super().__init__(HotIssue.objects.none(), now=now, values=True, program_names=program_names)
+        self.flags, self.levels = flags, sorted(int(level) for level in levels)
+
+    def _ids_sql(self, window: slice) -> tuple[str, list] | None:
+        start = window.start or 0
+        if window.stop is not None and window.stop <= start:
+            return None
+        where, params = _flagged_where(self.flags, self.now)
+        if self.levels:
+            where += " AND level IN %s"
+            params.append(tuple(self.levels))
+        sql = (
+            f"SELECT id FROM {HotIssue._meta.db_table} WHERE {where} "  # noqa: S608 — constants
+            f"ORDER BY level DESC, ({_LATE_SQL}) DESC, CASE WHEN {_LATE_SQL} THEN first_outreach_due_at END, "
+            "runaround DESC, public DESC, created_at, id LIMIT %s OFFSET %s"
+        )
+        return sql, [*params, self.now, self.now, window.stop - start, start]
+
+
 def _every_program_counts(*, statuses: tuple, now: datetime, overdue: bool | None) -> LevelCounts:
     """open_level_counts over every program (the company log), keyed by EVERY_PROGRAM: the kept counts
     summed per level, less the issues not yet due read from hot_issue_open_late_all (per level)."""

@@ -5,6 +5,7 @@ from html import escape
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,7 +18,7 @@ from core.zones import activate_shared_zone, activate_zone
 from rotations.selectors import unacknowledged_handoff_for
 
 from .. import selectors
-from ..filters import STATUS_CHOICES, EmptyFilters, HotIssueFilter, QuickFilters, chooses_any
+from ..filters import FLAG_FILTERS, STATUS_CHOICES, EmptyFilters, HotIssueFilter, QuickFilters, chooses_any
 from ..importing import export_rows
 from ..models import OPEN_STATUSES, HotIssue, Level, Source
 from ..panels import log_actions
@@ -155,6 +156,22 @@ KEPT_COUNT_FILTERS = {"program", "level", "status", "owner", "department", "over
 OPEN_STATUS_FILTERS = {"open": [s.value for s in OPEN_STATUSES], **{s.value: [s.value] for s in OPEN_STATUSES}}
 
 
+def _flag_scope(request: HttpRequest, chosen: dict, programs, *, every_program: bool = False):
+    """Return the FlagScope of the kept-count filters with the repeat or at-risk flag chosen, or None.
+
+    Counted and read by SQL written out (PostgreSQL); any other query keeps the
+    FilterSet's querysets.
+    """
+    flags = {name: {"yes": True, "no": False}.get(chosen.get(name) or "") for name in FLAG_FILTERS}
+    if connection.vendor != "postgresql" or all(value is None for value in flags.values()):
+        return None
+    rest = {name: value for name, value in chosen.items() if name not in FLAG_FILTERS}
+    scope = _kept_counts_scope(request, rest, programs, every_program=every_program)
+    if scope is None or scope.program_ids is None:
+        return None
+    return selectors.FlagScope(scope=scope, at_risk_program_ids=tuple(p.pk for p in programs), **flags)
+
+
 def _kept_counts_scope(request: HttpRequest, chosen: dict, programs, *, every_program: bool = False):
     """Return the LogScope of these filters, or None if the kept counts cannot answer.
 
@@ -242,17 +259,26 @@ def log_page(request: HttpRequest, *, company: bool = False, url_for=None) -> Ht
     chosen = {int(v) for v in chosen_filters.get("level") or []}
     scope = _kept_counts_scope(request, chosen_filters, programs, every_program=company)
     counts = selectors.open_level_counts(now=now, **vars(scope)) if scope else None
+    flags = _flag_scope(request, chosen_filters, programs, every_program=company) if counts is None else None
     program_names = {p.pk: (p.name, p.slug) for p in programs}
     # Counts per level ignore the level filter, so each chip says what it would show. The kept
     # counts and the written-out scans need no queryset (the count is the paginator's fallback only).
-    all_levels_qs, qs = filterset.split_qs() if counts is None else (None, HotIssue.objects.none())
-    if counts is None:
+    if flags is not None:  # repeat or at risk: counted and sorted here, written out
+        counts = selectors.flagged_level_counts(flags, now=now)
+        rows_source = selectors.FlaggedLogRows(flags, levels=chosen, now=now, program_names=program_names)
+    elif counts is None:
+        all_levels_qs, qs = filterset.split_qs()
         counts = selectors.level_counts(all_levels_qs, now=now)
         rows_source = selectors.LazyLogRows(qs, now=now, values=True, program_names=program_names)
     else:
         # The page is read by index range scans that stop after it (the counts say where each level starts).
         rows_source = selectors.LazyLogRows(
-            qs, now=now, scope=scope, counts=counts.only_levels(chosen), values=True, program_names=program_names
+            HotIssue.objects.none(),
+            now=now,
+            scope=scope,
+            counts=counts.only_levels(chosen),
+            values=True,
+            program_names=program_names,
         )
     total = sum(c["n"] for level, c in counts.items() if not chosen or level in chosen)
     overdue_total = sum(c["overdue"] for level, c in counts.items() if not chosen or level in chosen)

@@ -23,7 +23,7 @@ from issues.filters import QUICK_FILTERS, EmptyFilters, HotIssueFilter, QuickFil
 from issues.models import OPEN_Q, HotIssue, OpenIssueCount
 from issues.views import log
 from tests.factories import MembershipFactory, closing
-from tests.factories.issues import DepartmentFactory, HotIssueFactory
+from tests.factories.issues import CustomerFactory, DepartmentFactory, HotIssueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,13 @@ def crowd(program, manager, member, other_program):
     rng = random.Random(5)
     now = timezone.now()
     depts = {p.pk: [DepartmentFactory(program=p, name=f"D{i}") for i in range(2)] for p in (program, other_program)}
+    # Customers, a third of them at risk, and some repeat issues, for the flag filters (their own generator,
+    # so the issues are those the other tests were written against).
+    customers = {
+        p.pk: [CustomerFactory(program=p, name=f"C{i}", at_risk=i % 3 == 0) for i in range(6)]
+        for p in (program, other_program)
+    }
+    flags = random.Random(7)
     for n in range(90):
         prog = rng.choice([program, other_program])
         created = now - timedelta(hours=rng.randint(0, 300))
@@ -124,6 +131,8 @@ def crowd(program, manager, member, other_program):
             first_outreach_due_at=created + timedelta(hours=rng.choice([4, 8, 24, 72])),
             first_outreach_at=created + timedelta(hours=1) if contacted else None,
             status=rng.choice(["contacted", "in_progress"] if contacted else ["new"] * 5 + ["resolved"]),
+            customer=flags.choice([None, None, *customers[prog.pk]]),
+            is_repeat=flags.random() < 0.25,
         )
     return manager, depts
 
@@ -146,6 +155,15 @@ def reference(qs, page, per_page):
         {"department": "dept"},
         {"owner": "me", "department": "dept"},  # not answered by the kept counts: counted instead
         {"runaround": "yes"},
+        # The flags: counted and sorted by SQL written out, which must give what the FilterSet gives.
+        {"repeat": "yes"},
+        {"repeat": "no", "level": ["5", "3"]},
+        {"at_risk": "yes"},
+        {"at_risk": "no", "owner": "me"},
+        {"at_risk": "yes", "repeat": "yes", "overdue": "no"},
+        {"repeat": "yes", "program": "support-desk", "status": "new"},
+        {"at_risk": "yes", "department": "dept", "overdue": "yes"},
+        {"at_risk": "yes", "q": "Crowd"},  # with a search: the FilterSet's querysets
     ],
     ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "none",
 )
@@ -163,6 +181,9 @@ def test_every_page_of_every_filter_matches_the_plain_order(crowd, client_for, m
     assert first.context["counts"] == expected_counts
     pages = first.context["page"].paginator.num_pages
     assert first.context["total"] == qs.count()
+    if {"repeat", "at_risk"} & set(params) and "q" not in params:
+        assert isinstance(first.context["page"].paginator.object_list, selectors.FlaggedLogRows)
+        assert first.context["total"] > 0  # the crowd holds flagged issues for each of these
     for page in range(1, pages + 2):
         response = client.get("/issues/", {**params, "page": page})
         got = [row.pk for row in response.context["page"].object_list]
@@ -380,8 +401,16 @@ def test_quick_filters_clean_what_the_filterset_cleans(program, manager, member,
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"page": "2"}, {"level": "5", "status": "new"}, {"owner": "me", "overdue": "yes"}, {"department": "D"}],
-    ids=["first", "later", "filtered", "owner", "department"],
+    [
+        {},
+        {"page": "2"},
+        {"level": "5", "status": "new"},
+        {"owner": "me", "overdue": "yes"},
+        {"department": "D"},
+        {"repeat": "yes"},
+        {"at_risk": "yes", "page": "2"},
+    ],
+    ids=["first", "later", "filtered", "owner", "department", "repeat", "at-risk"],
 )
 def test_a_log_page_costs_the_same_queries_at_a_few_and_many_issues(
     program, manager, member, departments, client_for, params
@@ -390,6 +419,7 @@ def test_a_log_page_costs_the_same_queries_at_a_few_and_many_issues(
     client = client_for(manager)
     params = {k: str(departments[0].pk) if v == "D" else v for k, v in params.items()}
     now = timezone.now()
+    at_risk = CustomerFactory(program=program, at_risk=True)
     counts = []
     for size in (8, 80):
         for n in range(size - HotIssue.objects.count()):
@@ -400,6 +430,8 @@ def test_a_log_page_costs_the_same_queries_at_a_few_and_many_issues(
                 level=1 + n % 5,
                 status="new" if n % 3 else "contacted",
                 created_at=now - timedelta(hours=10 * n),
+                customer=at_risk if n % 3 == 0 else None,
+                is_repeat=n % 4 == 0,
             )
         client.get("/issues/", params)  # warm the session
         with CaptureQueriesContext(connection) as ctx:
