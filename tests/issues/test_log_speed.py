@@ -364,6 +364,10 @@ def test_filtersets_built_one_after_another_share_no_choices(program, manager, m
         "department=999999",
         "overdue=maybe",
         "level=",
+        "repeat=yes",
+        "at_risk=no&level=4&owner=me",
+        "repeat=maybe",
+        "at_risk=",
         "q=refund&level=5",  # a filter the kept counts do not answer
         "page=2&after=x&level=4",
     ],
