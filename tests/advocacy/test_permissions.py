@@ -1,5 +1,7 @@
 """The one permissions module: who may manage or see a program, and the one message per refusal."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -60,3 +62,41 @@ def test_visible_programs_are_the_users_own_or_all_for_a_superuser(program, othe
 def test_audit_columns_record_a_person_never_the_scheduler(member):
     assert permissions.acting_person(member) == member
     assert permissions.acting_person(SYSTEM) is None
+
+
+def test_a_members_program_role_and_zone_come_in_one_query_as_the_orm_reads_them(
+    program, member, django_assert_num_queries
+):
+    """PostgreSQL reads them by SQL written out; it must give the models the ORM gives."""
+    from django.db.models import OuterRef, Subquery
+
+    from advocacy.models import Membership, Profile
+    from tests.factories.advocacy import RoleDescriptionFactory
+
+    program.role_description = RoleDescriptionFactory(name="Chair for the customer")
+    program.handoff_time = datetime.time(8, 30)
+    program.save()
+    Profile.objects.update_or_create(user=member, defaults={"time_zone": "Asia/Tokyo"})
+    with django_assert_num_queries(1):
+        membership = permissions._membership_by_slug(user=member, slug=program.slug)
+    own_zone = Profile.objects.filter(user=OuterRef("user")).values("time_zone")[:1]
+    orm = (
+        Membership.objects.select_related("program__role_description")
+        .annotate(own_zone=Subquery(own_zone))
+        .get(pk=membership.pk)
+    )
+    for found, expected in (
+        (membership, orm),
+        (membership.program, orm.program),
+        (membership.program.role_description, orm.program.role_description),
+    ):
+        fields = type(expected)._meta.concrete_fields
+        assert [getattr(found, f.attname) for f in fields] == [getattr(expected, f.attname) for f in fields]
+        assert not found._state.adding
+    assert membership.own_zone == "Asia/Tokyo"
+    program.role_description = None
+    program.save()
+    with django_assert_num_queries(1):
+        membership = permissions._membership_by_slug(user=member, slug=program.slug)
+        assert membership.program.role_description is None
+    assert permissions._membership_by_slug(user=member, slug="no-such-program") is None
