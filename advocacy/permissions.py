@@ -22,6 +22,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.mfa import needs_two_factor
+from core import joined
 
 from .models import Membership, Profile, Program, RoleDescription
 from .selectors import activate_zone_for, remember_own_time_zone
@@ -142,11 +143,10 @@ _JOINED = ((Membership, "m"), (Program, "p"), (RoleDescription, "r"))
 
 
 def _membership_by_slug_sql(*, user_id: int, slug: str) -> Membership | None:
-    """_membership_by_slug's query on PostgreSQL (whose driver returns each column as the model holds it)."""
-    fields = [(model, alias, list(model._meta.concrete_fields)) for model, alias in _JOINED]
-    columns = ", ".join(f'{alias}."{f.column}"' for _, alias, found in fields for f in found)
+    """_membership_by_slug's query on PostgreSQL, written out (core.joined)."""
     sql = (
-        f"SELECT {columns}, (SELECT time_zone FROM {Profile._meta.db_table} WHERE user_id = m.user_id) "  # noqa: S608 — model columns
+        f"SELECT {joined.columns(_JOINED)}, "  # noqa: S608 — model columns and tables
+        f"(SELECT time_zone FROM {Profile._meta.db_table} WHERE user_id = m.user_id) "
         f"FROM {Membership._meta.db_table} m JOIN {Program._meta.db_table} p ON p.id = m.program_id "
         f"LEFT JOIN {RoleDescription._meta.db_table} r ON r.id = p.role_description_id "
         "WHERE p.slug = %s AND m.user_id = %s"
@@ -156,16 +156,10 @@ def _membership_by_slug_sql(*, user_id: int, slug: str) -> Membership | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    values, made = iter(row), []
-    for model, _, found in fields:
-        taken = [next(values) for _ in found]
-        made.append(
-            model.from_db(connection.alias, [f.attname for f in found], taken) if taken[0] is not None else None
-        )
-    membership, program, role_description = made
+    (membership, program, role_description), (own_zone,) = joined.instances(row, _JOINED)
     program.role_description = role_description
     membership.program = program
-    membership.own_zone = next(values)
+    membership.own_zone = own_zone
     return membership
 
 

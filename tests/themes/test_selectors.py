@@ -4,6 +4,7 @@ the list orders by it, and a theme's issues page through in the order they were 
 from datetime import timedelta
 
 import pytest
+from django.http import Http404
 from django.utils import timezone
 
 from issues import services as issue_services
@@ -139,3 +140,34 @@ def test_the_admin_shows_the_kept_impact_and_a_new_theme_starts_at_nothing(
     assert "0 issues · 0 customers · dissatisfaction 0 · 0 public" in page
     detail = admin_client.get(f"/admin/themes/theme/{theme.pk}/change/").content.decode()
     assert "Impact (kept by the database)" in detail
+
+
+def test_theme_of_gives_the_models_and_impact_the_orm_gives(
+    program, manager, cause, theme, make_issue, django_assert_num_queries
+):
+    """PostgreSQL reads a theme's page lookup by SQL written out; it must match the ORM's select_related."""
+    from issues.models import Department
+
+    services.add_issues(theme=theme, actor=manager, issues=[make_issue(level=5, customer_name="Ed", public=True)])
+    billing = Department.objects.create(program=program, name="Billing")
+    by_department = services.create_theme(
+        program=program, actor=manager, title="Refunds late", root_cause=cause, owner_department=billing
+    )
+    for made in (theme, by_department):
+        with django_assert_num_queries(1):
+            found = selectors.theme_of(program=program, pk=made.pk)
+        expected = selectors._with_impact(
+            Theme.objects.select_related("root_cause", "owner_department", "owner_member")
+        ).get(pk=made.pk)
+        for part in (None, "root_cause", "owner_department", "owner_member"):
+            got, want = (found, expected) if part is None else (getattr(found, part), getattr(expected, part))
+            if want is None:
+                assert got is None, part
+                continue
+            fields = type(want)._meta.concrete_fields
+            assert [getattr(got, f.attname) for f in fields] == [getattr(want, f.attname) for f in fields], part
+        names = ("issue_count", "customer_count", "level_sum", "public_count", "latest_at")
+        assert [getattr(found, n) for n in names] == [getattr(expected, n) for n in names]
+    assert selectors.impact(theme=selectors.theme_of(program=program, pk=theme.pk)).issues == 1
+    with pytest.raises(Http404):
+        selectors.theme_of(program=program, pk=by_department.pk + 1000)
