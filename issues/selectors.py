@@ -367,6 +367,31 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
     return sql, params
 
 
+def _levels_sql(template, *, program_id: int, windows: list[tuple[int, int, int, int]]) -> tuple[str, list]:
+    """SQL for rows [start, stop) of several levels' segments of one part, all of one program's issues:
+    the part's scan, planned once, run per level (a LATERAL join over (level, offset, rows))."""
+    branch_sql, branch_params, at_program, at_level = template
+    pieces = branch_sql.split("%s")
+    sql_parts, params = [pieces[0]], []
+    for i, piece in enumerate(pieces[1:]):
+        if i == at_program:
+            sql_parts.append(str(int(program_id)))
+        elif i == at_level:
+            sql_parts.append("l.lvl")
+        elif i == len(branch_params):  # the LIMIT
+            sql_parts.append("l.lim OFFSET l.off")
+        else:
+            sql_parts.append("%s")
+            params.append(branch_params[i])
+        sql_parts.append(piece)
+    values = ", ".join(f"({int(level)}, {int(start)}, {int(stop - start)})" for _, level, start, stop in windows)
+    sql = (
+        f"SELECT u.id, 0 AS rn FROM (VALUES {values}) AS l(lvl, off, lim) "  # noqa: S608 — compiled, ints
+        f"CROSS JOIN LATERAL {''.join(sql_parts)} AS u"
+    )
+    return sql, params
+
+
 def priority_sql(
     qs: QuerySet[HotIssue],
     *,
@@ -426,6 +451,10 @@ def priority_sql(
             program_ids = [EVERY_PROGRAM]
     else:
         templates = {part: _branch_template(qs, part=part, now=now, after=after) for part in {p[1] for p in parts}}
+    # A page read from the counts whose segments each hold one program's issues (one program shown, or
+    # the others have none there) reads each part's levels with one scan run per level: a scan per
+    # segment cost the planner more than the scans cost to run (a small program's page spans many).
+    one_program: dict[tuple[str, int], list[tuple[int, int, int, int]]] = {}
     for seg, (level, part, start, stop) in enumerate(parts):
         caps = None
         if counts is not None:
@@ -433,6 +462,11 @@ def priority_sql(
             for (program_id, at_level), c in counts.per_program.items():
                 if at_level == level:
                     caps[program_id] = c["overdue"] if PART_KEYS[part] == "late" else c["n"] - c["overdue"]
+        if exact and templates[part][2] is not None:
+            shown = [p for p in program_ids if min(stop, caps.get(p, 0)) > 0]
+            if len(shown) == 1:
+                one_program.setdefault((part, int(shown[0])), []).append((seg, level, start, stop))
+                continue
         sql, seg_params = _segment_sql(
             templates[part],
             program_ids=program_ids,
@@ -445,6 +479,17 @@ def priority_sql(
         )
         if sql is None:
             continue
+        sqls.append(f"(SELECT id, {seg} AS seg, rn FROM ({sql}) AS s{seg})")  # noqa: S608
+        params.extend(seg_params)
+    for (part, program_id), windows in one_program.items():
+        if len(windows) == 1:  # one level: its scan written in (a join of one row costs more)
+            seg, level, start, stop = windows[0]
+            sql, seg_params = _segment_sql(
+                templates[part], program_ids=[program_id], level=level, part=part, start=start, stop=stop, ranked=False
+            )
+        else:
+            seg = windows[0][0]
+            sql, seg_params = _levels_sql(templates[part], program_id=program_id, windows=windows)
         sqls.append(f"(SELECT id, {seg} AS seg, rn FROM ({sql}) AS s{seg})")  # noqa: S608
         params.extend(seg_params)
     if not sqls:
