@@ -151,12 +151,10 @@ def _membership_by_slug_sql(*, user_id: int, slug: str) -> Membership | None:
         f"LEFT JOIN {RoleDescription._meta.db_table} r ON r.id = p.role_description_id "
         "WHERE p.slug = %s AND m.user_id = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [slug, user_id])
-        row = cursor.fetchone()
-    if row is None:
+    found = joined.fetch_one(sql, [slug, user_id], _JOINED)
+    if found is None:
         return None
-    (membership, program, role_description), (own_zone,) = joined.instances(row, _JOINED)
+    (membership, program, role_description), (own_zone,) = found
     program.role_description = role_description
     membership.program = program
     membership.own_zone = own_zone

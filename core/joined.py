@@ -31,3 +31,13 @@ def instances(row: Sequence, parts: Sequence[tuple[type[Model], str]]) -> tuple[
             None if taken[pk_at] is None else model.from_db(connection.alias, [f.attname for f in fields], taken)
         )
     return made, list(values)
+
+
+def fetch_one(
+    sql: str, params: list, parts: Sequence[tuple[type[Model], str]]
+) -> tuple[list[Model | None], list] | None:
+    """Run `sql` (selecting `columns(parts)` first) and return `instances` of its one row, or None if none."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else instances(row, parts)

@@ -242,6 +242,22 @@ class LogScope:
 _LATE_SQL = "first_outreach_at IS NULL AND first_outreach_due_at < %s"
 
 
+def _scope_filters(scope: LogScope, now: datetime) -> tuple[list[str], list]:
+    """The conditions of a scope's statuses, owner, department and overdue filter, with their params."""
+    # The open statuses as the partial indexes name them, then the chosen ones.
+    where, params = ["status IN %s AND status IN %s"], [OPEN_VALUES_ORDERED, tuple(scope.statuses)]
+    if scope.owner_id is not None:
+        where.append("owner_id = %s")
+        params.append(int(scope.owner_id))
+    if scope.department_id is not None:
+        where.append("department_id = %s")
+        params.append(int(scope.department_id))
+    if scope.overdue is not None:
+        where.append(f"({_LATE_SQL})" if scope.overdue else f"NOT ({_LATE_SQL})")
+        params.append(now)
+    return where, params
+
+
 def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> tuple[str, list, int | None, int]:
     """One segment scan for `scope`, written out (as _branch_template gives for a queryset), so a page
     compiles no queryset: SQL, params, and the positions of the program (None: every program) and level."""
@@ -254,18 +270,9 @@ def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> t
     where.append("level = %s")
     at_level = len(params)
     params.append(0)
-    # The open statuses as the partial indexes name them, then the chosen ones.
-    where.append("status IN %s AND status IN %s")
-    params += [OPEN_VALUES_ORDERED, tuple(scope.statuses)]
-    if scope.owner_id is not None:
-        where.append("owner_id = %s")
-        params.append(int(scope.owner_id))
-    if scope.department_id is not None:
-        where.append("department_id = %s")
-        params.append(int(scope.department_id))
-    if scope.overdue is not None:
-        where.append(f"({_LATE_SQL})" if scope.overdue else f"NOT ({_LATE_SQL})")
-        params.append(now)
+    filters, filter_params = _scope_filters(scope, now)
+    where += filters
+    params += filter_params
     if PART_KEYS[part] == "late":
         where.append(_LATE_SQL)
         params.append(now)
@@ -1178,19 +1185,9 @@ class FlagScope:
 
 
 def _flagged_where(flags: FlagScope, now: datetime) -> tuple[str, list]:
-    scope = flags.scope
-    # The open statuses as the partial indexes name them, then the chosen ones.
-    where = ["program_id IN %s", "status IN %s AND status IN %s"]
-    params: list = [tuple(int(p) for p in scope.program_ids), OPEN_VALUES_ORDERED, tuple(scope.statuses)]
-    if scope.owner_id is not None:
-        where.append("owner_id = %s")
-        params.append(int(scope.owner_id))
-    if scope.department_id is not None:
-        where.append("department_id = %s")
-        params.append(int(scope.department_id))
-    if scope.overdue is not None:
-        where.append(f"({_LATE_SQL})" if scope.overdue else f"NOT ({_LATE_SQL})")
-        params.append(now)
+    filters, filter_params = _scope_filters(flags.scope, now)
+    where = ["program_id IN %s", *filters]
+    params: list = [tuple(int(p) for p in flags.scope.program_ids), *filter_params]
     if flags.repeat is not None:
         where.append("is_repeat" if flags.repeat else "NOT is_repeat")
     if flags.at_risk is not None:

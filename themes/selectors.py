@@ -80,14 +80,10 @@ def _theme_of_sql(*, program_id: int, pk: int) -> Theme | None:
         f"LEFT JOIN {ThemeImpact._meta.db_table} i ON i.theme_id = t.id "
         "WHERE t.program_id = %s AND t.id = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [program_id, pk])
-        row = cursor.fetchone()
-    if row is None:
+    found = joined.fetch_one(sql, [program_id, pk], _THEME_JOINED)
+    if found is None:
         return None
-    (theme, root_cause, department, member), (issues, customers, level_sum, public, latest_at) = joined.instances(
-        row, _THEME_JOINED
-    )
+    (theme, root_cause, department, member), (issues, customers, level_sum, public, latest_at) = found
     theme.root_cause, theme.owner_department, theme.owner_member = root_cause, department, member
     # As _with_impact annotates them.
     theme.issue_count, theme.customer_count = issues or 0, customers or 0
