@@ -1174,14 +1174,13 @@ class FlagScope:
     issues themselves, as the FilterSet's querysets would (a test compares the
     two), without compiling them: the flags pick few issues, found through
     their own indexes (hot_issue_open_repeat; customer_at_risk, then
-    hot_issue_customer). `at_risk_program_ids`: the programs whose at-risk
-    customers count (every program the log shows).
+    hot_issue_customer). The at-risk customers read are those of the scope's
+    programs: an issue's customer is of the issue's program.
     """
 
     scope: LogScope
     repeat: bool | None = None
     at_risk: bool | None = None
-    at_risk_program_ids: tuple[int, ...] = ()
 
 
 def _flagged_where(flags: FlagScope, now: datetime) -> tuple[str, list]:
@@ -1199,7 +1198,7 @@ def _flagged_where(flags: FlagScope, now: datetime) -> tuple[str, list]:
             "WHERE at_risk AND program_id IN %s))"
         )
         where.append(f"({at_risk})" if flags.at_risk else f"NOT ({at_risk})")
-        params.append(tuple(int(p) for p in flags.at_risk_program_ids) or (0,))
+        params.append(tuple(int(p) for p in flags.scope.program_ids))
     return " AND ".join(where), params
 
 

@@ -167,9 +167,9 @@ def _flag_scope(request: HttpRequest, chosen: dict, programs, *, every_program: 
         return None
     rest = {name: value for name, value in chosen.items() if name not in FLAG_FILTERS}
     scope = _kept_counts_scope(request, rest, programs, every_program=every_program)
-    if scope is None or scope.program_ids is None:
+    if scope is None or not scope.program_ids:  # every program, or none at all: the FilterSet's querysets
         return None
-    return selectors.FlagScope(scope=scope, at_risk_program_ids=tuple(p.pk for p in programs), **flags)
+    return selectors.FlagScope(scope=scope, **flags)
 
 
 def _kept_counts_scope(request: HttpRequest, chosen: dict, programs, *, every_program: bool = False):

@@ -484,3 +484,12 @@ def test_following_previous_links_from_the_last_page_reads_every_issue_once(crow
     if pages > 2:
         assert cursors, "earlier pages are read from a cursor"
     assert "before=" not in client.get("/issues/", {**params, "page": 2}).content.decode().split("Previous")[0][-300:]
+
+
+@pytest.mark.parametrize("params", [{"at_risk": "yes"}, {"repeat": "no", "level": "5"}], ids=["at-risk", "repeat"])
+def test_flag_filters_for_someone_in_no_program_give_an_empty_log(db, client_for, params):
+    from tests.factories import UserFactory
+
+    response = client_for(UserFactory(username="newcomer")).get("/issues/", params)
+    assert response.status_code == 200
+    assert response.context["total"] == 0
