@@ -24,8 +24,8 @@ from django.http import Http404
 from accounts.mfa import needs_two_factor
 from core import joined
 
-from .models import Membership, Profile, Program, RoleDescription
-from .selectors import activate_zone_for, remember_own_time_zone
+from .models import Membership, Notification, Profile, Program, RoleDescription
+from .selectors import activate_zone_for, remember_own_time_zone, remember_unread_notifications
 
 NOT_MANAGER: Final = "Only the program's managers can do that."
 NOT_MEMBER: Final = "Only the program's members can do that."
@@ -136,6 +136,8 @@ def _membership_by_slug(*, user: AbstractBaseUser, slug: str) -> Membership | No
         )
     if membership is not None:
         remember_own_time_zone(user, membership.own_zone)
+        if hasattr(membership, "unread_notifications"):  # read with it (PostgreSQL)
+            remember_unread_notifications(user, membership.unread_notifications)
     return membership
 
 
@@ -146,7 +148,8 @@ def _membership_by_slug_sql(*, user_id: int, slug: str) -> Membership | None:
     """_membership_by_slug's query on PostgreSQL, written out (core.joined)."""
     sql = (
         f"SELECT {joined.columns(_JOINED)}, "  # noqa: S608 — model columns and tables
-        f"(SELECT time_zone FROM {Profile._meta.db_table} WHERE user_id = m.user_id) "
+        f"(SELECT time_zone FROM {Profile._meta.db_table} WHERE user_id = m.user_id), "
+        f"(SELECT COUNT(*) FROM {Notification._meta.db_table} WHERE user_id = m.user_id AND read_at IS NULL) "
         f"FROM {Membership._meta.db_table} m JOIN {Program._meta.db_table} p ON p.id = m.program_id "
         f"LEFT JOIN {RoleDescription._meta.db_table} r ON r.id = p.role_description_id "
         "WHERE p.slug = %s AND m.user_id = %s"
@@ -154,10 +157,11 @@ def _membership_by_slug_sql(*, user_id: int, slug: str) -> Membership | None:
     found = joined.fetch_one(sql, [slug, user_id], _JOINED)
     if found is None:
         return None
-    (membership, program, role_description), (own_zone,) = found
+    (membership, program, role_description), (own_zone, unread) = found
     program.role_description = role_description
     membership.program = program
     membership.own_zone = own_zone
+    membership.unread_notifications = unread
     return membership
 
 

@@ -8,6 +8,7 @@ from core.zones import activate_zone
 from .models import Membership, Profile, Program, RoleDescription, RoleDescriptionVersion, ThanksNote
 
 _OWN_ZONE = "_baton_own_time_zone"  # cached on the user object: one lookup per request at most
+_UNREAD = "_baton_unread_notifications"  # read with the program's lookup, for the navigation bar
 
 
 def programs_for_user(*, user: AbstractBaseUser) -> QuerySet[Program]:
@@ -94,6 +95,16 @@ def own_time_zone(user: AbstractBaseUser | None) -> str:
 def remember_own_time_zone(user: AbstractBaseUser, name: str | None) -> None:
     """Keep a zone already read with another query (e.g. with the membership) so own_time_zone asks nothing."""
     setattr(user, _OWN_ZONE, name or "")
+
+
+def remember_unread_notifications(user: AbstractBaseUser, count: int) -> None:
+    """Keep the unread notification count read with another query, so the navigation bar asks nothing."""
+    setattr(user, _UNREAD, int(count))
+
+
+def remembered_unread_notifications(user: AbstractBaseUser) -> int | None:
+    """Return the count remember_unread_notifications kept for this user object, or None."""
+    return getattr(user, _UNREAD, None)
 
 
 def activate_zone_for(user: AbstractBaseUser | None, *, otherwise: str | None = None) -> None:

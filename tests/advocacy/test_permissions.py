@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from advocacy import permissions
 from advocacy.permissions import SYSTEM
@@ -100,3 +101,22 @@ def test_a_members_program_role_and_zone_come_in_one_query_as_the_orm_reads_them
         membership = permissions._membership_by_slug(user=member, slug=program.slug)
         assert membership.program.role_description is None
     assert permissions._membership_by_slug(user=member, slug="no-such-program") is None
+
+
+def test_a_program_page_reads_the_unread_count_with_its_first_lookup(program, member, client_for):
+    """The navigation bar's count comes with the member's program (PostgreSQL): no query of its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from advocacy.models import Notification
+
+    for n in range(3):
+        Notification.objects.create(user=member, program=program, kind="test", title=f"Note {n}", dedupe_key=f"k{n}")
+    Notification.objects.filter(title="Note 0").update(read_at=timezone.now())
+    client = client_for(member)
+    client.get(f"/programs/{program.slug}/themes/")
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(f"/programs/{program.slug}/themes/")
+    assert page.status_code == 200
+    assert not [q for q in ctx.captured_queries if 'FROM "advocacy_notification"' in q["sql"]]
+    assert '2<span class="visually-hidden"> unread</span>' in page.content.decode()
