@@ -351,22 +351,17 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
     # The branch's program and its LIMIT become the joined program's columns; with one program
     # they are written in (a LATERAL join costs the planner more than the scan costs to run).
     single = len(programs) == 1
-    pieces = branch_sql.split("%s")
-    sql_parts, params = [pieces[0]], []
-    for i, piece in enumerate(pieces[1:]):
-        if i == at_program:
-            sql_parts.append(str(programs[0][0]) if single else "p.pid")
-        elif i == len(branch_params):  # the LIMIT
-            sql_parts.append(str(programs[0][1]) if single else "p.cap")
-        else:
-            sql_parts.append("%s")
-            params.append(level if i == at_level else branch_params[i])
-        sql_parts.append(piece)
+    scan, params = _fill_branch(
+        template,
+        program=str(programs[0][0]) if single else "p.pid",
+        limit=str(programs[0][1]) if single else "p.cap",
+        level_value=level,
+    )
     if single:
-        source = f"{''.join(sql_parts)} AS u"
+        source = f"{scan} AS u"
     else:
         values = ", ".join(f"({pid}, {cap})" for pid, cap in programs)
-        source = f"(VALUES {values}) AS p(pid, cap) CROSS JOIN LATERAL {''.join(sql_parts)} AS u"
+        source = f"(VALUES {values}) AS p(pid, cap) CROSS JOIN LATERAL {scan} AS u"
     sql = (
         f"SELECT id, {rank.format(keys=keys)} AS rn FROM {source} "  # noqa: S608 — compiled querysets, ints and constants
         f"ORDER BY {keys} LIMIT {int(stop - start)} OFFSET {int(start)}"
@@ -377,26 +372,33 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
 def _levels_sql(template, *, program_id: int, windows: list[tuple[int, int, int, int]]) -> tuple[str, list]:
     """SQL for rows [start, stop) of several levels' segments of one part, all of one program's issues:
     the part's scan, planned once, run per level (a LATERAL join over (level, offset, rows))."""
+    scan, params = _fill_branch(template, program=str(int(program_id)), limit="l.lim OFFSET l.off", level="l.lvl")
+    values = ", ".join(f"({int(level)}, {int(start)}, {int(stop - start)})" for _, level, start, stop in windows)
+    sql = (
+        f"SELECT u.id, 0 AS rn FROM (VALUES {values}) AS l(lvl, off, lim) "  # noqa: S608 — compiled, ints
+        f"CROSS JOIN LATERAL {scan} AS u"
+    )
+    return sql, params
+
+
+def _fill_branch(template, *, program: str, limit: str, level: str | None = None, level_value=None) -> tuple[str, list]:
+    """Write a segment scan's program and LIMIT in as SQL (a literal or a joined column), and its level
+    too if `level` is given (else as the parameter `level_value`): the scan's SQL and remaining params."""
     branch_sql, branch_params, at_program, at_level = template
     pieces = branch_sql.split("%s")
     sql_parts, params = [pieces[0]], []
     for i, piece in enumerate(pieces[1:]):
         if i == at_program:
-            sql_parts.append(str(int(program_id)))
-        elif i == at_level:
-            sql_parts.append("l.lvl")
+            sql_parts.append(program)
         elif i == len(branch_params):  # the LIMIT
-            sql_parts.append("l.lim OFFSET l.off")
+            sql_parts.append(limit)
+        elif i == at_level and level is not None:
+            sql_parts.append(level)
         else:
             sql_parts.append("%s")
-            params.append(branch_params[i])
+            params.append(level_value if i == at_level else branch_params[i])
         sql_parts.append(piece)
-    values = ", ".join(f"({int(level)}, {int(start)}, {int(stop - start)})" for _, level, start, stop in windows)
-    sql = (
-        f"SELECT u.id, 0 AS rn FROM (VALUES {values}) AS l(lvl, off, lim) "  # noqa: S608 — compiled, ints
-        f"CROSS JOIN LATERAL {''.join(sql_parts)} AS u"
-    )
-    return sql, params
+    return "".join(sql_parts), params
 
 
 def priority_sql(
@@ -1086,6 +1088,11 @@ def level_counts(qs: QuerySet[HotIssue], *, now: datetime | None = None) -> dict
     """Return {level: {"n": count, "overdue": count}} for a filtered log in one GROUP BY query."""
     now = now or timezone.now()
     rows = qs.order_by().values_list("level").annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+    return _counts_by_level(rows)
+
+
+def _counts_by_level(rows) -> dict[int, dict[str, int]]:
+    """{level: {"n", "overdue"}} from (level, n, overdue) rows, every level present."""
     counts = {level: {"n": 0, "overdue": 0} for level in range(5, 0, -1)}
     for level, n, overdue in rows:
         counts[level] = {"n": n, "overdue": overdue}
@@ -1212,11 +1219,7 @@ def flagged_level_counts(flags: FlagScope, *, now: datetime | None = None) -> di
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, *params])
-        rows = cursor.fetchall()
-    counts = {level: {"n": 0, "overdue": 0} for level in range(5, 0, -1)}
-    for level, n, overdue in rows:
-        counts[level] = {"n": n, "overdue": overdue}
-    return counts
+        return _counts_by_level(cursor.fetchall())
 
 
 class FlaggedLogRows(LazyLogRows):

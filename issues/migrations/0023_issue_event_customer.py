@@ -4,6 +4,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from core.triggers import install_in_migration
 from issues import triggers
 
 
@@ -14,10 +15,7 @@ def fill_and_install(apps, schema_editor):
         # (adding the column already keeps every writer off the events table until commit).
         schema_editor.execute("LOCK TABLE issues_hotissue IN SHARE ROW EXCLUSIVE MODE")
     triggers.fill(connection)
-    # On SQLite every migrate ends by putting the triggers back (issues.apps): none are left on
-    # while later migrations rebuild the tables they name.
-    if connection.vendor != "sqlite":
-        triggers.install(connection)
+    install_in_migration(schema_editor, triggers.install)
 
 
 def uninstall(apps, schema_editor):

@@ -156,13 +156,16 @@ KEPT_COUNT_FILTERS = {"program", "level", "status", "owner", "department", "over
 OPEN_STATUS_FILTERS = {"open": [s.value for s in OPEN_STATUSES], **{s.value: [s.value] for s in OPEN_STATUSES}}
 
 
+_YES_NO = {"yes": True, "no": False}  # a yes/no filter's value; absent or empty: None
+
+
 def _flag_scope(request: HttpRequest, chosen: dict, programs, *, every_program: bool = False):
     """Return the FlagScope of the kept-count filters with the repeat or at-risk flag chosen, or None.
 
     Counted and read by SQL written out (PostgreSQL); any other query keeps the
     FilterSet's querysets.
     """
-    flags = {name: {"yes": True, "no": False}.get(chosen.get(name) or "") for name in FLAG_FILTERS}
+    flags = {name: _YES_NO.get(chosen.get(name) or "") for name in FLAG_FILTERS}
     if connection.vendor != "postgresql" or all(value is None for value in flags.values()):
         return None
     rest = {name: value for name, value in chosen.items() if name not in FLAG_FILTERS}
@@ -199,7 +202,7 @@ def _kept_counts_scope(request: HttpRequest, chosen: dict, programs, *, every_pr
         statuses=statuses,
         owner_id=request.user.pk if owner == "me" else (int(owner) if owner else None),
         department_id=department.pk if department else None,
-        overdue={"yes": True, "no": False}.get(overdue),
+        overdue=_YES_NO.get(overdue),
     )
 
 

@@ -3,14 +3,12 @@
 
 from django.db import migrations, models
 
+from core.triggers import install_in_migration
 from themes import triggers
 
 
 def add_triggers(apps, schema_editor):
-    # On SQLite every migrate ends by putting the triggers back (themes.apps): none are left on
-    # while later migrations rebuild the tables they name.
-    if schema_editor.connection.vendor != "sqlite":
-        triggers.install(schema_editor.connection)
+    install_in_migration(schema_editor, triggers.install)
 
 
 def drop_triggers(apps, schema_editor):
