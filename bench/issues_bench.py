@@ -82,10 +82,29 @@ def log_cases(username: str) -> list[tuple[str, str, dict]]:
     ]
 
 
-def explain(sql: str, params) -> str:
+def explain(sql: str) -> str:
+    """EXPLAIN ANALYZE one captured statement; a prepared one (EXECUTE …) with the one plan its page uses."""
+    run = re.search(r"(?:SET LOCAL plan_cache_mode = \w+; )?(EXECUTE \w+.*)$", sql, re.S)
     with connection.cursor() as cur:
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
-        return "\n".join("      " + r[0] for r in cur.fetchall())
+        if run:
+            cur.execute("SET plan_cache_mode = force_generic_plan")
+            sql = run.group(1)
+        try:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+            return "\n".join("      " + r[0] for r in cur.fetchall())
+        finally:
+            cur.execute("RESET plan_cache_mode")
+
+
+def statement_text(sql: str) -> str:
+    """The text of a captured statement: a prepared one's from the server."""
+    name = re.search(r"EXECUTE (baton_\d+)", sql)
+    if not name:
+        return sql
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name.group(1)])
+        found = cur.fetchone()
+    return found[0] if found else sql
 
 
 def main() -> None:
@@ -206,12 +225,13 @@ def main() -> None:
             print(f"\n== {name} {label}: {url} {params}")
             for q in captured[i]:
                 sql = q["sql"]
+                text = statement_text(sql)
                 if (
-                    "issues_hotissue" in sql
-                    and "issues_historical" not in sql
-                    and sql.lstrip().startswith(("SELECT", "(", "WITH"))
+                    "issues_hotissue" in text
+                    and "issues_historical" not in text
+                    and re.sub(r"^PREPARE \w+ AS ", "", text.lstrip()).startswith(("SELECT", "(", "WITH"))
                 ):
-                    print(f"    -- {sql[:200]}…\n{explain(sql, None)}")
+                    print(f"    -- {text[:200]}…\n{explain(sql)}")
 
 
 if __name__ == "__main__":

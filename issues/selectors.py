@@ -42,6 +42,7 @@ from django.utils import timezone
 from advocacy.models import Membership, Notification, Profile, Program
 from advocacy.permissions import visible_program_ids, visible_programs
 from advocacy.selectors import activate_zone_for, display_name, display_name_of, remember_own_time_zone
+from core import prepared
 from core.when import format_moment
 from rotations.models import Handoff
 from rotations.selectors import advocate_history, current_incoming_handoffs
@@ -244,8 +245,9 @@ _LATE_SQL = "first_outreach_at IS NULL AND first_outreach_due_at < %s"
 
 def _scope_filters(scope: LogScope, now: datetime) -> tuple[list[str], list]:
     """The conditions of a scope's statuses, owner, department and overdue filter, with their params."""
-    # The open statuses as the partial indexes name them, then the chosen ones.
-    where, params = ["status IN %s AND status IN %s"], [OPEN_VALUES_ORDERED, tuple(scope.statuses)]
+    # The open statuses as the partial indexes name them (written in, for a prepared statement's
+    # plan to use them), then the chosen ones.
+    where, params = [f"{OPEN_SQL} AND status = ANY(%s)"], [list(scope.statuses)]
     if scope.owner_id is not None:
         where.append("owner_id = %s")
         params.append(int(scope.owner_id))
@@ -340,63 +342,59 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
     if not programs:
         return None, []
     keys = _segment_keys(part)
+    window = [int(stop - start), int(start)]  # LIMIT, OFFSET
     if at_program is None:  # every program: one scan of the index without a program column
         params = [level if i == at_level else value for i, value in enumerate(branch_params)]
         params.append(programs[0][1])
         sql = (
             f"SELECT id, {rank.format(keys=keys)} AS rn FROM {branch_sql} AS u "  # noqa: S608 — compiled
-            f"ORDER BY {keys} LIMIT {int(stop - start)} OFFSET {int(start)}"
+            f"ORDER BY {keys} LIMIT %s OFFSET %s"
         )
-        return sql, params
-    # The branch's program and its LIMIT become the joined program's columns; with one program
-    # they are written in (a LATERAL join costs the planner more than the scan costs to run).
-    single = len(programs) == 1
-    scan, params = _fill_branch(
-        template,
-        program=str(programs[0][0]) if single else "p.pid",
-        limit=str(programs[0][1]) if single else "p.cap",
-        level_value=level,
-    )
-    if single:
+        return sql, [*params, *window]
+    # The branch's program and its LIMIT become the joined program's columns (programs and rows
+    # as two arrays, so the statement's text is the same for any programs); with one program
+    # they are parameters of the scan (a LATERAL join costs the planner more than the scan costs to run).
+    if len(programs) == 1:
+        scan, params = _fill_branch(template, program=programs[0][0], limit=programs[0][1], level=level)
         source = f"{scan} AS u"
     else:
-        values = ", ".join(f"({pid}, {cap})" for pid, cap in programs)
-        source = f"(VALUES {values}) AS p(pid, cap) CROSS JOIN LATERAL {scan} AS u"
+        scan, params = _fill_branch(template, program="p.pid", limit="p.cap", level=level)
+        source = f"unnest(%s::bigint[], %s::int[]) AS p(pid, cap) CROSS JOIN LATERAL {scan} AS u"
+        params = [[pid for pid, _ in programs], [cap for _, cap in programs], *params]
     sql = (
-        f"SELECT id, {rank.format(keys=keys)} AS rn FROM {source} "  # noqa: S608 — compiled querysets, ints and constants
-        f"ORDER BY {keys} LIMIT {int(stop - start)} OFFSET {int(start)}"
+        f"SELECT id, {rank.format(keys=keys)} AS rn FROM {source} "  # noqa: S608 — compiled querysets and constants
+        f"ORDER BY {keys} LIMIT %s OFFSET %s"
     )
-    return sql, params
+    return sql, [*params, *window]
 
 
 def _levels_sql(template, *, program_id: int, windows: list[tuple[int, int, int, int]]) -> tuple[str, list]:
     """SQL for rows [start, stop) of several levels' segments of one part, all of one program's issues:
     the part's scan, planned once, run per level (a LATERAL join over (level, offset, rows))."""
-    scan, params = _fill_branch(template, program=str(int(program_id)), limit="l.lim OFFSET l.off", level="l.lvl")
-    values = ", ".join(f"({int(level)}, {int(start)}, {int(stop - start)})" for _, level, start, stop in windows)
+    scan, params = _fill_branch(template, program=int(program_id), limit="l.lim OFFSET l.off", level="l.lvl")
     sql = (
-        f"SELECT u.id, 0 AS rn FROM (VALUES {values}) AS l(lvl, off, lim) "  # noqa: S608 — compiled, ints
+        "SELECT u.id, 0 AS rn FROM unnest(%s::int[], %s::int[], %s::int[]) AS l(lvl, off, lim) "  # noqa: S608 — compiled
         f"CROSS JOIN LATERAL {scan} AS u"
     )
-    return sql, params
+    levels = [int(level) for _, level, _, _ in windows]
+    offsets = [int(start) for _, _, start, _ in windows]
+    rows = [int(stop - start) for _, _, start, stop in windows]
+    return sql, [levels, offsets, rows, *params]
 
 
-def _fill_branch(template, *, program: str, limit: str, level: str | None = None, level_value=None) -> tuple[str, list]:
-    """Write a segment scan's program and LIMIT in as SQL (a literal or a joined column), and its level
-    too if `level` is given (else as the parameter `level_value`): the scan's SQL and remaining params."""
+def _fill_branch(template, *, program: str | int, limit: str | int, level: str | int) -> tuple[str, list]:
+    """Fill a segment scan's program, LIMIT and level in: each a column of a joined list (str, SQL) or
+    a value (int, a parameter). Returns the scan's SQL and its params."""
     branch_sql, branch_params, at_program, at_level = template
     pieces = branch_sql.split("%s")
     sql_parts, params = [pieces[0]], []
     for i, piece in enumerate(pieces[1:]):
-        if i == at_program:
-            sql_parts.append(program)
-        elif i == len(branch_params):  # the LIMIT
-            sql_parts.append(limit)
-        elif i == at_level and level is not None:
-            sql_parts.append(level)
+        value = program if i == at_program else limit if i == len(branch_params) else level if i == at_level else None
+        if isinstance(value, str):
+            sql_parts.append(value)
         else:
             sql_parts.append("%s")
-            params.append(level_value if i == at_level else branch_params[i])
+            params.append(branch_params[i] if value is None else int(value))
         sql_parts.append(piece)
     return "".join(sql_parts), params
 
@@ -505,9 +503,11 @@ def priority_sql(
         return None
     if exact:
         return f"SELECT id FROM ({' UNION ALL '.join(sqls)}) AS page", params  # noqa: S608
-    sql = f"SELECT id FROM ({' UNION ALL '.join(sqls)}) AS page ORDER BY seg, rn LIMIT {int(limit)}"  # noqa: S608
+    sql = f"SELECT id FROM ({' UNION ALL '.join(sqls)}) AS page ORDER BY seg, rn LIMIT %s"  # noqa: S608
+    params.append(int(limit))
     if counts is None:
-        sql += f" OFFSET {int(offset)}"
+        sql += " OFFSET %s"
+        params.append(int(offset))
     return sql, params
 
 
@@ -648,9 +648,7 @@ def priority_ids(
     found = priority_sql(qs, program_ids=program_ids, counts=counts, offset=offset, limit=limit, now=now)
     if found is None:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(*found)
-        return [row[0] for row in cursor.fetchall()]
+    return [row[0] for row in prepared.fetch_all(*found)]
 
 
 def priority_key(row, now: datetime) -> tuple:
@@ -781,6 +779,9 @@ class LogRow:
 
 
 OPEN_VALUES_ORDERED = tuple(s.value for s in OPEN_STATUSES)
+# The open statuses as SQL, as the partial indexes' predicates name them: a condition the planner
+# must see to use those indexes, so written into a statement, never a parameter of it.
+OPEN_SQL = "status IN ({})".format(", ".join(f"'{value}'" for value in OPEN_VALUES_ORDERED))  # our own constants
 
 
 def _row_sql(*, with_program: bool) -> str:
@@ -816,20 +817,23 @@ _NAME_AT, _SLUG_AT = LOG_ROW_VALUES.index("program__name"), LOG_ROW_VALUES.index
 
 
 def _log_row_values(
-    ids_sql: str, ids_params: list, *, program_names: dict[int, tuple[str, str]] | None = None
+    ids_sql: str,
+    ids_params: list,
+    *,
+    program_names: dict[int, tuple[str, str]] | None = None,
+    planned_once: bool = False,
 ) -> list[LogRow]:
     """Fetch the LogRows whose ids `ids_sql` selects (any order), in one query written once.
 
     `program_names` ({program id: (name, slug)}, every program the ids may be of) saves joining the programs.
+    `planned_once` where `ids_sql` is written out for its indexes (see prepared.fetch_all).
     On PostgreSQL the driver returns every value as the row shows it (aware
     datetimes); elsewhere the ORM's converters are needed, so the query is the ORM's.
     """
     if connection.vendor != "postgresql":
         rows = HotIssue.objects.filter(pk__in=RawSQL(ids_sql, ids_params)).order_by()  # noqa: S611 — compiled SQL
         return [LogRow(values) for values in rows.values_list(*LOG_ROW_VALUES)]
-    with connection.cursor() as cursor:
-        cursor.execute(f"{_ROW_SQL[program_names is None]}({ids_sql})", ids_params)
-        found = cursor.fetchall()
+    found = prepared.fetch_all(f"{_ROW_SQL[program_names is None]}({ids_sql})", ids_params, planned_once=planned_once)
     if program_names is None:
         return [LogRow(values) for values in found]
     rows = []
@@ -879,6 +883,12 @@ class LazyLogRows:
         self.before = before  # a page is read backwards from it (with a scope), when `after` is not given
 
     @property
+    def written_out(self) -> bool:
+        """Whether the page's ids are read by scans written out for their indexes (the kept-count
+        filters' scope), so their statement needs one plan whatever the values."""
+        return self.scope is not None
+
+    @property
     def keyset(self) -> bool:
         """Whether pages are read by index scans (and so can be read from a LogCursor)."""
         return self.counts is not None and self.program_ids is not None and connection.vendor == "postgresql"
@@ -915,7 +925,7 @@ class LazyLogRows:
         if found is None:
             return []
         if self.values:
-            rows = _log_row_values(*found, program_names=self.program_names)
+            rows = _log_row_values(*found, program_names=self.program_names, planned_once=self.written_out)
         else:  # no ORDER BY: the sort below gives it
             rows = list(log_rows(HotIssue.objects.filter(pk__in=RawSQL(*found)).order_by()))  # noqa: S611 — compiled above
         rows.sort(key=lambda row: priority_key(row, self.now))
@@ -1009,9 +1019,7 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
         ORDER BY 1, 3, 4, 6
     """  # noqa: S608 — table names and compiled querysets; values are parameters
     params = [*visible_params, *list_params, *list_params, user.pk, user.pk, user.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = prepared.fetch_all(sql, params, planned_once=True)
     found = LogLookups(
         programs=[],
         people=[],
@@ -1144,33 +1152,30 @@ def open_level_counts(
         kind, ref, narrow = OpenIssueCount.Kind.DEPARTMENT, [int(department_id)], "department_id"
     else:
         kind, ref, narrow = OpenIssueCount.Kind.ALL, [], ""
-    statuses = tuple(statuses)
+    statuses = [str(status) for status in statuses]
     if program_ids is None and not ref:
         return _every_program_counts(statuses=statuses, now=now, overdue=overdue)
     if program_ids is None:
         program_ids = list(Program.objects.values_list("pk", flat=True))
-    programs = tuple(int(p) for p in program_ids)
+    programs = [int(p) for p in program_ids]
     if not programs or not statuses:
         return LevelCounts({})
-    # One statement, written out (it runs on every log page): the kept counts,
+    # One statement, written out and prepared (it runs on every log page): the kept counts,
     # then the never-contacted issues not yet due (from hot_issue_open_due).
     by_ref = " AND ref = %s" if ref else ""
     by_narrow = f" AND {narrow} = %s" if ref else ""
     sql = (
         "SELECT program_id, level, uncontacted, SUM(n), 0 FROM issues_openissuecount "  # noqa: S608 — constants
-        f"WHERE program_id IN %s AND status IN %s AND kind = %s{by_ref} "
+        f"WHERE program_id = ANY(%s) AND status = ANY(%s) AND kind = %s{by_ref} "
         "GROUP BY program_id, level, uncontacted "
         "UNION ALL "
         "SELECT program_id, level, TRUE, COUNT(*), 1 FROM issues_hotissue "
-        "WHERE status IN %s AND status IN %s AND program_id IN %s "
+        f"WHERE {OPEN_SQL} AND status = ANY(%s) AND program_id = ANY(%s) "
         f"AND first_outreach_at IS NULL AND first_outreach_due_at >= %s{by_narrow} "
         "GROUP BY program_id, level"
     )
-    params = [programs, statuses, int(kind), *ref, OPEN_VALUES_ORDERED, statuses, programs, now, *ref]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return _level_counts_of(rows, overdue=overdue)
+    params = [programs, statuses, int(kind), *ref, statuses, programs, now, *ref]
+    return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
 
 
 @dataclass(frozen=True)
@@ -1192,8 +1197,8 @@ class FlagScope:
 
 def _flagged_where(flags: FlagScope, now: datetime) -> tuple[str, list]:
     filters, filter_params = _scope_filters(flags.scope, now)
-    where = ["program_id IN %s", *filters]
-    params: list = [tuple(int(p) for p in flags.scope.program_ids), *filter_params]
+    where = ["program_id = ANY(%s)", *filters]
+    params: list = [[int(p) for p in flags.scope.program_ids], *filter_params]
     if flags.repeat is not None:
         where.append("is_repeat" if flags.repeat else "NOT is_repeat")
     if flags.at_risk is not None:
@@ -1202,10 +1207,10 @@ def _flagged_where(flags: FlagScope, now: datetime) -> tuple[str, list]:
         # the FilterSet's exclude, an issue without a customer is never at risk.
         at_risk = (
             f"customer_id IS NOT NULL AND customer_id = ANY(ARRAY(SELECT id FROM {Customer._meta.db_table} "  # noqa: S608
-            "WHERE at_risk AND program_id IN %s))"
+            "WHERE at_risk AND program_id = ANY(%s)))"
         )
         where.append(f"({at_risk})" if flags.at_risk else f"NOT ({at_risk})")
-        params.append(tuple(int(p) for p in flags.scope.program_ids))
+        params.append([int(p) for p in flags.scope.program_ids])
     return " AND ".join(where), params
 
 
@@ -1217,9 +1222,7 @@ def flagged_level_counts(flags: FlagScope, *, now: datetime | None = None) -> di
         f"SELECT level, COUNT(*), COUNT(*) FILTER (WHERE {_LATE_SQL}) "  # noqa: S608 — constants
         f"FROM {HotIssue._meta.db_table} WHERE {where} GROUP BY level"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *params])
-        return _counts_by_level(cursor.fetchall())
+    return _counts_by_level(prepared.fetch_all(sql, [now, *params], planned_once=True))
 
 
 class FlaggedLogRows(LazyLogRows):
@@ -1230,14 +1233,18 @@ class FlaggedLogRows(LazyLogRows):
         super().__init__(HotIssue.objects.none(), now=now, values=True, program_names=program_names)
         self.flags, self.levels = flags, sorted(int(level) for level in levels)
 
+    @property
+    def written_out(self) -> bool:
+        return True
+
     def _ids_sql(self, window: slice) -> tuple[str, list] | None:
         start = window.start or 0
         if window.stop is not None and window.stop <= start:
             return None
         where, params = _flagged_where(self.flags, self.now)
         if self.levels:
-            where += " AND level IN %s"
-            params.append(tuple(self.levels))
+            where += " AND level = ANY(%s)"
+            params.append(list(self.levels))
         sql = (
             f"SELECT id FROM {HotIssue._meta.db_table} WHERE {where} "  # noqa: S608 — constants
             f"ORDER BY level DESC, ({_LATE_SQL}) DESC, CASE WHEN {_LATE_SQL} THEN first_outreach_due_at END, "
@@ -1246,23 +1253,20 @@ class FlaggedLogRows(LazyLogRows):
         return sql, [*params, self.now, self.now, window.stop - start, start]
 
 
-def _every_program_counts(*, statuses: tuple, now: datetime, overdue: bool | None) -> LevelCounts:
+def _every_program_counts(*, statuses: list[str], now: datetime, overdue: bool | None) -> LevelCounts:
     """open_level_counts over every program (the company log), keyed by EVERY_PROGRAM: the kept counts
     summed per level, less the issues not yet due read from hot_issue_open_late_all (per level)."""
-    levels = tuple(LEVELS_DOWN)
+    levels = [int(level) for level in LEVELS_DOWN]
     sql = (
         f"SELECT {EVERY_PROGRAM}, level, uncontacted, SUM(n), 0 FROM issues_openissuecount "  # noqa: S608 — constants
-        "WHERE kind = %s AND status IN %s GROUP BY level, uncontacted "
+        "WHERE kind = %s AND status = ANY(%s) GROUP BY level, uncontacted "
         "UNION ALL "
         f"SELECT {EVERY_PROGRAM}, level, TRUE, COUNT(*), 1 FROM issues_hotissue "
-        "WHERE status IN %s AND status IN %s AND first_outreach_at IS NULL "
-        "AND level IN %s AND first_outreach_due_at >= %s GROUP BY level"
+        f"WHERE {OPEN_SQL} AND status = ANY(%s) AND first_outreach_at IS NULL "
+        "AND level = ANY(%s) AND first_outreach_due_at >= %s GROUP BY level"
     )
-    params = [int(OpenIssueCount.Kind.ALL), statuses, OPEN_VALUES_ORDERED, statuses, levels, now]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return _level_counts_of(rows, overdue=overdue)
+    params = [int(OpenIssueCount.Kind.ALL), statuses, statuses, levels, now]
+    return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
 
 
 def _level_counts_of(rows, *, overdue: bool | None) -> LevelCounts:

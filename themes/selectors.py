@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from advocacy.models import Program
-from core import joined
+from core import joined, prepared
 from issues.models import Department, HotIssue, RootCause
 
 from .models import FIX_ORDER, OPEN_FIX_STATUSES, FixStatus, FixStatusChange, Theme, ThemeImpact, ThemeIssue
@@ -246,13 +246,12 @@ def open_theme_choices(*, program_ids: list[int]) -> list[tuple[int, str, str]]:
         return []
     theme, program = Theme._meta.db_table, Program._meta.db_table
     marks, statuses = ", ".join(["%s"] * len(program_ids)), ", ".join(["%s"] * len(OPEN_FIX_STATUSES))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.id, t.title, p.name FROM {theme} t JOIN {program} p ON p.id = t.program_id "  # noqa: S608 — table names
-            f"WHERE t.program_id IN ({marks}) AND t.fix_status IN ({statuses}) ORDER BY p.name, t.title, t.id",
-            [*map(int, program_ids), *OPEN_FIX_STATUSES],
-        )
-        return cursor.fetchall()
+    return prepared.fetch_all(
+        f"SELECT t.id, t.title, p.name FROM {theme} t JOIN {program} p ON p.id = t.program_id "  # noqa: S608 — table names
+        f"WHERE t.program_id IN ({marks}) AND t.fix_status IN ({statuses}) ORDER BY p.name, t.title, t.id",
+        [*map(int, program_ids), *OPEN_FIX_STATUSES],
+        planned_once=True,
+    )
 
 
 def themes_of_issue(*, issue: HotIssue) -> QuerySet[Theme]:

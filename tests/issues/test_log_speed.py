@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -311,16 +311,28 @@ def test_a_deep_page_from_its_cursor_reads_no_more_rows_than_the_first(crowd, cl
     monkeypatch.setattr(log, "PER_PAGE", 3)
     client = client_for(manager)
     response = client.get("/issues/")
+    run = []
+    fetch_all = selectors.prepared.fetch_all
+
+    def recording(sql, params=(), **options):
+        run.append((sql, list(params)))
+        return fetch_all(sql, params, **options)
+
+    monkeypatch.setattr(selectors.prepared, "fetch_all", recording)
     for _ in range(6):
         link = html.unescape(NEXT_LINK.search(response.content.decode()).group(1))
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get("/issues/" + link)
-    page_sql = next(q["sql"] for q in ctx.captured_queries if "row_number() OVER" in q["sql"])
-    assert " OFFSET 0" in page_sql and not re.search(r"OFFSET [1-9]", page_sql)
-    caps = [
+        run.clear()
+        response = client.get("/issues/" + link)
+    sql, params = next((sql, params) for sql, params in run if "row_number() OVER" in sql)
+    with connection.cursor() as cursor:
+        page_sql = cursor.mogrify(sql, params).decode()
+    offsets = re.findall(r"OFFSET (\d+)", page_sql)
+    assert offsets and set(offsets) == {"0"}, page_sql
+    # Each scan's LIMIT: written per scan, or one per program in the joined list of programs.
+    caps = [int(n) for n in re.findall(r"LIMIT (\d+)", page_sql)] + [
         int(n)
-        for values in re.findall(r"VALUES ((?:\(\d+, \d+\),? ?)+)", page_sql)
-        for n in re.findall(r", (\d+)\)", values)
+        for values in re.findall(r"ARRAY\[[\d, ]+\]::bigint\[\], ARRAY\[([\d, ]+)\]::int\[\]", page_sql)
+        for n in values.split(",")
     ]
     assert caps and max(caps) <= 3, page_sql
 
@@ -493,3 +505,27 @@ def test_flag_filters_for_someone_in_no_program_give_an_empty_log(db, client_for
     response = client_for(UserFactory(username="newcomer")).get("/issues/", params)
     assert response.status_code == 200
     assert response.context["total"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_logs_statements_are_planned_once(client_for, program, manager, make_issue, departments):
+    """Every statement a log page prepares keeps one plan for any values: a later page only runs them.
+
+    Left to itself PostgreSQL would plan most of them anew on every page (see core.prepared).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    connections["default"].__dict__.pop("_prepared_statements", None)
+    for level in (1, 3, 5, 5):
+        make_issue(level=level, department=departments[0])
+    client = client_for(manager)
+    cases = ({}, {"level": "5"}, {"page": "2"}, {"overdue": "yes"}, {"repeat": "yes"}, {"at_risk": "no"})
+    for params in cases * 4:
+        assert client.get("/issues/", params).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        statements = cursor.fetchall()
+    assert len(statements) >= 5, statements
+    replanned = [(text[:160], generic, custom) for text, generic, custom in statements if custom]
+    assert not replanned, replanned
