@@ -202,6 +202,18 @@ def visible_programs(*, user: AbstractBaseUser) -> QuerySet[Program]:
     return Program.objects.filter(memberships__user=user)
 
 
+def visible_programs_sql(*, user: AbstractBaseUser) -> tuple[str, list]:
+    """visible_programs as SQL selecting their ids, with its params, written out for a statement
+    every log page runs (compiling the queryset cost more than running it). The same rule: a test
+    compares the two for each kind of person."""
+    program, membership = Program._meta.db_table, Membership._meta.db_table
+    if not user.is_authenticated:
+        return f"SELECT id FROM {program} WHERE FALSE", []  # noqa: S608 — table names
+    if user.is_superuser:
+        return f"SELECT id FROM {program}", []  # noqa: S608
+    return f"SELECT program_id FROM {membership} WHERE user_id = %s", [int(user.pk)]  # noqa: S608
+
+
 def visible_program_ids(*, user: AbstractBaseUser) -> list[int]:
     """Return the ids of the programs `user` may see."""
     return list(visible_programs(user=user).values_list("pk", flat=True))

@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.contrib.postgres.search import SearchQuery
-from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -40,7 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advocacy.models import Membership, Notification, Profile, Program
-from advocacy.permissions import visible_program_ids, visible_programs
+from advocacy.permissions import visible_program_ids, visible_programs, visible_programs_sql
 from advocacy.selectors import activate_zone_for, display_name, display_name_of, remember_own_time_zone
 from core import prepared
 from core.when import format_moment
@@ -981,10 +980,7 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
     if every_program:
         visible_sql, visible_params = f"SELECT id FROM {Program._meta.db_table}", []  # noqa: S608 — a table name
     else:
-        try:
-            visible_sql, visible_params = visible_programs(user=user).values("pk").query.sql_with_params()
-        except EmptyResultSet:
-            visible_sql, visible_params = f"SELECT id FROM {Program._meta.db_table} WHERE 1 = 0", []  # noqa: S608
+        visible_sql, visible_params = visible_programs_sql(user=user)
     listed = "prog"
     list_params: list = []
     if every_program:

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -120,3 +121,15 @@ def test_a_program_page_reads_the_unread_count_with_its_first_lookup(program, me
     assert page.status_code == 200
     assert not [q for q in ctx.captured_queries if 'FROM "advocacy_notification"' in q["sql"]]
     assert '2<span class="visually-hidden"> unread</span>' in page.content.decode()
+
+
+def test_the_written_out_visible_programs_are_the_querysets(program, other_program, manager, outsider, superuser):
+    """visible_programs_sql (what every log page runs) selects what visible_programs gives, for each kind of person."""
+    nobody = UserFactory()
+    for user in (manager, outsider, superuser, nobody, AnonymousUser()):
+        sql, params = permissions.visible_programs_sql(user=user)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = sorted(row[0] for row in cursor.fetchall())
+        assert ids == sorted(permissions.visible_programs(user=user).values_list("pk", flat=True)), user
+    assert permissions.visible_programs_sql(user=nobody)[1] == [nobody.pk]
