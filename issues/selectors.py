@@ -996,6 +996,8 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
     }
     # Rows: (kind, number, sort, a, b, c). 0: a program (id, name, slug, zone); 1: a person
     # (id, first, last, username); 2: a department (id, name); 3: unread count, own zone, handoff waiting.
+    # The departments join the program table, not `prog`: the plan kept for any user expects one
+    # program in `prog` and joined it by a loop over every department per program.
     sql = f"""
         WITH prog AS (SELECT id, name, slug, time_zone FROM {tables["program"]} WHERE id IN ({visible_sql}))
         SELECT 0, id, name, name, slug, time_zone FROM prog
@@ -1004,7 +1006,7 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
         WHERE u.id IN (SELECT m.user_id FROM {tables["membership"]} m WHERE m.program_id IN (SELECT id FROM {listed}))
         UNION ALL
         SELECT 2, d.id, p.name, d.name, NULL, NULL FROM {tables["department"]} d
-        JOIN prog p ON p.id = d.program_id WHERE d.program_id IN (SELECT id FROM {listed})
+        JOIN {tables["program"]} p ON p.id = d.program_id WHERE d.program_id IN (SELECT id FROM {listed})
         UNION ALL
         SELECT 3,
             (SELECT COUNT(*) FROM {tables["notification"]} WHERE user_id = %s AND read_at IS NULL), NULL,
@@ -1161,14 +1163,13 @@ def open_level_counts(
     by_ref = " AND ref = %s" if ref else ""
     by_narrow = f" AND {narrow} = %s" if ref else ""
     sql = (
-        "SELECT program_id, level, uncontacted, SUM(n), 0 FROM issues_openissuecount "  # noqa: S608 — constants
+        f"SELECT program_id, level, SUM(n), SUM(late) FROM ({_KEPT_COUNT_ROWS} "  # noqa: S608 — constants
         f"WHERE program_id = ANY(%s) AND status = ANY(%s) AND kind = %s{by_ref} "
-        "GROUP BY program_id, level, uncontacted "
         "UNION ALL "
-        "SELECT program_id, level, TRUE, COUNT(*), 1 FROM issues_hotissue "
+        "SELECT program_id, level, 0, -COUNT(*) FROM issues_hotissue "
         f"WHERE {OPEN_SQL} AND status = ANY(%s) AND program_id = ANY(%s) "
         f"AND first_outreach_at IS NULL AND first_outreach_due_at >= %s{by_narrow} "
-        "GROUP BY program_id, level"
+        "GROUP BY program_id, level) AS counted GROUP BY program_id, level"
     )
     params = [programs, statuses, int(kind), *ref, statuses, programs, now, *ref]
     return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
@@ -1254,28 +1255,27 @@ def _every_program_counts(*, statuses: list[str], now: datetime, overdue: bool |
     summed per level, less the issues not yet due read from hot_issue_open_late_all (per level)."""
     levels = [int(level) for level in LEVELS_DOWN]
     sql = (
-        f"SELECT {EVERY_PROGRAM}, level, uncontacted, SUM(n), 0 FROM issues_openissuecount "  # noqa: S608 — constants
-        "WHERE kind = %s AND status = ANY(%s) GROUP BY level, uncontacted "
+        f"SELECT {EVERY_PROGRAM}, level, SUM(n), SUM(late) FROM ({_KEPT_COUNT_ROWS} "  # noqa: S608 — constants
+        "WHERE kind = %s AND status = ANY(%s) "
         "UNION ALL "
-        f"SELECT {EVERY_PROGRAM}, level, TRUE, COUNT(*), 1 FROM issues_hotissue "
+        "SELECT 0, level, 0, -COUNT(*) FROM issues_hotissue "
         f"WHERE {OPEN_SQL} AND status = ANY(%s) AND first_outreach_at IS NULL "
-        "AND level = ANY(%s) AND first_outreach_due_at >= %s GROUP BY level"
+        "AND level = ANY(%s) AND first_outreach_due_at >= %s GROUP BY level) AS counted GROUP BY level"
     )
     params = [int(OpenIssueCount.Kind.ALL), statuses, statuses, levels, now]
     return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
 
 
+# The kept counts' rows as (program, level, open, never contacted), for open_level_counts to sum per
+# program and level with the never-contacted issues not yet due (as (program, level, 0, -count)).
+_KEPT_COUNT_ROWS = (
+    "SELECT program_id, level, n, CASE WHEN uncontacted THEN n ELSE 0 END AS late FROM issues_openissuecount"
+)
+
+
 def _level_counts_of(rows, *, overdue: bool | None) -> LevelCounts:
-    """LevelCounts from (program, level, uncontacted, n, not-yet-due) rows of the kept counts."""
-    per_program: dict[tuple[int, int], dict[str, int]] = {}
-    for program_id, level, uncontacted, n, not_due in rows:
-        c = per_program.setdefault((program_id, level), {"n": 0, "overdue": 0})
-        if not_due:
-            c["overdue"] -= n
-            continue
-        c["n"] += n
-        if uncontacted:
-            c["overdue"] += n
+    """LevelCounts from (program, level, open, overdue) rows, one per program and level."""
+    per_program = {(program_id, level): {"n": int(n), "overdue": int(late)} for program_id, level, n, late in rows}
     if overdue is True:
         per_program = {key: {"n": c["overdue"], "overdue": c["overdue"]} for key, c in per_program.items()}
     elif overdue is False:
