@@ -106,8 +106,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "advocacy.context_processors.unread_notifications",
             ],
-            # `day` and `moment`: the one way every page writes a date or a time (core.when).
-            "builtins": ["core.templatetags.when"],
+            # `day` and `moment`: the one way every page writes a date or a time (core.when);
+            # `page_url`: an argument-less page's address, reversed once (core.templatetags.links).
+            "builtins": ["core.templatetags.when", "core.templatetags.links"],
         },
     },
 ]
