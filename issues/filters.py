@@ -1,6 +1,7 @@
 """The log's filters (django-filter). Every filter maps to an indexed column."""
 
 import copy
+from collections.abc import Callable
 
 import django_filters
 from django import forms
@@ -236,16 +237,24 @@ class EmptyFilters:
     filters = HotIssueFilter.base_filters
     _cleaned: dict | None = None
 
-    def __init__(self, queryset: QuerySet):
-        self.queryset = queryset
+    def __init__(self, queryset: QuerySet | Callable[[], QuerySet]):
+        # A callable gives the queryset when split_qs first needs it: most pages read the kept
+        # counts and written-out scans and need none.
+        self._queryset = queryset
         if EmptyFilters._cleaned is None:
-            empty = HotIssueFilter({}, queryset=queryset.none())
+            empty = HotIssueFilter({}, queryset=HotIssue.objects.none())
             empty.is_valid()
             EmptyFilters._cleaned = dict(empty.form.cleaned_data)
         self.form = _Cleaned(dict(EmptyFilters._cleaned))
 
     def is_valid(self) -> bool:
         return True
+
+    @property
+    def queryset(self) -> QuerySet:
+        if callable(self._queryset):
+            self._queryset = self._queryset()
+        return self._queryset
 
     def split_qs(self):
         """As HotIssueFilter.split_qs: the open issues, twice (no level is chosen)."""

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from core.links import reverse_once
 from core.when import format_moment
 
 from .models import OPEN_VALUES, Level, Source, Status
@@ -52,9 +53,10 @@ def esc(value) -> str:
     return escape(str(value), quote=True)
 
 
-def csrf_input(request: HttpRequest) -> str:
-    """Return the CSRF hidden input, once per page, for the forms of rows built as strings."""
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+def csrf_input(request: HttpRequest, token: str | None = None) -> str:
+    """Return the CSRF hidden input, once per page, for the forms of rows built as strings (with
+    `token`, that masked token: the page's own forms can share it)."""
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token or get_token(request))
 
 
 REPEAT_FLAG = (
@@ -79,7 +81,7 @@ def customer_url(slug: str, pk: int) -> str:
 
 def detail_urls(name: str = "issues:detail"):
     """Return pk -> the issue's page named `name` (any URL ending in `<pk>/`), reversing it once rather than per row."""
-    prefix = reverse(name, kwargs={"pk": 1}).removesuffix("1/")
+    prefix = reverse_once(name, pk=1).removesuffix("1/")
     return lambda pk: f"{prefix}{pk}/"
 
 

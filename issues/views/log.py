@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -25,6 +26,7 @@ from ..panels import log_actions
 from ..rows import csrf_input, detail_urls, render_row
 
 PER_PAGE = 25
+_NO_ISSUES = HotIssue.objects.none()  # the queryset of rows read by written-out scans (never evaluated)
 LEVEL_LABELS = dict(Level.choices)
 EXPORT_LIMIT = 50_000
 
@@ -39,10 +41,12 @@ def _lookups(request: HttpRequest, *, company: bool = False) -> selectors.LogLoo
 
 def _filtered(request: HttpRequest, lookups: selectors.LogLookups, *, data=None):
     """Return the filterset for the log over the programs in `lookups` (QuickFilters when they can answer)."""
-    if lookups.every_program:
-        issues = HotIssue.objects.all()
-    else:
-        issues = HotIssue.objects.filter(program_id__in=[p.pk for p in lookups.programs])
+
+    def issues():  # built only when a queryset is needed (most pages read none)
+        if lookups.every_program:
+            return HotIssue.objects.all()
+        return HotIssue.objects.filter(program_id__in=[p.pk for p in lookups.programs])
+
     query = request.GET if data is None else data
     if not query or not chooses_any(query):
         return EmptyFilters(issues)
@@ -54,7 +58,7 @@ def _filtered(request: HttpRequest, lookups: selectors.LogLookups, *, data=None)
     }
 
     def make_filterset(query):
-        return HotIssueFilter(query, queryset=issues, **options)
+        return HotIssueFilter(query, queryset=issues(), **options)
 
     if found := QuickFilters.build(query, make_filterset=make_filterset, **options):
         return found
@@ -276,7 +280,7 @@ def log_page(request: HttpRequest, *, company: bool = False, url_for=None) -> Ht
     else:
         # The page is read by index range scans that stop after it (the counts say where each level starts).
         rows_source = selectors.LazyLogRows(
-            HotIssue.objects.none(),
+            _NO_ISSUES,
             now=now,
             scope=scope,
             counts=counts.only_levels(chosen),
@@ -308,7 +312,9 @@ def log_page(request: HttpRequest, *, company: bool = False, url_for=None) -> Ht
             next_cursor = selectors.LogCursor.of(page.object_list[-1], now).encode()
         if page.has_previous() and page.previous_page_number() > 1:  # page 1 is read from the start
             previous_cursor = selectors.LogCursor.of(page.object_list[0], now).encode()
-    csrf = "" if company else csrf_input(request)
+    # One masked CSRF token for the rows' forms and the page's own (each get_token masks anew).
+    csrf_token = get_token(request)
+    csrf = "" if company else csrf_input(request, csrf_token)
     single = len(programs) == 1
     # What apps above issues offer for the selected rows (e.g. adding them to a theme); rows get a checkbox.
     actions_on_selected = [] if company else log_actions(request, programs)
@@ -346,6 +352,7 @@ def log_page(request: HttpRequest, *, company: bool = False, url_for=None) -> Ht
     }
     owner_filter, department_filter = person_filters_html(**person_filters, oob=partial and company)
     context = {
+        "csrf_token": csrf_token,
         "owner_filter": owner_filter,
         "department_filter": department_filter,
         "owner_filter_oob": owner_filter,
