@@ -529,3 +529,17 @@ def test_the_logs_statements_are_planned_once(client_for, program, manager, make
     assert len(statements) >= 5, statements
     replanned = [(text[:160], generic, custom) for text, generic, custom in statements if custom]
     assert not replanned, replanned
+
+
+def test_filter_options_are_escaped_and_select_only_the_chosen_value():
+    choices = [("1", "Ann <b>"), ("11", 'Bo "B"'), ("2", "Cy & Co")]
+    first = str(log.options_html(choices, "1"))
+    assert first == (
+        '<option value="1" selected>Ann &lt;b&gt;</option><option value="11">Bo &quot;B&quot;</option>'
+        '<option value="2">Cy &amp; Co</option>'
+    )
+    assert str(log.options_html(choices, "11")).count(" selected") == 1 and 'value="11" selected' in str(
+        log.options_html(choices, "11")
+    )
+    assert " selected" not in str(log.options_html(choices, "")) + str(log.options_html(choices, "3"))
+    assert str(log.options_html(choices, "1")) == first  # the kept list is not changed by a choice
