@@ -6,7 +6,7 @@ page's planning took about 2 ms and its running about 1.4 ms. Prepared once
 on a connection (PREPARE), each later page only runs them (EXECUTE), with the
 plan PostgreSQL keeps for the statement.
 
-A statement is named after its text, so the same text is prepared once per
+A statement is known by its text, so the same text is prepared once per
 connection however often it runs; its values are parameters (%s, as for
 cursor.execute). Values the planner must see to choose a partial index (the
 open statuses) stay written into the text. The first run prepares and runs in

@@ -10,6 +10,7 @@ from datetime import time
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection, connections
 from django.db.models import F
 from django.utils import timezone
 
@@ -202,3 +203,12 @@ def chat_server():
     state, httpd = chat_servers.start()
     yield state
     chat_servers.stop(httpd)
+
+
+@pytest.fixture
+def no_prepared_statements():
+    """This connection without the statements earlier tests prepared on it (core.prepared)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+    connections["default"].__dict__.pop("_prepared_statements", None)

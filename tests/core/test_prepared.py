@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from core import prepared
@@ -26,11 +26,8 @@ def of(sql_part: str) -> list[tuple[int, int]]:
 
 
 @pytest.fixture
-def fresh():
+def fresh(no_prepared_statements):
     """No statements prepared by earlier tests on this connection."""
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    connections["default"].__dict__.pop("_prepared_statements", None)
 
 
 def test_a_statement_is_prepared_once_and_gives_what_the_plain_query_gives(db, fresh):

@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -509,14 +509,13 @@ def test_flag_filters_for_someone_in_no_program_give_an_empty_log(db, client_for
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
-def test_the_logs_statements_are_planned_once(client_for, program, manager, make_issue, departments):
+def test_the_logs_statements_are_planned_once(
+    client_for, program, manager, make_issue, departments, no_prepared_statements
+):
     """Every statement a log page prepares keeps one plan for any values: a later page only runs them.
 
     Left to itself PostgreSQL would plan most of them anew on every page (see core.prepared).
     """
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    connections["default"].__dict__.pop("_prepared_statements", None)
     for level in (1, 3, 5, 5):
         make_issue(level=level, department=departments[0])
     client = client_for(manager)
