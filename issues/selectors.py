@@ -242,8 +242,9 @@ class LogScope:
 _LATE_SQL = "first_outreach_at IS NULL AND first_outreach_due_at < %s"
 
 
-def _scope_filters(scope: LogScope, now: datetime) -> tuple[list[str], list]:
-    """The conditions of a scope's statuses, owner, department and overdue filter, with their params."""
+def _scope_filters(scope: LogScope, now: datetime, *, late_sql: str = _LATE_SQL) -> tuple[list[str], list]:
+    """The conditions of a scope's statuses, owner, department and overdue filter, with their params
+    (`late_sql`: how the overdue filter is written, see _scope_branch)."""
     # The open statuses as the partial indexes name them (written in, for a prepared statement's
     # plan to use them), then the chosen ones.
     where, params = [f"{OPEN_SQL} AND status = ANY(%s)"], [list(scope.statuses)]
@@ -254,9 +255,13 @@ def _scope_filters(scope: LogScope, now: datetime) -> tuple[list[str], list]:
         where.append("department_id = %s")
         params.append(int(scope.department_id))
     if scope.overdue is not None:
-        where.append(f"({_LATE_SQL})" if scope.overdue else f"NOT ({_LATE_SQL})")
+        where.append(f"({late_sql})" if scope.overdue else f"NOT ({late_sql})")
         params.append(now)
     return where, params
+
+
+# The overdue condition with `now` outside the index range (for a scan from a cursor, see _scope_branch).
+_LATE_FROM_CURSOR_SQL = "first_outreach_at IS NULL AND (first_outreach_due_at < %s) IS TRUE"
 
 
 def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> tuple[str, list, int | None, int]:
@@ -271,10 +276,17 @@ def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> t
     where.append("level = %s")
     at_level = len(params)
     params.append(0)
-    filters, filter_params = _scope_filters(scope, now)
+    # From a cursor the index range is the cursor's side of its due time alone: with `now` as its
+    # other end, a plan made for any values takes the pair for a range of a row or two and may
+    # read an index without the program in it (the every-program one) instead.
+    from_cursor = part in ("late_after", "late_before")
+    filters, filter_params = _scope_filters(scope, now, late_sql=_LATE_FROM_CURSOR_SQL if from_cursor else _LATE_SQL)
     where += filters
     params += filter_params
-    if PART_KEYS[part] == "late":
+    if from_cursor:
+        where.append(_LATE_FROM_CURSOR_SQL)
+        params.append(now)
+    elif PART_KEYS[part] == "late":
         where.append(_LATE_SQL)
         params.append(now)
     else:
@@ -886,12 +898,10 @@ class LazyLogRows:
         """Whether the page's ids are read by scans written out for their indexes (the kept-count
         filters' scope) whose statement needs one plan whatever the values.
 
-        Not a page read from a cursor: a plan made for any cursor expects its ranges to hold a
-        row or two, and took any index with the due time in it (the every-program one, or one
-        that needs a sort), reading 3,000 index entries for 25 rows at 1,000,000 issues;
-        planned for the cursor's own values it reads the page.
+        Pages read from a cursor too: planning one for its own values cost 3-4 ms at 14 programs,
+        more than reading it (_scope_branch keeps the plan made for any cursor on the right index).
         """
-        return self.scope is not None and self.after is None and self.before is None
+        return self.scope is not None
 
     @property
     def keyset(self) -> bool:

@@ -512,16 +512,27 @@ def test_flag_filters_for_someone_in_no_program_give_an_empty_log(db, client_for
 def test_the_logs_statements_are_planned_once(
     client_for, program, manager, make_issue, departments, no_prepared_statements
 ):
-    """Every statement a log page prepares keeps one plan for any values: a later page only runs them.
+    """Every statement a log page prepares keeps one plan for any values: a later page only runs them,
+    pages read from the cursors of their Next and Previous links included (overdue ones and not).
 
     Left to itself PostgreSQL would plan most of them anew on every page (see core.prepared).
     """
     for level in (1, 3, 5, 5):
         make_issue(level=level, department=departments[0])
+    made = [make_issue(level=4).pk for _ in range(60)]
+    now = timezone.now()
+    for hours, pk in enumerate(made[:40]):  # overdue, each by its own time
+        HotIssue.objects.filter(pk=pk).update(first_outreach_due_at=now - timedelta(hours=hours + 1))
     client = client_for(manager)
-    cases = ({}, {"level": "5"}, {"page": "2"}, {"overdue": "yes"}, {"repeat": "yes"}, {"at_risk": "no"})
+    cases = [{}, {"level": "5"}, {"page": "2"}, {"overdue": "yes"}, {"repeat": "yes"}, {"at_risk": "no"}]
+    for page, filters in ((1, {}), (2, {}), (1, {"overdue": "yes"})):
+        body = client.get("/issues/", {**filters, "page": str(page)}).content.decode()
+        cases.append({**filters, "page": str(page + 1), "after": re.search(r"after=([^\"&]+)", body).group(1)})
+    body = client.get("/issues/", {"page": "3"}).content.decode()
+    cases.append({"page": "2", "before": re.search(r"before=([^\"&]+)", body).group(1)})
     for params in cases * 4:
-        assert client.get("/issues/", params).status_code == 200
+        response = client.get("/issues/", params)
+        assert response.status_code == 200 and not response.context["bad_cursor"], params
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
         statements = cursor.fetchall()
