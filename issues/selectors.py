@@ -53,6 +53,7 @@ from .models import (
     Customer,
     CustomerMerge,
     Department,
+    FilterListsVersion,
     HotIssue,
     ImportJob,
     IssueEvent,
@@ -983,6 +984,13 @@ class LogLookups:
     every_program: bool = False
 
 
+# A person's owner and department lists as last read, with the FilterListsVersion they were read
+# at: {(person, superuser, every program, lists_for): (version, people, departments)}, at most
+# _KEPT_LISTS people per process, the oldest dropped first.
+_kept_lists: dict[tuple, tuple[int, list, list]] = {}
+_KEPT_LISTS = 1000
+
+
 def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_for: str | None = None) -> LogLookups:
     """Read the log's programs (the user's, or `every_program` for the company log), its filter lists,
     and the page's per-person lookups, in one query.
@@ -991,7 +999,9 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
     trip and an ORM compile, so these small reads (five before) are one UNION
     ALL. With `every_program` the owner and department lists are of the program
     whose slug is `lists_for` only (none without one): 200 programs' people are
-    no filter anyone reads.
+    no filter anyone reads. On PostgreSQL the lists come only when the database's
+    FilterListsVersion differs from the one they were kept at (the same statement
+    says which it is); otherwise the kept ones serve.
     """
     if every_program:
         visible_sql, visible_params = f"SELECT id FROM {Program._meta.db_table}", []  # noqa: S608 — a table name
@@ -1009,9 +1019,14 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
         "notification": Notification._meta.db_table,
         "profile": Profile._meta.db_table,
         "handoff": Handoff._meta.db_table,
+        "version": FilterListsVersion._meta.db_table,
     }
+    key = (user.pk, bool(getattr(user, "is_superuser", False)), every_program, lists_for or "")
+    kept = _kept_lists.get(key) if connection.vendor == "postgresql" else None
+    version_sql = f"COALESCE((SELECT n FROM {tables['version']} WHERE id = 1), 0)"  # noqa: S608 — a table name
     # Rows: (kind, number, sort, a, b, c). 0: a program (id, name, slug, zone); 1: a person
-    # (id, first, last, username); 2: a department (id, name); 3: unread count, own zone, handoff waiting.
+    # (id, first, last, username); 2: a department (id, name); 3: unread count, own zone, handoff
+    # waiting, lists version. The lists only when that version is not the kept one (-1: none kept).
     # The departments join the program table, not `prog`: the plan kept for any user expects one
     # program in `prog` and joined it by a loop over every department per program.
     sql = f"""
@@ -1020,19 +1035,22 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
         UNION ALL
         SELECT 1, u.id, u.first_name, u.first_name, u.last_name, u.username FROM {tables["user"]} u
         WHERE u.id IN (SELECT m.user_id FROM {tables["membership"]} m WHERE m.program_id IN (SELECT id FROM {listed}))
+        AND {version_sql} <> %s
         UNION ALL
         SELECT 2, d.id, p.name, d.name, NULL, NULL FROM {tables["department"]} d
         JOIN {tables["program"]} p ON p.id = d.program_id WHERE d.program_id IN (SELECT id FROM {listed})
+        AND {version_sql} <> %s
         UNION ALL
         SELECT 3,
             (SELECT COUNT(*) FROM {tables["notification"]} WHERE user_id = %s AND read_at IS NULL), NULL,
             (SELECT time_zone FROM {tables["profile"]} WHERE user_id = %s),
             CASE WHEN EXISTS (SELECT 1 FROM {tables["handoff"]}
                 WHERE incoming_advocate_id = %s AND acknowledged_at IS NULL) THEN '1' ELSE '0' END,
-            NULL
+            {version_sql}::text
         ORDER BY 1, 3, 4, 6
     """  # noqa: S608 — table names and compiled querysets; values are parameters
-    params = [*visible_params, *list_params, *list_params, user.pk, user.pk, user.pk]
+    kept_version = kept[0] if kept else -1
+    params = [*visible_params, *list_params, kept_version, *list_params, kept_version, user.pk, user.pk, user.pk]
     rows = prepared.fetch_all(sql, params, planned_once=True)
     found = LogLookups(
         programs=[],
@@ -1043,6 +1061,7 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
         handoff_waiting=False,
         every_program=every_program,
     )
+    version = 0
     for kind, number, _, a, b, c in rows:
         if kind == 0:
             found.programs.append(LogProgram(pk=number, name=a, slug=b, time_zone=c))
@@ -1052,6 +1071,17 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
             found.departments.append((str(number), a))
         else:
             found.unread_notifications, found.own_zone, found.handoff_waiting = int(number or 0), a or "", b == "1"
+            version = int(c or 0)
+    if kept and version == kept_version:
+        found.people, found.departments = kept[1], kept[2]
+    elif version > 0 and connection.vendor == "postgresql":  # 0: no version row (yet), nothing kept
+        _kept_lists.pop(key, None)
+        while len(_kept_lists) >= _KEPT_LISTS:
+            try:  # the oldest (another thread may be dropping it too)
+                _kept_lists.pop(next(iter(_kept_lists)), None)
+            except (StopIteration, RuntimeError):
+                break
+        _kept_lists[key] = (version, found.people, found.departments)
     remember_own_time_zone(user, found.own_zone)
     return found
 
