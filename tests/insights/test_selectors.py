@@ -113,3 +113,25 @@ def test_health_queries_do_not_grow_with_the_number_of_issues(
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
     assert len(few.captured_queries) <= 22  # the summary, the term figures, handoffs, decisions per term
+
+
+@pytest.mark.parametrize("vendor_path", ["search", "case"])
+def test_periods_are_found_alike_out_of_order_and_with_gaps(program, issue_at, monkeypatch, vendor_path):
+    """Each issue counts in the period it arrived in, none in a gap between periods, whichever way they
+    are found (PostgreSQL's search of the periods' starts, or the CASE of every period)."""
+    from datetime import UTC, datetime
+
+    from insights.selectors import figures
+    from issues.models import HotIssue
+
+    if vendor_path == "case":  # as on SQLite, or for periods that overlap
+        monkeypatch.setattr(figures, "connection", type("Other", (), {"vendor": "other"})())
+    at = [datetime(2026, 3, day, 12, tzinfo=UTC) for day in (2, 3, 9, 12, 16)]
+    for when in at:
+        issue_at(when, outreach=2)
+    periods = [  # given out of order; 9-11 March is in no period
+        figures.Period(key="b", start=datetime(2026, 3, 12, tzinfo=UTC), end=datetime(2026, 3, 19, tzinfo=UTC)),
+        figures.Period(key="a", start=datetime(2026, 3, 1, tzinfo=UTC), end=datetime(2026, 3, 9, tzinfo=UTC)),
+    ]
+    rows = figures.cohort_rows(HotIssue.objects.filter(program=program), periods, NOW)
+    assert {key: (row["received"], row["reached"]) for key, row in rows.items()} == {"a": (2, 2), "b": (2, 2)}
