@@ -1046,7 +1046,7 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
             (SELECT time_zone FROM {tables["profile"]} WHERE user_id = %s),
             CASE WHEN EXISTS (SELECT 1 FROM {tables["handoff"]}
                 WHERE incoming_advocate_id = %s AND acknowledged_at IS NULL) THEN '1' ELSE '0' END,
-            {version_sql}::text
+            CAST({version_sql} AS TEXT)
         ORDER BY 1, 3, 4, 6
     """  # noqa: S608 — table names and compiled querysets; values are parameters
     kept_version = kept[0] if kept else -1

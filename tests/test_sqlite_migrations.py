@@ -80,3 +80,24 @@ def test_a_sqlite_database_with_data_migrates_back_and_forth_and_keeps_its_trigg
     with con:
         con.execute("DELETE FROM themes_themeissue WHERE issue_id = ?", (issue_id,))
     assert con.execute(STALE_IMPACT).fetchone()[0] == 0
+
+    # The pages a first run opens answer on that database too (the log's statements are written
+    # out for PostgreSQL and must read the same on SQLite).
+    manage(db, "shell", "-c", PAGES_ANSWER)
+
+
+PAGES_ANSWER = """
+from django.conf import settings
+from django.test import Client
+from django.contrib.auth import get_user_model
+from advocacy.models import Program
+
+settings.ALLOWED_HOSTS = ["*"]
+client = Client()
+client.force_login(get_user_model().objects.get(username="maria"))
+program = Program.objects.filter(memberships__user__username="maria").order_by("slug").first()
+for path in ["/issues/", "/issues/?level=5", "/issues/?page=2", "/issues/?overdue=yes&owner=me", "/me/",
+             f"/programs/{program.slug}/", f"/programs/{program.slug}/health/", f"/programs/{program.slug}/schedule/"]:
+    status = client.get(path).status_code
+    assert status == 200, (path, status)
+"""
