@@ -689,6 +689,7 @@ VOLATILE = {
     "OpenIssueCount.program_id",  # counts kept by a trigger, keyed by plain ids
     "OpenIssueCount.ref",
     "FigureSnapshot.data",
+    "FilterListsVersion.n",  # a number from a sequence, drawn anew whenever a membership or name is written
 }
 
 
