@@ -463,10 +463,21 @@ class HotIssue(models.Model):
             models.Index(fields=["program"], condition=OPEN_Q & Q(runaround=True), name="hot_issue_open_runaround"),
             # Open repeats per program (the log's repeat filter).
             models.Index(fields=["program"], condition=OPEN_Q & Q(is_repeat=True), name="hot_issue_open_repeat"),
-            # The issues a program received in a period (cohorts of the health pages), read by range.
+            # The issues a program received in a period (cohorts of the health pages), read by range
+            # from the index alone: it holds every column their figures count (insights.selectors.figures).
             models.Index(
                 fields=["program", "created_at"],
-                include=["first_outreach_at", "satisfaction", "status", "resolved_at", "runaround", "level"],
+                include=[
+                    "id",
+                    "first_outreach_at",
+                    "first_outreach_due_at",
+                    "satisfaction",
+                    "satisfaction_at",
+                    "status",
+                    "resolved_at",
+                    "runaround",
+                    "level",
+                ],
                 name="hot_issue_program_created",
             ),
             models.Index(fields=["owner", "status"], name="hot_issue_owner_status"),
