@@ -57,6 +57,7 @@ from .models import (
     HotIssue,
     ImportJob,
     IssueEvent,
+    Level,
     Mention,
     MentionFeed,
     OpenIssueCount,
@@ -788,6 +789,12 @@ class LogRow:
 
     def get_absolute_url(self) -> str:
         return HotIssue(pk=self.pk).get_absolute_url()
+
+    def get_level_display(self) -> str:
+        return str(Level(self.level).label)
+
+    def get_status_display(self) -> str:
+        return str(Status(self.status).label)
 
 
 OPEN_VALUES_ORDERED = tuple(s.value for s in OPEN_STATUSES)
