@@ -5,6 +5,7 @@ queries at 100 issues and at 1,000,000.
 """
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -1030,30 +1031,30 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
     }
     key = (user.pk, bool(getattr(user, "is_superuser", False)), every_program, lists_for or "")
     kept = _kept_lists.get(key) if connection.vendor == "postgresql" else None
-    version_sql = f"COALESCE((SELECT n FROM {tables['version']} WHERE id = 1), 0)"  # noqa: S608 — a table name
     # Rows: (kind, number, sort, a, b, c). 0: a program (id, name, slug, zone); 1: a person
     # (id, first, last, username); 2: a department (id, name); 3: unread count, own zone, handoff
     # waiting, lists version. The lists only when that version is not the kept one (-1: none kept).
     # The departments join the program table, not `prog`: the plan kept for any user expects one
     # program in `prog` and joined it by a loop over every department per program.
     sql = f"""
-        WITH prog AS (SELECT id, name, slug, time_zone FROM {tables["program"]} WHERE id IN ({visible_sql}))
+        WITH prog AS (SELECT id, name, slug, time_zone FROM {tables["program"]} WHERE id IN ({visible_sql})),
+        lists_version AS (SELECT COALESCE((SELECT n FROM {tables["version"]} WHERE id = 1), 0) AS n)
         SELECT 0, id, name, name, slug, time_zone FROM prog
         UNION ALL
         SELECT 1, u.id, u.first_name, u.first_name, u.last_name, u.username FROM {tables["user"]} u
         WHERE u.id IN (SELECT m.user_id FROM {tables["membership"]} m WHERE m.program_id IN (SELECT id FROM {listed}))
-        AND {version_sql} <> %s
+        AND (SELECT n FROM lists_version) <> %s
         UNION ALL
         SELECT 2, d.id, p.name, d.name, NULL, NULL FROM {tables["department"]} d
         JOIN {tables["program"]} p ON p.id = d.program_id WHERE d.program_id IN (SELECT id FROM {listed})
-        AND {version_sql} <> %s
+        AND (SELECT n FROM lists_version) <> %s
         UNION ALL
         SELECT 3,
             (SELECT COUNT(*) FROM {tables["notification"]} WHERE user_id = %s AND read_at IS NULL), NULL,
             (SELECT time_zone FROM {tables["profile"]} WHERE user_id = %s),
             CASE WHEN EXISTS (SELECT 1 FROM {tables["handoff"]}
                 WHERE incoming_advocate_id = %s AND acknowledged_at IS NULL) THEN '1' ELSE '0' END,
-            CAST({version_sql} AS TEXT)
+            CAST((SELECT n FROM lists_version) AS TEXT)
         ORDER BY 1, 3, 4, 6
     """  # noqa: S608 — table names and compiled querysets; values are parameters
     kept_version = kept[0] if kept else -1
@@ -1083,11 +1084,9 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
         found.people, found.departments = kept[1], kept[2]
     elif version > 0 and connection.vendor == "postgresql":  # 0: no version row (yet), nothing kept
         _kept_lists.pop(key, None)
-        while len(_kept_lists) >= _KEPT_LISTS:
-            try:  # the oldest (another thread may be dropping it too)
+        if len(_kept_lists) >= _KEPT_LISTS:
+            with suppress(StopIteration, RuntimeError):  # the oldest (another thread may be dropping it too)
                 _kept_lists.pop(next(iter(_kept_lists)), None)
-            except (StopIteration, RuntimeError):
-                break
         _kept_lists[key] = (version, found.people, found.departments)
     remember_own_time_zone(user, found.own_zone)
     return found

@@ -1,13 +1,14 @@
 """Health figures checked against values computed by hand."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from insights import selectors
-from issues.models import Mention
+from insights.selectors import figures
+from issues.models import HotIssue, Mention
 from tests.factories import MentionFeedFactory, ProgramFactory
 
 from .conftest import NOW
@@ -119,11 +120,6 @@ def test_health_queries_do_not_grow_with_the_number_of_issues(
 def test_periods_are_found_alike_out_of_order_and_with_gaps(program, issue_at, monkeypatch, vendor_path):
     """Each issue counts in the period it arrived in, none in a gap between periods, whichever way they
     are found (PostgreSQL's search of the periods' starts, or the CASE of every period)."""
-    from datetime import UTC, datetime
-
-    from insights.selectors import figures
-    from issues.models import HotIssue
-
     if vendor_path == "case":  # as on SQLite, or for periods that overlap
         monkeypatch.setattr(figures, "connection", type("Other", (), {"vendor": "other"})())
     at = [datetime(2026, 3, day, 12, tzinfo=UTC) for day in (2, 3, 9, 12, 16)]
