@@ -337,7 +337,9 @@ def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> t
     return sql, params, at_program, at_level
 
 
-def _segment_sql(template, *, program_ids, level: int, part: str, start: int, stop: int, caps=None, ranked=True):
+def _segment_sql(
+    template, *, program_ids, level: int, part: str, start: int, stop: int, caps=None, ranked=True, merged=False
+):
     """SQL for rows [start, stop) of one (level, overdue-or-not) segment: a scan per program, merged.
 
     One scan, planned once, run for each program (a LATERAL join over the
@@ -345,6 +347,13 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
     in the segment}, from the kept counts) leaves out the programs with none
     and lets each scan stop at its last row. With `ranked`, each row carries its
     rank in the segment (rn), for a caller that must cut the segments' rows to a page.
+
+    With `merged` (a statement planned once, see prepared.fetch_all) a window
+    deep in the segment reads a scan per program written out, merged in order
+    (a Merge Append): about `stop` index entries in all, where the join reads up
+    to `stop` from each program and sorts them (4,200 entries at page 1000 of
+    14 programs' 35,000 issues: 1.2 ms against 0.4). Planned for each run, the
+    written-out scans cost 3 ms to plan, so they are only for a statement planned once.
     """
     branch_sql, branch_params, at_program, at_level = template
     rank = "row_number() OVER (ORDER BY {keys})" if ranked else "0"
@@ -371,6 +380,13 @@ def _segment_sql(template, *, program_ids, level: int, part: str, start: int, st
     if len(programs) == 1:
         scan, params = _fill_branch(template, program=programs[0][0], limit=programs[0][1], level=level)
         source = f"{scan} AS u"
+    elif merged and start > 0:
+        scans, params = [], []
+        for program_id, cap in programs:
+            scan, scan_params = _fill_branch(template, program=program_id, limit=cap, level=level)
+            scans.append(scan)
+            params += scan_params
+        source = f"({' UNION ALL '.join(scans)}) AS u"
     else:
         scan, params = _fill_branch(template, program="p.pid", limit="p.cap", level=level)
         source = f"unnest(%s::bigint[], %s::int[]) AS p(pid, cap) CROSS JOIN LATERAL {scan} AS u"
@@ -497,6 +513,7 @@ def priority_sql(
             stop=stop,
             caps=caps,
             ranked=not exact,
+            merged=scope is not None and prepared.enabled(),
         )
         if sql is None:
             continue

@@ -337,6 +337,60 @@ def test_a_deep_page_from_its_cursor_reads_no_more_rows_than_the_first(crowd, cl
     assert caps and max(caps) <= 3, page_sql
 
 
+def _log_index_rows_read(sql: str, params: list) -> int:
+    """The entries of the log's indexes a statement reads with its plan for any values (EXPLAIN ANALYZE)."""
+
+    def walk(node) -> int:
+        own = node.get("Index Name", "").startswith("hot_issue_open") and node["Actual Rows"] * node["Actual Loops"]
+        return int(own) + sum(walk(child) for child in node.get("Plans", ()))
+
+    numbered, _ = selectors.prepared._numbered(sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE deep_page AS {numbered}")
+        try:
+            cursor.execute(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE deep_page({', '.join(['%s'] * len(params))})", params
+            )
+            return walk(cursor.fetchone()[0][0]["Plan"])
+        finally:
+            cursor.execute("DEALLOCATE deep_page")
+            cursor.execute("RESET plan_cache_mode")
+
+
+def test_a_deep_page_by_its_number_reads_its_window_not_every_programs(
+    program, other_program, manager, client_for, monkeypatch
+):
+    """A page read by its number deep in a level reads about the rows up to it, merged in order from
+    each program's scan, not that many from every program and a sort."""
+    MembershipFactory(program=other_program, user=manager, role=Membership.Role.MEMBER)
+    now = timezone.now()
+    for n in range(60):
+        HotIssueFactory(
+            program=(program, other_program)[n % 2],
+            owner=manager,
+            level=4,
+            created_at=now - timedelta(minutes=n),
+            first_outreach_due_at=now + timedelta(days=1),
+        )
+    monkeypatch.setattr(log, "PER_PAGE", 5)
+    run = []
+    fetch_all = selectors.prepared.fetch_all
+
+    def recording(sql, params=(), **options):
+        run.append((sql, list(params)))
+        return fetch_all(sql, params, **options)
+
+    monkeypatch.setattr(selectors.prepared, "fetch_all", recording)
+    response = client_for(manager).get("/issues/", {"page": "5"})  # rows 20-25 of one segment of 30 each
+    expected = list(selectors.with_priority(HotIssue.objects.all()).values_list("id", flat=True))[20:25]
+    assert [row.pk for row in response.context["page"].object_list] == expected
+    sql, params = next((sql, params) for sql, params in run if "h.id IN" in sql)
+    # Merged in order: the 25 rows up to the page's end and at most one more from each program
+    # (reading 25 from each program and sorting them would read 50).
+    assert _log_index_rows_read(sql, params) <= 27
+
+
 def test_the_plain_log_gives_what_the_filterset_gives_for_no_filter(program, manager):
     issues = HotIssue.objects.all()
     real = HotIssueFilter({}, queryset=issues, programs=Program.objects.all(), people=[], user=manager)
