@@ -1231,6 +1231,11 @@ def open_level_counts(
     # then the never-contacted issues not yet due (from hot_issue_open_due).
     by_ref = " AND ref = %s" if ref else ""
     by_narrow = f" AND {narrow} = %s" if ref else ""
+    if department_id is not None:  # its program's issues alone (the scan reads no other program's)
+        by_narrow += f" AND program_id = (SELECT program_id FROM {Department._meta.db_table} WHERE id = %s)"  # noqa: S608
+        ref_again = [*ref, *ref]
+    else:
+        ref_again = ref
     sql = (
         f"SELECT program_id, level, SUM(n), SUM(late) FROM ({_KEPT_COUNT_ROWS} "  # noqa: S608 — constants
         f"WHERE program_id = ANY(%s) AND status = ANY(%s) AND kind = %s{by_ref} "
@@ -1240,7 +1245,7 @@ def open_level_counts(
         f"AND first_outreach_at IS NULL AND first_outreach_due_at >= %s{by_narrow} "
         "GROUP BY program_id, level) AS counted GROUP BY program_id, level"
     )
-    params = [programs, statuses, int(kind), *ref, statuses, programs, now, *ref]
+    params = [programs, statuses, int(kind), *ref, statuses, programs, now, *ref_again]
     return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
 
 
