@@ -12,7 +12,8 @@ with exactly `--small-open` open issues:
   bench/issues_fill.py --issues 1000000 --programs 14 --open-share 0.035 --small-open 100  (~35,000 visible)
 
 Rows are streamed with COPY into an unlogged staging table and moved with one
-INSERT … SELECT that computes the search vectors; secondary indexes are dropped
+INSERT … SELECT that computes the search vectors, in creation order (as a real log's issues
+arrive: ids and table pages follow the creation time); secondary indexes are dropped
 before and rebuilt after the load. Existing bench data is replaced.
 """
 
@@ -229,13 +230,16 @@ def main() -> None:
             if f.column not in issue_cols and f.column != "search_vector" and not f.null and not f.primary_key
         }
         cols = ", ".join([*issue_cols, *fixed])
+        # In the order they were created, as a real log's issues arrive: ids and the table's
+        # pages follow the creation time (the recent, open issues sit together at its end).
         cur.execute(
             f"""INSERT INTO issues_hotissue ({cols}, search_vector)
             SELECT {", ".join(["s." + c for c in issue_cols] + ["%s"] * len(fixed))},
                    setweight(to_tsvector('english', s.title), 'A')
                    || setweight(to_tsvector('english', coalesce(c.name, '') || ' ' || coalesce(c.email, '')), 'A')
                    || setweight(to_tsvector('english', s.words), 'B')
-            FROM bench_issue_stage s LEFT JOIN issues_customer c ON c.id = s.customer_id""",
+            FROM bench_issue_stage s LEFT JOIN issues_customer c ON c.id = s.customer_id
+            ORDER BY s.created_at""",
             list(fixed.values()),
         )
         cur.execute("DROP TABLE bench_issue_stage")
