@@ -6,7 +6,7 @@ queries at 100 issues and at 1,000,000.
 
 import re
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -998,6 +998,8 @@ class LogLookups:
     `departments` (pk as text, name), for the owner and department filters, of
     every listed program or only of the one `lists_for` names; the user's own
     time zone, unread notifications, and whether a handoff waits for them.
+    `made_from_lists`: what a caller makes from the two lists (their options,
+    say), kept with them for as long as they are kept.
     """
 
     programs: list[LogProgram]
@@ -1007,12 +1009,13 @@ class LogLookups:
     unread_notifications: int
     handoff_waiting: bool
     every_program: bool = False
+    made_from_lists: dict = field(default_factory=dict)
 
 
 # A person's owner and department lists as last read, with the FilterListsVersion they were read
-# at: {(person, superuser, every program, lists_for): (version, people, departments)}, at most
-# _KEPT_LISTS people per process, the oldest dropped first.
-_kept_lists: dict[tuple, tuple[int, list, list]] = {}
+# at: {(person, superuser, every program, lists_for): (version, people, departments, made from
+# them)}, at most _KEPT_LISTS people per process, the oldest dropped first.
+_kept_lists: dict[tuple, tuple[int, list, list, dict]] = {}
 _KEPT_LISTS = 1000
 
 
@@ -1098,13 +1101,13 @@ def log_lookups(*, user: AbstractBaseUser, every_program: bool = False, lists_fo
             found.unread_notifications, found.own_zone, found.handoff_waiting = int(number or 0), a or "", b == "1"
             version = int(c or 0)
     if kept and version == kept_version:
-        found.people, found.departments = kept[1], kept[2]
+        found.people, found.departments, found.made_from_lists = kept[1], kept[2], kept[3]
     elif version > 0 and connection.vendor == "postgresql":  # 0: no version row (yet), nothing kept
         _kept_lists.pop(key, None)
         if len(_kept_lists) >= _KEPT_LISTS:
             with suppress(StopIteration, RuntimeError):  # the oldest (another thread may be dropping it too)
                 _kept_lists.pop(next(iter(_kept_lists)), None)
-        _kept_lists[key] = (version, found.people, found.departments)
+        _kept_lists[key] = (version, found.people, found.departments, found.made_from_lists)
     remember_own_time_zone(user, found.own_zone)
     return found
 

@@ -74,3 +74,22 @@ def test_the_log_page_shows_a_new_member_in_the_owner_filter(client_for, program
     assert "Quinn Later" not in client.get("/issues/").content.decode()
     MembershipFactory(program=program, user__first_name="Quinn", user__last_name="Later")
     assert "Quinn Later" in client.get("/issues/").content.decode()
+
+
+def test_the_log_page_writes_the_kept_lists_options_once_and_selects_the_chosen_one(
+    client_for, program, manager, departments
+):
+    client = client_for(manager)
+    assert client.get("/issues/").status_code == 200
+    made = selectors.log_lookups(user=manager).made_from_lists
+    assert "options" in made, "the options are kept with the lists"
+    chosen = str(departments[1].pk)
+    body = client.get("/issues/", {"department": chosen}).content.decode()
+    assert f'<option value="{chosen}" selected>' in body
+    assert f'<option value="{chosen}" selected>' not in client.get("/issues/").content.decode()
+    assert selectors.log_lookups(user=manager).made_from_lists is made
+
+    DepartmentFactory(program=program, name="Returns & Refunds")
+    body = client.get("/issues/").content.decode()
+    assert ">Returns &amp; Refunds</option>" in body, "a new department is offered at once"
+    assert selectors.log_lookups(user=manager).made_from_lists is not made
