@@ -337,6 +337,11 @@ def _scope_branch(scope: LogScope, *, part: str, now: datetime, after=None) -> t
     return sql, params, at_program, at_level
 
 
+# At most this many programs' scans written out in one statement (_segment_sql's `merged`): each is
+# a plan node every run starts, and its parameters are written into every run.
+_MERGED_PROGRAMS = 32
+
+
 def _segment_sql(
     template, *, program_ids, level: int, part: str, start: int, stop: int, caps=None, ranked=True, merged=False
 ):
@@ -349,11 +354,12 @@ def _segment_sql(
     rank in the segment (rn), for a caller that must cut the segments' rows to a page.
 
     With `merged` (a statement planned once, see prepared.fetch_all) a window
-    deep in the segment reads a scan per program written out, merged in order
-    (a Merge Append): about `stop` index entries in all, where the join reads up
-    to `stop` from each program and sorts them (4,200 entries at page 1000 of
-    14 programs' 35,000 issues: 1.2 ms against 0.4). Planned for each run, the
-    written-out scans cost 3 ms to plan, so they are only for a statement planned once.
+    deep in the segment of up to _MERGED_PROGRAMS programs reads a scan per
+    program written out, merged in order (a Merge Append): about `stop` index
+    entries in all, where the join reads up to `stop` from each program and
+    sorts them (4,200 entries at page 1000 of 14 programs' 35,000 issues: 1.2 ms
+    against 0.4). Planned for each run, the written-out scans cost 3 ms to plan,
+    so they are only for a statement planned once.
     """
     branch_sql, branch_params, at_program, at_level = template
     rank = "row_number() OVER (ORDER BY {keys})" if ranked else "0"
@@ -380,7 +386,7 @@ def _segment_sql(
     if len(programs) == 1:
         scan, params = _fill_branch(template, program=programs[0][0], limit=programs[0][1], level=level)
         source = f"{scan} AS u"
-    elif merged and start > 0:
+    elif merged and start > 0 and len(programs) <= _MERGED_PROGRAMS:
         scans, params = [], []
         for program_id, cap in programs:
             scan, scan_params = _fill_branch(template, program=program_id, limit=cap, level=level)
