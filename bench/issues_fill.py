@@ -10,6 +10,7 @@ sees every program's open issues and another (`benchsmall`) a program of its own
 with exactly `--small-open` open issues:
   bench/issues_fill.py --issues 100000 --programs 14 --open-share 0.35 --small-open 100    (~35,000 visible)
   bench/issues_fill.py --issues 1000000 --programs 14 --open-share 0.035 --small-open 100  (~35,000 visible)
+  bench/issues_fill.py --issues 100000 --programs 14 --open-share 0.0035 --small-open 100  (~340: the same programs)
 
 Rows are streamed with COPY into an unlogged staging table and moved with one
 INSERT … SELECT that computes the search vectors, in creation order (as a real log's issues
