@@ -458,7 +458,9 @@ def priority_sql(
     no scan reads more than `limit` rows however deep the page. With `before`
     (counts and `scope`) it is the `limit` rows before that cursor, read
     backwards from it (in no order: the caller sorts a page). Not `ordered`, the
-    ids come in no order (for a caller that sorts the rows it fetches).
+    ids come in no order (for a caller that sorts the rows it fetches); then, with
+    `scope`, a window nearer its segment's end than its start is read backwards
+    from that end, so a page by its number reads at most half a segment before it.
     """
     end = offset + limit
     parts, position = [], 0
@@ -483,7 +485,10 @@ def priority_sql(
                 start, stop = max(offset - position, 0), min(end - position, size)
             if counts is not None:
                 position += size
-            if stop > start:
+            if stop > start and exact and scope is not None and size - stop < start:
+                # Nearer the segment's end: read backwards from there (the caller sorts the rows).
+                parts.append((level, f"{part}~", size - stop, size - start))
+            elif stop > start:
                 parts.append((level, part, start, stop))
     if not parts or not program_ids:
         return None

@@ -361,8 +361,8 @@ def _log_index_rows_read(sql: str, params: list) -> int:
 def test_a_deep_page_by_its_number_reads_its_window_not_every_programs(
     program, other_program, manager, client_for, monkeypatch
 ):
-    """A page read by its number deep in a level reads about the rows up to it, merged in order from
-    each program's scan, not that many from every program and a sort."""
+    """A page read by its number deep in a level reads about the rows up to it (or, nearer the level's
+    end, after it), merged in order from each program's scan, not that many from every program and a sort."""
     MembershipFactory(program=other_program, user=manager, role=Membership.Role.MEMBER)
     now = timezone.now()
     for n in range(60):
@@ -382,13 +382,19 @@ def test_a_deep_page_by_its_number_reads_its_window_not_every_programs(
         return fetch_all(sql, params, **options)
 
     monkeypatch.setattr(selectors.prepared, "fetch_all", recording)
-    response = client_for(manager).get("/issues/", {"page": "5"})  # rows 20-25 of one segment of 30 each
-    expected = list(selectors.with_priority(HotIssue.objects.all()).values_list("id", flat=True))[20:25]
-    assert [row.pk for row in response.context["page"].object_list] == expected
-    sql, params = next((sql, params) for sql, params in run if "h.id IN" in sql)
-    # Merged in order: the 25 rows up to the page's end and at most one more from each program
-    # (reading 25 from each program and sorting them would read 50).
-    assert _log_index_rows_read(sql, params) <= 27
+    in_order = list(selectors.with_priority(HotIssue.objects.all()).values_list("id", flat=True))
+    client = client_for(manager)
+    # Rows 20-25 of the one segment of 60 (30 from each program): merged in order, the 25 rows up
+    # to the page's end and at most one more from each program (25 from each and a sort read 50).
+    # Rows 45-50: nearer the end, read backwards from there: the 15 rows after the page's start
+    # and at most one more from each program (forwards, the merge would read 50).
+    for page, most in (("5", 27), ("10", 17)):
+        run.clear()
+        response = client.get("/issues/", {"page": page})
+        start = (int(page) - 1) * 5
+        assert [row.pk for row in response.context["page"].object_list] == in_order[start : start + 5]
+        sql, params = next((sql, params) for sql, params in run if "h.id IN" in sql)
+        assert _log_index_rows_read(sql, params) <= most, page
 
 
 def test_the_plain_log_gives_what_the_filterset_gives_for_no_filter(program, manager):
