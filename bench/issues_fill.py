@@ -251,6 +251,12 @@ def main() -> None:
             "UPDATE issues_customer c SET at_risk = TRUE WHERE EXISTS "
             "(SELECT 1 FROM issues_hotissue h WHERE h.customer_id = c.id AND h.level = 5)"
         )
+        # The issues past their target marked for the kept overdue counts, as the minute's sweep
+        # (issues.background.count_past_due) keeps them.
+        cur.execute(
+            "UPDATE issues_hotissue SET past_due_counted = TRUE WHERE status IN ('new', 'contacted', 'in_progress') "
+            "AND first_outreach_at IS NULL AND first_outreach_due_at < now() - interval '1 minute'"
+        )
         if counted:
             cur.execute("ALTER TABLE issues_hotissue ENABLE TRIGGER issues_count_open")
             cur.execute("SELECT issues_recount_open()")

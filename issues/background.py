@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -36,7 +36,7 @@ from .notices import (
     tell_owner_of_untouched_issue,
     tracking_link_email,
 )
-from .selectors import program_issue_summary
+from .selectors import OPEN_SQL, program_issue_summary
 from .services import SEND_TRACKING_LINKS_TASK, default_owner
 from .services.recovery import RECOVERY_WINDOW, SEND_RECOVERY_QUESTION_TASK, can_be_asked_again
 
@@ -48,6 +48,39 @@ def _humanize(delta) -> str:
     if hours >= 1:
         return f"{hours} h"
     return f"{max(1, int(delta.total_seconds() // 60))} min"
+
+
+# An issue is marked counted past due this long after its target: a marked issue is then overdue by
+# the clock of whoever reads the counts (a web worker, the database), not only the sweeper's.
+PAST_DUE_MARGIN = timedelta(minutes=1)
+PAST_DUE_BATCH = 5_000
+
+
+def count_past_due(*, now: datetime | None = None) -> int:
+    """Mark the open, never-contacted issues past their first-outreach target as counted past due
+    (HotIssue.past_due_counted), so the open-issue counts keep them: a log page then reads only
+    the few past due since the last run, not every issue not yet due. Every minute; a second run
+    marks nothing. PostgreSQL only (its triggers keep the counts; elsewhere pages count them).
+
+    In batches, each its own transaction, skipping rows a writer holds (the next run takes them).
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    before = (now or timezone.now()) - PAST_DUE_MARGIN
+    marked = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {HotIssue._meta.db_table} SET past_due_counted = TRUE WHERE id IN ("  # noqa: S608 — constants
+                f"SELECT id FROM {HotIssue._meta.db_table} WHERE {OPEN_SQL} AND first_outreach_at IS NULL "
+                "AND NOT past_due_counted AND first_outreach_due_at < %s "
+                "ORDER BY first_outreach_due_at LIMIT %s FOR UPDATE SKIP LOCKED)",
+                [before, PAST_DUE_BATCH],
+            )
+            batch = cursor.rowcount
+        marked += batch
+        if batch < PAST_DUE_BATCH:
+            return marked
 
 
 def notify_overdue(*, now=None) -> int:

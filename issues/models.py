@@ -399,6 +399,11 @@ class HotIssue(models.Model):
     # When a recovery answer of 1 or 2 reopened the issue (it "came back"); kept once set.
     came_back_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # Counted overdue by the open-issue counts (OpenIssueCount.past_due): set by a sweep a minute
+    # after the first-outreach target passed (issues.background.count_past_due), cleared by a
+    # trigger whenever a write leaves the issue contacted, closed or not yet due. What a page
+    # shows as overdue is overdue_by's; this only spares the counts reading every overdue issue.
+    past_due_counted = models.BooleanField(default=False, db_default=False, editable=False)
     # Unique, so indexed; its LIKE index (Django's on PostgreSQL) is dropped by migration 0024: a
     # token is looked up whole, never by prefix.
     tracking_token = models.CharField(
@@ -406,7 +411,7 @@ class HotIssue(models.Model):
     )
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_vector", "tracking_token"])
+    history = HistoricalRecords(excluded_fields=["search_vector", "tracking_token", "past_due_counted"])
 
     class Meta:
         ordering = ["-created_at"]
@@ -451,13 +456,20 @@ class HotIssue(models.Model):
                 condition=OPEN_Q & Q(first_outreach_at__isnull=True),
                 name="hot_issue_open_late_all",
             ),
-            # Open and never contacted by due time: the overdue notices, and the
-            # issues not yet due that the log's overdue counts subtract.
+            # Open and never contacted by due time: the overdue notices.
             models.Index(
                 fields=["program", "first_outreach_due_at"],
                 include=["level", "status", "owner", "department"],
                 condition=OPEN_Q & Q(first_outreach_at__isnull=True),
                 name="hot_issue_open_due",
+            ),
+            # Open, never contacted and not yet counted past due: by due time, the few past due
+            # since the sweep last ran, which the log's overdue counts add to the kept ones.
+            models.Index(
+                fields=["first_outreach_due_at", "program"],
+                include=["level", "status", "owner", "department"],
+                condition=OPEN_Q & Q(first_outreach_at__isnull=True, past_due_counted=False),
+                name="hot_issue_due_uncounted",
             ),
             # Open runarounds per program (the company health table counts them for every program at once).
             models.Index(fields=["program"], condition=OPEN_Q & Q(runaround=True), name="hot_issue_open_runaround"),
@@ -851,9 +863,9 @@ class IntakeAttempt(models.Model):
 
 
 class OpenIssueCount(models.Model):
-    """How many open issues there are per program, level, status and contacted-or-not,
-    overall (kind ALL), per owner (OWNER, ref = the owner) and per department
-    (DEPARTMENT, ref = the department or 0).
+    """How many open issues there are per program, level, status, contacted-or-not and
+    counted-past-due-or-not (HotIssue.past_due_counted), overall (kind ALL), per owner
+    (OWNER, ref = the owner) and per department (DEPARTMENT, ref = the department or 0).
 
     Kept by a PostgreSQL trigger on the issues table (migration
     0008_open_issue_counts) in the same transaction as every write, whichever
@@ -875,18 +887,24 @@ class OpenIssueCount(models.Model):
     level = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12)
     uncontacted = models.BooleanField()
+    past_due = models.BooleanField(default=False, db_default=False)
     n = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["program_id", "kind", "ref", "level", "status", "uncontacted"], name="open_issue_count_key"
+                fields=["program_id", "kind", "ref", "level", "status", "uncontacted", "past_due"],
+                name="open_issue_count_key",
             )
         ]
         # Every program's counts at once (the company log): one index-only range of the ALL rows,
         # in the order they are summed, instead of reading the per-owner and per-department rows too.
         indexes = [
-            models.Index(fields=["kind", "level", "uncontacted"], include=["status", "n"], name="open_issue_count_all")
+            models.Index(
+                fields=["kind", "level", "uncontacted"],
+                include=["status", "past_due", "n"],
+                name="open_issue_count_all",
+            )
         ]
 
     def __str__(self) -> str:

@@ -1217,8 +1217,10 @@ def open_level_counts(
     """level_counts of the open issues of these programs and statuses (of one owner or one department),
     from the counts the database keeps (OpenIssueCount), or None where it keeps none (not PostgreSQL).
 
-    Overdue = never contacted, less those not yet due: the latter are read from
-    the due-time index and are few (issues younger than their target). With
+    Overdue = those the counts keep as past due (marked by a sweep a minute after
+    their target, issues.background.count_past_due) and those past due since,
+    read from the index of the unmarked ones by due time: a minute's worth,
+    whatever the number of open issues. With
     `overdue` (the log's overdue filter) the counts are those of the filtered log.
     `program_ids` None: every program, counted per level only (keyed by EVERY_PROGRAM).
     """
@@ -1242,24 +1244,22 @@ def open_level_counts(
     if not programs or not statuses:
         return LevelCounts({})
     # One statement, written out and prepared (it runs on every log page): the kept counts,
-    # then the never-contacted issues not yet due (from hot_issue_open_due).
+    # then the never-contacted issues past due and not yet marked so (from hot_issue_due_uncounted).
     by_ref = " AND ref = %s" if ref else ""
-    by_narrow = f" AND {narrow} = %s" if ref else ""
-    if department_id is not None:  # its program's issues alone (the scan reads no other program's)
-        by_narrow += f" AND program_id = (SELECT program_id FROM {Department._meta.db_table} WHERE id = %s)"  # noqa: S608
-        ref_again = [*ref, *ref]
-    else:
-        ref_again = ref
+    by_narrow = f" WHERE {narrow} = %s" if ref else ""
+    # The issues past due since the sweep are read for the programs, then narrowed to the owner or
+    # department (OFFSET 0 keeps the two apart): they are few, and a plan made for any values would
+    # otherwise combine the owner's or department's index with one of every issue past due.
     sql = (
         f"SELECT program_id, level, SUM(n), SUM(late) FROM ({_KEPT_COUNT_ROWS} "  # noqa: S608 — constants
         f"WHERE program_id = ANY(%s) AND status = ANY(%s) AND kind = %s{by_ref} "
         "UNION ALL "
-        "SELECT program_id, level, 0, -COUNT(*) FROM issues_hotissue "
-        f"WHERE {OPEN_SQL} AND status = ANY(%s) AND program_id = ANY(%s) "
-        f"AND first_outreach_at IS NULL AND first_outreach_due_at >= %s{by_narrow} "
-        "GROUP BY program_id, level) AS counted GROUP BY program_id, level"
+        "SELECT program_id, level, 0, COUNT(*) FROM (SELECT program_id, level, owner_id, department_id "
+        f"FROM issues_hotissue WHERE {OPEN_SQL} AND status = ANY(%s) AND program_id = ANY(%s) "
+        "AND first_outreach_at IS NULL AND NOT past_due_counted AND first_outreach_due_at < %s OFFSET 0) AS since"
+        f"{by_narrow} GROUP BY program_id, level) AS counted GROUP BY program_id, level"
     )
-    params = [programs, statuses, int(kind), *ref, statuses, programs, now, *ref_again]
+    params = [programs, statuses, int(kind), *ref, statuses, programs, now, *ref]
     return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
 
 
@@ -1340,24 +1340,23 @@ class FlaggedLogRows(LazyLogRows):
 
 def _every_program_counts(*, statuses: list[str], now: datetime, overdue: bool | None) -> LevelCounts:
     """open_level_counts over every program (the company log), keyed by EVERY_PROGRAM: the kept counts
-    summed per level, less the issues not yet due read from hot_issue_open_late_all (per level)."""
-    levels = [int(level) for level in LEVELS_DOWN]
+    summed per level, with the issues past due since the sweep's last run (hot_issue_due_uncounted)."""
     sql = (
         f"SELECT {EVERY_PROGRAM}, level, SUM(n), SUM(late) FROM ({_KEPT_COUNT_ROWS} "  # noqa: S608 — constants
         "WHERE kind = %s AND status = ANY(%s) "
         "UNION ALL "
-        "SELECT 0, level, 0, -COUNT(*) FROM issues_hotissue "
+        "SELECT 0, level, 0, COUNT(*) FROM issues_hotissue "
         f"WHERE {OPEN_SQL} AND status = ANY(%s) AND first_outreach_at IS NULL "
-        "AND level = ANY(%s) AND first_outreach_due_at >= %s GROUP BY level) AS counted GROUP BY level"
+        "AND NOT past_due_counted AND first_outreach_due_at < %s GROUP BY level) AS counted GROUP BY level"
     )
-    params = [int(OpenIssueCount.Kind.ALL), statuses, statuses, levels, now]
+    params = [int(OpenIssueCount.Kind.ALL), statuses, statuses, now]
     return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
 
 
-# The kept counts' rows as (program, level, open, never contacted), for open_level_counts to sum per
-# program and level with the never-contacted issues not yet due (as (program, level, 0, -count)).
+# The kept counts' rows as (program, level, open, kept past due), for open_level_counts to sum per
+# program and level with the issues past due since the last sweep (as (program, level, 0, count)).
 _KEPT_COUNT_ROWS = (
-    "SELECT program_id, level, n, CASE WHEN uncontacted THEN n ELSE 0 END AS late FROM issues_openissuecount"
+    "SELECT program_id, level, n, CASE WHEN past_due THEN n ELSE 0 END AS late FROM issues_openissuecount"
 )
 
 

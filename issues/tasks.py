@@ -38,6 +38,12 @@ def notify_overdue_issues() -> int:
     return background.notify_overdue()
 
 
+@shared_task(name="issues.tasks.count_past_due_issues")
+def count_past_due_issues() -> int:
+    """Mark the issues past their first-outreach target for the kept overdue counts (every minute)."""
+    return background.count_past_due()
+
+
 @shared_task(name="issues.tasks.escalate_untouched_issues")
 def escalate_untouched_issues() -> int:
     """Escalate open issues nobody touched for their level's limit, once to the owner and then to the managers."""

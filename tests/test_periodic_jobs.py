@@ -49,6 +49,7 @@ NO_NOTICES = {
     # Re-sends the invitation e-mails a failure left, once per link: tests/advocacy/test_invitations.py
     "advocacy.tasks.send_pending_invitation_emails",
     "issues.tasks.poll_mention_feeds",
+    "issues.tasks.count_past_due_issues",  # marks issues for the kept counts: tests/issues/test_past_due_counts.py
     "issues.tasks.requeue_stuck_imports",  # re-sends or fails stuck imports: tests/issues/test_importing.py
     "issues.tasks.resend_pending_work",  # the satisfaction question: tests/issues/test_tasks.py
     "insights.tasks.build_missing_term_reports",  # one notice per report: term_report:<term>

@@ -38,6 +38,7 @@ mail server taking a message and its row being stamped sends that one again.
 | issues.tasks.open_recovery_checks | one issue's resolution | the next run |
 | issues.tasks.send_recovery_question | one question | resend_pending_work |
 | issues.tasks.notify_overdue_issues | one issue | the next run |
+| issues.tasks.count_past_due_issues | one batch of issues | the next run |
 | issues.tasks.escalate_untouched_issues | one issue and stage | the next run |
 | integrations.tasks.process_delivery | one delivery | requeue_stuck_deliveries |
 | integrations.tasks.process_mail | one mail | requeue_stuck_deliveries |
@@ -455,6 +456,7 @@ CASES = {
         recover=lambda now: background.requeue_unsent_recovery_questions(now=now),
     ),
     "issues.tasks.notify_overdue_issues": Case(build=overdue_issues, periodic=True),
+    "issues.tasks.count_past_due_issues": Case(build=overdue_issues, periodic=True),
     "issues.tasks.escalate_untouched_issues": Case(build=untouched_issues, periodic=True),
     "integrations.tasks.process_delivery": Case(build=signed_deliveries, recover=_requeue_stuck_deliveries),
     "integrations.tasks.process_mail": Case(build=forwarded_mails, recover=_requeue_stuck_deliveries),

@@ -315,6 +315,8 @@ _TASKS = [
     ("issues.tasks.ask_satisfaction",                   _IO,   None,                                  None),
     ("issues.tasks.send_tracking_links",                _IO,   None,                                  None),
     ("issues.tasks.notify_overdue_issues",              _Q,    "issues-notify-overdue",               300.0),
+    # Marks the issues past their first-outreach target, for the log's kept overdue counts.
+    ("issues.tasks.count_past_due_issues",              _Q,    "issues-count-past-due",               60.0),
     # Opens the recovery question of each resolution whose day has come (once per resolution), and its e-mail.
     ("issues.tasks.open_recovery_checks",               _Q,    "issues-open-recovery-checks",         3600.0),
     ("issues.tasks.send_recovery_question",             _IO,   None,                                  None),

@@ -33,19 +33,21 @@ def recount() -> dict:
     out = {}
     rows = (
         HotIssue.objects.filter(OPEN_Q)
-        .values_list("program_id", "owner_id", "department_id", "level", "status", "first_outreach_at")
+        .values_list(
+            "program_id", "owner_id", "department_id", "level", "status", "first_outreach_at", "past_due_counted"
+        )
         .order_by()
     )
-    for program_id, owner_id, department_id, level, status, contacted in rows:
+    for program_id, owner_id, department_id, level, status, contacted, past_due in rows:
         for kind, ref in ((0, 0), (1, owner_id), (2, department_id or 0)):
-            key = (program_id, kind, ref, level, status, contacted is None)
+            key = (program_id, kind, ref, level, status, contacted is None, past_due)
             out[key] = out.get(key, 0) + 1
     return out
 
 
 def kept() -> dict:
     return {
-        (c.program_id, c.kind, c.ref, c.level, c.status, c.uncontacted): c.n
+        (c.program_id, c.kind, c.ref, c.level, c.status, c.uncontacted, c.past_due): c.n
         for c in OpenIssueCount.objects.exclude(n=0)
     }
 
