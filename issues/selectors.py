@@ -1246,20 +1246,21 @@ def open_level_counts(
     # One statement, written out and prepared (it runs on every log page): the kept counts,
     # then the never-contacted issues past due and not yet marked so (from hot_issue_due_uncounted).
     by_ref = " AND ref = %s" if ref else ""
-    by_narrow = f" WHERE {narrow} = %s" if ref else ""
-    # The issues past due since the sweep are read for the programs, then narrowed to the owner or
-    # department (OFFSET 0 keeps the two apart): they are few, and a plan made for any values would
-    # otherwise combine the owner's or department's index with one of every issue past due.
+    by_narrow = f" AND {narrow} = %s" if ref else ""
+    # The issues past due since the sweep are read by due time alone (hot_issue_due_uncounted), then
+    # narrowed to the programs, owner or department (OFFSET 0 keeps the two apart): they are few, and
+    # a plan made for any values would otherwise read a program's, owner's or department's index
+    # for every issue of theirs past due, marked or not.
     sql = (
         f"SELECT program_id, level, SUM(n), SUM(late) FROM ({_KEPT_COUNT_ROWS} "  # noqa: S608 — constants
         f"WHERE program_id = ANY(%s) AND status = ANY(%s) AND kind = %s{by_ref} "
         "UNION ALL "
         "SELECT program_id, level, 0, COUNT(*) FROM (SELECT program_id, level, owner_id, department_id "
-        f"FROM issues_hotissue WHERE {OPEN_SQL} AND status = ANY(%s) AND program_id = ANY(%s) "
-        "AND first_outreach_at IS NULL AND NOT past_due_counted AND first_outreach_due_at < %s OFFSET 0) AS since"
-        f"{by_narrow} GROUP BY program_id, level) AS counted GROUP BY program_id, level"
+        f"FROM issues_hotissue WHERE {OPEN_SQL} AND status = ANY(%s) AND first_outreach_at IS NULL "
+        "AND NOT past_due_counted AND first_outreach_due_at < %s OFFSET 0) AS since "
+        f"WHERE program_id = ANY(%s){by_narrow} GROUP BY program_id, level) AS counted GROUP BY program_id, level"
     )
-    params = [programs, statuses, int(kind), *ref, statuses, programs, now, *ref]
+    params = [programs, statuses, int(kind), *ref, statuses, now, programs, *ref]
     return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
 
 

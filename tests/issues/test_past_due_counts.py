@@ -8,9 +8,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from advocacy.models import Membership
 from issues import background, selectors, services
 from issues.models import OPEN_Q, OPEN_STATUSES, HotIssue
-from tests.factories import closing
+from tests.factories import MembershipFactory, closing
 from tests.issues.test_log_speed import kept, recount
 
 pytestmark = [
@@ -114,3 +115,45 @@ def test_the_sweep_runs_every_minute():
 
     entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "issues.tasks.count_past_due_issues")
     assert entry["schedule"] == 60.0
+
+
+def test_the_counts_read_no_issue_already_counted_past_due(program, other_program, manager):
+    """With every overdue issue marked, the counts read no issue at all, for any programs, owner or
+    department (each a plan made for any values, as the log's pages run it)."""
+    MembershipFactory(program=other_program, user=manager, role=Membership.Role.MANAGER)
+    now = timezone.now()
+    for n in range(40):
+        issue = services.create_issue(
+            program=(program, other_program)[n % 2], actor=manager, title=f"Late {n}", level=1 + n % 5
+        )
+        HotIssue.objects.filter(pk=issue.pk).update(first_outreach_due_at=now - timedelta(hours=1 + n))
+    assert background.count_past_due() == 40
+    run = []
+    fetch_all = selectors.prepared.fetch_all
+
+    def recording(sql, params=(), **options):
+        run.append((sql, list(params)))
+        return fetch_all(sql, params, **options)
+
+    selectors.prepared.fetch_all = recording
+    try:
+        for scope in ({}, {"owner_id": manager.pk}, {"department_id": 1}):
+            selectors.open_level_counts(program_ids=[program.pk, other_program.pk], statuses=OPEN, **scope)
+    finally:
+        selectors.prepared.fetch_all = fetch_all
+
+    def issues_read(node) -> int:
+        own = node["Actual Rows"] * node["Actual Loops"] if node.get("Relation Name") == "issues_hotissue" else 0
+        return own + sum(issues_read(child) for child in node.get("Plans", ()))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        for i, (sql, params) in enumerate(run):
+            numbered, _ = selectors.prepared._numbered(sql)
+            cursor.execute(f"PREPARE counts_{i} AS {numbered}")
+            cursor.execute(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE counts_{i}({', '.join(['%s'] * len(params))})", params
+            )
+            assert issues_read(cursor.fetchone()[0][0]["Plan"]) == 0, sql
+            cursor.execute(f"DEALLOCATE counts_{i}")
+        cursor.execute("RESET plan_cache_mode")
