@@ -471,6 +471,14 @@ class HotIssue(models.Model):
                 condition=OPEN_Q & Q(first_outreach_at__isnull=True, past_due_counted=False),
                 name="hot_issue_due_uncounted",
             ),
+            # ... and those counted so, by due time: the counts as of an earlier moment leave out the
+            # ones not yet due then (none, for the present).
+            models.Index(
+                fields=["first_outreach_due_at", "program"],
+                include=["level", "status", "owner", "department"],
+                condition=OPEN_Q & Q(first_outreach_at__isnull=True, past_due_counted=True),
+                name="hot_issue_due_counted",
+            ),
             # Open runarounds per program (the company health table counts them for every program at once).
             models.Index(fields=["program"], condition=OPEN_Q & Q(runaround=True), name="hot_issue_open_runaround"),
             # Open repeats per program (the log's repeat filter).

@@ -1250,17 +1250,15 @@ def open_level_counts(
     # The issues past due since the sweep are read by due time alone (hot_issue_due_uncounted), then
     # narrowed to the programs, owner or department (OFFSET 0 keeps the two apart): they are few, and
     # a plan made for any values would otherwise read a program's, owner's or department's index
-    # for every issue of theirs past due, marked or not.
+    # for every issue of theirs past due, marked or not. Counted as of an earlier `now`, the marked
+    # ones not yet due then are taken off (hot_issue_due_counted; none for the present).
     sql = (
         f"SELECT program_id, level, SUM(n), SUM(late) FROM ({_KEPT_COUNT_ROWS} "  # noqa: S608 — constants
         f"WHERE program_id = ANY(%s) AND status = ANY(%s) AND kind = %s{by_ref} "
-        "UNION ALL "
-        "SELECT program_id, level, 0, COUNT(*) FROM (SELECT program_id, level, owner_id, department_id "
-        f"FROM issues_hotissue WHERE {OPEN_SQL} AND status = ANY(%s) AND first_outreach_at IS NULL "
-        "AND NOT past_due_counted AND first_outreach_due_at < %s OFFSET 0) AS since "
+        f"UNION ALL SELECT program_id, level, 0, SUM(sign) FROM ({_PAST_DUE_SINCE_SQL}) AS since "
         f"WHERE program_id = ANY(%s){by_narrow} GROUP BY program_id, level) AS counted GROUP BY program_id, level"
     )
-    params = [programs, statuses, int(kind), *ref, statuses, now, programs, *ref]
+    params = [programs, statuses, int(kind), *ref, statuses, now, statuses, now, programs, *ref]
     return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
 
 
@@ -1345,12 +1343,10 @@ def _every_program_counts(*, statuses: list[str], now: datetime, overdue: bool |
     sql = (
         f"SELECT {EVERY_PROGRAM}, level, SUM(n), SUM(late) FROM ({_KEPT_COUNT_ROWS} "  # noqa: S608 — constants
         "WHERE kind = %s AND status = ANY(%s) "
-        "UNION ALL "
-        "SELECT 0, level, 0, COUNT(*) FROM issues_hotissue "
-        f"WHERE {OPEN_SQL} AND status = ANY(%s) AND first_outreach_at IS NULL "
-        "AND NOT past_due_counted AND first_outreach_due_at < %s GROUP BY level) AS counted GROUP BY level"
+        f"UNION ALL SELECT 0, level, 0, SUM(sign) FROM ({_PAST_DUE_SINCE_SQL}) AS since GROUP BY level) AS counted "
+        "GROUP BY level"
     )
-    params = [int(OpenIssueCount.Kind.ALL), statuses, statuses, now]
+    params = [int(OpenIssueCount.Kind.ALL), statuses, statuses, now, statuses, now]
     return _level_counts_of(prepared.fetch_all(sql, params, planned_once=True), overdue=overdue)
 
 
@@ -1358,6 +1354,17 @@ def _every_program_counts(*, statuses: list[str], now: datetime, overdue: bool |
 # program and level with the issues past due since the last sweep (as (program, level, 0, count)).
 _KEPT_COUNT_ROWS = (
     "SELECT program_id, level, n, CASE WHEN past_due THEN n ELSE 0 END AS late FROM issues_openissuecount"
+)
+# What the kept past-due counts miss as of `now` (statuses and now, twice): +1 for each issue past due
+# not yet marked so (since the sweep), -1 for each marked one not yet due then (an earlier `now`),
+# each by due time alone, fenced (OFFSET 0) from the caller's narrowing (see open_level_counts).
+_PAST_DUE_SINCE_SQL = (
+    "SELECT program_id, level, owner_id, department_id, 1 AS sign FROM issues_hotissue "  # noqa: S608 — constants
+    f"WHERE {OPEN_SQL} AND status = ANY(%s) AND first_outreach_at IS NULL AND NOT past_due_counted "
+    "AND first_outreach_due_at < %s "
+    "UNION ALL SELECT program_id, level, owner_id, department_id, -1 FROM issues_hotissue "
+    f"WHERE {OPEN_SQL} AND status = ANY(%s) AND first_outreach_at IS NULL AND past_due_counted "
+    "AND first_outreach_due_at >= %s OFFSET 0"
 )
 
 

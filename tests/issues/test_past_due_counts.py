@@ -22,21 +22,24 @@ OPEN = [s.value for s in OPEN_STATUSES]
 
 
 def assert_counts_right(program, manager, departments):
-    """The kept counts (with the issues past due since the sweep) equal the issues counted now."""
-    now = timezone.now()
+    """The kept counts (with the issues past due since the sweep) equal the issues counted, now and as
+    of moments before and after it."""
     issues = HotIssue.objects.filter(OPEN_Q, program=program)
     scopes = [
         ({}, issues),
         ({"owner_id": manager.pk}, issues.filter(owner=manager)),
         ({"department_id": departments[0].pk}, issues.filter(department=departments[0])),
     ]
-    for scope, qs in scopes:
-        got = selectors.open_level_counts(program_ids=[program.pk], statuses=OPEN, now=now, **scope)
-        assert got == selectors.level_counts(qs, now=now), scope
-    every = selectors.open_level_counts(program_ids=None, statuses=OPEN, now=now)
-    assert {level: c["overdue"] for level, c in every.items()} == {
-        level: c["overdue"] for level, c in selectors.level_counts(HotIssue.objects.filter(OPEN_Q), now=now).items()
-    }
+    present = timezone.now()
+    for now in (present, present - timedelta(hours=20), present + timedelta(hours=20)):
+        for scope, qs in scopes:
+            got = selectors.open_level_counts(program_ids=[program.pk], statuses=OPEN, now=now, **scope)
+            assert got == selectors.level_counts(qs, now=now), (scope, now - present)
+        every = selectors.open_level_counts(program_ids=None, statuses=OPEN, now=now)
+        everything = selectors.level_counts(HotIssue.objects.filter(OPEN_Q), now=now)
+        assert {level: c["overdue"] for level, c in every.items()} == {
+            level: c["overdue"] for level, c in everything.items()
+        }
     assert kept() == recount()
 
 
