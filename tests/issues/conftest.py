@@ -51,3 +51,19 @@ def make_issue(program, manager):
 @pytest.fixture
 def manager_membership(program, manager):
     return Membership.objects.get(program=program, user=manager)
+
+
+@pytest.fixture
+def statements_run(monkeypatch):
+    """The (sql, params) of every statement run through core.prepared.fetch_all from here on, in order."""
+    from issues import selectors
+
+    run = []
+    fetch_all = selectors.prepared.fetch_all
+
+    def recording(sql, params=(), **options):
+        run.append((sql, list(params)))
+        return fetch_all(sql, params, **options)
+
+    monkeypatch.setattr(selectors.prepared, "fetch_all", recording)
+    return run

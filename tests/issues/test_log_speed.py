@@ -307,20 +307,13 @@ def test_a_cursor_reads_back_what_it_wrote(crowd):
         assert selectors.LogCursor.decode(cursor.encode()) == cursor
 
 
-def test_a_deep_page_from_its_cursor_reads_no_more_rows_than_the_first(crowd, client_for, monkeypatch):
+def test_a_deep_page_from_its_cursor_reads_no_more_rows_than_the_first(crowd, client_for, monkeypatch, statements_run):
     """Each scan of a page read from a cursor stops after the page, however deep the page."""
     manager, _ = crowd
     monkeypatch.setattr(log, "PER_PAGE", 3)
     client = client_for(manager)
     response = client.get("/issues/")
-    run = []
-    fetch_all = selectors.prepared.fetch_all
-
-    def recording(sql, params=(), **options):
-        run.append((sql, list(params)))
-        return fetch_all(sql, params, **options)
-
-    monkeypatch.setattr(selectors.prepared, "fetch_all", recording)
+    run = statements_run
     for _ in range(6):
         link = html.unescape(NEXT_LINK.search(response.content.decode()).group(1))
         run.clear()
@@ -361,7 +354,7 @@ def _log_index_rows_read(sql: str, params: list) -> int:
 
 
 def test_a_deep_page_by_its_number_reads_its_window_not_every_programs(
-    program, other_program, manager, client_for, monkeypatch
+    program, other_program, manager, client_for, monkeypatch, statements_run
 ):
     """A page read by its number deep in a level reads about the rows up to it (or, nearer the level's
     end, after it), merged in order from each program's scan, not that many from every program and a sort."""
@@ -376,14 +369,7 @@ def test_a_deep_page_by_its_number_reads_its_window_not_every_programs(
             first_outreach_due_at=now + timedelta(days=1),
         )
     monkeypatch.setattr(log, "PER_PAGE", 5)
-    run = []
-    fetch_all = selectors.prepared.fetch_all
-
-    def recording(sql, params=(), **options):
-        run.append((sql, list(params)))
-        return fetch_all(sql, params, **options)
-
-    monkeypatch.setattr(selectors.prepared, "fetch_all", recording)
+    run = statements_run
     in_order = list(selectors.with_priority(HotIssue.objects.all()).values_list("id", flat=True))
     client = client_for(manager)
     # Rows 20-25 of the one segment of 60 (30 from each program): merged in order, the 25 rows up

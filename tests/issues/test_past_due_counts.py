@@ -120,7 +120,7 @@ def test_the_sweep_runs_every_minute():
     assert entry["schedule"] == 60.0
 
 
-def test_the_counts_read_no_issue_already_counted_past_due(program, other_program, manager):
+def test_the_counts_read_no_issue_already_counted_past_due(program, other_program, manager, statements_run):
     """With every overdue issue marked, the counts read no issue at all, for any programs, owner or
     department (each a plan made for any values, as the log's pages run it)."""
     MembershipFactory(program=other_program, user=manager, role=Membership.Role.MANAGER)
@@ -131,19 +131,9 @@ def test_the_counts_read_no_issue_already_counted_past_due(program, other_progra
         )
         HotIssue.objects.filter(pk=issue.pk).update(first_outreach_due_at=now - timedelta(hours=1 + n))
     assert background.count_past_due() == 40
-    run = []
-    fetch_all = selectors.prepared.fetch_all
-
-    def recording(sql, params=(), **options):
-        run.append((sql, list(params)))
-        return fetch_all(sql, params, **options)
-
-    selectors.prepared.fetch_all = recording
-    try:
-        for scope in ({}, {"owner_id": manager.pk}, {"department_id": 1}):
-            selectors.open_level_counts(program_ids=[program.pk, other_program.pk], statuses=OPEN, **scope)
-    finally:
-        selectors.prepared.fetch_all = fetch_all
+    run = statements_run
+    for scope in ({}, {"owner_id": manager.pk}, {"department_id": 1}):
+        selectors.open_level_counts(program_ids=[program.pk, other_program.pk], statuses=OPEN, **scope)
 
     def issues_read(node) -> int:
         own = node["Actual Rows"] * node["Actual Loops"] if node.get("Relation Name") == "issues_hotissue" else 0
