@@ -40,7 +40,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from advocacy.models import Membership, Program  # noqa: E402
-from issues import services  # noqa: E402
+from issues import background, services  # noqa: E402
 from issues.models import DEFAULT_TARGET_HOURS, Department, HotIssue  # noqa: E402
 
 BENCH_PASSWORD = "bench-password"
@@ -251,12 +251,8 @@ def main() -> None:
             "UPDATE issues_customer c SET at_risk = TRUE WHERE EXISTS "
             "(SELECT 1 FROM issues_hotissue h WHERE h.customer_id = c.id AND h.level = 5)"
         )
-        # The issues past their target marked for the kept overdue counts, as the minute's sweep
-        # (issues.background.count_past_due) keeps them.
-        cur.execute(
-            "UPDATE issues_hotissue SET past_due_counted = TRUE WHERE status IN ('new', 'contacted', 'in_progress') "
-            "AND first_outreach_at IS NULL AND first_outreach_due_at < now() - interval '1 minute'"
-        )
+        # The issues past their target marked for the kept overdue counts, by the minute's sweep.
+        background.count_past_due()
         if counted:
             cur.execute("ALTER TABLE issues_hotissue ENABLE TRIGGER issues_count_open")
             cur.execute("SELECT issues_recount_open()")

@@ -875,8 +875,8 @@ class OpenIssueCount(models.Model):
     counted-past-due-or-not (HotIssue.past_due_counted), overall (kind ALL), per owner
     (OWNER, ref = the owner) and per department (DEPARTMENT, ref = the department or 0).
 
-    Kept by a PostgreSQL trigger on the issues table (migration
-    0008_open_issue_counts) in the same transaction as every write, whichever
+    Kept by a PostgreSQL trigger on the issues table (migrations
+    0008_open_issue_counts, 0028_past_due_counts) in the same transaction as every write, whichever
     code path makes it (services, imports, handoffs, admin, bulk updates), so
     the log's level counts and totals cost the same at 100 and 100,000 open
     issues. `issues_recount_open()` rebuilds them from scratch. Read through

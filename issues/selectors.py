@@ -1243,11 +1243,10 @@ def open_level_counts(
     programs = [int(p) for p in program_ids]
     if not programs or not statuses:
         return LevelCounts({})
-    # One statement, written out and prepared (it runs on every log page): the kept counts,
-    # then the never-contacted issues past due and not yet marked so (from hot_issue_due_uncounted).
     by_ref = " AND ref = %s" if ref else ""
     by_narrow = f" AND {narrow} = %s" if ref else ""
-    # The issues past due since the sweep are read by due time alone (hot_issue_due_uncounted), then
+    # One statement, written out and prepared (it runs on every log page): the kept counts, then
+    # the issues past due since the sweep, read by due time alone (hot_issue_due_uncounted), then
     # narrowed to the programs, owner or department (OFFSET 0 keeps the two apart): they are few, and
     # a plan made for any values would otherwise read a program's, owner's or department's index
     # for every issue of theirs past due, marked or not. Counted as of an earlier `now`, the marked
